@@ -1,0 +1,78 @@
+"""The contract every model family follows, so one Trainer, one checkpoint format and one UI serve all.
+
+A model family is an ``nn.Module`` subclass of :class:`GenerativeModel` plus a config dataclass.
+The Trainer only ever calls the methods below; it never knows whether it trains a GAN or a VAE.
+
+Randomness: every random draw inside ``train_step`` / ``sample`` takes the ``generator`` argument
+(``torch.randn(..., generator=g)``), never the global RNG, so two runs in two threads with the same
+seed give the same numbers, and sampling with a seeded generator reproduces images exactly.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+
+@dataclasses.dataclass
+class Hyper:
+    """Hyper-parameters that may change while a run trains (applied between steps)."""
+
+    lr: float = 2e-4  # Adam learning rate (the articles' 2e-4 for GANs)
+    batch_size: int = 64  # images (or text windows) per optimisation step
+    beta: float = 1.0  # VAE only: weight of the KL term (beta-VAE); 1.0 is the plain ELBO
+    d_steps: int = 1  # GANs only: discriminator updates per generator update (D:G ratio)
+
+
+class GenerativeModel(nn.Module):
+    """Base class: subclasses set ``kind``, ``Config`` and implement the four methods."""
+
+    kind: ClassVar[str] = ""  # registry key, e.g. "vae", "gan"; stored in checkpoints
+    Config: ClassVar[type] = object  # the family's config dataclass
+    conditional: ClassVar[bool] = False  # True when sample()/train_step use class labels
+    output: ClassVar[str] = "image"  # "image" (N,1,28,28) in [0,1], or "text"
+
+    def __init__(self, config: Any):
+        super().__init__()
+        self.config = config
+
+    # ---- training ----------------------------------------------------------------------------
+    def make_optimizers(self, hp: Hyper) -> dict[str, torch.optim.Optimizer]:
+        """One optimiser per player ("g", "d") or a single "model" one; lr is set from ``hp``."""
+        raise NotImplementedError
+
+    def train_step(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        opts: dict[str, torch.optim.Optimizer],
+        hp: Hyper,
+        generator: torch.Generator,
+    ) -> dict[str, float]:
+        """One optimisation step on a batch; returns the metrics to plot (python floats).
+
+        x: (B, 1, 28, 28) float in [0, 1] for images; y: (B,) int64 labels (ignored if unconditional).
+        Must leave the module in train mode. Metric names are stable (e.g. "d_loss", "d_acc", "g_loss").
+        """
+        raise NotImplementedError
+
+    # ---- generation --------------------------------------------------------------------------
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """n samples; images as (n, 1, 28, 28) float in [0, 1]. Call on an eval-mode copy."""
+        raise NotImplementedError
+
+    def preview_labels(self, n: int) -> torch.Tensor | None:
+        """Labels for the fixed-noise preview grid (n = rows * 10): row r shows class r % num_classes."""
+        if not self.conditional:
+            return None
+        return (torch.arange(n) // 10) % self.config.num_classes
+
+    # ---- bookkeeping -------------------------------------------------------------------------
+    def config_dict(self) -> dict:
+        return dataclasses.asdict(self.config)
+
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
