@@ -70,6 +70,17 @@ class GenerativeModel(nn.Module):
             return None
         return (torch.arange(n) // 10) % self.config.num_classes
 
+    @torch.no_grad()
+    def preview(self, n: int, generator: torch.Generator):
+        """What the Trainer publishes as a snapshot: (n, 28, 28) uint8 images by default.
+
+        Called on the frozen eval-mode copy with a generator re-seeded identically each time, so the
+        same noise is decoded at every snapshot (the "fixed-noise grid" that sharpens over training).
+        Text models override this to return a string.
+        """
+        imgs = self.sample(n, generator=generator, labels=self.preview_labels(n))  # (n, 1, 28, 28)
+        return (imgs.clamp(0, 1) * 255).round().to(torch.uint8)[:, 0].cpu().numpy()
+
     # ---- bookkeeping -------------------------------------------------------------------------
     def config_dict(self) -> dict:
         return dataclasses.asdict(self.config)
