@@ -1,0 +1,141 @@
+"""Checkpoints: safetensors only, metadata in the header, atomic writes, strict validation on load.
+
+Why so strict: the app accepts uploads from strangers. A PyTorch .pt file is a pickle and can run code
+when loaded, so we never call torch.load / pickle on anything; safetensors holds only raw tensors plus
+a JSON header. On load we also check the format tag, the model kind, every tensor name, shape and dtype,
+and a sha256 of the tensor bytes (so a file edited after saving is refused, not silently used).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from .models import build, model_kinds
+from .models.base import GenerativeModel
+
+FORMAT = "genai-demo"
+FORMAT_VERSION = 1
+MAX_BYTES = 64 * 1024 * 1024  # shipped checkpoints are < 10 MB; anything far bigger is not ours
+
+
+class CheckpointError(ValueError):
+    """A one-line, user-facing reason why a file was refused."""
+
+
+def _digest(tensors: dict[str, torch.Tensor]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        h.update(name.encode())
+        h.update(str(tuple(t.shape)).encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def save_checkpoint(path: str | os.PathLike, model: GenerativeModel, meta: dict[str, Any] | None = None) -> Path:
+    """Write model weights + metadata atomically (temp file in the same folder, then os.replace)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
+    header = {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "kind": model.kind,
+        "config": json.dumps(model.config_dict()),
+        "meta": json.dumps(meta or {}, default=str),
+        "sha256": _digest(tensors),
+    }
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata=header)
+        with open(tmp, "rb") as f:  # the bytes must be on disk before the rename makes them visible
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise CheckpointError(f"could not save checkpoint to {path}: {e.strerror or e}") from e
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _sniff(path: Path) -> None:
+    """Recognise common wrong files early, with a message that says what they are."""
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint file at {path}")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise CheckpointError(f"{path.name} is {size / 2**20:.0f} MB — too big to be a genai-demo checkpoint")
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head[:2] == b"PK" or head[:1] == b"\x80":
+        raise CheckpointError(
+            f"{path.name} looks like a PyTorch pickle (.pt/.pth); genai-demo only loads .safetensors files, "
+            "because unpickling can run arbitrary code"
+        )
+    if len(head) < 8 or int.from_bytes(head, "little") > min(size - 8, 1 << 20):
+        raise CheckpointError(f"{path.name} is not a safetensors file (bad or truncated header)")
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The header as a dict: kind, config (dict), meta (dict), format_version, sha256."""
+    path = Path(path)
+    _sniff(path)
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            raw = f.metadata() or {}
+    except Exception as e:  # safetensors raises its own error types for broken files
+        raise CheckpointError(f"{path.name} is not a valid safetensors file ({e})") from e
+    if raw.get("format") != FORMAT:
+        raise CheckpointError(f"{path.name} is a safetensors file but not a genai-demo checkpoint (no format tag)")
+    if raw.get("format_version") != str(FORMAT_VERSION):
+        raise CheckpointError(f"{path.name} has format version {raw.get('format_version')}, expected {FORMAT_VERSION}")
+    try:
+        out = dict(raw, config=json.loads(raw["config"]), meta=json.loads(raw.get("meta", "{}")))
+    except (KeyError, ValueError) as e:
+        raise CheckpointError(f"{path.name} has a damaged header ({e})") from e
+    if out.get("kind") not in model_kinds():
+        raise CheckpointError(f"{path.name} holds an unknown model kind {out.get('kind')!r}")
+    return out
+
+
+def load_checkpoint(
+    path: str | os.PathLike, expected_kind: str | tuple[str, ...] | None = None, device: str = "cpu"
+) -> tuple[GenerativeModel, dict[str, Any]]:
+    """Rebuild the model from the header's config and load the weights; refuse anything that doesn't fit."""
+    path = Path(path)
+    header = read_metadata(path)
+    kind = header["kind"]
+    if expected_kind is not None:
+        allowed = (expected_kind,) if isinstance(expected_kind, str) else tuple(expected_kind)
+        if kind not in allowed:
+            raise CheckpointError(f"{path.name} is a {kind.upper()} checkpoint; this needs {' or '.join(allowed).upper()}")
+    try:
+        model = build(kind, header["config"])
+    except (ValueError, TypeError) as e:
+        raise CheckpointError(f"{path.name} has a config this version cannot build: {e}") from e
+    with safe_open(str(path), framework="pt") as f:
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    expected = model.state_dict()
+    missing, extra = set(expected) - set(tensors), set(tensors) - set(expected)
+    if missing or extra:
+        raise CheckpointError(f"{path.name} does not match a {kind} model (missing {sorted(missing)[:3]}, extra {sorted(extra)[:3]})")
+    for k, t in tensors.items():
+        if t.shape != expected[k].shape or t.dtype != expected[k].dtype:
+            raise CheckpointError(
+                f"{path.name}: tensor {k} is {tuple(t.shape)} {t.dtype}, expected {tuple(expected[k].shape)} {expected[k].dtype}"
+            )
+    if _digest(tensors) != header.get("sha256"):
+        raise CheckpointError(f"{path.name} was modified after it was saved (checksum mismatch)")
+    model.load_state_dict(tensors, strict=True)
+    return model.to(device).eval(), header

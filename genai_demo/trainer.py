@@ -1,0 +1,281 @@
+"""Trainer: one model, one optimiser set, one in-memory data set and one daemon thread per run.
+
+The UI (or the CLI) never touches the live model. The training thread publishes, under a lock, an
+immutable :class:`Snapshot`: bounded metric history, a timeline of fixed-noise previews and a frozen
+CPU copy of the weights that callers may decode from while training goes on. No gradio here.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import os
+import threading
+import time
+import traceback
+from typing import Any
+
+import torch
+
+from .models.base import GenerativeModel, Hyper
+
+STATES = ("idle", "running", "paused", "finished", "stopped", "failed")
+_INIT_LOCK = threading.Lock()  # model init seeds the global RNG: serialise it between runs
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """cuda → mps → cpu, or exactly what was asked."""
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def training_threads() -> int:
+    """Leave one core for the UI / event loop (2 cores → 1 training thread)."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+@dataclasses.dataclass
+class RunConfig:
+    kind: str  # model family: "vae", "cvae", "gan", "cgan", "dcgan", "charlm"
+    data: str = "mnist5k"  # data set name (see data.dataset_names())
+    steps: int = 3000  # optimisation steps to run (a "step" = one G update for GANs)
+    seed: int = 0  # seeds the weights, the batch draws and the noise: same seed + config → same losses
+    hp: Hyper = dataclasses.field(default_factory=Hyper)
+    model_config: dict | None = None  # overrides of the family's config dataclass
+    publish_every: int = 20  # steps between metric publishes (steps run back to back in between)
+    snapshot_every: int = 200  # steps between frozen copies + preview grids
+    preview_n: int = 100  # images in the fixed-noise preview (10 × 10)
+    max_points: int = 1000  # metric history bound; halved by dropping every other point when hit
+    max_snapshots: int = 40  # preview timeline bound; thinned the same way
+    device: str = "auto"
+    diverge_at: float = 1e5  # |loss| above this stops the run as diverged
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """What a reader sees: a consistent, immutable copy taken under the lock."""
+
+    state: str
+    step: int
+    total: int
+    history: dict[str, list[float]]  # "step" plus one list per metric, equal lengths
+    previews: list[tuple[int, Any]]  # (step, preview) timeline; preview = uint8 (n,28,28) or str
+    model: GenerativeModel | None  # frozen eval-mode CPU copy (None before the first publish)
+    model_step: int  # step at which `model` was copied
+    steps_per_s: float
+    eta_s: float | None
+    device: str
+    error: str | None  # why the run failed / diverged (one readable line)
+    hp: Hyper
+
+    @property
+    def last(self) -> dict[str, float]:
+        return {k: v[-1] for k, v in self.history.items() if v}
+
+
+class Trainer:
+    """Start / pause / resume / step / stop a run in a daemon thread; read it with snapshot()."""
+
+    def __init__(self, cfg: RunConfig, data, model: GenerativeModel | None = None, test_data=None):
+        self.cfg = cfg
+        self.device = pick_device(cfg.device)
+        with _INIT_LOCK, torch.random.fork_rng(devices=[]):
+            torch.manual_seed(cfg.seed)
+            if model is None:
+                from .models import build  # the registry; imported here so trainer.py stands alone
+
+                model = build(cfg.kind, cfg.model_config)
+            self.model = model
+        if getattr(data, "modality", "image") != self.model.output:
+            raise ValueError(f"{cfg.kind} needs {self.model.output} data, but {cfg.data!r} is {getattr(data, 'modality', 'image')}")
+        self.model.to(self.device).train()
+        self.data = data.to(self.device)  # whole data set on the device; batches are index draws
+        self.test_data = test_data
+        self.gen = torch.Generator(device=self.device).manual_seed(cfg.seed)
+        self._hp = dataclasses.replace(cfg.hp)
+        self.opts = self.model.make_optimizers(self._hp)
+
+        self._lock = threading.Lock()  # guards everything the reader sees
+        self._wake = threading.Condition(self._lock)  # pause / step / stop signalling
+        self._state = "idle"
+        self._step = 0
+        self._pending_steps = 0  # single-step requests while paused
+        self._stop = False
+        self._pending_hp: dict[str, Any] = {}
+        self._hist: dict[str, list[float]] = {"step": []}
+        self._previews: list[tuple[int, Any]] = []
+        self._frozen: GenerativeModel | None = None
+        self._frozen_step = 0
+        self._rate = 0.0
+        self._error: str | None = None
+        self.error_trace: str | None = None  # full traceback of a failure, for logs (never shown raw in the UI)
+        self._thread: threading.Thread | None = None
+        self._acc: dict[str, float] = {}  # metric sums since the last publish
+        self._acc_n = 0
+
+    # ---- control (any thread) ----------------------------------------------------------------
+    def start(self, paused: bool = False) -> None:
+        with self._lock:
+            if self._thread is not None:
+                raise RuntimeError("this run has already been started")
+            self._state = "paused" if paused else "running"
+            self._thread = threading.Thread(target=self._run, name=f"train-{self.cfg.kind}", daemon=True)
+        self._thread.start()
+
+    def pause(self) -> None:
+        with self._lock:
+            if self._state == "running":
+                self._state = "paused"
+
+    def resume(self) -> None:
+        with self._wake:
+            if self._state == "paused":
+                self._state = "running"
+                self._wake.notify_all()
+
+    def step(self, n: int = 1) -> None:
+        """Run n more steps then stay paused (starts the thread paused if needed)."""
+        if self._thread is None:
+            self.start(paused=True)
+        with self._wake:
+            if self._state == "paused":
+                self._pending_steps += max(1, int(n))
+                self._wake.notify_all()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        with self._wake:
+            self._stop = True
+            self._wake.notify_all()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    def set_hyper(self, **changes: Any) -> None:
+        """Queue lr / beta / d_steps / batch_size changes; applied by the thread between steps."""
+        for k in changes:
+            if k not in Hyper.__dataclass_fields__:
+                raise ValueError(f"unknown hyper-parameter {k!r}; choose from {list(Hyper.__dataclass_fields__)}")
+        with self._lock:
+            self._pending_hp.update(changes)
+            if self._thread is None or self._state in ("idle", "paused"):
+                self._apply_hp_locked()
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            left = self.cfg.steps - self._step
+            return Snapshot(
+                state=self._state, step=self._step, total=self.cfg.steps,
+                history={k: list(v) for k, v in self._hist.items()},
+                previews=list(self._previews), model=self._frozen, model_step=self._frozen_step,
+                steps_per_s=self._rate,
+                eta_s=(left / self._rate) if self._rate > 0 and self._state == "running" else None,
+                device=str(self.device), error=self._error, hp=dataclasses.replace(self._hp),
+            )
+
+    # ---- the training thread ---------------------------------------------------------------
+    def _apply_hp_locked(self) -> None:
+        if not self._pending_hp:
+            return
+        self._hp = dataclasses.replace(self._hp, **self._pending_hp)
+        self._pending_hp = {}
+        for opt in self.opts.values():
+            for group in opt.param_groups:
+                group["lr"] = self._hp.lr
+
+    def _wait_for_work(self) -> bool:
+        """Block while paused; False when the run must end."""
+        with self._wake:
+            while not self._stop and self._state == "paused" and self._pending_steps == 0:
+                self._wake.wait()
+            if self._stop:
+                return False
+            if self._state == "paused":
+                self._pending_steps -= 1
+            self._apply_hp_locked()
+            return True
+
+    def _run(self) -> None:
+        torch.set_num_threads(training_threads()) if self.device.type == "cpu" else None
+        t_last, s_last = time.perf_counter(), 0
+        try:
+            self._publish(snapshot=True)  # step-0 preview: what noise looks like before training
+            while self._step < self.cfg.steps:
+                if not self._wait_for_work():
+                    break
+                hp = self._hp
+                x, y = self.data.batch(hp.batch_size, self.gen)
+                metrics = self.model.train_step(x, y, self.opts, hp, self.gen)
+                self._check(metrics)
+                for k, v in metrics.items():
+                    self._acc[k] = self._acc.get(k, 0.0) + v
+                self._acc_n += 1
+                self._step += 1
+                single = self._state == "paused"
+                if self._step % self.cfg.publish_every == 0 or single or self._step == self.cfg.steps:
+                    now = time.perf_counter()
+                    if not single and now > t_last:
+                        rate = (self._step - s_last) / (now - t_last)
+                        self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
+                    t_last, s_last = now, self._step
+                    self._publish(snapshot=self._step % self.cfg.snapshot_every == 0 or single)
+            final = "stopped" if self._stop and self._step < self.cfg.steps else "finished"
+            self._publish(snapshot=True)
+            with self._lock:
+                self._state = final
+        except Exception as e:  # surfaced to the UI / CLI: never lost in a dead thread
+            msg = str(e) if isinstance(e, Diverged) else f"{type(e).__name__}: {e}"
+            with self._lock:
+                self._error = msg
+                self.error_trace = traceback.format_exc()
+                self._state = "failed"
+
+    def _check(self, metrics: dict[str, float]) -> None:
+        for k, v in metrics.items():
+            if not math.isfinite(v):
+                raise Diverged(f"diverged at step {self._step + 1}: {k} became {v} — lower the learning rate and retry")
+            if abs(v) > self.cfg.diverge_at:
+                raise Diverged(f"diverged at step {self._step + 1}: {k} = {v:.3g} — lower the learning rate and retry")
+
+    def _publish(self, snapshot: bool) -> None:
+        """Average the metrics since the last publish; optionally copy the weights + a preview."""
+        frozen = preview = None
+        if snapshot:
+            frozen = copy.deepcopy(self.model).to("cpu").eval().requires_grad_(False)
+            g = torch.Generator().manual_seed(self.cfg.seed + 1)  # the same noise at every snapshot
+            preview = frozen.preview(self.cfg.preview_n, g)
+        with self._lock:
+            if self._acc_n:
+                self._hist["step"].append(float(self._step))
+                for k, v in self._acc.items():
+                    self._hist.setdefault(k, []).append(v / self._acc_n)
+                self._acc, self._acc_n = {}, 0
+                if len(self._hist["step"]) > self.cfg.max_points:
+                    self._hist = {k: v[::2] for k, v in self._hist.items()}
+            if snapshot:
+                self._frozen, self._frozen_step = frozen, self._step
+                if not self._previews or self._previews[-1][0] != self._step:
+                    self._previews.append((self._step, preview))
+                if len(self._previews) > self.cfg.max_snapshots:  # keep the first and the newest
+                    self._previews = self._previews[:-1:2] + self._previews[-1:]
+
+
+class Diverged(RuntimeError):
+    """Loss became NaN / inf / absurdly large: the run stops with this readable reason."""
