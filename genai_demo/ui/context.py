@@ -1,0 +1,33 @@
+"""What every tab shares: the run registry and how to name the caller's session.
+
+Tabs are built by ``build(ctx)`` functions (one file per tab) so a test can build a fresh demo with its
+own registry. Handlers take ``request: gr.Request`` and call ``ctx.session(request)``: Gradio's
+``session_hash`` for browsers and gradio_client callers alike (``demo.load`` does not fire for API
+callers, so nothing per-visitor is created there; the registry creates entries lazily).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gradio as gr
+
+from ..runs import RunRegistry
+from ..zoo import Source, sources
+
+
+@dataclass
+class UIContext:
+    registry: RunRegistry = field(default_factory=RunRegistry)
+
+    @staticmethod
+    def session(request: gr.Request | None) -> str:
+        sid = getattr(request, "session_hash", None) if request is not None else None
+        if not sid:
+            raise gr.Error("No session: reload the page (or pass a session with gradio_client).")
+        return sid
+
+    def model_choices(self, request: gr.Request | None, kinds: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(label, key) pairs for a gr.Dropdown: the visitor's runs first, then the shipped checkpoints."""
+        sid = getattr(request, "session_hash", None) if request is not None else None
+        found: list[Source] = sources(sid, self.registry, kinds)
+        return [(s.label, s.key) for s in found]
