@@ -64,6 +64,7 @@ class Snapshot:
     step: int
     total: int
     history: dict[str, list[float]]  # "step" plus one list per metric, equal lengths
+    evals: dict[str, list[float]]  # held-out metrics at snapshot steps: "step" plus e.g. "val_loss"
     previews: list[tuple[int, Any]]  # (step, preview) timeline; preview = uint8 (n,28,28) or str
     model: GenerativeModel | None  # frozen eval-mode CPU copy (None before the first publish)
     model_step: int  # step at which `model` was copied
@@ -108,6 +109,7 @@ class Trainer:
         self._stop = False
         self._pending_hp: dict[str, Any] = {}
         self._hist: dict[str, list[float]] = {"step": []}
+        self._evals: dict[str, list[float]] = {"step": []}
         self._previews: list[tuple[int, Any]] = []
         self._frozen: GenerativeModel | None = None
         self._frozen_step = 0
@@ -188,6 +190,7 @@ class Trainer:
             return Snapshot(
                 state=self._state, step=self._step, total=self.cfg.steps,
                 history={k: list(v) for k, v in self._hist.items()},
+                evals={k: list(v) for k, v in self._evals.items()},
                 previews=list(self._previews), model=self._frozen, model_step=self._frozen_step,
                 steps_per_s=self._rate,
                 eta_s=(left / self._rate) if self._rate > 0 and self._state == "running" else None,
@@ -265,6 +268,8 @@ class Trainer:
             frozen = copy.deepcopy(self.model).to("cpu").eval().requires_grad_(False)
             g = torch.Generator().manual_seed(self.cfg.seed + 1)  # the same noise at every snapshot
             preview = frozen.preview(self.cfg.preview_n, g)
+            evals = frozen.evaluate(self.test_data, torch.Generator().manual_seed(self.cfg.seed + 2)) \
+                if self.test_data is not None else {}
         with self._lock:
             if self._acc_n:
                 self._hist["step"].append(float(self._step))
@@ -275,6 +280,12 @@ class Trainer:
                     self._hist = {k: v[::2] for k, v in self._hist.items()}
             if snapshot:
                 self._frozen, self._frozen_step = frozen, self._step
+                if evals and (not self._evals["step"] or self._evals["step"][-1] != self._step):
+                    self._evals["step"].append(float(self._step))
+                    for k, v in evals.items():
+                        self._evals.setdefault(k, []).append(v)
+                    if len(self._evals["step"]) > self.cfg.max_points:
+                        self._evals = {k: v[::2] for k, v in self._evals.items()}
                 if not self._previews or self._previews[-1][0] != self._step:
                     self._previews.append((self._step, preview))
                 if len(self._previews) > self.cfg.max_snapshots:  # keep the first and the newest

@@ -53,6 +53,11 @@ class Tiny(GenerativeModel):
         return {"loss": value}
 
     @torch.no_grad()
+    def evaluate(self, data, generator):
+        x = data.x.flatten(1)
+        return {"val_loss": ((self.dec(self.enc(x)) - x) ** 2).mean().item()}
+
+    @torch.no_grad()
     def sample(self, n, generator=None, labels=None):
         z = torch.randn(n, self.config.hidden, generator=generator)
         return torch.sigmoid(self.dec(z)).view(n, 1, 4, 4)
@@ -227,3 +232,14 @@ def test_many_readers_while_training():
     for r in readers:
         r.join(5)
     assert not errors and t.state == "finished"
+
+
+def test_held_out_metrics_at_snapshots():
+    cfg = RunConfig(kind="tiny", steps=200, hp=Hyper(lr=1e-2, batch_size=8), publish_every=5, snapshot_every=50,
+                    preview_n=2, device="cpu")
+    t = Trainer(cfg, TinyData(), model=Tiny(), test_data=TinyData())
+    t.start()
+    assert t.join(20)
+    ev = t.snapshot().evals
+    assert ev["step"] == [0.0, 50.0, 100.0, 150.0, 200.0]
+    assert ev["val_loss"][-1] < ev["val_loss"][0]

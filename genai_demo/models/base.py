@@ -81,6 +81,15 @@ class GenerativeModel(nn.Module):
         imgs = self.sample(n, generator=generator, labels=self.preview_labels(n))  # (n, 1, 28, 28)
         return (imgs.clamp(0, 1) * 255).round().to(torch.uint8)[:, 0].cpu().numpy()
 
+    @torch.no_grad()
+    def evaluate(self, data, generator: torch.Generator) -> dict[str, float]:
+        """Held-out metrics on ``data`` (e.g. "val_loss"), computed on the frozen copy at snapshot time.
+
+        Optional: the default reports nothing. Keep it cheap (a few batches): it runs on the training
+        thread between steps.
+        """
+        return {}
+
     # ---- bookkeeping -------------------------------------------------------------------------
     def config_dict(self) -> dict:
         return dataclasses.asdict(self.config)
