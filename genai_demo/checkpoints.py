@@ -43,7 +43,6 @@ def _digest(tensors: dict[str, torch.Tensor]) -> str:
 def save_checkpoint(path: str | os.PathLike, model: GenerativeModel, meta: dict[str, Any] | None = None) -> Path:
     """Write model weights + metadata atomically (temp file in the same folder, then os.replace)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
     header = {
         "format": FORMAT,
@@ -53,16 +52,20 @@ def save_checkpoint(path: str | os.PathLike, model: GenerativeModel, meta: dict[
         "meta": json.dumps(meta or {}, default=str),
         "sha256": _digest(tensors),
     }
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as e:
+        raise CheckpointError(f"could not save checkpoint to {path}: {e.strerror or e}") from e
     try:
         save_file(tensors, tmp, metadata=header)
         with open(tmp, "rb") as f:  # the bytes must be on disk before the rename makes them visible
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except OSError as e:
+    except Exception as e:  # disk full, permission denied, … (safetensors wraps some OSErrors)
         Path(tmp).unlink(missing_ok=True)
-        raise CheckpointError(f"could not save checkpoint to {path}: {e.strerror or e}") from e
+        raise CheckpointError(f"could not save checkpoint to {path}: {getattr(e, 'strerror', None) or e}") from e
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
