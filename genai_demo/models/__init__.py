@@ -1,0 +1,79 @@
+"""Model registry: a kind name ("vae", "gan", …) → its GenerativeModel class.
+
+Adding a family takes one import and one line in MODELS; build() then validates its config the same
+way for the CLI, the Trainer and checkpoint loading. Importing this package only defines classes.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from .base import GenerativeModel, Hyper
+from .dcgan import DCGAN, DCGANConfig
+from .gan import CGAN, GAN, CGANConfig, GANConfig
+from .vae import CVAE, VAE, CVAEConfig, VAEConfig
+
+MODELS: dict[str, type[GenerativeModel]] = {
+    "vae": VAE,
+    "cvae": CVAE,
+    "gan": GAN,
+    "cgan": CGAN,
+    "dcgan": DCGAN,
+}
+
+__all__ = [
+    "MODELS", "build", "make_config", "model_kinds", "GenerativeModel", "Hyper",
+    "VAE", "CVAE", "GAN", "CGAN", "DCGAN", "VAEConfig", "CVAEConfig", "GANConfig", "CGANConfig", "DCGANConfig",
+]
+
+
+def model_kinds() -> list[str]:
+    """The registered kinds, in registry order."""
+    return list(MODELS)
+
+
+def _model_class(kind: str) -> type[GenerativeModel]:
+    try:
+        return MODELS[kind]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown model kind {kind!r}; valid choices: {', '.join(MODELS)}") from None
+
+
+# Field annotations are strings (from __future__ import annotations); only these simple ones are checked.
+_TYPE_CHECKS = {
+    "bool": lambda v: isinstance(v, bool),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "str": lambda v: isinstance(v, str),
+}
+
+
+def make_config(kind: str, config: Mapping[str, Any] | Any | None = None) -> Any:
+    """The family's config dataclass from a dict (e.g. a checkpoint header); missing fields take defaults.
+
+    Unknown fields, wrongly typed values and out-of-range values raise a one-line ValueError.
+    """
+    Config = _model_class(kind).Config
+    if config is None:
+        return Config()
+    if isinstance(config, Config):
+        return config
+    if not isinstance(config, Mapping):
+        raise ValueError(f"{kind} config must be a dict or a {Config.__name__}, got {type(config).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(Config)}
+    unknown = sorted(set(config) - set(fields))
+    if unknown:
+        raise ValueError(f"{kind} config has unknown field(s) {', '.join(map(str, unknown))}; valid fields: {', '.join(fields)}")
+    for name, value in config.items():
+        type_name = str(fields[name].type)
+        check = _TYPE_CHECKS.get(type_name)
+        if check is not None and not check(value):
+            raise ValueError(f"{kind} config field {name} must be {type_name}, got {value!r}")
+    kwargs = {k: float(v) if str(fields[k].type) == "float" else v for k, v in config.items()}
+    return Config(**kwargs)  # __post_init__ raises ValueError on out-of-range values
+
+
+def build(kind: str, config: Mapping[str, Any] | Any | None = None) -> GenerativeModel:
+    """A fresh model of ``kind`` (weights from the global RNG: seed it first for reproducible init)."""
+    return _model_class(kind)(make_config(kind, config))
