@@ -16,6 +16,19 @@ import torch
 from torch import nn
 
 
+def randn(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
+    """Normal noise drawn on the generator's own device, then moved: a CPU generator gives the same
+    numbers whether the model sits on the CPU or a GPU (a CUDA generator draws directly on the GPU)."""
+    where = generator.device if generator is not None else device
+    return torch.randn(shape, generator=generator, device=where).to(device)
+
+
+def randint(high: int, n: int, generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
+    """(n,) uniform integers in [0, high), drawn like randn()."""
+    where = generator.device if generator is not None else device
+    return torch.randint(0, high, (n,), generator=generator, device=where).to(device)
+
+
 @dataclasses.dataclass
 class Hyper:
     """Hyper-parameters that may change while a run trains (applied between steps)."""

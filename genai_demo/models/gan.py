@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .base import GenerativeModel, Hyper
+from .base import GenerativeModel, Hyper, randint, randn
 
 N_PIXELS = 28 * 28
 
@@ -72,22 +72,6 @@ def d_accuracy(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Te
     """
     right = (real_logits > 0).sum() + (fake_logits <= 0).sum()
     return right.float() / (real_logits.numel() + fake_logits.numel())
-
-
-# ---------------------------------------------------------------------------------------------------
-# random draws through the caller's generator
-
-
-def _randn(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
-    # Draw on the generator's own device, then move: a CPU generator then gives the same numbers
-    # whether the model sits on the CPU or a GPU (a CUDA generator draws directly on the GPU).
-    where = generator.device if generator is not None else device
-    return torch.randn(shape, generator=generator, device=where).to(device)
-
-
-def _randint(high: int, n: int, generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
-    where = generator.device if generator is not None else device
-    return torch.randint(0, high, (n,), generator=generator, device=where).to(device)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -194,7 +178,7 @@ class GAN(GenerativeModel):
         # ---- D: k updates per G update [Goo14 Alg. 1]; one real batch per call, fresh noise each time
         for i in range(n_d):
             last = i == n_d - 1
-            z = _randn((B, self.config.z_dim), generator, x.device)  # (B, z_dim)
+            z = randn((B, self.config.z_dim), generator, x.device)  # (B, z_dim)
             with torch.set_grad_enabled(last):  # only the last fakes keep a graph: the G step reuses them
                 fake = self.G(z, cond)  # (B, 1, 28, 28)
             # real and fake go through D as separate batches, so D's BatchNorm (DCGAN) never mixes them [Rad16]
@@ -231,11 +215,11 @@ class GAN(GenerativeModel):
 
         z is drawn before any labels, so a seed gives the same z whether labels are passed or not.
         """
-        z = _randn((n, self.config.z_dim), generator, self.device)  # (n, z_dim)
+        z = randn((n, self.config.z_dim), generator, self.device)  # (n, z_dim)
         cond = None
         if self.conditional:
             if labels is None:
-                labels = _randint(self.config.num_classes, n, generator, self.device)  # (n,) uniform classes
+                labels = randint(self.config.num_classes, n, generator, self.device)  # (n,) uniform classes
             cond = self._one_hot(labels, n)  # (n, K)
         return ((self.G(z, cond) + 1) / 2).clamp(0, 1)  # (n, 1, 28, 28) from [-1, 1] to [0, 1]
 

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .base import GenerativeModel, Hyper
+from .base import GenerativeModel, Hyper, randint, randn
 
 N_PIXELS = 28 * 28
 
@@ -74,22 +74,6 @@ class VAELoss(NamedTuple):
     loss: torch.Tensor  # recon + beta * kl: the negative ELBO when beta = 1 [KW14 eq. 10]
     recon: torch.Tensor  # reconstruction term, nats per image
     kl: torch.Tensor  # KL term (not multiplied by beta), nats per image
-
-
-# ---------------------------------------------------------------------------------------------------
-# random draws through the caller's generator
-
-
-def _randn(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
-    # Draw on the generator's own device, then move: a CPU generator then gives the same numbers
-    # whether the model sits on the CPU or a GPU (a CUDA generator draws directly on the GPU).
-    where = generator.device if generator is not None else device
-    return torch.randn(shape, generator=generator, device=where).to(device)
-
-
-def _randint(high: int, n: int, generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
-    where = generator.device if generator is not None else device
-    return torch.randint(0, high, (n,), generator=generator, device=where).to(device)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -149,7 +133,7 @@ class VAE(GenerativeModel):
     def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         """z = mu + sigma * eps, eps ~ N(0, I) [KW14 §2.4]: the noise sits outside the graph, so
         gradients flow through mu and sigma."""
-        eps = _randn(tuple(mu.shape), generator, mu.device)  # (B, latent_dim)
+        eps = randn(tuple(mu.shape), generator, mu.device)  # (B, latent_dim)
         return mu + torch.exp(0.5 * logvar) * eps
 
     def decode_logits(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -195,9 +179,9 @@ class VAE(GenerativeModel):
 
         z is drawn before any labels, so a seed gives the same z whether labels are passed or not.
         """
-        z = _randn((n, self.config.latent_dim), generator, self.device)  # (n, latent_dim)
+        z = randn((n, self.config.latent_dim), generator, self.device)  # (n, latent_dim)
         if self.conditional and labels is None:
-            labels = _randint(self.config.num_classes, n, generator, self.device)  # (n,) uniform classes
+            labels = randint(self.config.num_classes, n, generator, self.device)  # (n,) uniform classes
         return self.decode(z, labels if self.conditional else None)
 
 
