@@ -157,6 +157,15 @@ class RunRegistry:
             self._schedule()
         return run
 
+    def discard(self, session: str, run_id: str | None = None) -> Run:
+        """Stop one run and forget it (the Train tab's Reset); the visitor's other runs stay."""
+        run = self.stop(session, run_id)
+        with self._lock:
+            mine = self._runs.get(session, [])
+            if run in mine:
+                mine.remove(run)
+        return run
+
     def release(self, session: str) -> int:
         """Stop and forget every run of a session (tab closed); returns how many were freed."""
         with self._lock:
