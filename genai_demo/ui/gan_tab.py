@@ -185,6 +185,8 @@ def build(ctx: UIContext) -> GanActions:
                                elem_classes="crisp", scale=2)
 
     # ---- wiring ------------------------------------------------------------------------------------
+    # The public API first: private events named after the same function would otherwise take "sample".
+    sample_btn.click(a.sample, [model, n, seed, cls], grid, api_name="sample", concurrency_limit=4)
     private = dict(api_visibility="private")
 
     def choices(cur, cur_vae, cur_gan, request: gr.Request):
@@ -210,7 +212,6 @@ def build(ctx: UIContext) -> GanActions:
     model.input(a.class_picker, [model, cls], cls, **private, concurrency_limit=None).then(
         a.sample, [model, n, seed, cls], grid, **private, **FAST)
 
-    sample_btn.click(a.sample, [model, n, seed, cls], grid, api_name="sample", concurrency_limit=4)
     gr.on([n.release, seed.submit, cls.input], a.sample, [model, n, seed, cls], grid, **private, **FAST)
     dice.click(lambda: int(np.random.randint(0, 100_000)), None, seed, **private).then(
         a.sample, [model, n, seed, cls], grid, **private, **FAST)

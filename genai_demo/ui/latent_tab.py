@@ -232,6 +232,8 @@ def build(ctx: UIContext) -> LatentActions:
                                      elem_id="latent-recon-note")
 
     # ---- wiring ------------------------------------------------------------------------------------
+    # The public API first, so no private event named after the same function takes "decode".
+    z1.input(a.decode, [model, z1, z2, digit], decoded, api_name="decode", **FAST)
     view = [model, z1, z2, digit, show_points, pts]
 
     def choices(current, request: gr.Request):
@@ -247,7 +249,6 @@ def build(ctx: UIContext) -> LatentActions:
     gr.on([tab.select] if isinstance(tab, gr.Tab) else [refresh.click], None, js=PICK_BRUSH, api_visibility="private")
     gr.on([model.input, digit.input, show_points.input], **redraw, api_visibility="private")
 
-    z1.input(a.decode, [model, z1, z2, digit], decoded, api_name="decode", **FAST)
     z2.input(a.decode, [model, z1, z2, digit], decoded, api_visibility="private", **FAST)
     gr.on([z1.input, z2.input], a.map_image, view, latent_map, api_visibility="private", **FAST)
     latent_map.select(a.jump, [model, digit, show_points, pts], [z1, z2, decoded, latent_map],
