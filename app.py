@@ -1,0 +1,13 @@
+"""genai-demo: `python app.py` serves the app; Hugging Face Spaces imports `demo` from here.
+
+Building the demo is cheap: data sets and checkpoints load on first use, so the first page is quick.
+"""
+import os
+
+from genai_demo.ui.app import build_demo, launch_kwargs
+
+demo = build_demo()
+
+if __name__ == "__main__":
+    # GRADIO_SERVER_NAME=0.0.0.0 (set by Spaces / Docker) makes it reachable from outside.
+    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME"), **launch_kwargs())

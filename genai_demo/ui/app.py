@@ -1,0 +1,139 @@
+"""The whole app: a header, then one tab per file under genai_demo/ui/ (Train, Latent explorer, GAN studio,
+Next token, How it works), all sharing one UIContext (the per-visitor run registry).
+
+A tab module exposes ``build(ctx)``, called inside its ``gr.Tab``. A tab that is missing or fails to build
+shows a short note instead of taking the whole app down (the log keeps the traceback); "Next token" only
+appears once its module exists. Tab modules may define ``forget(ctx, session)``; it runs when a visitor
+closes the page, after their runs are released.
+
+Gradio 6 takes theme / css / head in ``launch()``: use ``launch_kwargs()`` so app.py and the tests
+launch the same-looking app.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+
+import gradio as gr
+
+from .context import UIContext
+
+log = logging.getLogger(__name__)
+
+# (tab label, module under genai_demo.ui, tab id, optional: hidden while its module does not exist)
+TABS = [
+    ("Train", "train_tab", "train", False),
+    ("Latent explorer", "latent_tab", "latent", False),
+    ("GAN studio", "gan_tab", "gan", False),
+    ("Next token", "text_tab", "text", True),
+    ("How it works", "learn_tab", "learn", False),
+]
+
+HEADER = """<div class="app-header">
+  <div class="app-title">genai-demo <span>— watch generative models learn, then play with them</span></div>
+  <div class="app-pitch">Train a VAE or a GAN on real digits right here and see every step: the losses, the formulas
+  behind them and the samples sharpening. Pretrained models are ready in every tab.</div>
+</div>"""
+
+CSS = """
+.app-header { padding: 4px 4px 0; }
+.app-title { font-size: 1.55rem; font-weight: 700; }
+.app-title span { font-weight: 400; color: var(--body-text-color-subdued); font-size: 1.1rem; }
+.app-pitch { color: var(--body-text-color-subdued); margin-top: 2px; max-width: 70em; }
+.train-status { padding: 8px 12px !important; border-radius: 8px; background: var(--block-background-fill);
+  border: 1px solid var(--block-border-color); min-height: 2.6em; }
+.step-counter { font-variant-numeric: tabular-nums; padding: 2px 2px 6px; }
+.step-counter .step-label { color: var(--body-text-color-subdued); }
+.step-counter .step-n { font-size: 1.7rem; font-weight: 700; }
+.step-counter .step-total { color: var(--body-text-color-subdued); font-size: 1.1rem; }
+.step-bar { height: 6px; border-radius: 3px; background: var(--border-color-primary); margin-top: 4px; overflow: hidden; }
+.step-bar > div { height: 100%; background: var(--color-accent); transition: width .4s; }
+#train-grid img, .crisp img { image-rendering: pixelated; }
+.formula { font-size: 0.92rem; padding: 0 6px; }
+.formula .katex-display { margin: 0.3em 0 !important; }
+.learn-link { font-size: 0.9rem; }
+.learn-section h2 { margin-top: 0.2em; }
+.arch svg { max-width: 100%; height: auto; }
+.dot { display: inline-block; width: .7em; height: .7em; border-radius: 50%; margin-right: .45em;
+  background: #9ca3af; vertical-align: baseline; }
+.dot-running { background: #16a34a; } .dot-queued { background: #f59e0b; } .dot-paused { background: #6366f1; }
+.dot-finished { background: #0ea5e9; } .dot-failed { background: #dc2626; } .dot-stopped { background: #6b7280; }
+.train-buttons { gap: 8px !important; }
+.train-buttons button { white-space: nowrap; padding-left: 6px !important; padding-right: 6px !important; }
+.grid-caption { margin-bottom: -4px; }
+"""
+
+# Links written by learn_link() ("#learn-gan") open the How-it-works tab, then scroll to the section.
+HEAD = """<script>
+document.addEventListener('click', (ev) => {
+  const a = ev.target.closest && ev.target.closest('a[href^="#learn-"]');
+  if (!a) return;
+  ev.preventDefault();
+  const id = a.getAttribute('href').slice(1);
+  const tab = [...document.querySelectorAll('button[role="tab"]')].find(b => b.textContent.trim().startsWith('How it works'));
+  if (tab) tab.click();
+  setTimeout(() => document.getElementById(id)?.scrollIntoView({behavior: 'smooth', block: 'start'}), 150);
+}, true);
+</script>"""
+
+
+def launch_kwargs() -> dict:
+    """Look and limits for demo.launch(...), shared by app.py and the tests."""
+    # system fonts: the theme's default Google font cannot load offline and would delay the first paint
+    fonts = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
+    mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+    theme = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink", font=fonts, font_mono=mono)
+    return {"theme": theme, "css": CSS, "head": HEAD,
+            "max_file_size": "5mb", "show_error": True}
+
+
+def _tab_module(name: str, optional: bool):
+    """The tab's module, or None when it does not exist (yet)."""
+    full = f"{__package__}.{name}"
+    if importlib.util.find_spec(full) is None:
+        if not optional:
+            log.warning("tab module %s is missing; showing a placeholder", full)
+        return None
+    return importlib.import_module(full)
+
+
+def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
+    """The gr.Blocks app; a test passes its own ctx (e.g. a registry that allows one run)."""
+    ctx = ctx or UIContext()
+    modules = []
+    # delete_cache: sample grids and GIFs are written to Gradio's cache; drop files older than 1 h every 10 min
+    with gr.Blocks(title="genai-demo — watch generative models learn", delete_cache=(600, 3600)) as demo:
+        gr.HTML(HEADER)
+        with gr.Tabs(elem_id="main-tabs"):
+            for label, name, tab_id, optional in TABS:
+                try:
+                    module = _tab_module(name, optional)
+                except Exception:  # a broken tab must not take the other tabs down
+                    log.exception("tab %s failed to import", name)
+                    module = False
+                if module is None and optional:
+                    continue
+                with gr.Tab(label, id=tab_id, elem_id=f"tab-{tab_id}"):
+                    if not module:
+                        gr.Markdown(f"*The {label} tab is not available in this build yet.*")
+                        continue
+                    try:
+                        module.build(ctx)
+                        modules.append(module)
+                    except Exception:
+                        log.exception("tab %s failed to build", name)
+                        gr.Markdown(f"*The {label} tab could not be loaded — see the server log.*")
+
+        def release(request: gr.Request):
+            """The visitor closed or reloaded the page: stop their runs, drop their files."""
+            sid = getattr(request, "session_hash", None)
+            if not sid:
+                return
+            ctx.registry.release(sid)
+            for m in modules:
+                if hasattr(m, "forget"):
+                    m.forget(ctx, sid)
+
+        demo.unload(release)
+    return demo

@@ -1,0 +1,192 @@
+"""The Train tab's handlers as plain methods: start / pause / step / reset / save / status, per visitor.
+
+Every method takes the caller's ``request`` (anything with a ``session_hash``) and goes through the run
+registry with that session, so a visitor only ever reaches their own runs. Problems reach the visitor
+as ``gr.Error`` with one readable sentence (a toast in the browser, an exception in gradio_client),
+never a stack trace. The same methods back the buttons and the public API endpoints.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import gradio as gr
+
+from ..checkpoints import CheckpointError, save_checkpoint
+from ..data import FASHION_DIR, DataError, load_dataset, mnist_cache_dir
+from ..runs import Run, RunError
+from ..trainer import RunConfig, Trainer
+from . import train_view as V
+from .context import UIContext
+
+SAVE_ROOT = Path(tempfile.gettempdir()) / "genai_demo_saves"  # one folder per session, latest save only
+REAP_EVERY_S = 30.0  # the status poll frees idle sessions at most this often
+ENDED = ("finished", "stopped", "failed")
+
+
+def make_trainer(cfg: RunConfig) -> Trainer:
+    """Load the data (and its held-out split, for the held-out curve) and build the run's model."""
+    try:
+        data = load_dataset(cfg.data, "train")
+        test = load_dataset(cfg.data, "test")
+    except DataError as e:
+        raise RunError(str(e)) from None
+    return Trainer(cfg, data, test_data=test)
+
+
+def save_dir(session: str) -> Path:
+    # hashed: a session id goes into a path, so it must not be able to name one
+    return SAVE_ROOT / hashlib.sha256(session.encode()).hexdigest()[:24]
+
+
+def forget_saves(session: str) -> None:
+    """The visitor closed the page: their saved checkpoint goes too."""
+    shutil.rmtree(save_dir(session), ignore_errors=True)
+
+
+class TrainActions:
+    def __init__(self, ctx: UIContext, datasets: list[str] | None = None):
+        self.ctx = ctx
+        self.datasets = datasets or V.available_datasets(FASHION_DIR, mnist_cache_dir())
+        self._last_reap = time.monotonic()
+        self._reap_lock = threading.Lock()
+
+    # ---- helpers ------------------------------------------------------------------------------
+    def _run(self, request, must_exist: bool = True) -> Run | None:
+        sid = self.ctx.session(request)
+        try:
+            return self.ctx.registry.get(sid)
+        except RunError as e:
+            if must_exist:
+                raise gr.Error(str(e)) from None
+            return None
+
+    def _status(self, run: Run | None) -> dict:
+        if run is None:
+            return V.status_dict()
+        return V.status_dict(run, run.trainer.snapshot(), self.ctx.registry.queue_position(run))
+
+    @staticmethod
+    def _refuse_if_ended(run: Run, doing: str) -> None:
+        state = run.trainer.state
+        if state in ENDED:
+            raise gr.Error(f"this run has {state} — nothing to {doing}; press Start for a new run")
+
+    def maybe_reap(self) -> None:
+        """Free idle sessions (and their old saves) now and then; called from the cheap status poll."""
+        now = time.monotonic()
+        if now - self._last_reap < REAP_EVERY_S or not self._reap_lock.acquire(blocking=False):
+            return
+        try:
+            self._last_reap = now
+            self.ctx.registry.reap()
+            cutoff = time.time() - self.ctx.registry.idle_s
+            for d in SAVE_ROOT.iterdir() if SAVE_ROOT.is_dir() else []:
+                if d.stat().st_mtime < cutoff:
+                    shutil.rmtree(d, ignore_errors=True)
+        finally:
+            self._reap_lock.release()
+
+    # ---- actions (the API endpoints call exactly these) ---------------------------------------
+    def train(self, model: str = "vae", data: str = "mnist5k", steps: int = 500, lr: float | None = None,
+              batch_size: int = 64, beta: float = 1.0, d_steps: int = 1, seed: int = 0, full_size: bool = False,
+              request: gr.Request = None) -> dict:
+        """Start a new training run for the caller (stopping their previous one); returns its status."""
+        sid = self.ctx.session(request)
+        if lr is None and model in V.DEFAULT_LR:
+            lr = V.DEFAULT_LR[model]
+        try:
+            cfg = V.run_config(model, data, steps, lr, batch_size, beta, d_steps, seed, full_size, self.datasets,
+                               self.ctx.registry.max_steps)
+            run = self.ctx.registry.start(sid, cfg, make_trainer)
+        except (ValueError, RunError) as e:
+            raise gr.Error(f"Cannot start: {e}") from None
+        return self._status(run)
+
+    def status(self, request: gr.Request = None) -> dict:
+        """The caller's current run: state, step, total, last metrics, steps/s, ETA, queue position, error."""
+        self.maybe_reap()
+        return self._status(self._run(request, must_exist=False))
+
+    def pause(self, request: gr.Request = None) -> dict:
+        """Pause the caller's run after its current step (a queued run leaves the queue, paused)."""
+        run = self._run(request)
+        self._refuse_if_ended(run, "pause")
+        self.ctx.registry.pause(run.session, run.id)
+        return self._status(run)
+
+    def resume(self, request: gr.Request = None) -> dict:
+        """Resume the caller's paused run (it may wait in the queue for a free training slot)."""
+        run = self._run(request)
+        self._refuse_if_ended(run, "resume")
+        self.ctx.registry.resume(run.session, run.id)
+        return self._status(run)
+
+    def step(self, n: int = 1, request: gr.Request = None) -> dict:
+        """Run n more steps (1–1000) and stay paused; pauses a running run first."""
+        run = self._run(request)
+        self._refuse_if_ended(run, "step")
+        if isinstance(n, bool) or not isinstance(n, int | float) or n != int(n):
+            raise gr.Error(f"step count must be a whole number, got {n!r}")
+        try:
+            self.ctx.registry.step(run.session, int(n), run.id)
+        except RunError as e:
+            raise gr.Error(str(e)) from None
+        return self._status(run)
+
+    def stop(self, request: gr.Request = None) -> dict:
+        """Stop the caller's run for good; its weights stay usable in the other tabs."""
+        run = self._run(request)
+        self.ctx.registry.stop(run.session, run.id)
+        return self._status(run)
+
+    # ---- UI-only actions ----------------------------------------------------------------------
+    def start_or_resume(self, model, data, steps, lr, batch_size, beta, d_steps, seed, full_size, request) -> None:
+        """The Start button: resume a paused run with the same model / data / seed, otherwise a new run."""
+        run = self._run(request, must_exist=False)
+        if run is not None and run.trainer.state == "paused" and (run.cfg.kind, run.cfg.data, run.cfg.seed) == (
+                model, data, seed) and (model != "dcgan" or (run.cfg.model_config is None) == bool(full_size)):
+            self.ctx.registry.resume(run.session, run.id)
+            return
+        self.train(model, data, steps, lr, batch_size, beta, d_steps, seed, full_size, request)
+
+    def reset(self, request) -> None:
+        """Stop the current run and forget it (the visitor's older runs stay)."""
+        run = self._run(request)
+        self.ctx.registry.discard(run.session, run.id)
+        gr.Info("Run stopped and discarded.")
+
+    def set_hyper(self, name: str, value, request) -> None:
+        """Apply one edited hyper-parameter to the running / paused run, between two steps."""
+        run = self._run(request, must_exist=False)
+        if run is None or run.trainer.state in ENDED:
+            return  # nothing is training: the new value is simply used by the next Start
+        if (name == "beta" and V.family(run.cfg.kind) != "vae") or (name == "d_steps" and V.family(run.cfg.kind) != "gan"):
+            return  # the control belongs to another family; it is hidden for this one
+        try:
+            value = V.check_hyper(name, value)
+        except ValueError as e:
+            raise gr.Error(str(e)) from None
+        run.trainer.set_hyper(**{name: value})
+        gr.Info(f"{V.LIMITS[name][0]} → {value:g} from the next step on")
+
+    def save(self, request) -> str:
+        """Write the run's latest frozen weights to a per-session temp file; returns its path."""
+        run = self._run(request)
+        snap = run.trainer.snapshot()
+        if snap.model is None or snap.model_step == 0:
+            raise gr.Error("Nothing learned yet — train a few steps before saving.")
+        folder = save_dir(run.session)
+        shutil.rmtree(folder, ignore_errors=True)  # keep only the latest save per visitor
+        path = folder / f"{run.cfg.kind}_{run.cfg.data}_step{snap.model_step}.safetensors"
+        meta = {"data": run.cfg.data, "steps": snap.model_step, "seed": run.cfg.seed, "hyper": V.status_dict(
+            run, snap)["hyper"], "final_metrics": {k: round(v, 5) for k, v in snap.last.items() if k != "step"},
+            "source": "genai-demo Train tab"}
+        try:
+            return str(save_checkpoint(path, snap.model, meta))
+        except CheckpointError as e:
+            raise gr.Error(str(e)) from None

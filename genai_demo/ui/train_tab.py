@@ -1,0 +1,241 @@
+"""Train tab: pick a model and data, press Start, watch the losses and the fixed-noise grid evolve.
+
+Layout and wiring only. The handlers live in train_actions.py (plain methods, per visitor) and what
+is drawn in train_view.py. The live view is a gr.Timer poll whose tick only reads the run's latest
+snapshot and sends what changed since the last tick (gr.skip() for the rest): it never computes.
+"""
+from __future__ import annotations
+
+import gradio as gr
+
+from ..trainer import pick_device
+from . import train_view as V
+from .context import UIContext
+from .learn_tab import learn_link
+from .train_actions import TrainActions, forget_saves
+
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+START_LABEL = {"paused": "▶ Resume", "running": "↻ Restart", "queued": "↻ Restart"}  # symbols every font has
+
+
+def _learn_md(kind: str) -> str:
+    return f"Architecture and loss, term by term: {learn_link(kind)}"
+
+
+GRID_NOTE = "**Fixed-noise samples** — the same noise decoded as training goes on."
+
+
+def _caption(step: int, live: bool) -> str:
+    where = "live" if live else "from the timeline — drag it to the end to follow live"
+    return f"**Fixed-noise samples** at step **{step:,}** ({where})"
+
+
+def _curve_update(view: dict, key: str, frame):
+    """The value for a LinePlot, working around two Gradio 6.31 front-end quirks (checked in a browser):
+    a plot never redraws lines after an empty table, and it keeps the colour legend of the first table
+    it drew. So send nothing while there is no data, and clear the plot (None) for one tick whenever the
+    set of series changes (a new model family, a held-out curve appearing); the next tick draws it."""
+    if frame is None:
+        return gr.skip()
+    names = sorted(set(frame["series"]))
+    shown = view.get(key)
+    if shown is not None and shown != names:
+        view[key] = None
+        view["curves"] = None  # redraw on the next tick
+        return None
+    view[key] = names
+    return frame
+
+
+def tick(actions: TrainActions, view: dict | None, request: gr.Request) -> tuple:
+    """The 2 Hz poll: status, counter, curves, formulas, grid, timeline, Start label — only what changed.
+
+    `view` (per-visitor gr.State) remembers what the browser already shows, so an idle tick sends nothing.
+    """
+    view = dict(view or {})
+    d = actions.status(request)
+    run = actions.ctx.registry.current(actions.ctx.session(request)) if d["state"] != "none" else None
+    out = [gr.skip()] * 10  # status, counter, plot A, plot B, formula A, formula B, grid, timeline, Start, caption
+    new_run = view.get("run") != d["run_id"] or not view.get("init")
+    if new_run:
+        # what the plots show survives a new run: the browser still shows it (see _curve_update)
+        view = {"init": True, "run": d["run_id"], "pinned": False, "series2": view.get("series2"),
+                "series3": view.get("series3")}
+    md = V.status_markdown(d)
+    if md != view.get("md"):
+        out[0] = view["md"] = md
+    counter = V.progress_html(d["step"], d["total"], d["state"])
+    if counter != view.get("counter"):
+        out[1] = view["counter"] = counter
+    label = START_LABEL.get(d["state"], "▶ Start")
+    if label != view.get("label"):
+        out[8] = gr.Button(value=label)
+        view["label"] = label
+    if run is None:
+        if new_run:
+            out[2], out[3] = None, None
+            view["series2"] = view["series3"] = None
+            out[6], out[9] = None, GRID_NOTE
+            out[7] = gr.Slider(maximum=1, value=0, interactive=False)
+        return (*out, view)
+
+    snap = run.trainer.snapshot()
+    fam = V.family(run.cfg.kind)
+    plot_a, plot_b = V.PLOTS[fam]
+    if fam != view.get("fam"):
+        out[4], out[5] = plot_a.markdown, plot_b.markdown
+        view["fam"] = fam
+    curves = (len(snap.history.get("step", [])), len(snap.evals.get("step", [])), snap.history.get("step", [0])[-1:])
+    if new_run or curves != view.get("curves"):
+        view["curves"] = curves
+        for i, plot in ((2, plot_a), (3, plot_b)):
+            out[i] = _curve_update(view, f"series{i}", V.curve_frame(plot, snap.history, snap.evals))
+    shots = (len(snap.previews), snap.previews[-1][0] if snap.previews else -1)
+    if snap.previews and (new_run or shots != view.get("shots")):
+        view["shots"] = shots
+        last = len(snap.previews) - 1
+        if not view.get("pinned"):
+            s, pic = snap.previews[-1]
+            out[6], out[9] = V.grid_picture(pic), _caption(s, live=True)
+            out[7] = gr.Slider(maximum=max(1, last), value=last, interactive=last > 0)
+        else:
+            out[7] = gr.Slider(maximum=max(1, last), interactive=True)
+    if d["state"] == "failed" and view.get("warned") != run.id:
+        view["warned"] = run.id
+        gr.Warning(f"Training failed: {d['error']}")
+    return (*out, view)
+
+
+def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request):
+    """Timeline slider moved: show the grid of that snapshot; the end of the slider follows live again."""
+    run = actions._run(request, must_exist=False)
+    snap = run.trainer.snapshot() if run else None
+    if not snap or not snap.previews:
+        raise gr.Error("No snapshots yet — start a run first.")
+    i = int(min(max(0, round(index or 0)), len(snap.previews) - 1))
+    s, pic = snap.previews[i]
+    view = dict(view or {})
+    view["pinned"] = i < len(snap.previews) - 1
+    return V.grid_picture(pic), _caption(s, live=not view["pinned"]), view
+
+
+def model_changed(kind: str):
+    """Show the controls of the chosen family, with its default learning rate and step count."""
+    fam = V.family(kind)
+    return (gr.Slider(visible=fam == "vae"), gr.Slider(visible=fam == "gan"), gr.Checkbox(visible=kind == "dcgan"),
+            V.DEFAULT_LR[kind], V.DEFAULT_STEPS[kind], _learn_md(kind))
+
+
+def build(ctx: UIContext) -> TrainActions:
+    """Lay out the Train tab inside the current gr.Tab and wire it; returns its handlers."""
+    a = TrainActions(ctx)
+    view = gr.State({})
+    gpu = pick_device().type == "cuda"
+    with gr.Row(equal_height=False):
+        # ---- controls: what to train, the buttons, then the knobs -----------------------------------
+        with gr.Column(scale=4, min_width=340, elem_classes="train-controls"):
+            with gr.Group():  # what to train: fixed for the run
+                model = gr.Radio([(v, k) for k, v in V.MODELS.items()], value="vae", label="Model", elem_id="train-model")
+                data = gr.Radio([(V.DATASETS[n], n) for n in a.datasets], value="mnist5k", label="Data set",
+                                elem_id="train-data")
+                full = gr.Checkbox(gpu, label="DCGAN at the articles' size (64 filters; slow on CPU)", visible=False,
+                                   elem_id="train-full-size", info="Off: the light preset (16 filters) for 2 CPU cores.")
+                with gr.Row():
+                    steps = gr.Number(V.DEFAULT_STEPS["vae"], label="Steps", precision=0, minimum=1, min_width=100,
+                                      maximum=ctx.registry.max_steps, elem_id="train-steps", info="length of the run")
+                    seed = gr.Number(0, label="Seed", precision=0, minimum=0, elem_id="train-seed", min_width=100,
+                                     info="same seed, same run")
+            with gr.Row(elem_classes="train-buttons"):
+                start = gr.Button("▶ Start", variant="primary", size="md", elem_id="train-start", min_width=60)
+                pause = gr.Button("❚❚ Pause", size="md", elem_id="train-pause", min_width=60)
+                step = gr.Button("▶❚ Step", size="md", elem_id="train-step", min_width=60)
+                reset = gr.Button("■ Reset", variant="stop", size="md", elem_id="train-reset", min_width=60)
+            with gr.Row(elem_classes="train-buttons", equal_height=True):
+                step_n = gr.Dropdown([("Step ×1", 1), ("Step ×10", 10), ("Step ×100", 100)], value=1, container=False,
+                                     elem_id="train-step-n", min_width=60, scale=1)
+                save = gr.Button("Save weights", size="md", elem_id="train-save", min_width=60, scale=1)
+            saved = gr.File(label="Your checkpoint (.safetensors)", visible=False, elem_id="train-file", interactive=False,
+                            height=60)
+            with gr.Accordion("Hyper-parameters (apply mid-run too)", open=True, elem_id="train-hyper"):
+                lr = gr.Number(1e-3, label="Learning rate", minimum=1e-6, maximum=0.1, step=1e-4, elem_id="train-lr",
+                               info="Adam's step size. Too high and the loss jumps or diverges.")
+                batch = gr.Slider(8, 512, 64, step=8, label="Batch size", elem_id="train-batch", info="Images per step.")
+                beta = gr.Slider(0, 10, 1.0, step=0.1, label="β (KL weight)", elem_id="train-beta",
+                                 info="1 = the plain ELBO; larger smooths the latent map, blurs the digits.")
+                dsteps = gr.Slider(1, 5, 1, step=1, label="D:G ratio", visible=False, elem_id="train-dsteps",
+                                   info="Discriminator updates per generator update.")
+            learn = gr.Markdown(_learn_md("vae"), elem_classes="learn-link")
+        # ---- live view: status, then the grid (left) and the curves with their formulas (right) -----
+        with gr.Column(scale=9):
+            status = gr.Markdown(V.status_markdown(V.status_dict()), elem_id="train-status", elem_classes="train-status")
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=6, min_width=320):
+                    counter = gr.HTML(V.progress_html(0, 0, "none"), elem_id="train-step-count")
+                    caption = gr.Markdown(GRID_NOTE, elem_id="train-grid-caption", elem_classes="grid-caption")
+                    grid = gr.Image(type="numpy", format="png", image_mode="L", show_label=False, interactive=False,
+                                    elem_id="train-grid", buttons=["download", "fullscreen"])
+                    timeline = gr.Slider(0, 1, 0, step=1, label="Timeline (snapshot)", interactive=False,
+                                         elem_id="train-timeline", info="Drag back: the same noise, earlier in training.")
+                with gr.Column(scale=6, min_width=360):
+                    p_a, p_b = V.PLOTS["vae"]
+                    tex_a = gr.Markdown(p_a.markdown, latex_delimiters=LATEX, elem_id="train-formula-a", elem_classes="formula")
+                    plot_a = gr.LinePlot(None, x="step", y="value", color="series", show_label=False,
+                                         color_map=V.COLORS, height=230, elem_id="train-loss-plot", y_title=" ")
+                    tex_b = gr.Markdown(p_b.markdown, latex_delimiters=LATEX, elem_id="train-formula-b", elem_classes="formula")
+                    plot_b = gr.LinePlot(None, x="step", y="value", color="series", show_label=False,
+                                         color_map=V.COLORS, height=190, elem_id="train-aux-plot", y_title=" ")
+
+    # ---- wiring -----------------------------------------------------------------------------------
+    form = [model, data, steps, lr, batch, beta, dsteps, seed, full]
+    quick = {"concurrency_limit": None, "show_progress": "hidden", "api_visibility": "private"}
+    # Gradio passes the request only to parameters annotated gr.Request, hence small defs, not lambdas.
+
+    def on_start(m, d, n, lr_, bs, b, k, s, f, request: gr.Request):
+        a.start_or_resume(m, d, n, lr_, bs, b, k, s, f, request)
+
+    def on_pause(request: gr.Request):
+        a.pause(request)
+
+    def on_step(n, request: gr.Request):
+        a.step(int(n or 1), request)
+
+    def on_reset(request: gr.Request):
+        a.reset(request)
+
+    def on_save(request: gr.Request):
+        return gr.File(a.save(request), visible=True)
+
+    def hyper(name):
+        def apply(value, request: gr.Request):
+            a.set_hyper(name, value, request)
+        return apply
+
+    def on_scrub(index, v, request: gr.Request):
+        return scrub(a, index, v, request)
+
+    def on_tick(v, request: gr.Request):
+        return tick(a, v, request)
+
+    model.change(model_changed, model, [beta, dsteps, full, lr, steps, learn], **quick)
+    start.click(on_start, form, None, concurrency_limit=2, api_visibility="private")
+    pause.click(on_pause, None, None, **quick)
+    step.click(on_step, step_n, None, **quick)
+    reset.click(on_reset, None, None, **quick)
+    save.click(on_save, None, saved, concurrency_limit=2, api_visibility="private")
+    for name, comp in (("lr", lr), ("batch_size", batch), ("beta", beta), ("d_steps", dsteps)):
+        for ev in (comp.submit, comp.blur) if isinstance(comp, gr.Number) else (comp.release,):
+            ev(hyper(name), comp, None, **quick)
+    timeline.release(on_scrub, [timeline, view], [grid, caption, view], trigger_mode="always_last", **quick)
+    timer = gr.Timer(0.5)
+    timer.tick(on_tick, view, [status, counter, plot_a, plot_b, tex_a, tex_b, grid, timeline, start, caption, view], **quick)
+
+    # ---- public API (gradio_client): see docs/api.md -----------------------------------------------
+    gr.api(a.train, api_name="train", concurrency_limit=2)
+    for name in ("status", "pause", "resume", "step", "stop"):
+        gr.api(getattr(a, name), api_name=name, concurrency_limit=None)
+    return a
+
+
+def forget(ctx: UIContext, session: str) -> None:
+    """Called by the app when a visitor leaves (their runs are released by the app)."""
+    forget_saves(session)

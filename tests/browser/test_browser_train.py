@@ -1,0 +1,86 @@
+"""Train and How-it-works tabs in a real browser: start a VAE run and watch it, pause, step, scrub, reset."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+COUNTER = "#train-step-count .step-counter"
+
+
+def wait_for_step(page, at_least: int) -> None:
+    """Retry (no fixed sleep) until the page's step counter reaches `at_least`."""
+    page.wait_for_function(
+        f"() => Number(document.querySelector('{COUNTER}')?.dataset.step) >= {at_least}", timeout=60_000)
+
+
+def settled_step(page, quiet_ms: int = 1500) -> int:
+    """The counter's value once it has not moved for quiet_ms (three 2 Hz polls): proof that it stopped."""
+    page.evaluate("delete window.__steady")
+    handle = page.wait_for_function(
+        f"""() => {{
+            const n = Number(document.querySelector('{COUNTER}')?.dataset.step);
+            const w = window.__steady || (window.__steady = {{v: n, t: performance.now()}});
+            if (n !== w.v) {{ w.v = n; w.t = performance.now(); return false; }}
+            return performance.now() - w.t >= {quiet_ms} ? String(n) : false;
+        }}""", polling=100, timeout=20_000)
+    return int(handle.json_value())
+
+
+def test_train_a_vae_watch_pause_step_scrub(page, shoot, ui_ctx):
+    expect(page.get_by_role("tab", name="Train")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#train-status")).to_contain_text("No run yet")
+    page.locator("#train-model").get_by_text("VAE", exact=True).click()
+    page.locator("#train-steps input").fill("1500")
+    page.locator("#train-start").click()
+
+    # the counter grows and the curves, the grid and their formulas show up
+    wait_for_step(page, 1)
+    expect(page.locator("#train-status")).to_contain_text("running")
+    wait_for_step(page, 250)
+    expect(page.locator("#train-loss-plot canvas, #train-loss-plot svg").first).to_be_visible()
+    expect(page.locator("#train-loss-plot")).not_to_contain_text("Empty")
+    expect(page.locator("#train-grid img")).to_be_visible()
+    expect(page.locator("#train-formula-a .katex").first).to_be_visible()
+    expect(page.locator("#train-grid-caption")).to_contain_text("(live)")
+
+    # Pause stops the counter: one Step then moves it by exactly one
+    page.locator("#train-pause").click()
+    expect(page.locator(COUNTER)).to_have_attribute("data-state", "paused")
+    paused_at = settled_step(page)  # the counter stopped (after the step in flight)
+    expect(page.locator("#train-start")).to_have_text(re.compile("Resume"))
+    shoot("train")
+    page.locator("#train-step").click()
+    expect(page.locator(COUNTER)).to_have_attribute("data-step", str(paused_at + 1))
+    expect(page.locator(COUNTER)).to_have_attribute("data-state", "paused")
+
+    # scrub the timeline back to the first snapshot (step 0: pure noise), then to the end again
+    number = page.locator("#train-timeline input[type=number]")
+    expect(number).to_be_enabled()
+    number.fill("0")
+    number.press("Tab")  # blur → the slider's release event
+    expect(page.locator("#train-grid-caption")).to_contain_text("step 0 (from the timeline")
+    last = int(page.locator("#train-timeline input[type=range]").get_attribute("max"))
+    number.fill(str(last))
+    number.press("Tab")
+    expect(page.locator("#train-grid-caption")).to_contain_text("(live)")
+
+    # Resume, then Reset discards the run
+    page.locator("#train-start").click()
+    expect(page.locator(COUNTER)).to_have_attribute("data-state", "running")
+    page.locator("#train-reset").click()
+    expect(page.locator("#train-status")).to_contain_text("No run yet")
+
+
+def test_how_it_works_renders_formulas_and_diagrams(page, shoot):
+    # the link on the Train tab opens How it works at the VAE section
+    page.locator(".learn-link a").click()
+    expect(page.get_by_role("tab", name="How it works")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#learn-vae")).to_be_in_viewport()
+    for section in ("gan", "dcgan", "vae", "cvae", "text"):
+        expect(page.locator(f"#learn-{section}-diagram svg").first).to_be_visible()
+        expect(page.locator(f"#learn-{section}-text .katex").first).to_be_visible()
+    expect(page.locator("#learn-gan-text")).to_contain_text("D is punished")
+    page.locator("#learn-gan").scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, 0)")
+    shoot("how-it-works")

@@ -1,0 +1,232 @@
+"""Train tab: its handlers as plain functions (fake requests), then the public API through gradio_client.
+
+Runs are short VAE runs on the embedded MNIST-5k (about 100 steps/s on 2 cores).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+from types import SimpleNamespace
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+import pytest  # noqa: E402
+
+from genai_demo.checkpoints import load_checkpoint  # noqa: E402
+from genai_demo.runs import RunRegistry  # noqa: E402
+from genai_demo.ui import train_view as V  # noqa: E402
+from genai_demo.ui.app import build_demo, launch_kwargs  # noqa: E402
+from genai_demo.ui.context import UIContext  # noqa: E402
+from genai_demo.ui.train_actions import TrainActions, save_dir  # noqa: E402
+from genai_demo.ui.train_tab import scrub, tick  # noqa: E402
+
+
+def req(session: str):
+    return SimpleNamespace(session_hash=session)
+
+
+def settled(fn, quiet=0.3, timeout=10.0):
+    """fn()'s value once it stopped changing for `quiet` seconds (a paused run finishes its step in flight)."""
+    value, since, end = fn(), time.monotonic(), time.monotonic() + timeout
+    while time.monotonic() < end:
+        time.sleep(0.05)
+        now = fn()
+        if now != value:
+            value, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return value
+    raise AssertionError(f"value still changing after {timeout} s")
+
+
+def wait_until(fn, timeout=30.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def actions():
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000, idle_s=600))
+    yield TrainActions(ctx, datasets=["mnist5k"])
+    ctx.registry.shutdown()
+
+
+# ---- handlers as plain functions -----------------------------------------------------------------
+def test_lifecycle_start_pause_step_resume_stop(actions):
+    a, alice = actions, req("alice")
+    assert a.status(alice)["state"] == "none"
+    s = a.train("vae", "mnist5k", 3000, None, 32, 1.0, 1, 0, False, alice)
+    assert s["run_id"] and s["total"] == 3000 and s["model"] == "vae"
+    assert s["hyper"]["lr"] == V.DEFAULT_LR["vae"]  # lr None → the family's default
+    wait_until(lambda: a.status(alice)["step"] > 20)
+    paused = a.pause(alice)
+    wait_until(lambda: a.status(alice)["state"] == "paused")
+    at = settled(lambda: a.status(alice)["step"])  # paused means paused (after the step in flight)
+    assert paused["step"] <= at <= paused["step"] + 1
+    a.step(1, alice)
+    wait_until(lambda: a.status(alice)["step"] == at + 1)
+    a.step(10, alice)
+    wait_until(lambda: a.status(alice)["step"] == at + 11)
+    a.resume(alice)
+    wait_until(lambda: a.status(alice)["step"] > at + 11)
+    st = a.stop(alice)
+    assert st["state"] == "stopped"
+    assert st["metrics"]["loss"] > 0 and set(st["metrics"]) >= {"loss", "recon", "kl"}
+    with pytest.raises(gr.Error, match="stopped"):
+        a.resume(alice)  # an ended run says so instead of silently doing nothing
+
+
+def test_sessions_are_isolated(actions):
+    a = actions
+    a.train("vae", "mnist5k", 3000, 1e-3, 32, 1.0, 1, 0, False, req("alice"))
+    assert a.status(req("bob"))["state"] == "none"
+    for act in (a.pause, a.resume, a.stop):
+        with pytest.raises(gr.Error, match="no training run yet"):
+            act(req("bob"))
+    with pytest.raises(gr.Error, match="no training run yet"):
+        a.step(1, req("bob"))
+    assert a.status(req("alice"))["state"] in ("running", "queued")
+    # bob's own run waits for the single training slot, with its place shown
+    b = a.train("vae", "mnist5k", 100, 1e-3, 32, 1.0, 1, 0, False, req("bob"))
+    assert b["state"] == "queued" and b["queue_position"] == 1
+    assert "position 1 in queue" in V.status_markdown(b)
+    a.stop(req("alice"))
+    wait_until(lambda: a.status(req("bob"))["state"] in ("running", "finished"))
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("lr", -0.1, "learning rate must be between"),
+    ("lr", "fast", "learning rate must be a number"),
+    ("batch_size", 0, "batch size must be between"),
+    ("batch_size", 12.5, "batch size must be a whole number"),
+    ("steps", 0, "steps must be a whole number between 1 and 5,000"),
+    ("steps", "many", "steps must be a whole number"),
+    ("model", "diffusion", "unknown model"),
+    ("data", "imagenet", "not available here"),
+    ("seed", -1, "seed must be between"),
+    ("beta", float("nan"), "β must be between"),
+])
+def test_bad_settings_are_refused_with_a_reason(actions, field, value, message):
+    kw = {"model": "vae", "data": "mnist5k", "steps": 100, "lr": 1e-3, "batch_size": 32, "beta": 1.0, "d_steps": 1,
+          "seed": 0, "full_size": False, field: value}
+    with pytest.raises(gr.Error, match=message):
+        actions.train(**kw, request=req("alice"))
+    assert actions.status(req("alice"))["state"] == "none"
+
+
+def test_tick_draws_status_curves_grid_and_scrubs_back(actions):
+    a, alice = actions, req("alice")
+    out = tick(a, {}, alice)
+    assert "No run yet" in out[0] and out[-1]["run"] is None
+    a.train("vae", "mnist5k", 400, 1e-3, 32, 1.0, 1, 0, False, alice)
+    wait_until(lambda: a.status(alice)["state"] == "finished")
+    out = tick(a, {}, alice)  # the run ended before this first look: everything is drawn at once
+    view = out[-1]
+    status, counter, plot_a, plot_b = out[:4]
+    assert "finished" in status and 'data-step="400"' in counter
+    assert set(plot_a["series"]) >= {"loss (−ELBO)", "reconstruction"} and set(plot_b["series"]) == {"KL"}
+    grid = out[6]
+    assert grid.shape == (2 * 302, 2 * 302) and grid.dtype.name == "uint8"
+    again = tick(a, view, alice)  # nothing changed: nothing is sent
+    assert all(isinstance(o, dict) and o.get("__type__") == "update" and len(o) == 1 for o in again[:-1])
+    pic, caption, view = scrub(a, 0, view, alice)
+    assert "step **0**" in caption and view["pinned"] and pic.shape == grid.shape
+
+
+def test_save_writes_a_loadable_checkpoint_and_reset_discards(actions, tmp_path):
+    a, alice = actions, req("alice")
+    with pytest.raises(gr.Error, match="no training run yet"):
+        a.save(alice)
+    a.train("vae", "mnist5k", 60, 1e-3, 32, 1.0, 1, 3, False, alice)
+    wait_until(lambda: a.status(alice)["state"] == "finished")
+    path = a.save(alice)
+    assert path.endswith("vae_mnist5k_step60.safetensors") and str(save_dir("alice")) in path
+    model, header = load_checkpoint(path, expected_kind="vae")
+    assert header["meta"]["steps"] == 60 and header["meta"]["seed"] == 3
+    a.reset(alice)
+    assert a.status(alice)["state"] == "none"
+
+
+def test_hyper_parameters_apply_mid_run(actions):
+    a, alice = actions, req("alice")
+    a.train("gan", "mnist5k", 2000, 2e-4, 32, 1.0, 1, 0, False, alice)
+    a.pause(alice)
+    a.set_hyper("lr", 5e-4, alice)
+    a.set_hyper("d_steps", 3, alice)
+    a.set_hyper("beta", 4.0, alice)  # not a GAN knob: ignored, not applied
+    hp = a.status(alice)["hyper"]
+    assert hp["lr"] == 5e-4 and hp["d_steps"] == 3 and hp["beta"] == 1.0
+    with pytest.raises(gr.Error, match="learning rate must be between"):
+        a.set_hyper("lr", 5.0, alice)
+
+
+def test_run_config_sizes_the_dcgan_and_the_snapshots():
+    light = V.run_config("dcgan", "mnist5k", 1500, 2e-4, 64, 1.0, 2, 0, False, ["mnist5k"], 5000)
+    assert light.model_config == V.DCGAN_LIGHT and light.hp.d_steps == 2
+    assert V.run_config("dcgan", "mnist5k", 1500, 2e-4, 64, 1.0, 1, 0, True, ["mnist5k"], 5000).model_config is None
+    assert V.run_config("vae", "mnist5k", 3000, 1e-3, 64, 1.0, 1, 0, False, ["mnist5k"], 5000).snapshot_every == 80
+    assert V.run_config("vae", "mnist5k", 50, 1e-3, 64, 1.0, 1, 0, False, ["mnist5k"], 5000).snapshot_every == 10
+
+
+# ---- the public API through gradio_client --------------------------------------------------------------
+@pytest.fixture(scope="module")
+def served():
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000))
+    demo = build_demo(ctx)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    yield f"http://127.0.0.1:{port}/", ctx
+    demo.close()
+    ctx.registry.shutdown()
+
+
+def client(url):
+    from gradio_client import Client
+
+    return Client(url, verbose=False, analytics_enabled=False)
+
+
+def test_api_two_clients_are_two_sessions(served):
+    from gradio_client.exceptions import AppError
+
+    url, ctx = served
+    a, b = client(url), client(url)
+    s = a.predict(model="vae", data="mnist5k", steps=3000, batch_size=32, seed=1, api_name="/train")
+    assert s["state"] in ("running", "queued") and s["run_id"]
+    first = wait_until(lambda: (st := a.predict(api_name="/status"))["step"] > 0 and st)
+    wait_until(lambda: a.predict(api_name="/status")["step"] > first["step"])
+    assert b.predict(api_name="/status")["state"] == "none"  # B sees no run …
+    with pytest.raises(AppError, match="no training run yet"):
+        b.predict(api_name="/stop")  # … and cannot stop A's
+    assert a.predict(api_name="/status")["state"] == "running"
+    p = a.predict(api_name="/pause")
+    assert p["state"] in ("running", "paused")
+    wait_until(lambda: a.predict(api_name="/status")["state"] == "paused")
+    at = settled(lambda: a.predict(api_name="/status")["step"])
+    assert a.predict(n=5, api_name="/step")["run_id"] == s["run_id"]
+    wait_until(lambda: a.predict(api_name="/status")["step"] == at + 5)
+    assert a.predict(api_name="/resume")["state"] in ("running", "queued")
+    assert a.predict(api_name="/stop")["state"] == "stopped"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"lr": -1.0}, "learning rate must be between"),
+    ({"batch_size": 0}, "batch size must be between"),
+    ({"steps": "ten"}, "steps must be a whole number"),
+    ({"model": 3}, "unknown model"),
+])
+def test_api_bad_parameters_give_a_clear_error(served, kwargs, message):
+    from gradio_client.exceptions import AppError
+
+    c = client(served[0])
+    with pytest.raises(AppError, match=message):
+        c.predict(**{"model": "vae", "steps": 100, **kwargs}, api_name="/train")
+    assert c.predict(api_name="/status")["state"] == "none"  # and the server is fine
