@@ -73,3 +73,22 @@ def ssim(a, b, data_range: float = 1.0) -> float:
     cov = blur(a * b) - mu_a * mu_b
     s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
     return float(s.mean())
+
+
+# ---------------------------------------------------------------------------------------------------
+# likelihood: the VAE's held-out negative ELBO (sample scores live in genai_demo/quality.py)
+
+
+def neg_elbo(model, x: torch.Tensor, y: torch.Tensor | None = None, generator: torch.Generator | None = None,
+             batch: int = 1000) -> dict[str, float]:
+    """Negative ELBO = recon + KL at beta = 1 (Kingma & Welling 2014, eq. 10), nats per image, averaged over
+    x (N, 1, 28, 28) with one z draw per image, using the VAE's own ``loss``; a CVAE bounds -log p(x|y).
+    Returns {"neg_elbo", "recon_nats", "kl"}. Call on an eval-mode copy, never the live training model."""
+    tot = {"neg_elbo": 0.0, "recon_nats": 0.0, "kl": 0.0}
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            xb = x[i:i + batch].to(model.device)
+            yb = y[i:i + batch].to(model.device) if y is not None and model.conditional else None
+            for k, v in zip(tot, model.loss(xb, yb, beta=1.0, generator=generator), strict=True):
+                tot[k] += float(v) * len(xb)
+    return {k: v / len(x) for k, v in tot.items()}

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .base import GenerativeModel, Hyper
+from .classifier import Classifier
 from .dcgan import DCGAN, DCGANConfig
 from .gan import CGAN, GAN, CGANConfig, GANConfig
 from .vae import CVAE, VAE, CVAEConfig, VAEConfig
@@ -20,6 +21,7 @@ MODELS: dict[str, type[GenerativeModel]] = {
     "gan": GAN,
     "cgan": CGAN,
     "dcgan": DCGAN,
+    "classifier": Classifier,  # not generative: the quality meter (genai_demo/quality.py), trained the same way
 }
 
 __all__ = [
