@@ -53,6 +53,8 @@ def save_checkpoint(path: str | os.PathLike, model: GenerativeModel, meta: dict[
         "sha256": _digest(tensors),
     }
     try:
+        if path.exists() and not path.is_file():  # os.replace would swap out a device / FIFO (as root: /dev/full!)
+            raise CheckpointError(f"could not save checkpoint to {path}: it exists and is not a regular file")
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         os.close(fd)
@@ -80,14 +82,18 @@ def _sniff(path: Path) -> None:
     if size > MAX_BYTES:
         raise CheckpointError(f"{path.name} is {size / 2**20:.0f} MB — too big to be a genai-demo checkpoint")
     with open(path, "rb") as f:
-        head = f.read(8)
+        head = f.read(9)
+    # safetensors = 8-byte little-endian header length, then a JSON object. Test that first: a valid header length
+    # may well start with byte 0x80 (any length ≡ 128 mod 256), which must not be mistaken for a pickle.
+    n = int.from_bytes(head[:8], "little")
+    if len(head) == 9 and 2 <= n <= min(size - 8, 1 << 20) and head[8:9] == b"{":
+        return
     if head[:2] == b"PK" or head[:1] == b"\x80":
         raise CheckpointError(
             f"{path.name} looks like a PyTorch pickle (.pt/.pth); genai-demo only loads .safetensors files, "
             "because unpickling can run arbitrary code"
         )
-    if len(head) < 8 or int.from_bytes(head, "little") > min(size - 8, 1 << 20):
-        raise CheckpointError(f"{path.name} is not a safetensors file (bad or truncated header)")
+    raise CheckpointError(f"{path.name} is not a safetensors file (bad or truncated header)")
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
@@ -105,8 +111,10 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
         raise CheckpointError(f"{path.name} has format version {raw.get('format_version')}, expected {FORMAT_VERSION}")
     try:
         out = dict(raw, config=json.loads(raw["config"]), meta=json.loads(raw.get("meta", "{}")))
-    except (KeyError, ValueError) as e:
+    except (KeyError, ValueError, TypeError, RecursionError) as e:  # RecursionError: "[[[[…" nested 100,000 deep
         raise CheckpointError(f"{path.name} has a damaged header ({e})") from e
+    if not isinstance(out["config"], dict) or not isinstance(out["meta"], dict):  # callers do header["meta"].get(…)
+        raise CheckpointError(f"{path.name} has a damaged header (config and meta must be JSON objects)")
     if out.get("kind") not in model_kinds():
         raise CheckpointError(f"{path.name} holds an unknown model kind {out.get('kind')!r}")
     return out
@@ -124,12 +132,13 @@ def load_checkpoint(
         if kind not in allowed:
             raise CheckpointError(f"{path.name} is a {kind.upper()} checkpoint; this needs {' or '.join(allowed).upper()}")
     try:
-        model = build(kind, header["config"])
-    except (ValueError, TypeError) as e:
-        raise CheckpointError(f"{path.name} has a config this version cannot build: {e}") from e
+        with torch.device("meta"):  # shapes only, no memory: a crafted config must not make us allocate gigabytes
+            expected = build(kind, header["config"]).state_dict()
+    except (ValueError, TypeError, OverflowError, RuntimeError) as e:  # RuntimeError: e.g. a 2**62-wide layer
+        reason = (str(e).splitlines() or [type(e).__name__])[0]  # torch appends a multi-line C++ trace
+        raise CheckpointError(f"{path.name} has a config this version cannot build: {reason}") from e
     with safe_open(str(path), framework="pt") as f:
-        tensors = {k: f.get_tensor(k) for k in f.keys()}
-    expected = model.state_dict()
+        tensors = {k: f.get_tensor(k) for k in f.keys()}  # at most MAX_BYTES
     missing, extra = set(expected) - set(tensors), set(tensors) - set(expected)
     if missing or extra:
         raise CheckpointError(f"{path.name} does not match a {kind} model (missing {sorted(missing)[:3]}, extra {sorted(extra)[:3]})")
@@ -140,5 +149,6 @@ def load_checkpoint(
             )
     if _digest(tensors) != header.get("sha256"):
         raise CheckpointError(f"{path.name} was modified after it was saved (checksum mismatch)")
+    model = build(kind, header["config"])  # the real one, now known to be exactly the file's size
     model.load_state_dict(tensors, strict=True)
     return model.to(device).eval(), header

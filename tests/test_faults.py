@@ -1,0 +1,233 @@
+"""Faults: kill -9 in the middle of a save, a trainer that raises, NaN from an absurd learning rate, disk full
+and permission denied. Nothing may crash the process, lose the previous checkpoint or leave a half-written file
+under the final name; a failed run says why, and the app keeps serving everyone else.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from test_trainer import Tiny, TinyData, wait_for
+
+from genai_demo import checkpoints
+from genai_demo.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from genai_demo.data import load_dataset
+from genai_demo.models import build
+from genai_demo.models.base import Hyper
+from genai_demo.runs import RunRegistry
+from genai_demo.trainer import RunConfig, Trainer
+
+ROOT = Path(__file__).resolve().parent.parent
+KILLS = 20  # kill -9 rounds; delays are seeded, so the same schedule every time
+
+# A harness process imports torch once, then forks one saver per round (fork is cheap; importing torch is not).
+# The saver writes checkpoint i, whose first weight is i too, then logs i (fsync'd) — forever, until killed.
+HARNESS = r"""
+import os, sys
+import torch
+torch.set_num_threads(1)  # no OpenMP pool in this process: fork() below stays safe
+from genai_demo.checkpoints import save_checkpoint
+from genai_demo.models import build
+path, log = sys.argv[1], sys.argv[2]
+torch.manual_seed(0)
+model = build("dcgan")  # ~7.7 MB: a save lasts long enough for many kills to land inside it
+first = next(model.parameters())
+
+def save(i):
+    with torch.no_grad():
+        first.view(-1)[0] = i
+    save_checkpoint(path, model, {"i": i})
+
+save(0)
+print("ready", flush=True)
+for line in sys.stdin:
+    i = int(line)
+    pid = os.fork()
+    if pid == 0:
+        parent = os.getppid()
+        for _ in range(1000):  # bounded, and it stops if the harness dies: never a runaway writer
+            if os.getppid() != parent:
+                break
+            i += 1
+            save(i)
+            with open(log, "a") as f:
+                f.write(f"{i}\n")
+                f.flush()
+                os.fsync(f.fileno())
+        os._exit(0)
+    print(pid, flush=True)
+    os.waitpid(pid, 0)
+    print("reaped", flush=True)
+"""
+
+
+# ---- kill -9 during save -------------------------------------------------------------------------
+def test_kill_9_during_save_always_leaves_the_previous_checkpoint(tmp_path):
+    path, log = tmp_path / "ck" / "model.safetensors", tmp_path / "saved.log"
+    proc = subprocess.Popen([sys.executable, "-c", HARNESS, str(path), str(log)], cwd=ROOT, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    rng = random.Random(6)
+    last, mid_write = 0, 0
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        for _ in range(KILLS):
+            proc.stdin.write(f"{last}\n")
+            proc.stdin.flush()
+            pid = int(proc.stdout.readline())
+            time.sleep(rng.uniform(0.0, 0.3))  # a random moment in the save loop
+            os.kill(pid, signal.SIGKILL)
+            assert proc.stdout.readline().strip() == "reaped"
+            others = [n for n in os.listdir(path.parent) if n != path.name]
+            # the only other files are temp files, never named like a checkpoint: ours ("<name>.XXXX.tmp") and
+            # the one safetensors itself writes before renaming it to ours (".tmpXXXXXX")
+            assert all(n.startswith(path.name + ".") and n.endswith(".tmp") or n.startswith(".tmp") for n in others), others
+            mid_write += bool(others)
+            for n in others:
+                os.unlink(path.parent / n)
+            model, header = load_checkpoint(path, expected_kind="dcgan")
+            i = header["meta"]["i"]
+            assert next(model.parameters()).view(-1)[0].item() == i  # header and weights from the same save
+            logged = int(log.read_text().split()[-1]) if log.exists() and log.read_text().strip() else 0
+            assert i >= last and i in (logged, logged + 1), (i, logged, last)  # nothing older than the last good save
+            last = i
+    finally:
+        proc.stdin.close()
+        proc.kill()
+        proc.wait(10)
+    assert last > 0  # saves did happen between the kills
+    print(f"\n{KILLS} kills, {mid_write} landed while a temp file was being written; final save {last}")
+
+
+# ---- a trainer that raises / diverges -------------------------------------------------------------
+def tiny_cfg(steps=100_000):
+    return RunConfig(kind="tiny", steps=steps, hp=Hyper(lr=1e-2, batch_size=4), publish_every=5, preview_n=2, device="cpu")
+
+
+def test_an_exception_in_train_step_fails_that_run_only_and_frees_its_slot():
+    reg = RunRegistry(max_running=1, max_steps=100_000)
+    try:
+        bad = reg.start("mallory", tiny_cfg(), lambda c: Trainer(c, TinyData(), model=Tiny(fail_at=3)))
+        good = reg.start("alice", tiny_cfg(300), lambda c: Trainer(c, TinyData(), model=Tiny()))
+        assert wait_for(lambda: bad.trainer.state == "failed")
+        snap = bad.trainer.snapshot()
+        assert snap.error == "RuntimeError: injected failure" and "Traceback" in bad.trainer.error_trace
+        assert snap.step == 2 and snap.model is not None  # what it learned before failing is still there
+        # the failed run's slot goes to the queued one; alice's run finishes normally
+        assert wait_for(lambda: reg.status(reg.get("alice")) == "finished", timeout=30)
+        assert good.trainer.snapshot().error is None and reg.get("mallory") is bad
+    finally:
+        reg.shutdown()
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return load_dataset("mnist5k", "train")
+
+
+@pytest.mark.parametrize("kind", ["vae", "gan"])
+def test_absurd_learning_rate_stops_a_real_model_with_a_reason(kind, mnist):
+    reg = RunRegistry(max_running=2, max_steps=1000)
+    cfg = RunConfig(kind=kind, steps=500, hp=Hyper(lr=1e6, batch_size=32), publish_every=10, snapshot_every=100,
+                    preview_n=4, device="cpu")
+    try:
+        run = reg.start("s", cfg, lambda c: Trainer(c, mnist))
+        assert run.trainer.join(60)
+        snap = run.trainer.snapshot()
+        assert snap.state == "failed" and reg.status(run) == "failed"
+        assert snap.error.startswith("diverged at step") and "lower the learning rate" in snap.error
+        assert "Traceback" not in snap.error and snap.step < 5
+        assert reg.running_count() == 0
+    finally:
+        reg.shutdown()
+
+
+def test_nan_midway_keeps_the_last_good_weights():
+    t = Trainer(tiny_cfg(50), TinyData(), model=Tiny(nan_at=20))
+    t.start()
+    assert t.join(10)
+    snap = t.snapshot()
+    assert snap.state == "failed" and "loss became nan" in snap.error
+    assert snap.step == 19 and all(v == v for v in snap.history["loss"])  # no NaN reaches the curves
+    assert snap.model is not None and all(torch.isfinite(p).all() for p in snap.model.parameters())
+
+
+# ---- disk full / permission denied ---------------------------------------------------------------
+@pytest.fixture
+def saved(tmp_path):
+    torch.manual_seed(0)
+    model = build("vae")
+    return model, save_checkpoint(tmp_path / "vae.safetensors", model, {"steps": 1})
+
+
+def _only_the_checkpoint(path):
+    assert os.listdir(path.parent) == [path.name]
+    assert load_checkpoint(path)[1]["meta"]["steps"] == 1
+
+
+def test_disk_full_gives_a_clear_message_and_keeps_the_old_file(saved, monkeypatch):
+    model, path = saved
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(checkpoints, "save_file", full)
+    with pytest.raises(CheckpointError, match=r"could not save checkpoint to .*: No space left on device"):
+        save_checkpoint(path, model, {"steps": 2})
+    _only_the_checkpoint(path)
+
+
+def test_a_real_write_error_mid_file_is_reported_and_cleaned_up(saved):
+    """RLIMIT_FSIZE makes the kernel refuse the write half-way (EFBIG), as a full disk would."""
+    model, path = saved
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the default action would kill the test process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, hard))  # the checkpoint is ~4 MB
+    try:
+        with pytest.raises(CheckpointError, match="could not save checkpoint.*(File too large|os error 27)"):
+            save_checkpoint(path, model, {"steps": 2})
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old)
+    _only_the_checkpoint(path)
+
+
+def test_permission_denied_gives_a_clear_message(saved, monkeypatch):
+    """Tests may run as root, where chmod does not block: the refusals are injected where the OS would raise."""
+    model, path = saved
+
+    def denied(*a, **k):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    with monkeypatch.context() as m:
+        m.setattr(checkpoints.tempfile, "mkstemp", denied)  # read-only folder: no temp file can be created
+        with pytest.raises(CheckpointError, match="could not save checkpoint to .*: Permission denied"):
+            save_checkpoint(path, model, {"steps": 2})
+    with monkeypatch.context() as m:
+        m.setattr(checkpoints.os, "replace", denied)  # the final rename refused
+        with pytest.raises(CheckpointError, match="Permission denied"):
+            save_checkpoint(path, model, {"steps": 2})
+    _only_the_checkpoint(path)
+    for where in ("/proc/genai-demo/x.safetensors", "/proc/self/x.safetensors", str(path / "sub.safetensors")):
+        with pytest.raises(CheckpointError, match="could not save checkpoint"):
+            save_checkpoint(where, model)
+
+
+def test_a_device_or_fifo_is_never_replaced_by_a_save(saved, tmp_path):
+    """os.replace would swap out whatever the name points at: as root, even /dev/full. Refuse non-regular files."""
+    model, _ = saved
+    fifo = tmp_path / "pipe.safetensors"
+    os.mkfifo(fifo)
+    with pytest.raises(CheckpointError, match="not a regular file"):
+        save_checkpoint(fifo, model)
+    assert fifo.is_fifo()
+    with pytest.raises(CheckpointError, match="not a regular file"):
+        save_checkpoint(tmp_path, model)  # a directory
