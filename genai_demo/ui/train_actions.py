@@ -8,6 +8,7 @@ never a stack trace. The same methods back the buttons and the public API endpoi
 from __future__ import annotations
 
 import hashlib
+import math
 import shutil
 import tempfile
 import threading
@@ -97,6 +98,8 @@ class TrainActions:
               request: gr.Request = None) -> dict:
         """Start a new training run for the caller (stopping their previous one); returns its status."""
         sid = self.ctx.session(request)
+        if not isinstance(model, str) or not isinstance(data, str):  # an API caller may send a list: unhashable below
+            raise gr.Error(f"Cannot start: model and data must be names such as 'vae' and 'mnist5k', got {model!r}, {data!r}")
         if lr is None and model in V.DEFAULT_LR:
             lr = V.DEFAULT_LR[model]
         try:
@@ -130,7 +133,7 @@ class TrainActions:
         """Run n more steps (1–1000) and stay paused; pauses a running run first."""
         run = self._run(request)
         self._refuse_if_ended(run, "step")
-        if isinstance(n, bool) or not isinstance(n, int | float) or n != int(n):
+        if isinstance(n, bool) or not isinstance(n, int | float) or not math.isfinite(n) or n != int(n):  # int(nan) raises
             raise gr.Error(f"step count must be a whole number, got {n!r}")
         try:
             self.ctx.registry.step(run.session, int(n), run.id)
