@@ -144,14 +144,14 @@ def build(ctx: UIContext) -> GanActions:
                 f"Walk from one seed's $z$ to another's and watch the digits morph. {learn_link('gan')}",
                 latex_delimiters=[{"left": "$", "right": "$", "display": False}])
     with gr.Row(equal_height=False):
-        with gr.Column(scale=2, min_width=300):
+        with gr.Column(scale=3, min_width=340):
             with gr.Row():
                 model = gr.Dropdown([], label="Model", allow_custom_value=True, elem_id="gan-model", scale=5)
                 refresh = gr.Button("↻", size="sm", scale=0, min_width=44, elem_id="gan-refresh")
             cls = gr.Dropdown([("random classes", RANDOM), ("one row per class", ROWS)], value=ROWS, label="Class (CGAN / CVAE)",
                               allow_custom_value=True, visible=False, elem_id="gan-class")
             n = gr.Slider(N_MIN, N_MAX, value=64, step=1, label="Samples n", elem_id="gan-n")
-            with gr.Row(equal_height=True):
+            with gr.Row():
                 seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED, elem_id="gan-seed", scale=3,
                                  min_width=100)
                 dice = gr.Button("New seed", size="sm", scale=2, min_width=90, elem_id="gan-dice")
@@ -166,15 +166,15 @@ def build(ctx: UIContext) -> GanActions:
             mode = gr.Radio([("lerp (straight line)", "lerp"), ("slerp (great circle)", "slerp")], value="slerp",
                             label="Path", elem_id="gan-mode")
             walk_btn = gr.Button("Walk", variant="primary", elem_id="gan-walk-btn")
-        with gr.Column(scale=4, min_width=420):
-            grid = gr.Image(label="Samples", format="png", interactive=False, height=520, elem_id="gan-grid",
+        with gr.Column(scale=5, min_width=420):
+            grid = gr.Image(label="Samples", format="png", interactive=False, height=500, elem_id="gan-grid",
                             elem_classes="crisp", buttons=["download", "fullscreen"])
             strip = gr.Image(label="Latent walk (slerp keeps |z| where the prior has its mass)", format="png",
-                             interactive=False, height=200, elem_id="gan-walk", elem_classes="crisp")
+                             interactive=False, height=140, elem_id="gan-walk", elem_classes="crisp")
             gif = gr.DownloadButton("⬇ Download GIF", visible=False, size="sm", elem_id="gan-gif")
     with gr.Accordion("VAE and GAN side by side", open=True, elem_id="gan-compare-box"):
         with gr.Row(equal_height=False):
-            with gr.Column(scale=2, min_width=300):
+            with gr.Column(scale=3, min_width=340):
                 vae_model = gr.Dropdown([], label="VAE", allow_custom_value=True, elem_id="gan-vae-model")
                 gan_model = gr.Dropdown([], label="GAN", allow_custom_value=True, elem_id="gan-gan-model")
                 compare_btn = gr.Button("Compare (uses n and seed above)", elem_id="gan-compare")

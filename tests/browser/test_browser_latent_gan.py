@@ -1,0 +1,155 @@
+"""Latent explorer and GAN studio in a real browser: sliders decode live, drawings are encoded, GIFs download.
+
+Uses the harness in conftest.py (app_url, page, shoot) and the shipped checkpoints in checkpoints/.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from genai_demo.zoo import checkpoint_dir
+
+NEEDED = ("vae_mnist5k", "gan_mnist5k")
+HAS_SRC = re.compile(r"\S")
+
+
+@pytest.fixture(autouse=True)
+def shipped_checkpoints():
+    missing = [s for s in NEEDED if not (checkpoint_dir() / f"{s}.safetensors").is_file()]
+    if missing:
+        pytest.fail(f"shipped checkpoints missing in {checkpoint_dir()}: {', '.join(missing)} — train them with "
+                    "scripts/train_checkpoints.sh (or python -m genai_demo.train)", pytrace=False)
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
+
+
+def src(page, selector: str) -> str:
+    img = page.locator(f"{selector} img").first
+    expect(img).to_have_attribute("src", HAS_SRC)
+    return img.get_attribute("src")
+
+
+def drag_slider(page, elem_id: str, to: float) -> None:
+    """Press on the slider's thumb and drag it to fraction `to` of its track, in small moves (many input events)."""
+    track = page.locator(f"#{elem_id} input[type=range]")
+    box = track.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, y)
+    page.mouse.down()
+    for k in range(1, 11):
+        page.mouse.move(box["x"] + box["width"] * (0.5 + (to - 0.5) * k / 10), y)
+    page.mouse.up()
+
+
+def draw_seven(page) -> None:
+    """Draw a "7" on the sketchpad with the mouse (its brush is pre-selected when the tab opens)."""
+    canvas = page.locator("#latent-sketch canvas").first
+    expect(page.locator('#latent-sketch button[aria-label="Brush"]')).to_have_class(re.compile("highlight"))
+    box = canvas.bounding_box()
+    cx, cy, s = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, min(box["width"], box["height"]) / 3
+    points = [(-0.6, -0.8), (0.6, -0.8), (0.1, 0.1), (-0.2, 0.9)]
+    page.mouse.move(cx + points[0][0] * s, cy + points[0][1] * s)
+    page.mouse.down()
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        for k in range(1, 9):
+            page.mouse.move(cx + (x0 + (x1 - x0) * k / 8) * s, cy + (y0 + (y1 - y0) * k / 8) * s)
+    page.mouse.up()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Latent explorer
+
+
+def test_slider_drag_and_keys_decode_live(page):
+    open_tab(page, "Latent explorer")
+    before, map_before = src(page, "#latent-decoded"), src(page, "#latent-map")
+    drag_slider(page, "latent-z1", 0.9)
+    expect(page.locator("#latent-decoded img")).not_to_have_attribute("src", before)
+    expect(page.locator("#latent-map img")).not_to_have_attribute("src", map_before)  # the cross-hair moved
+    assert float(page.locator("#latent-z1 input[type=number]").input_value()) > 2
+    # the keyboard moves it too: End jumps z2 to +4
+    dragged = src(page, "#latent-decoded")
+    page.locator("#latent-z2 input[type=range]").focus()
+    page.keyboard.press("End")
+    expect(page.locator("#latent-z2 input[type=number]")).to_have_value("4")
+    expect(page.locator("#latent-decoded img")).not_to_have_attribute("src", dragged)
+
+
+def test_click_on_the_map_jumps_there(page):
+    open_tab(page, "Latent explorer")
+    before = src(page, "#latent-decoded")
+    img = page.locator("#latent-map img")
+    box = img.bounding_box()
+    img.click(position={"x": box["width"] * 0.25, "y": box["height"] * 0.3})  # upper left: z1 < 0, z2 > 0
+    expect(page.locator("#latent-decoded img")).not_to_have_attribute("src", before)
+    assert float(page.locator("#latent-z1 input[type=number]").input_value()) < -0.5
+    assert float(page.locator("#latent-z2 input[type=number]").input_value()) > 0.5
+
+
+def test_draw_a_digit_sets_the_sliders_and_shows_its_reconstruction(page, shoot):
+    open_tab(page, "Latent explorer")
+    map_before = src(page, "#latent-map")
+    draw_seven(page)
+    expect(page.locator("#latent-recon-note")).to_contain_text("SSIM")
+    expect(page.locator("#latent-recon img")).to_have_attribute("src", HAS_SRC)
+    expect(page.locator("#latent-map img")).not_to_have_attribute("src", map_before)  # the ◆ is on the map
+    z = [float(page.locator(f"#latent-z{i} input[type=number]").input_value()) for i in (1, 2)]
+    assert z != [0.0, 0.0]
+    page.mouse.move(5, 5)  # no hover highlight in the screenshot
+    page.wait_for_timeout(300)
+    shoot("latent")
+
+
+def test_interpolate_and_download_the_gif(page):
+    open_tab(page, "Latent explorer")
+    strip_before = src(page, "#latent-strip")  # the first walk, drawn when the page opens
+    z1 = page.locator("#latent-z1 input[type=range]")
+    z1.focus()
+    page.keyboard.press("Home")
+    expect(page.locator("#latent-z1 input[type=number]")).to_have_value("-4")
+    page.locator("#latent-set-a").click()
+    z1.focus()
+    page.keyboard.press("End")
+    expect(page.locator("#latent-z1 input[type=number]")).to_have_value("4")
+    page.locator("#latent-set-b").click()
+    page.locator("#latent-interpolate").click()
+    expect(page.locator("#latent-strip img")).not_to_have_attribute("src", strip_before)
+    expect(page.locator("#latent-gif")).to_be_visible()
+    with page.expect_download() as info:
+        page.locator("#latent-gif").click()
+    with open(info.value.path(), "rb") as f:
+        assert f.read(6) in (b"GIF89a", b"GIF87a")
+    assert info.value.suggested_filename.endswith(".gif")
+
+
+# ---------------------------------------------------------------------------------------------------
+# GAN studio
+
+
+def test_gan_seed_changes_the_grid_and_walk_downloads(page, shoot):
+    open_tab(page, "GAN studio")
+    first = src(page, "#gan-grid")
+    seed = page.locator("#gan-seed input")
+    seed.fill("7")
+    seed.press("Enter")
+    expect(page.locator("#gan-grid img")).not_to_have_attribute("src", first)
+    second = src(page, "#gan-grid")
+    page.locator("#gan-dice").click()
+    expect(page.locator("#gan-grid img")).not_to_have_attribute("src", second)
+    expect(page.locator("#gan-vae-img img")).to_have_attribute("src", HAS_SRC)
+    expect(page.locator("#gan-gan-img img")).to_have_attribute("src", HAS_SRC)
+    walk = src(page, "#gan-walk")
+    page.locator("#gan-mode").get_by_text("lerp (straight line)").click()
+    expect(page.locator("#gan-walk img")).not_to_have_attribute("src", walk)
+    with page.expect_download() as info:
+        page.locator("#gan-gif").click()
+    with open(info.value.path(), "rb") as f:
+        assert f.read(6) in (b"GIF89a", b"GIF87a")
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(300)
+    shoot("gan")
