@@ -177,6 +177,9 @@ def load_dataset(name: str = "mnist5k", split: str = "train", data_dir: str | os
                  device: str | torch.device = "cpu", download: bool = False) -> ImageData:
     """Load a data set split onto `device`. mnist5k is embedded (data_dir ignored); fashion reads FASHION_DIR or
     data_dir; mnist reads mnist_cache_dir() or data_dir, fetching it first if `download`. Errors: DataError."""
+    from . import text_data  # text corpora for the character-level model (imported here: no cycle, no import cost)
+    if name in text_data.CORPORA:
+        return text_data.load_text_dataset(name, split, device)
     if name not in _CLASSES:
         raise DataError(f"unknown data set {name!r}: choose one of {', '.join(dataset_names())}")
     if split not in IDX_FILES:

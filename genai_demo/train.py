@@ -63,13 +63,21 @@ def default_lr(kind: str) -> float:
     return 1e-3 if kind in ("vae", "cvae", "charlm") else 2e-4
 
 
+def held_out(a: argparse.Namespace):
+    """The test split, for held-out metrics at snapshots (models that define evaluate()); None if it is missing."""
+    try:
+        return load_dataset(a.data, "test", data_dir=a.data_dir)
+    except DataError:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
     hp = Hyper(lr=a.lr or default_lr(a.model), batch_size=a.batch_size, beta=a.beta, d_steps=a.d_steps)
     cfg = RunConfig(kind=a.model, data=a.data, steps=a.steps, seed=a.seed, hp=hp, model_config=a.config, device=a.device)
     try:
         data = load_dataset(a.data, "train", data_dir=a.data_dir, download=a.download)
-        trainer = Trainer(cfg, data)
+        trainer = Trainer(cfg, data, test_data=held_out(a))
     except (DataError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -97,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "data": a.data, "steps": s.model_step, "seed": a.seed, "hyper": dataclasses.asdict(s.hp),
         "final_metrics": {k: round(v, 5) for k, v in s.last.items() if k != "step"},
+        "held_out": {k: round(v[-1], 5) for k, v in s.evals.items() if k != "step" and v},
         "seconds": round(time.perf_counter() - t0, 1), "device": s.device,
         "command": "python -m genai_demo.train " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
@@ -105,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     except CheckpointError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    summary = ", ".join(f"{k}={s.last[k]:.3f}" for k in names if k in s.last)
+    summary = ", ".join([f"{k}={s.last[k]:.3f}" for k in names if k in s.last] + [f"{k}={v:.3f}" for k, v in meta["held_out"].items()])
     print(f"saved {path} (step {s.model_step}, {summary}, {meta['seconds']} s, {s.steps_per_s:.1f} steps/s)")
     return 0
 

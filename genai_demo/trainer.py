@@ -88,9 +88,12 @@ class Trainer:
         with _INIT_LOCK, torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
             if model is None:
-                from .models import build  # the registry; imported here so trainer.py stands alone
+                from .models import MODELS, build  # the registry; imported here so trainer.py stands alone
 
-                model = build(cfg.kind, cfg.model_config)
+                # text data carries what the model must agree on (its vocabulary); explicit overrides still win
+                fits = getattr(MODELS.get(cfg.kind), "output", None) == getattr(data, "modality", "image")
+                base = (getattr(data, "model_config", None) or {}) if fits else {}
+                model = build(cfg.kind, {**base, **(cfg.model_config or {})} if base else cfg.model_config)
             self.model = model
         if getattr(data, "modality", "image") != self.model.output:
             raise ValueError(f"{cfg.kind} needs {self.model.output} data, but {cfg.data!r} is {getattr(data, 'modality', 'image')}")

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .base import GenerativeModel, Hyper
+from .charlm import CharLM
 from .classifier import Classifier
 from .dcgan import DCGAN, DCGANConfig
 from .gan import CGAN, GAN, CGANConfig, GANConfig
@@ -21,6 +22,7 @@ MODELS: dict[str, type[GenerativeModel]] = {
     "gan": GAN,
     "cgan": CGAN,
     "dcgan": DCGAN,
+    "charlm": CharLM,
     "classifier": Classifier,  # not generative: the quality meter (genai_demo/quality.py), trained the same way
 }
 
