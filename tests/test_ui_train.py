@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+import warnings
 from types import SimpleNamespace
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -230,3 +231,26 @@ def test_api_bad_parameters_give_a_clear_error(served, kwargs, message):
     with pytest.raises(AppError, match=message):
         c.predict(**{"model": "vae", "steps": 100, **kwargs}, api_name="/train")
     assert c.predict(api_name="/status")["state"] == "none"  # and the server is fine
+
+
+def test_a_failed_run_is_reported_once(actions, monkeypatch):
+    from genai_demo.data import load_dataset
+    from genai_demo.models.vae import VAE
+    from genai_demo.trainer import Trainer
+    from genai_demo.ui import train_actions
+
+    class Broken(VAE):
+        def train_step(self, *args):
+            raise RuntimeError("the GPU caught fire")
+
+    monkeypatch.setattr(train_actions, "make_trainer", lambda cfg: Trainer(cfg, load_dataset("mnist5k"), model=Broken()))
+    alice = req("alice")
+    actions.train("vae", "mnist5k", 100, 1e-3, 32, 1.0, 1, 0, False, alice)
+    wait_until(lambda: actions.status(alice)["state"] == "failed")
+    assert "RuntimeError: the GPU caught fire" in actions.status(alice)["error"]
+    with pytest.warns(UserWarning, match="Training failed: RuntimeError: the GPU caught fire"):
+        out = tick(actions, {}, alice)
+    assert "failed" in out[0] and "the GPU caught fire" in out[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the second look does not warn again
+        tick(actions, out[-1], alice)

@@ -53,7 +53,9 @@ CSS = """
 .formula { font-size: 0.92rem; padding: 0 6px; }
 .formula .katex-display { margin: 0.3em 0 !important; }
 .learn-link { font-size: 0.9rem; }
-.learn-section h2 { margin-top: 0.2em; }
+.learn-section { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
+  border-radius: 12px; padding: 10px 16px 12px; }
+.learn-h { margin: 0.25em 0 0 0; font-size: 1.35rem; }
 .arch svg { max-width: 100%; height: auto; }
 .dot { display: inline-block; width: .7em; height: .7em; border-radius: 50%; margin-right: .45em;
   background: #9ca3af; vertical-align: baseline; }

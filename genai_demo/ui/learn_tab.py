@@ -191,15 +191,18 @@ $$\mathcal L = -\sum_{t=1}^{T} \log p_\theta(x_t \mid x_{<t})$$
 """
 
 
-def _section(key: str, title: str, svg: str, text: str, extra_anchor: str | None = None) -> None:
+def _section(key: str, title: str, svg: str, text: str, extra_anchor: str | None = None, svg_right: str = "") -> None:
+    """Heading, the diagram on the left, the formulas on the right (and optionally a second diagram under them)."""
     anchor = f'<span id="learn-{extra_anchor}"></span>' if extra_anchor else ""
-    with gr.Group(elem_classes="learn-section"):
+    with gr.Column(elem_classes="learn-section"):
         gr.HTML(f'<h2 id="learn-{key}" class="learn-h">{title}</h2>{anchor}')
         with gr.Row(equal_height=False):
             with gr.Column(scale=6, min_width=420):
                 gr.HTML(f'<div class="arch">{svg}</div>', elem_id=f"learn-{key}-diagram")
             with gr.Column(scale=5, min_width=360):
                 gr.Markdown(text, latex_delimiters=LATEX, elem_id=f"learn-{key}-text", elem_classes="learn-text")
+                if svg_right:
+                    gr.HTML(f'<div class="arch">{svg_right}</div>', elem_id=f"learn-{key}-diagram-2")
 
 
 def build(ctx=None) -> None:
@@ -210,6 +213,6 @@ def build(ctx=None) -> None:
     _section("gan", "GAN — a minimax game", gan_svg(), GAN_MD)
     _section("dcgan", "DCGAN — the game with convolutions", dcgan_svg(light=True), DCGAN_MD)
     _section("vae", "VAE — a 2-D latent space, the reparameterisation trick and the KL term", vae_svg(), VAE_MD)
-    _section("cvae", "Conditioning — CVAE and CGAN", vae_svg(conditional=True) + gan_svg(conditional=True), COND_MD,
-             extra_anchor="cgan")
+    _section("cvae", "Conditioning — CVAE and CGAN", vae_svg(conditional=True), COND_MD, extra_anchor="cgan",
+             svg_right=gan_svg(conditional=True))
     _section("text", "Next token — an autoregressive model", text_svg(), TEXT_MD)

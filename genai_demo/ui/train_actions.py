@@ -174,6 +174,8 @@ class TrainActions:
             value = V.check_hyper(name, value)
         except ValueError as e:
             raise gr.Error(str(e)) from None
+        if getattr(run.trainer.snapshot().hp, name) == value:
+            return  # e.g. the field lost focus without an edit: nothing to announce
         run.trainer.set_hyper(**{name: value})
         gr.Info(f"{V.LIMITS[name][0]} → {value:g} from the next step on")
 

@@ -180,10 +180,12 @@ def build(ctx: UIContext) -> TrainActions:
                     p_a, p_b = V.PLOTS["vae"]
                     tex_a = gr.Markdown(p_a.markdown, latex_delimiters=LATEX, elem_id="train-formula-a", elem_classes="formula")
                     plot_a = gr.LinePlot(None, x="step", y="value", color="series", show_label=False,
-                                         color_map=V.COLORS, height=230, elem_id="train-loss-plot", y_title=" ")
+                                         color_map=V.COLORS, height=230, elem_id="train-loss-plot", y_title=" ",
+                                         color_title=" ")
                     tex_b = gr.Markdown(p_b.markdown, latex_delimiters=LATEX, elem_id="train-formula-b", elem_classes="formula")
                     plot_b = gr.LinePlot(None, x="step", y="value", color="series", show_label=False,
-                                         color_map=V.COLORS, height=190, elem_id="train-aux-plot", y_title=" ")
+                                         color_map=V.COLORS, height=190, elem_id="train-aux-plot", y_title=" ",
+                                         color_title=" ")
 
     # ---- wiring -----------------------------------------------------------------------------------
     form = [model, data, steps, lr, batch, beta, dsteps, seed, full]

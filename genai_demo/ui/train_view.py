@@ -132,7 +132,7 @@ def status_markdown(d: dict) -> str:
     parts = [head, f"step {d['step']:,} / {d['total']:,}"]
     if state == "running":
         parts += [f"{d['steps_per_s']:.1f} steps/s", f"ETA {fmt_duration(d['eta_s'])}"]
-    parts.append(f"device `{d['device']}`")
+    parts.append(f"`{d['device']}`")
     if hp:
         extra = f", β {hp['beta']:g}" if family(d["model"]) == "vae" else f", D:G {hp['d_steps']}:1"
         parts.append(f"lr {hp['lr']:g}, batch {hp['batch_size']}{extra}")
@@ -176,7 +176,7 @@ PLOTS: dict[str, tuple[Plot, Plot]] = {
              r"$$L_G = -\log D(G(z))$$"
              "\nA game, not a descent: the two losses push against each other and need not fall."),
         Plot("How sure is D?", {"d_acc": "D accuracy", "d_real": "mean D(x)", "d_fake": "mean D(G(z))"},
-             r"$$\mathrm{acc} = \tfrac12\big(\mathbb 1[D(x) > \tfrac12] + \mathbb 1[D(G(z)) \le \tfrac12]\big)$$"
+             r"$$\mathrm{acc} = \tfrac12\big(\mathbf 1[D(x) > \tfrac12] + \mathbf 1[D(G(z)) \le \tfrac12]\big)$$"
              "\nNear 0.5 the discriminator can no longer tell real from fake; stuck at 1.0, G has lost."),
     ),
 }

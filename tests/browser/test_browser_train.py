@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import expect
 
@@ -37,7 +38,7 @@ def test_train_a_vae_watch_pause_step_scrub(page, shoot, ui_ctx):
     # the counter grows and the curves, the grid and their formulas show up
     wait_for_step(page, 1)
     expect(page.locator("#train-status")).to_contain_text("running")
-    wait_for_step(page, 250)
+    wait_for_step(page, 600)  # enough for recognisable digits in the screenshot
     expect(page.locator("#train-loss-plot canvas, #train-loss-plot svg").first).to_be_visible()
     expect(page.locator("#train-loss-plot")).not_to_contain_text("Empty")
     expect(page.locator("#train-grid img")).to_be_visible()
@@ -53,6 +54,11 @@ def test_train_a_vae_watch_pause_step_scrub(page, shoot, ui_ctx):
     page.locator("#train-step").click()
     expect(page.locator(COUNTER)).to_have_attribute("data-step", str(paused_at + 1))
     expect(page.locator(COUNTER)).to_have_attribute("data-state", "paused")
+
+    # Save offers the weights as a .safetensors download
+    page.locator("#train-save").click()
+    link = page.locator("#train-file a[download]")
+    expect(link).to_have_attribute("download", re.compile(r"^vae_mnist5k_step\d+\.safetensors$"))
 
     # scrub the timeline back to the first snapshot (step 0: pure noise), then to the end again
     number = page.locator("#train-timeline input[type=number]")
@@ -84,3 +90,20 @@ def test_how_it_works_renders_formulas_and_diagrams(page, shoot):
     page.locator("#learn-gan").scroll_into_view_if_needed()
     page.evaluate("window.scrollTo(0, 0)")
     shoot("how-it-works")
+
+
+def test_closing_the_page_releases_the_visitors_run(browser, app_url, ui_ctx):
+    before = ui_ctx.registry.sessions()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(app_url)
+    page.locator("#train-steps input").fill("3000")
+    page.locator("#train-start").click()
+    wait_for_step(page, 1)
+    assert ui_ctx.registry.sessions() == before + 1
+    context.close()  # Gradio's unload → the app releases the session's runs
+    deadline = time.monotonic() + 20
+    while ui_ctx.registry.sessions() > before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ui_ctx.registry.sessions() == before
+    assert ui_ctx.registry.running_count() == 0
