@@ -105,6 +105,17 @@ def test_encode_sets_sliders_point_and_reconstruction(latent):
     assert pair.ndim == 2 and img.shape == (224, 224) and isinstance(pic, Image.Image)
 
 
+def test_an_uploaded_file_is_encoded_and_garbage_refused(latent, tmp_path):
+    path = tmp_path / "seven.png"
+    Image.fromarray(_digit_one()).save(path)
+    z1, z2, *_, note, pts = latent.encode(VAE, 0, str(path), True, EMPTY_PTS, REQ)
+    assert "SSIM" in note and pts["drawn"] is not None
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not an image at all")
+    with pytest.raises(gr.Error, match="not a readable image"):
+        latent.encode(VAE, 0, str(junk), True, EMPTY_PTS, REQ)
+
+
 def test_click_on_the_map_moves_the_sliders(latent):
     model, _ = latent._model(VAE, REQ)
     _, geo = explore.map_picture(model, explore.held_out("mnist5k"), None, True)  # what the visitor sees
@@ -123,6 +134,28 @@ def test_interpolation_needs_a_and_b_then_writes_a_gif(latent):
     assert strip.shape[1] > 5 * strip.shape[0]  # one row of 8 digits
     with open(button.value["path"], "rb") as f:
         assert f.read(6) == b"GIF89a"
+
+
+def test_a_visitors_run_is_theirs_alone(ckpt_dir):
+    from genai_demo.data import load_dataset
+    from genai_demo.models.base import Hyper
+    from genai_demo.trainer import RunConfig, Trainer
+
+    ctx = UIContext()
+    latent, other = LatentActions(ctx), SimpleNamespace(session_hash="visitor-2")
+    cfg = RunConfig(kind="vae", steps=20, snapshot_every=10, hp=Hyper(lr=1e-3, batch_size=16), device="cpu",
+                    model_config={"hidden1": 32, "hidden2": 16})
+    try:
+        run = ctx.registry.start(REQ.session_hash, cfg, lambda c: Trainer(c, load_dataset("mnist5k", "train")))
+        assert run.trainer.join(timeout=60)
+        key = f"run:{run.id}"
+        assert key in [k for _, k in ctx.model_choices(REQ, ("vae", "cvae"))]
+        assert key not in [k for _, k in ctx.model_choices(other, ("vae", "cvae"))]
+        assert latent.decode(key, 1.0, 1.0, 0, REQ).shape == (224, 224)
+        with pytest.raises(gr.Error, match="not found"):
+            latent.decode(key, 1.0, 1.0, 0, other)
+    finally:
+        ctx.registry.shutdown()
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -214,6 +214,8 @@ def build(ctx: UIContext) -> LatentActions:
             with gr.Row():
                 set_a = gr.Button("Set A here", size="sm", min_width=90, elem_id="latent-set-a")
                 set_b = gr.Button("Set B here", size="sm", min_width=90, elem_id="latent-set-b")
+            gr.Markdown("<small>Put z where you like (sliders, a click on the map or a drawing), then set A; "
+                        "move on and set B.</small>", elem_classes="latent-hint")
             with gr.Row():
                 steps = gr.Slider(4, 16, value=10, step=1, label="Steps A → B", scale=3, min_width=140, elem_id="latent-steps")
                 interp = gr.Button("Interpolate", variant="primary", scale=2, min_width=100, elem_id="latent-interpolate")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from genai_demo.zoo import checkpoint_dir
 
-NEEDED = ("vae_mnist5k", "gan_mnist5k")
+NEEDED = ("vae_mnist5k", "cvae_mnist5k", "gan_mnist5k")
 HAS_SRC = re.compile(r"\S")
 
 
@@ -153,3 +153,15 @@ def test_gan_seed_changes_the_grid_and_walk_downloads(page, shoot):
     page.mouse.move(5, 5)
     page.wait_for_timeout(300)
     shoot("gan")
+
+
+def test_cvae_digit_picker_moves_style_of_the_chosen_digit(page):
+    open_tab(page, "Latent explorer")
+    expect(page.locator("#latent-digit")).to_be_hidden()  # the plain VAE has no classes to choose
+    page.locator("#latent-model input").click()
+    page.get_by_role("option", name=re.compile(r"^CVAE · mnist5k · pretrained")).click()
+    expect(page.locator("#latent-digit")).to_be_visible()
+    before = src(page, "#latent-decoded")
+    page.locator("#latent-digit input").click()
+    page.get_by_role("option", name="3", exact=True).click()
+    expect(page.locator("#latent-decoded img")).not_to_have_attribute("src", before)
