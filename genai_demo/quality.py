@@ -208,7 +208,7 @@ def score_images(images: torch.Tensor, data_name: str, labels: torch.Tensor | No
         if "nn_dist" not in ref.real:  # what new real images score: held-out vs train (lazy: 60k images is slow)
             ref.real["nn_dist"] = float(_nearest(ref, ref.held_x[:500])[0].mean())
         d, i = _nearest(ref, x)
-        out.update(nn_dist=float(d.mean()), nn_dist_min=float(d.min()), nn_index=i.tolist(),
+        out.update(nn_dist=float(d.mean()), nn_dist_min=float(d.min()), nn_index=i.tolist(), nn_dists=d.tolist(),
                    nn_dist_real=ref.real["nn_dist"])
     return out
 
@@ -262,10 +262,11 @@ def live_scores(model: GenerativeModel, data_name: str, n: int = 200, seed: int 
 # presentation
 
 
-def format_table(s: dict) -> str:
-    """A plain-text table of judge() / score_images() output, each score beside what real images get."""
+def _rows(s: dict) -> list[tuple[str, str, str, str]]:
+    """(metric, samples, real images, note) rows of a judge() / score_images() result."""
+    k = len(s["histogram"])
     rows = [("classifier confidence", f"{s['confidence']:.3f}", f"{s['real_confidence']:.3f}", "mean max softmax; ≥ 0.9 looks real"),
-            ("classes covered", f"{s['classes_covered']}/{len(s['histogram'])}", f"{s['real_classes_covered']}/{len(s['histogram'])}",
+            ("classes covered", f"{s['classes_covered']}/{k}", f"{s['real_classes_covered']}/{k}",
              f"classes with ≥ {CLASS_SHARE:.0%} of the samples; few = mode collapse")]
     if "frechet" in s:
         rows.append(("Fréchet distance", f"{s['frechet']:.2f}", f"{s['frechet_real']:.2f}",
@@ -279,9 +280,38 @@ def format_table(s: dict) -> str:
         rows += [("negative ELBO (nats)", f"{s['neg_elbo']:.1f}", "", f"held-out: recon {s['recon_nats']:.1f} + KL {s['kl']:.1f}"),
                  ("reconstruction MSE", f"{s['recon_mse']:.4f}", "", "held-out, posterior mean"),
                  ("reconstruction SSIM", f"{s['recon_ssim']:.3f}", "", "1 = identical")]
-    head = ("metric", "samples", "real", "")
+    return rows
+
+
+def _title(s: dict) -> str:
+    return f"{s.get('kind', 'images').upper()} on {s['data']} · {s['n']} samples" + (f" (seed {s['seed']})" if "seed" in s else "")
+
+
+def _histogram(s: dict) -> str:
+    names = s.get("class_names") or [str(i) for i in range(len(s["histogram"]))]
+    return "  ".join(f"{name}:{c}" for name, c in zip(names, s["histogram"], strict=True))
+
+
+def format_table(s: dict) -> str:
+    """A plain-text table of judge() / score_images() output, each score beside what real images get."""
+    head, rows = ("metric", "samples", "real", ""), _rows(s)
     w = [max(len(r[i]) for r in [head, *rows]) for i in range(3)]
     lines = [f"{r[0]:<{w[0]}}  {r[1]:>{w[1]}}  {r[2]:>{w[2]}}  {r[3]}".rstrip() for r in [head, *rows]]
-    hist = "  ".join(f"{name}:{c}" for name, c in zip(s.get("class_names", range(len(s["histogram"]))), s["histogram"], strict=True))
-    title = f"{s.get('kind', 'images').upper()} on {s['data']} · {s['n']} samples" + (f" (seed {s['seed']})" if "seed" in s else "")
-    return "\n".join([title, *lines, f"class histogram  {hist}"])
+    return "\n".join([_title(s), *lines, f"class histogram  {_histogram(s)}"])
+
+
+def format_markdown(s: dict) -> str:
+    """The same table as Markdown, for a gr.Markdown in the app."""
+    lines = [f"**{_title(s)}**", "", "| metric | samples | real images | |", "|---|---:|---:|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in _rows(s)]
+    return "\n".join([*lines, "", f"Class histogram: {_histogram(s)}"])
+
+
+def neighbour_pairs(s: dict, images: torch.Tensor | np.ndarray, k: int = 10) -> np.ndarray:
+    """A uint8 picture for the memorisation check: the k samples closest to a training image (top row) above
+    those training images (bottom row). `images` are the scored samples; needs score_images(nearest=True)."""
+    from .images import make_grid, to_uint8
+
+    order = sorted(range(len(s["nn_index"])), key=lambda j: s["nn_dists"][j])[:k]
+    samples = to_uint8(images).reshape(-1, 28, 28)[order]  # (k, 28, 28)
+    return make_grid(np.concatenate([samples, training_images(s["data"], [s["nn_index"][j] for j in order])]), nrow=len(order))

@@ -112,6 +112,18 @@ def test_nearest_neighbour_of_a_training_image_is_itself():
     assert (moved > 1).all()
 
 
+def test_copies_show_up_in_the_memorisation_check():
+    train = load_dataset("mnist5k", "train")
+    fakes = torch.cat([train.float_images(slice(0, 30)), noise(30)])  # 30 copies of training digits + noise
+    s = quality.score_images(fakes, "mnist5k")
+    assert s["nn_dist_min"] == 0 and s["nn_index"][:30] == list(range(30)) and s["nn_dist_real"] > 3
+    pairs = quality.neighbour_pairs(s, fakes, k=8)  # the 8 closest pairs: copies, sample above its original
+    assert pairs.shape == (2 * 30 + 2, 8 * 30 + 2) and pairs.dtype.name == "uint8"
+    assert (pairs[2:30, 2:30] == pairs[32:60, 2:30]).all()
+    md = quality.format_markdown(s)
+    assert "| nearest training image | " in md and "Class histogram" in md
+
+
 # ---- generators: judge, VAE scores, the Trainer's held-out readout ------------------------------------
 
 

@@ -1,0 +1,153 @@
+"""Interaction latency of the Latent explorer's slider: z → decoded digit, through the real server.
+
+    python bench/latency.py [--n 200] [--no-browser]
+
+Starts `python app.py` on a free port (bench/apprun.py), then measures, idle and while another visitor's
+GAN trains (with that visitor's page polling /status at 2 Hz, as the Train tab's timer does):
+  * API:     gradio_client ``predict(key, z1, z2, digit, api_name="/decode")`` round trip, image file
+             download included — target p95 ≤ 20 ms;
+  * browser: Debian chromium (Playwright): the z1 slider's ``input`` event → the new image decoded and
+             painted (measured inside the page with performance.now(): input listener, MutationObserver
+             on #latent-decoded, img load, requestAnimationFrame) — target p95 ≤ 100 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+
+from apprun import percentile, serve
+
+KEY = "pretrained:vae_mnist5k"
+
+INSTALL = """() => {
+  window.__lat = [];
+  const root = document.querySelector('#latent-decoded');
+  let last = root.querySelector('img') && root.querySelector('img').src, tin = null;
+  window.__move = (v) => {
+    const r = document.querySelector('#latent-z1 input[type=range]');
+    tin = performance.now();
+    r.value = v;
+    r.dispatchEvent(new Event('input', {bubbles: true}));
+  };
+  const check = () => {
+    const img = root.querySelector('img');
+    if (!img || !img.src || img.src === last || tin === null) return;
+    last = img.src; const t0 = tin; tin = null;
+    const done = () => requestAnimationFrame(() => window.__lat.push(performance.now() - t0));
+    if (img.complete && img.naturalWidth) done(); else img.addEventListener('load', done, {once: true});
+  };
+  new MutationObserver(check).observe(root, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
+}"""
+
+
+def values(n: int) -> list[float]:
+    """n slider positions that all differ (so every decode yields a new image), spread over [-3, 3]."""
+    return [round(-3 + (i * 0.37) % 6, 2) for i in range(n)]
+
+
+def api_latencies(client, n: int) -> list[float]:
+    out = []
+    for v in values(n):
+        t0 = time.perf_counter()
+        client.predict(KEY, v, 0.5, 0, api_name="/decode")
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def browser_latencies(url: str, n: int, during=None) -> dict[str, list[float]]:
+    """{"idle": [...], "training": [...]} in ms; `during` starts the background training in between."""
+    from playwright.sync_api import sync_playwright
+
+    res = {}
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        page = b.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.get_by_role("tab", name="Latent explorer").click()
+        page.wait_for_selector("#latent-decoded img[src]", timeout=60_000)
+        page.evaluate(INSTALL)
+        for phase in ("idle", "training"):
+            if phase == "training" and during is not None:
+                during()
+            start = page.evaluate("() => window.__lat.length")
+            for i, v in enumerate(values(n + 5)):
+                page.evaluate("v => window.__move(v)", v)
+                page.wait_for_function("k => window.__lat.length >= k", arg=start + i + 1, timeout=10_000)
+                time.sleep(0.03)  # a human-ish pause so events do not merge (trigger_mode="always_last")
+            res[phase] = page.evaluate("() => window.__lat")[start + 5:]  # first 5: warm-up
+        b.close()
+    return res
+
+
+class Background:
+    """Another visitor: trains a GAN through /train and polls /status at 2 Hz like the Train tab's timer."""
+
+    def __init__(self, client):
+        self.client, self.halt, self.thread = client, threading.Event(), None
+
+    def start(self) -> None:
+        self.client.predict("gan", "mnist5k", 20000, None, 64, 1.0, 1, 0, False, api_name="/train")
+        self.halt.clear()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.thread.start()
+        time.sleep(2)  # let it get going
+
+    def _poll(self) -> None:
+        while not self.halt.is_set():
+            self.client.predict(api_name="/status")
+            time.sleep(0.5)
+
+    def state(self) -> str:
+        s = self.client.predict(api_name="/status")
+        return f"{s.get('state')} at step {s.get('step')}" if isinstance(s, dict) else str(s)
+
+    def stop(self) -> None:
+        self.halt.set()
+        if self.thread is not None:
+            self.thread.join()
+        self.client.predict(api_name="/stop")
+
+
+def summary(name: str, ms: list[float], target: float) -> str:
+    p50, p95 = percentile(ms, 50), percentile(ms, 95)
+    return (f"| {name} | {len(ms)} | {p50:.1f} | {p95:.1f} | {max(ms):.1f} | ≤ {target:g} | "
+            f"{'met' if p95 <= target else 'missed'} |")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--n", type=int, default=200)
+    p.add_argument("--no-browser", action="store_true")
+    a = p.parse_args(argv)
+    from gradio_client import Client
+
+    rows = []
+    with serve("/tmp/genai_demo_bench_latency.log") as (url, cold, proc):
+        print(f"# latency · app served in {cold:.1f} s · load avg {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)", flush=True)
+        c = Client(url, verbose=False)
+        api_latencies(c, 10)  # warm-up: checkpoint load, first decode, client session
+        idle = api_latencies(c, a.n)
+        bg = Background(Client(url, verbose=False))
+        bg.start()
+        busy = api_latencies(c, a.n)
+        print(f"  while measuring: trainer {bg.state()}, load avg {os.getloadavg()[0]:.2f}", flush=True)
+        bg.stop()
+        rows += [summary("API decode, idle", idle, 20), summary("API decode, while a GAN trains", busy, 20)]
+        if not a.no_browser:
+            br = browser_latencies(url, a.n // 2, during=bg.start)
+            bg.stop()
+            rows += [summary("browser slider → image, idle", br["idle"], 100),
+                     summary("browser slider → image, while a GAN trains", br["training"], 100)]
+    print()
+    print("| what | n | p50 ms | p95 ms | max ms | target p95 | verdict |")
+    print("|---|---:|---:|---:|---:|---|---|")
+    print("\n".join(rows))
+    print(f"\nload avg after: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

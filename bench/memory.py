@@ -1,0 +1,79 @@
+"""Memory: the server's RSS over ≥ 10 minutes of training + polling, through the real app.
+
+    python bench/memory.py [--minutes 10] [--run-steps 3000]
+
+Starts `python app.py` (bench/apprun.py). One visitor trains run after run (GAN, VAE, light DCGAN, …:
+every finished run is followed by a new one, so trainers, frozen copies and previews are created and
+dropped all the time) while polling /status at 2 Hz like the Train tab; a second visitor decodes a
+slider position every second and samples a GAN grid every 5 s. RSS of the server process is read from
+/proc every 10 s. Growth = last sample − sample after the first minute (warm-up: imports, checkpoints and
+data sets load lazily). Target growth ≤ 50 MB.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from apprun import rss_mb, serve
+
+KINDS = ["gan", "vae", "dcgan"]
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--minutes", type=float, default=10.0)
+    p.add_argument("--run-steps", type=int, default=3000)
+    a = p.parse_args(argv)
+    from gradio_client import Client
+
+    samples: list[tuple[float, float]] = []  # (seconds, RSS MB)
+    runs = 0
+    with serve("/tmp/genai_demo_bench_memory.log") as (url, cold, proc):
+        print(f"# memory · {a.minutes:g} min · server pid {proc.pid} · load avg {os.getloadavg()[0]:.2f} "
+              f"({os.cpu_count()} cores)", flush=True)
+        trainer, player = Client(url, verbose=False), Client(url, verbose=False)
+        t0 = time.perf_counter()
+        next_rss = next_decode = next_sample = 0.0
+        i = 0
+        while (now := time.perf_counter() - t0) < a.minutes * 60:
+            s = trainer.predict(api_name="/status")
+            if not isinstance(s, dict) or s.get("state") in (None, "idle", "finished", "stopped", "failed"):
+                kind = KINDS[runs % len(KINDS)]
+                trainer.predict(kind, "mnist5k", a.run_steps, None, 64, 1.0, 1, runs, False, api_name="/train")
+                runs += 1
+            if now >= next_decode:
+                player.predict("pretrained:vae_mnist5k", -3 + (i * 0.37) % 6, 0.5, 0, api_name="/decode")
+                next_decode, i = now + 1.0, i + 1
+            if now >= next_sample:
+                player.predict("pretrained:gan_mnist5k", 64, i, "rows", api_name="/sample")
+                next_sample = now + 5.0
+            if now >= next_rss:
+                samples.append((now, rss_mb(proc.pid)))
+                print(f"  t={now:6.0f} s  RSS {samples[-1][1]:7.1f} MB  runs started {runs}  load {os.getloadavg()[0]:.2f}",
+                      flush=True)
+                next_rss = now + 10.0
+            time.sleep(0.5)
+        samples.append((time.perf_counter() - t0, rss_mb(proc.pid)))
+        trainer.predict(api_name="/stop")
+    warm = next((m for t, m in samples if t >= 60), samples[0][1])
+    half = [(t, m) for t, m in samples if t >= samples[-1][0] / 2]
+    n = len(half)
+    mt, mm = sum(t for t, _ in half) / n, sum(m for _, m in half) / n
+    slope = sum((t - mt) * (m - mm) for t, m in half) / max(sum((t - mt) ** 2 for t, _ in half), 1e-9) * 60
+    growth = samples[-1][1] - warm
+    print()
+    print("| measure | value | target | verdict |")
+    print("|---|---:|---|---|")
+    print(f"| RSS after 1 min warm-up | {warm:.0f} MB | | |")
+    print(f"| RSS at the end ({samples[-1][0] / 60:.1f} min, {runs} runs trained) | {samples[-1][1]:.0f} MB | | |")
+    print(f"| RSS max | {max(m for _, m in samples):.0f} MB | | |")
+    print(f"| growth after warm-up | {growth:+.1f} MB | ≤ 50 MB | {'met' if growth <= 50 else 'missed'} |")
+    print(f"| trend over the second half | {slope:+.2f} MB/min | | |")
+    print(f"\nload avg after: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
