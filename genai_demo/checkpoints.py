@@ -58,6 +58,7 @@ def save_checkpoint(path: str | os.PathLike, model: GenerativeModel, meta: dict[
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         os.close(fd)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a checkpoint is meant to be shared and downloaded
     except OSError as e:
         raise CheckpointError(f"could not save checkpoint to {path}: {e.strerror or e}") from e
     try:
