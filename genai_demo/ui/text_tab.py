@@ -1,0 +1,270 @@
+"""Next token: a tiny GPT writes one character at a time; see the distribution it draws from, force a character.
+
+Layout and callbacks only; the sampling loop and the corpus check are genai_demo/textgen.py, the maths
+models/charlm.py. The text so far lives in a per-session gr.State {"text", "marks"} (marks[i] says who wrote
+character i: prompt, model or you), so Generate / +1 / a click on a bar all continue the same text.
+Public API: "generate" (stream from a prompt) and "next_token" (one more character).
+"""
+from __future__ import annotations
+
+import html
+import re
+import time
+
+import gradio as gr
+
+from .. import textgen
+from ..text_data import CorpusError
+from .context import UIContext
+from .latent_tab import FAST, refresh_choices, resolve_model
+from .learn_tab import learn_link
+
+KINDS = ("charlm",)
+DEFAULT_MODEL = "pretrained:charlm_names"
+STEP_DELAY = 0.05  # seconds between streamed characters, so the eye can follow (tests set 0)
+MAX_NEW, MAX_PROMPT = 200, 200
+EMPTY = {"text": "", "marks": ""}
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+STYLE = """<style>
+#text-output .tok-text { font-family: var(--font-mono); font-size: 1.15rem; line-height: 1.7; white-space: pre-wrap;
+  min-height: 9.5em; padding: 10px 14px; border: 1px solid var(--border-color-primary); border-radius: 10px;
+  background: var(--background-fill-primary); }
+#text-output .tok-p { font-weight: 700; } #text-output .tok-m { color: var(--color-accent); }
+#text-output .tok-y { background: #fbcfe8; color: #831843; border-radius: 3px; font-weight: 700; }
+#text-output .tok-nl { color: var(--body-text-color-subdued); opacity: .55; font-size: .85em; }
+#text-output .tok-caret { color: var(--color-accent); animation: tokblink 1s steps(1) infinite; }
+@keyframes tokblink { 50% { opacity: 0; } }
+#text-lines .chip { display: inline-block; margin: 2px 4px 2px 0; padding: 1px 9px; border-radius: 999px;
+  font-family: var(--font-mono); border: 1px solid var(--border-color-primary); }
+#text-lines .chip b { font-family: var(--font); font-weight: 600; font-size: .8em; margin-left: 6px; }
+#text-lines .new { background: #dcfce7; color: #14532d; } #text-lines .memorised { background: #ffedd5; color: #7c2d12; }
+#text-lines .held-out { background: #e0f2fe; color: #0c4a6e; }
+</style>"""
+INTRO = """<p><b>A language model writes one character at a time.</b> At every step it gives each possible next character
+a probability (the bars), then draws one at random with those odds. This tiny GPT learned first names: type the start of
+one, or <b>click a bar</b> to pick the next character yourself. {link}</p>"""
+LEARN_LINK = re.compile(r"\[(.+?)\]\((#[\w-]+)\)")  # learn_link()'s Markdown link, written as HTML here
+NOVELTY = {"new": "new", "memorised": "memorised — in the training set",
+           "held-out": "real name, held out — never trained on", "…": "…", "?": "corpus unknown"}
+NLL_MD = r"""
+**What the model learned to minimise** — the average negative log-likelihood of the true next character:
+
+$$\mathcal{L} = -\frac{1}{T}\sum_{t=1}^{T} \log p_\theta(x_t \mid x_{<t})$$
+
+- $x_{<t}$ — the characters before position $t$: all the model may look at (its causal mask hides the future).
+- $p_\theta(x_t \mid x_{<t})$ — the probability the network with weights $\theta$ gave the character that really came
+  next: one bar of the chart above.
+- $-\log$ — a confident right guess costs almost nothing, a surprise costs a lot ($-\ln 0.01 \approx 4.6$).
+- $\frac{1}{T}\sum_t$ — averaged over every position of every training window: nats per character; divided by
+  $\ln 2$ it is *bits per character* (bpc), the number shown under the model.
+
+**Sampling:** $p_i = \dfrac{e^{z_i/\tau}}{\sum_j e^{z_j/\tau}}$ over the logits $z$: temperature $\tau < 1$ sharpens the
+bars (safer names), $\tau > 1$ flattens them (wilder ones), $\tau = 0$ always takes the tallest bar (greedy). Top-$k$
+keeps only the $k$ tallest bars and renormalises. Then the next character is drawn at random with those odds.
+"""
+
+
+# ---------------------------------------------------------------------------------------------------
+# validation and rendering (presentation only)
+
+
+def _number(v, name: str, lo: float, hi: float, whole: bool = False):
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise gr.Error(f"{name} must be a number between {lo:g} and {hi:g}, got {v!r}.") from None
+    if not lo <= x <= hi or (whole and x != int(x)):
+        raise gr.Error(f"{name} must be a {'whole ' if whole else ''}number between {lo:g} and {hi:g}, got {v!r}.")
+    return int(x) if whole else x
+
+
+def _settings(temperature, top_k, seed, max_new=1):
+    return (_number(temperature, "Temperature", 0, 5), _number(top_k, "Top-k", 0, 10_000, True),
+            _number(seed, "The seed", 0, textgen.MAX_SEED, True), _number(max_new, "Characters", 1, MAX_NEW, True))
+
+
+def render_text(state: dict, caret: bool = True) -> str:
+    parts, cls = [], {"p": "tok-p", "m": "tok-m", "y": "tok-y"}
+    for ch, mark in zip(state["text"], state["marks"], strict=True):
+        if ch == "\n":
+            parts.append('<span class="tok-nl">⏎</span>\n')
+        else:
+            parts.append(f'<span class="{cls.get(mark, "tok-m")}">{html.escape(ch)}</span>')
+    if caret:
+        parts.append('<span class="tok-caret">▌</span>')
+    return f'<div class="tok-text">{"".join(parts)}</div>'
+
+
+def render_lines(text: str, corpus: str | None) -> str:
+    rows = textgen.line_report(text, corpus)
+    if not rows:
+        return "<i>Finished lines appear here, each checked against the corpus: copied (memorised) or new?</i>"
+    chips = [f'<span class="chip {s}">{html.escape(line)}<b>{html.escape(NOVELTY.get(s, s))}</b></span>' for line, s in rows]
+    return "".join(chips)
+
+
+# ---------------------------------------------------------------------------------------------------
+# handlers: plain methods, testable without a browser
+
+
+class TextActions:
+    def __init__(self, ctx: UIContext, delay: float = STEP_DELAY):
+        self.ctx = ctx
+        self.delay = delay
+
+    def _model(self, key, request):
+        return resolve_model(self.ctx, key, request, KINDS)
+
+    @staticmethod
+    def _check(model, text: str) -> None:
+        try:
+            textgen.context_ids(model, text)
+        except (ValueError, CorpusError) as e:
+            raise gr.Error(f"{str(e)[:1].upper()}{str(e)[1:]}.") from None
+
+    def _start(self, model, prompt) -> dict:
+        prompt = "" if prompt is None else str(prompt)
+        if len(prompt) > MAX_PROMPT:
+            raise gr.Error(f"The prompt is {len(prompt)} characters long; keep it under {MAX_PROMPT}.")
+        self._check(model, prompt)
+        return {"text": prompt, "marks": "p" * len(prompt)}
+
+    def _frame(self, model, src, state, temperature, top_k, status, probs=None, caret=True):
+        if probs is None:
+            probs = textgen.distribution(model, state["text"], temperature, top_k or None)
+        return render_text(state, caret), probs, status, render_lines(state["text"], src.data), state
+
+    def info(self, key, request: gr.Request = None) -> str:
+        """One line about the chosen model: size, corpus, held-out bits per character against the baselines."""
+        model, src = self._model(key, request)
+        s = textgen.score(model, src.data)
+        tail = s.sentence() if s else "no held-out text to score it on"
+        return f"**Tiny GPT** · {model.num_params():,} parameters · trained on *{src.data}* · {tail}."
+
+    def peek(self, key, prompt, temperature, top_k, request: gr.Request = None):
+        """Start over from the prompt without generating: the chart shows what would come next."""
+        temperature, top_k, *_ = _settings(temperature, top_k, 0)
+        model, src = self._model(key, request)
+        state = self._start(model, prompt)
+        return self._frame(model, src, state, temperature, top_k, "Press **Generate**, or click a bar to choose the next character.")
+
+    def redraw(self, key, prompt, temperature, top_k, state, request: gr.Request = None):
+        """New temperature / top-k: the same text, its next-character chart recomputed."""
+        temperature, top_k, *_ = _settings(temperature, top_k, 0)
+        model, src = self._model(key, request)
+        state = self._current(model, prompt, state)
+        return self._frame(model, src, state, temperature, top_k, f"τ = {temperature:g}, top-k = {top_k or 'all'}: "
+                           "the bars now show the odds the next draw would use.")
+
+    def _run(self, model, src, state, temperature, top_k, seed, max_new, until_newline, first_status):
+        yield self._frame(model, src, state, temperature, top_k, first_status)
+        n = 0
+        for step in textgen.stream(model, state["text"], max_new, temperature, top_k or None, seed, until_newline):
+            n += 1
+            state = {"text": state["text"] + step.char, "marks": state["marks"] + "m"}
+            status = f"Step {n}: drew **“{textgen.show_char(step.char)}”**, which had p = {step.p:.2f}."
+            if self.delay:
+                time.sleep(self.delay)
+            yield self._frame(model, src, state, temperature, top_k, status, step.next_probs)
+
+    def generate(self, key, prompt, temperature, top_k, seed, max_new, request: gr.Request = None):
+        """Stream max_new characters after the prompt, one frame per character. API: "generate"."""
+        temperature, top_k, seed, max_new = _settings(temperature, top_k, seed, max_new)
+        model, src = self._model(key, request)
+        state = self._start(model, prompt)
+        yield from self._run(model, src, state, temperature, top_k, seed, max_new, False, "Generating…")
+
+    def next_token(self, key, prompt, temperature, top_k, seed, state=None, request: gr.Request = None):
+        """One more character: continue the current text (or start from the prompt). API: "next_token"."""
+        temperature, top_k, seed, _ = _settings(temperature, top_k, seed)
+        model, src = self._model(key, request)
+        state = self._current(model, prompt, state)
+        *_, last = self._run(model, src, state, temperature, top_k, seed, 1, False, "")
+        return last
+
+    def _current(self, model, prompt, state) -> dict:
+        """The text being continued: the session's, unless it no longer starts with the prompt (then restart)."""
+        prompt = "" if prompt is None else str(prompt)
+        ok = isinstance(state, dict) and isinstance(state.get("text"), str) and len(state.get("marks", "")) == len(state["text"])
+        if not ok or not state["text"].startswith(prompt):
+            return self._start(model, prompt)
+        self._check(model, state["text"])
+        return state
+
+    def force(self, key, prompt, temperature, top_k, seed, state, evt: gr.SelectData, request: gr.Request = None):
+        """A bar was clicked: append that character as if the model had drawn it, then let it finish the line."""
+        temperature, top_k, seed, _ = _settings(temperature, top_k, seed)
+        model, src = self._model(key, request)
+        label = evt.value if isinstance(evt.value, str) else None
+        ch = textgen.char_of(label) if label else None
+        if not ch or len(ch) != 1 or ch not in model.vocab:
+            raise gr.Error("Click one of the bars to choose the next character.")
+        state = self._current(model, prompt, state)
+        state = {"text": state["text"] + ch, "marks": state["marks"] + "y"}
+        first = f"You chose **“{textgen.show_char(ch)}”**; the model continues to the end of the line."
+        yield from self._run(model, src, state, temperature, top_k, seed, 40, True, first)
+
+
+# ---------------------------------------------------------------------------------------------------
+# layout
+
+
+def build(ctx: UIContext) -> TextActions:
+    a = TextActions(ctx)
+    tab = gr.context.Context.block  # the gr.Tab we are built in
+    gr.HTML(STYLE + INTRO.format(link=LEARN_LINK.sub(r'<a href="\2">\1</a>', learn_link("text"))), elem_id="text-intro")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=320):
+            with gr.Row():
+                model = gr.Dropdown([], label="Model", allow_custom_value=True, elem_id="text-model", scale=5)
+                refresh = gr.Button("↻", size="sm", scale=0, min_width=44, elem_id="text-refresh")
+            info = gr.Markdown(elem_id="text-model-info")
+            prompt = gr.Textbox("", label="Prompt (start of a name; empty = from scratch)", max_lines=1,
+                                placeholder="e.g. Ma", elem_id="text-prompt")
+            temperature = gr.Slider(0, 2, value=0.8, step=0.05, label="Temperature τ (0 = greedy)", elem_id="text-temperature")
+            top_k = gr.Slider(0, 60, value=0, step=1, label="Top-k (0 = all characters)", elem_id="text-topk")
+            with gr.Row():
+                seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=textgen.MAX_SEED, elem_id="text-seed",
+                                 min_width=90)
+                max_new = gr.Slider(1, MAX_NEW, value=60, step=1, label="New characters", elem_id="text-max-new", min_width=140)
+            with gr.Row():
+                gen_btn = gr.Button("Generate", variant="primary", elem_id="text-generate", scale=2)
+                step_btn = gr.Button("+1 char", elem_id="text-step", scale=1, min_width=80)
+                stop_btn = gr.Button("Stop", variant="stop", elem_id="text-stop", scale=1, min_width=70)
+        with gr.Column(scale=5, min_width=420):
+            out = gr.HTML(render_text(EMPTY), elem_id="text-output")
+            status = gr.Markdown("", elem_id="text-status")
+            chart = gr.Label(label="What comes next: p(next character | text so far), after τ and top-k — click a bar to force it",
+                             num_top_classes=10, show_heading=False, elem_id="text-probs")
+            gr.Markdown("**Lines so far** (memorisation check against the training names)")
+            lines = gr.HTML(render_lines("", None), elem_id="text-lines")
+    gr.Markdown(NLL_MD, latex_delimiters=LATEX, elem_id="text-formula")
+    state = gr.State(dict(EMPTY))
+
+    # ---- wiring ------------------------------------------------------------------------------------
+    frame = [out, chart, status, lines, state]
+    settings = [model, prompt, temperature, top_k, seed]
+    gen = gen_btn.click(a.generate, [*settings, max_new], frame, api_name="generate", concurrency_limit=8,
+                        show_progress="hidden")
+    step = step_btn.click(a.next_token, [*settings, state], frame, api_name="next_token", concurrency_limit=8,
+                          show_progress="hidden")
+    private = dict(api_visibility="private")
+    forced = chart.select(a.force, [*settings, state], frame, cancels=[gen], concurrency_limit=8, show_progress="hidden",
+                          **private)
+    stop_btn.click(None, cancels=[gen, forced, step], **private)
+
+    def choices(current, request: gr.Request):
+        return refresh_choices(ctx, current, request, KINDS, DEFAULT_MODEL)
+
+    def initial(request: gr.Request):
+        return choices(None, request)
+
+    show = dict(fn=a.peek, inputs=[model, prompt, temperature, top_k], outputs=frame, **FAST, **private)
+    describe = dict(fn=a.info, inputs=model, outputs=info, concurrency_limit=4, **private)
+    gr.on(None, initial, None, model, **private).then(**show).then(**describe)
+    gr.on([refresh.click] + ([tab.select] if isinstance(tab, gr.Tab) else []), choices, model, model,
+          **private).then(**describe)
+    model.input(**show).then(**describe)
+    prompt.input(**show)
+    gr.on([temperature.release, top_k.release], a.redraw, [model, prompt, temperature, top_k, state], frame, **FAST, **private)
+    return a
