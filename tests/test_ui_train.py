@@ -108,6 +108,7 @@ def test_sessions_are_isolated(actions):
     ("batch_size", 12.5, "batch size must be a whole number"),
     ("steps", 0, "steps must be a whole number between 1 and 5,000"),
     ("steps", "many", "steps must be a whole number"),
+    ("steps", float("inf"), "steps must be a whole number"),
     ("model", "diffusion", "unknown model"),
     ("data", "imagenet", "not available here"),
     ("seed", -1, "seed must be between"),
@@ -222,7 +223,8 @@ def test_api_two_clients_are_two_sessions(served):
     ({"lr": -1.0}, "learning rate must be between"),
     ({"batch_size": 0}, "batch size must be between"),
     ({"steps": "ten"}, "steps must be a whole number"),
-    ({"model": 3}, "unknown model"),
+    ({"model": 3}, "model and data must be names"),
+    ({"model": "gan", "d_steps": 2.5}, "D:G ratio must be a whole number"),
 ])
 def test_api_bad_parameters_give_a_clear_error(served, kwargs, message):
     from gradio_client.exceptions import AppError

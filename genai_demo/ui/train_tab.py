@@ -53,8 +53,11 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request) -> tuple
     `view` (per-visitor gr.State) remembers what the browser already shows, so an idle tick sends nothing.
     """
     view = dict(view or {})
-    d = actions.status(request)
-    run = actions.ctx.registry.current(actions.ctx.session(request)) if d["state"] != "none" else None
+    actions.maybe_reap()
+    reg = actions.ctx.registry
+    run = reg.current(actions.ctx.session(request))
+    snap = run.trainer.snapshot() if run else None  # one consistent copy per tick
+    d = V.status_dict(run, snap, reg.queue_position(run) if run else None)
     out = [gr.skip()] * 10  # status, counter, plot A, plot B, formula A, formula B, grid, timeline, Start, caption
     new_run = view.get("run") != d["run_id"] or not view.get("init")
     if new_run:
@@ -79,7 +82,6 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request) -> tuple
             out[7] = gr.Slider(maximum=1, value=0, interactive=False)
         return (*out, view)
 
-    snap = run.trainer.snapshot()
     fam = V.family(run.cfg.kind)
     plot_a, plot_b = V.PLOTS[fam]
     if fam != view.get("fam"):

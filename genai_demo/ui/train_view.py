@@ -73,7 +73,8 @@ def run_config(model: Any, data: Any, steps: Any, lr: Any, batch_size: Any, beta
         raise ValueError(f"unknown model {model!r}: choose one of {', '.join(MODELS)}")
     if data not in datasets:
         raise ValueError(f"data set {data!r} is not available here: choose one of {', '.join(datasets)}")
-    if isinstance(steps, bool) or not isinstance(steps, int | float) or steps != int(steps) or not 1 <= steps <= max_steps:
+    if isinstance(steps, bool) or not isinstance(steps, int | float) or not math.isfinite(steps) or steps != int(steps) \
+            or not 1 <= steps <= max_steps:
         raise ValueError(f"steps must be a whole number between 1 and {max_steps:,}, got {steps!r}")
     steps = int(steps)
     hp = Hyper(lr=_number("lr", lr), batch_size=_number("batch_size", batch_size, True), beta=_number("beta", beta),
