@@ -256,3 +256,12 @@ def test_a_failed_run_is_reported_once(actions, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the second look does not warn again
         tick(actions, out[-1], alice)
+
+
+def test_dcgan_trains_with_the_light_preset_by_default(actions):
+    alice = req("alice")
+    actions.train("dcgan", "mnist5k", 12, 2e-4, 16, 1.0, 1, 0, False, alice)
+    wait_until(lambda: actions.status(alice)["state"] == "finished")
+    run = actions.ctx.registry.current("alice")
+    assert run.trainer.model.config.ngf == V.DCGAN_LIGHT["ngf"]
+    assert set(actions.status(alice)["metrics"]) >= {"d_loss", "g_loss", "d_acc"}
