@@ -44,8 +44,7 @@ INTRO = """<p><b>A language model writes one character at a time.</b> At every s
 a probability (the bars), then draws one at random with those odds. This tiny GPT learned first names: type the start of
 one, or <b>click a bar</b> to pick the next character yourself. {link}</p>"""
 LEARN_LINK = re.compile(r"\[(.+?)\]\((#[\w-]+)\)")  # learn_link()'s Markdown link, written as HTML here
-NOVELTY = {"new": "new", "memorised": "memorised — in the training set",
-           "held-out": "real name, held out — never trained on", "…": "…", "?": "corpus unknown"}
+NOVELTY = {"new": "new", "memorised": "memorised", "held-out": "real name, unseen", "…": "…", "?": "corpus unknown"}
 NLL_MD = r"""
 **What the model learned to minimise** — the average negative log-likelihood of the true next character:
 
@@ -98,7 +97,7 @@ def render_text(state: dict, caret: bool = True) -> str:
 def render_lines(text: str, corpus: str | None) -> str:
     rows = textgen.line_report(text, corpus)
     if not rows:
-        return "<i>Finished lines appear here, each checked against the corpus: copied (memorised) or new?</i>"
+        return "<i>Nothing yet: press Generate.</i>"
     chips = [f'<span class="chip {s}">{html.escape(line)}<b>{html.escape(NOVELTY.get(s, s))}</b></span>' for line, s in rows]
     return "".join(chips)
 
@@ -214,7 +213,7 @@ def build(ctx: UIContext) -> TextActions:
     tab = gr.context.Context.block  # the gr.Tab we are built in
     gr.HTML(STYLE + INTRO.format(link=LEARN_LINK.sub(r'<a href="\2">\1</a>', learn_link("text"))), elem_id="text-intro")
     with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=320):
+        with gr.Column(scale=4, min_width=340):
             with gr.Row():
                 model = gr.Dropdown([], label="Model", allow_custom_value=True, elem_id="text-model", scale=5)
                 refresh = gr.Button("↻", size="sm", scale=0, min_width=44, elem_id="text-refresh")
@@ -229,15 +228,17 @@ def build(ctx: UIContext) -> TextActions:
                 max_new = gr.Slider(1, MAX_NEW, value=60, step=1, label="New characters", elem_id="text-max-new", min_width=140)
             with gr.Row():
                 gen_btn = gr.Button("Generate", variant="primary", elem_id="text-generate", scale=2)
-                step_btn = gr.Button("+1 char", elem_id="text-step", scale=1, min_width=80)
+                step_btn = gr.Button("Step", elem_id="text-step", scale=1, min_width=70)
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="text-stop", scale=1, min_width=70)
-        with gr.Column(scale=5, min_width=420):
+        with gr.Column(scale=5, min_width=360):
             out = gr.HTML(render_text(EMPTY), elem_id="text-output")
             status = gr.Markdown("", elem_id="text-status")
-            chart = gr.Label(label="What comes next: p(next character | text so far), after τ and top-k — click a bar to force it",
-                             num_top_classes=10, show_heading=False, elem_id="text-probs")
-            gr.Markdown("**Lines so far** (memorisation check against the training names)")
+            gr.Markdown("**Finished lines** — *memorised*: copied from the training names; *new*: invented; *real name, "
+                        "unseen*: a held-out name the model never trained on.")
             lines = gr.HTML(render_lines("", None), elem_id="text-lines")
+        with gr.Column(scale=3, min_width=260):
+            chart = gr.Label(label="Next character: its odds (after τ and top-k) — click a bar to force it",
+                             num_top_classes=10, show_heading=False, elem_id="text-probs")
     gr.Markdown(NLL_MD, latex_delimiters=LATEX, elem_id="text-formula")
     state = gr.State(dict(EMPTY))
 
@@ -265,6 +266,6 @@ def build(ctx: UIContext) -> TextActions:
     gr.on([refresh.click] + ([tab.select] if isinstance(tab, gr.Tab) else []), choices, model, model,
           **private).then(**describe)
     model.input(**show).then(**describe)
-    prompt.input(**show)
+    prompt.change(**show)  # .change, not .input: pasted or autofilled prompts count too
     gr.on([temperature.release, top_k.release], a.redraw, [model, prompt, temperature, top_k, state], frame, **FAST, **private)
     return a
