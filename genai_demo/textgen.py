@@ -8,6 +8,7 @@ top-k, the draw) lives in models/charlm.py.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -96,11 +97,17 @@ class TextScore:
                 f"{self.unigram_bpc:.2f}, blind guessing {self.uniform_bpc:.2f}")
 
 
+@functools.lru_cache(maxsize=4)
+def _splits(corpus: str):
+    """(train, test) TextData, built once per corpus and shared read-only (the model info line asks often)."""
+    return load_text_dataset(corpus, "train"), load_text_dataset(corpus, "test")
+
+
 def score(model: CharLM, corpus: str) -> TextScore | None:
     """Held-out bits per character vs the baselines; None when the model does not fit the corpus."""
     if corpus not in CORPORA:
         return None
-    test, train = load_text_dataset(corpus, "test"), load_text_dataset(corpus, "train")
+    train, test = _splits(corpus)
     if test.vocab != model.vocab:
         return None
     val = model.evaluate(test, torch.Generator())["val_bpc"]
