@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import os
 
 import gradio as gr
 
@@ -104,6 +105,11 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
     """The gr.Blocks app; a test passes its own ctx (e.g. a registry that allows one run)."""
     ctx = ctx or UIContext()
     modules = []
+    # Gradio's queue re-summarises its last 10,000 events with pandas after *every* event (~10-16 ms of CPU once
+    # full): with 30 pages polling at 2 Hz that is most of a core. Summarise every 1,000 events, keep 2,000.
+    # Read when gr.Blocks() creates its queue, so set here; an operator's own values win.
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "2000")
     # delete_cache: sample grids and GIFs are written to Gradio's cache; drop files older than 1 h every 10 min
     with gr.Blocks(title="genai-demo — watch generative models learn", delete_cache=(600, 3600)) as demo:
         gr.HTML(HEADER)
