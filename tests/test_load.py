@@ -1,0 +1,152 @@
+"""A small, deterministic version of bench/load.py: 6 gradio_client visitors at once against the app in-process.
+
+Asserts what must hold however slow the machine is — no errors, every visitor sees only its own run on every
+poll, every run finishes (with a cap of 2 training at once, the rest queue), and once the visitors leave (their
+heartbeat stream closes → the app's unload) every session is released and every training thread has ended.
+No timing assertions: bench/load.py measures latency and spread (bench/LOAD.md).
+"""
+from __future__ import annotations
+
+import gc
+import os
+import socket
+import threading
+import time
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import pytest  # noqa: E402
+
+from genai_demo.runs import RunRegistry  # noqa: E402
+from genai_demo.ui.app import build_demo, launch_kwargs  # noqa: E402
+from genai_demo.ui.context import UIContext  # noqa: E402
+
+VISITORS, STEPS = 6, 30
+ENDED = ("finished", "failed", "stopped")
+
+
+def wait_until(fn, timeout=60.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if fn():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def trainer_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("train-")]
+
+
+@pytest.fixture(scope="module")
+def served():
+    old = os.environ.get("GRADIO_HEARTBEAT_INTERVAL")
+    os.environ["GRADIO_HEARTBEAT_INTERVAL"] = "0.3"  # a closed visitor is noticed in < 1 s (default 15 s)
+    ctx = UIContext(registry=RunRegistry(max_running=2, max_steps=5000))
+    demo = build_demo(ctx)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    yield f"http://127.0.0.1:{port}/", ctx
+    demo.close()
+    ctx.registry.shutdown()
+    if old is None:
+        os.environ.pop("GRADIO_HEARTBEAT_INTERVAL", None)
+    else:
+        os.environ["GRADIO_HEARTBEAT_INTERVAL"] = old
+
+
+def visit(i: int, url: str, out: dict, go: threading.Barrier) -> None:
+    from gradio_client import Client
+
+    rec = out[i] = {"errors": [], "breaches": [], "states": set()}
+    try:
+        c = Client(url, verbose=False, analytics_enabled=False)
+        rec["session"] = c.session_hash
+        go.wait(timeout=120)
+        s = c.predict(model="vae", data="mnist5k", steps=STEPS, batch_size=16, seed=100 + i, api_name="/train")
+        rec["run_id"] = s["run_id"]
+        while s["state"] not in ENDED:
+            time.sleep(0.2)
+            s = c.predict(api_name="/status")
+            rec["states"].add(s["state"])
+            if (s["run_id"], s.get("seed"), s.get("model")) != (rec["run_id"], 100 + i, "vae"):
+                rec["breaches"].append(s)
+        rec["final"] = s
+        c.close()  # leave, as a closed tab does
+    except Exception as e:
+        rec["errors"].append(f"{type(e).__name__}: {e}")
+
+
+def test_concurrent_visitors_are_isolated_all_finish_and_are_released(served):
+    url, ctx = served
+    reg = ctx.registry
+    out: dict[int, dict] = {}
+    go = threading.Barrier(VISITORS)
+    threads = [threading.Thread(target=visit, args=(i, url, out, go), daemon=True) for i in range(VISITORS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert not any(t.is_alive() for t in threads)
+    assert [r["errors"] for r in out.values()] == [[]] * VISITORS
+    assert [r["breaches"] for r in out.values()] == [[]] * VISITORS  # nobody ever saw another visitor's run
+    assert len({r["run_id"] for r in out.values()}) == VISITORS and len({r["session"] for r in out.values()}) == VISITORS
+    for r in out.values():  # every run ran to the end, with no error, however long it queued
+        assert (r["final"]["state"], r["final"]["step"], r["final"]["error"]) == ("finished", STEPS, None), r["final"]
+    assert reg.running_count() <= 2
+    # leaving releases everything: the unload handler ran for each closed client
+    assert wait_until(lambda: reg.sessions() == 0), f"{reg.sessions()} sessions still held"
+    assert wait_until(lambda: not trainer_threads()), trainer_threads()
+    out.clear()
+    gc.collect()
+
+
+def test_threads_return_near_the_baseline_after_a_second_wave(served):
+    """Two more waves must not leave threads behind: the count after wave 2 is that after wave 1 (± pool jitter)."""
+    url, ctx = served
+    counts = []
+    for _ in range(2):
+        out: dict[int, dict] = {}
+        go = threading.Barrier(3)
+        threads = [threading.Thread(target=visit, args=(i, url, out, go), daemon=True) for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        assert all(not r["errors"] and not r["breaches"] for r in out.values()), out
+        assert wait_until(lambda: ctx.registry.sessions() == 0 and not trainer_threads())
+        out.clear()
+        gc.collect()  # the clients' own thread pools go with them
+        time.sleep(0.5)
+        counts.append(threading.active_count())
+    assert counts[1] <= counts[0] + 3, counts
+
+
+# ---- limits that keep a long-running classroom server cheap ---------------------------------------
+def test_gradio_queue_summarises_its_analytics_rarely():
+    """Gradio 6 re-summarises its last 10,000 events with pandas after every event unless told otherwise."""
+    demo = build_demo(UIContext(registry=RunRegistry(max_running=1)))
+    q = demo._queue
+    assert q.ANAYLTICS_CACHE_FREQUENCY >= 1000 and q.ANALYTICS_MAX_EVENTS <= 2000  # (sic: Gradio's spelling)
+
+
+def test_the_status_poll_reaps_idle_sessions(monkeypatch):
+    from test_trainer import Tiny, TinyData
+
+    from genai_demo.models.base import Hyper
+    from genai_demo.trainer import RunConfig, Trainer
+    from genai_demo.ui import train_actions
+    from genai_demo.ui.train_actions import TrainActions
+
+    monkeypatch.setattr(train_actions, "REAP_EVERY_S", 0.0)
+    reg = RunRegistry(max_running=1, idle_s=0.2)
+    a = TrainActions(UIContext(registry=reg), datasets=["mnist5k"])
+    cfg = RunConfig(kind="tiny", steps=20_000, hp=Hyper(lr=1e-2, batch_size=4), preview_n=2, device="cpu")
+    run = reg.start("gone", cfg, lambda c: Trainer(c, TinyData(), model=Tiny(delay=0.001)))
+    assert wait_until(lambda: run.trainer.state == "running")
+    time.sleep(0.3)  # "gone" stops polling: idle for longer than idle_s
+    a.status(request=type("R", (), {"session_hash": "someone-else"})())  # any visitor's poll reaps
+    assert wait_until(lambda: reg.sessions() == 0 and not run.trainer.alive)
+    assert run.trainer.state == "stopped"
