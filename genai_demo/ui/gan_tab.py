@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import explore, images
 from .context import UIContext
-from .latent_tab import FAST, refresh_choices, resolve_model, write_gif
+from .latent_tab import FAST, refresh_choices, resolve_model, whole, write_gif
 from .learn_tab import learn_link
 
 SAMPLE_KINDS = ("gan", "cgan", "dcgan", "vae", "cvae")
@@ -31,7 +31,7 @@ COMPARE_NOTE = ("**Same n, same seed, two families.** The VAE's digits are *blur
 def _n(n) -> int:
     try:
         v = int(n)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
         raise gr.Error(f"n must be a whole number between {N_MIN} and {N_MAX}, got {n!r}.") from None
     if v != n or not N_MIN <= v <= N_MAX:
         raise gr.Error(f"n must be a whole number between {N_MIN} and {N_MAX}, got {n!r}.")
@@ -41,7 +41,7 @@ def _n(n) -> int:
 def _seed(s) -> int:
     try:
         v = int(s)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
         raise gr.Error(f"The seed must be a whole number between 0 and {MAX_SEED}, got {s!r}.") from None
     if v != s or not 0 <= v <= MAX_SEED:
         raise gr.Error(f"The seed must be a whole number between 0 and {MAX_SEED}, got {s!r}.")
@@ -56,7 +56,7 @@ def _class(model, choice) -> int | str | None:
         return ROWS
     try:
         c = int(choice)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
         raise gr.Error(f"Class must be '{RANDOM}', '{ROWS}' or a number 0-9, got {choice!r}.") from None
     if not 0 <= c < model.config.num_classes:
         raise gr.Error(f"Class must be between 0 and {model.config.num_classes - 1}, got {choice!r}.")
@@ -94,9 +94,7 @@ class GanActions:
         model, _ = resolve_model(self.ctx, key, request, SAMPLE_KINDS)
         if mode not in ("lerp", "slerp"):
             raise gr.Error(f"Interpolation must be 'lerp' or 'slerp', got {mode!r}.")
-        steps, c = int(steps), _class(model, label)
-        if not 2 <= steps <= 32:
-            raise gr.Error(f"Steps must be between 2 and 32, got {steps}.")
+        steps, c = whole(steps, "Steps", 2, 32), _class(model, label)
         labels = list(range(model.config.num_classes)) if model.conditional and not isinstance(c, int) else [c]
         walks = [explore.latent_walk(model, seed_a, seed_b, steps, mode, y) for y in labels]  # each (steps, 1, 28, 28)
         strip = _picture(np.concatenate([w.numpy() for w in walks]), nrow=steps, target=900)

@@ -75,14 +75,24 @@ def write_gif(frames, prefix: str, factor: int = 4, duration_ms: int = 120) -> s
     return str(images.save_gif(frames, path, duration_ms=duration_ms, factor=factor))
 
 
+def whole(v, what: str, lo: int, hi: int) -> int:
+    """A whole number in [lo, hi] from a slider / API value, or a gr.Error (never int(nan)'s ValueError)."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) or v != int(v) or not lo <= v <= hi:
+        raise gr.Error(f"{what} must be a whole number between {lo} and {hi}, got {v!r}.")
+    return int(v)
+
+
 def _label(model, digit):
     """The CVAE's class (0..9) from the digit dropdown; None for the plain VAE."""
     if not model.conditional:
         return None
     try:
-        return int(digit)
-    except (TypeError, ValueError):
+        c = int(digit)
+    except (TypeError, ValueError, OverflowError):
         raise gr.Error("Choose which digit the CVAE should draw.") from None
+    if not 0 <= c < model.config.num_classes:
+        raise gr.Error(f"The digit must be between 0 and {model.config.num_classes - 1}, got {digit!r}.")
+    return c
 
 
 def _z(v) -> float:
@@ -176,7 +186,7 @@ class LatentActions:
         pts = pts or EMPTY
         if pts["a"] is None or pts["b"] is None:
             raise gr.Error("Set point A and point B first (move the sliders, then press “Set A here” / “Set B here”).")
-        z = explore.interpolate(pts["a"], pts["b"], int(steps), "lerp")  # (steps, 2)
+        z = explore.interpolate(pts["a"], pts["b"], whole(steps, "Interpolation steps", 2, 64), "lerp")  # (steps, 2)
         imgs = explore.decode(model, z, _label(model, digit))  # (steps, 1, 28, 28)
         frames = list(imgs) + list(imgs.flip(0))[1:-1]  # ping-pong so the GIF loops smoothly
         gif = write_gif(frames, "latent_walk_")
