@@ -407,5 +407,86 @@ def test_bad_controls_and_then_a_normal_run_still_works(actions):
 
 
 def test_case_count():
-    n = len(CKPT_CASES) + len(IMAGE_CASES) + len(HYPER_CASES) + len(STEP_CASES)
+    n = len(CKPT_CASES) + len(IMAGE_CASES) + len(HYPER_CASES) + len(STEP_CASES) + len(HANDLER_CASES)
     assert n >= 200, n
+
+
+# ---------------------------------------------------------------------------------------------------
+# the Latent explorer and GAN studio handlers (the "decode" and "sample" API endpoints and their buttons)
+
+NAN, INF = float("nan"), float("inf")
+V, CV, G, CG = "pretrained:bad_vae", "pretrained:bad_cvae", "pretrained:bad_gan", "pretrained:bad_cgan"
+BAD_KEYS = [None, "", 5, [], {}, "bogus", "pretrained:", "pretrained:nope", "pretrained:../bad_vae", "pretrained:/etc/passwd",
+            "pretrained:.hidden", "pretrained:bad\0vae", "run:", "run:r1", "run:../x"]
+BAD_NUMBERS = ["abc", "", None, [], {}, NAN, INF, -INF, 1e30, -1e30]
+# (handler, args, must fail): "decode"/"map" take (key, z1, z2, digit); "sample" (key, n, seed, label);
+# "walk" (key, seed_a, seed_b, steps, mode, label); "interpolate" (key, digit, steps); "encode" (key, digit, image)
+HANDLER_CASES = (
+    [("decode", (k, 0.0, 0.0, 0), True) for k in BAD_KEYS + [G]]
+    + [("decode", (V, z, 0.0, 0), True) for z in BAD_NUMBERS + [4.01, -5]]
+    + [("decode", (CV, 0.0, 0.0, d), True) for d in [-1, 10, 99, "x", None, NAN, INF, -INF, 1e30, [], {}]]
+    + [("map", (V, 0.0, z, 0), True) for z in BAD_NUMBERS]
+    + [("sample", (k, 16, 0, "random"), True) for k in BAD_KEYS]
+    + [("sample", (G, n, 0, "random"), True) for n in BAD_NUMBERS + [0, 15, 101, 10**9, 1.5, True, "16"]]
+    + [("sample", (G, 16, s, "random"), True) for s in BAD_NUMBERS + [-1, 2**31, 2**63, 1.5]]
+    + [("sample", (CG, 16, 0, c), True) for c in ["bogus", -1, 10, 99, NAN, INF, 1e30, [], {}]]
+    + [("walk", (G, 0, 1, st, "lerp", "random"), True) for st in BAD_NUMBERS + [1, 33, 10**9]]
+    + [("walk", (G, 0, 1, 8, m, "random"), True) for m in ["bogus", None, "", 5, "LERP"]]
+    + [("walk", (G, a, 1, 8, "slerp", "random"), True) for a in [NAN, INF, -1, "x", None]]
+    + [("interpolate", (V, 0, st), True) for st in BAD_NUMBERS + [0, 1, 10**9]]
+    + [("encode", (V, 0, value), expect not in ("ok", "maybe")) for name, value, expect in IMAGE_CASES
+       if not isinstance(value, str)]  # paths never reach this handler: Gradio hands it arrays or its own files
+)
+
+
+@pytest.fixture(scope="module")
+def tabs(tmp_path_factory):
+    """Latent / GAN handlers on four small untrained checkpoints (shapes are all these checks need)."""
+    from genai_demo.ui.context import UIContext
+    from genai_demo.ui.gan_tab import GanActions
+    from genai_demo.ui.latent_tab import LatentActions
+
+    d = tmp_path_factory.mktemp("tab_ckpts")
+    torch.manual_seed(0)
+    for stem, kind, cfg in (("bad_vae", "vae", {"hidden1": 32, "hidden2": 16}), ("bad_cvae", "cvae", {"hidden1": 32, "hidden2": 16}),
+                            ("bad_gan", "gan", {"z_dim": 8}), ("bad_cgan", "cgan", {"z_dim": 8})):
+        save_checkpoint(d / f"{stem}.safetensors", build(kind, cfg).eval(), {"data": "mnist5k", "steps": 0})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GENAI_DEMO_CHECKPOINTS", str(d))
+        ctx = UIContext(RunRegistry(max_running=1))
+        yield LatentActions(ctx), GanActions(ctx)
+        ctx.registry.shutdown()
+
+
+def _call(tabs, name, args):
+    latent, gan = tabs
+    r = Req("tab-visitor")
+    pts = {"a": [0.0, 0.0], "b": [1.0, 1.0], "drawn": None}
+    if name == "decode":
+        return latent.decode(*args, request=r)
+    if name == "map":
+        return latent.map_image(*args, True, pts, request=r)
+    if name == "sample":
+        return gan.sample(*args, request=r)
+    if name == "walk":
+        return gan.walk(*args, request=r)
+    if name == "interpolate":
+        return latent.interpolate(*args, pts, request=r)
+    return latent.encode(*args, True, pts, request=r)
+
+
+@pytest.mark.parametrize("name,args,must_fail", HANDLER_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(HANDLER_CASES)])
+def test_bad_tab_input_is_refused_clearly(name, args, must_fail, tabs):
+    try:
+        _call(tabs, name, args)
+    except gr.Error as e:
+        assert one_line(e.message), e.message
+    else:
+        assert not must_fail, f"{name}{args!r} was accepted"
+    assert not MARKER.exists()
+
+
+def test_the_tabs_still_work_after_the_barrage(tabs):
+    assert _call(tabs, "decode", (V, 0.5, -0.5, 0)).shape == (224, 224)
+    assert _call(tabs, "sample", (CG, 16, 3, "rows")).ndim == 2
+    assert len(_call(tabs, "encode", (V, 0, _digit_png()))) == 7
