@@ -186,12 +186,15 @@ class TrainActions:
         if snap.model is None or snap.model_step == 0:
             raise gr.Error("Nothing learned yet — train a few steps before saving.")
         folder = save_dir(run.session)
-        shutil.rmtree(folder, ignore_errors=True)  # keep only the latest save per visitor
         path = folder / f"{run.cfg.kind}_{run.cfg.data}_step{snap.model_step}.safetensors"
         meta = {"data": run.cfg.data, "steps": snap.model_step, "seed": run.cfg.seed, "hyper": V.status_dict(
             run, snap)["hyper"], "final_metrics": {k: round(v, 5) for k, v in snap.last.items() if k != "step"},
             "source": "genai-demo Train tab"}
         try:
-            return str(save_checkpoint(path, snap.model, meta))
-        except CheckpointError as e:
+            saved = save_checkpoint(path, snap.model, meta)
+        except CheckpointError as e:  # disk full, …: the previous save is still there
             raise gr.Error(str(e)) from None
+        for old in folder.iterdir():  # keep only the latest save per visitor — once it is safely written
+            if old != saved and old.is_file():
+                old.unlink(missing_ok=True)
+        return str(saved)
