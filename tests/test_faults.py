@@ -9,6 +9,7 @@ import os
 import random
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -231,3 +232,94 @@ def test_a_device_or_fifo_is_never_replaced_by_a_save(saved, tmp_path):
     assert fifo.is_fifo()
     with pytest.raises(CheckpointError, match="not a regular file"):
         save_checkpoint(tmp_path, model)  # a directory
+
+
+# ---- the same faults seen through the app ----------------------------------------------------------
+def _serve(ctx):
+    from genai_demo.ui.app import build_demo, launch_kwargs
+
+    demo = build_demo(ctx)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    return demo, f"http://127.0.0.1:{port}/"
+
+
+def _until(fn, timeout=120.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if value := fn():
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_a_crashing_trainer_fails_its_run_while_the_app_serves_everyone_else(monkeypatch):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from genai_demo.models.gan import GAN
+    from genai_demo.ui.context import UIContext
+
+    def boom(self, *args):
+        raise RuntimeError("injected failure in train_step")
+
+    monkeypatch.setattr(GAN, "train_step", boom)  # every GAN run crashes; VAEs are untouched
+    ctx = UIContext(registry=RunRegistry(max_running=2, max_steps=5000))
+    demo, url = _serve(ctx)
+    try:
+        mallory, alice, carol = (Client(url, verbose=False, analytics_enabled=False) for _ in range(3))
+        mallory.predict(model="gan", steps=100, batch_size=16, api_name="/train")
+        alice.predict(model="vae", steps=30, batch_size=16, seed=7, api_name="/train")
+        failed = _until(lambda: (s := mallory.predict(api_name="/status"))["state"] == "failed" and s)
+        assert failed["error"] == "RuntimeError: injected failure in train_step" and failed["step"] == 0
+        done = _until(lambda: (s := alice.predict(api_name="/status"))["state"] == "finished" and s)
+        assert (done["step"], done["error"], done["seed"]) == (30, None, 7)
+        assert carol.predict(api_name="/status")["state"] == "none"  # a newcomer is served normally
+        # an absurd learning rate: refused up front where it is out of range, a readable stop where it diverges
+        with pytest.raises(AppError, match="learning rate must be between"):
+            carol.predict(model="vae", steps=100, lr=1e6, api_name="/train")
+        carol.predict(model="vae", steps=200, lr=0.1, batch_size=64, api_name="/train")  # the highest lr allowed
+        diverged = _until(lambda: (s := carol.predict(api_name="/status"))["state"] in ("failed", "finished") and s)
+        assert diverged["state"] == "failed" and diverged["error"].startswith("diverged at step")
+        assert "lower the learning rate" in diverged["error"] and ctx.registry.running_count() == 0
+        # the failed visitors start again and are served like anyone else
+        mallory.predict(model="vae", steps=10, batch_size=16, api_name="/train")
+        assert _until(lambda: mallory.predict(api_name="/status")["state"] == "finished")
+    finally:
+        demo.close()
+        ctx.registry.shutdown()
+
+
+def test_save_from_the_train_tab_reports_disk_full_and_permission_denied(monkeypatch, tmp_path):
+    import gradio as gr
+
+    from genai_demo.ui import train_actions
+    from genai_demo.ui.context import UIContext
+
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000))
+    a = train_actions.TrainActions(ctx, datasets=["mnist5k"])
+    me = type("Req", (), {"session_hash": "saver"})()
+    try:
+        a.train("vae", "mnist5k", 20, 1e-3, 16, 1.0, 1, 0, False, me)
+        _until(lambda: a.status(me)["state"] == "finished")
+        monkeypatch.setattr(train_actions, "SAVE_ROOT", tmp_path / "saves")
+        good = Path(a.save(me))
+        def full(*args, **kwargs):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        with monkeypatch.context() as m:
+            m.setattr(checkpoints, "save_file", full)
+            with pytest.raises(gr.Error, match="could not save checkpoint .*No space left on device"):
+                a.save(me)
+        blocker = tmp_path / "file"
+        blocker.write_text("x")
+        monkeypatch.setattr(train_actions, "SAVE_ROOT", blocker / "saves")  # "Not a directory", also as root
+        with pytest.raises(gr.Error, match="could not save checkpoint"):
+            a.save(me)
+        assert a.status(me)["state"] == "finished"  # the run is untouched
+        assert load_checkpoint(good)[1]["meta"]["steps"] == 20  # and the failed saves did not delete the last good one
+        assert os.listdir(good.parent) == [good.name]
+    finally:
+        ctx.registry.shutdown()
