@@ -72,6 +72,21 @@ def test_a_clicked_bar_is_forced_and_the_line_continues(text):
         list(text.force(KEY, "Ma", 1.0, 0, 0, state, SimpleNamespace(value="7", index=0), REQ))
 
 
+def test_stop_and_a_click_take_over_a_running_stream(text):
+    stream = text.generate(KEY, "Ma", 1.0, 0, 0, 50, REQ)
+    frames = [next(stream) for _ in range(3)]
+    text.stop(REQ)
+    assert list(stream) == []  # ends at its next character
+    stream = text.generate(KEY, "Ma", 1.0, 0, 0, 50, REQ)
+    next(stream)
+    other = text.generate(KEY, "Ma", 1.0, 0, 0, 50, SimpleNamespace(session_hash="visitor-2"))
+    next(other)  # another visitor's stream does not stop mine …
+    forced = text.force(KEY, "Ma", 1.0, 0, 0, frames[-1][STATE], SimpleNamespace(value="x", index=5), REQ)
+    assert next(forced)[STATE]["text"] == frames[-1][STATE]["text"] + "x"
+    assert list(stream) == []  # … but my own click does
+    assert len(list(forced)) >= 1 and len(list(other)) == 50
+
+
 def test_next_token_continues_the_session_text(text):
     state = {"text": "Ma", "marks": "pp"}
     one = text.next_token(KEY, "Ma", 1.0, 0, 0, state, REQ)[STATE]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import time
+from collections import OrderedDict
 
 import gradio as gr
 
@@ -23,6 +25,7 @@ KINDS = ("charlm",)
 DEFAULT_MODEL = "pretrained:charlm_names"
 STEP_DELAY = 0.05  # seconds between streamed characters, so the eye can follow (tests set 0)
 MAX_NEW, MAX_PROMPT = 200, 200
+MAX_SESSIONS = 1000  # stream counters kept (oldest dropped first; a dropped one only loses Stop for that stream)
 EMPTY = {"text": "", "marks": ""}
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 STYLE = """<style>
@@ -32,6 +35,7 @@ STYLE = """<style>
 #text-output .tok-p { font-weight: 700; } #text-output .tok-m { color: var(--color-accent); }
 #text-output .tok-y { background: #fbcfe8; color: #831843; border-radius: 3px; font-weight: 700; }
 #text-output .tok-nl { color: var(--body-text-color-subdued); opacity: .55; font-size: .85em; }
+#text-output .tok-nl.tok-y { opacity: 1; }
 #text-output .tok-caret { color: var(--color-accent); animation: tokblink 1s steps(1) infinite; }
 @keyframes tokblink { 50% { opacity: 0; } }
 #text-lines .chip { display: inline-block; margin: 2px 4px 2px 0; padding: 1px 9px; border-radius: 999px;
@@ -86,7 +90,7 @@ def render_text(state: dict, caret: bool = True) -> str:
     parts, cls = [], {"p": "tok-p", "m": "tok-m", "y": "tok-y"}
     for ch, mark in zip(state["text"], state["marks"], strict=True):
         if ch == "\n":
-            parts.append('<span class="tok-nl">⏎</span>\n')
+            parts.append(f'<span class="tok-nl{" tok-y" if mark == "y" else ""}">⏎</span>\n')
         else:
             parts.append(f'<span class="{cls.get(mark, "tok-m")}">{html.escape(ch)}</span>')
     if caret:
@@ -110,6 +114,31 @@ class TextActions:
     def __init__(self, ctx: UIContext, delay: float = STEP_DELAY):
         self.ctx = ctx
         self.delay = delay
+        # Per session, a counter bumped by every new stream, Step and Stop: a stream whose number is no longer the
+        # newest ends at its next character. Gradio's `cancels=` would do it too, but it marks the cancelled
+        # stream's outputs "Error" and races the new one; this way a click on a bar simply takes over.
+        self._epochs: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _begin(self, request) -> tuple[str | None, int]:
+        sid = getattr(request, "session_hash", None)
+        if not sid:
+            return None, 0
+        with self._lock:
+            n = self._epochs.pop(sid, 0) + 1
+            self._epochs[sid] = n  # most recent last
+            while len(self._epochs) > MAX_SESSIONS:
+                self._epochs.popitem(last=False)
+            return sid, n
+
+    def _live(self, run: tuple[str | None, int]) -> bool:
+        sid, n = run
+        with self._lock:
+            return sid is None or self._epochs.get(sid) == n
+
+    def stop(self, request: gr.Request = None) -> None:
+        """End the caller's running stream (at its next character)."""
+        self._begin(request)
 
     def _model(self, key, request):
         return resolve_model(self.ctx, key, request, KINDS)
@@ -145,6 +174,7 @@ class TextActions:
         temperature, top_k, *_ = _settings(temperature, top_k, 0)
         model, src = self._model(key, request)
         state = self._start(model, prompt)
+        self._begin(request)  # a running stream of this visitor stops: its text was replaced
         return self._frame(model, src, state, temperature, top_k, "Press **Generate**, or click a bar to choose the next character.")
 
     def redraw(self, key, prompt, temperature, top_k, state, request: gr.Request = None):
@@ -152,16 +182,20 @@ class TextActions:
         temperature, top_k, *_ = _settings(temperature, top_k, 0)
         model, src = self._model(key, request)
         state = self._current(model, prompt, state)
+        self._begin(request)  # a running stream stops; the next one uses the new settings
         return self._frame(model, src, state, temperature, top_k, f"τ = {temperature:g}, top-k = {top_k or 'all'}: "
                            "the bars now show the odds the next draw would use.")
 
-    def _run(self, model, src, state, temperature, top_k, seed, max_new, until_newline, first_status):
+    def _run(self, model, src, state, temperature, top_k, seed, max_new, until_newline, first_status, request, prefix=""):
+        run = self._begin(request)
         yield self._frame(model, src, state, temperature, top_k, first_status)
         n = 0
         for step in textgen.stream(model, state["text"], max_new, temperature, top_k or None, seed, until_newline):
+            if not self._live(run):
+                return  # Stop, or a newer stream of the same visitor took over
             n += 1
             state = {"text": state["text"] + step.char, "marks": state["marks"] + "m"}
-            status = f"Step {n}: drew **“{textgen.show_char(step.char)}”**, which had p = {step.p:.2f}."
+            status = f"{prefix}Step {n}: drew **“{textgen.show_char(step.char)}”**, which had p = {step.p:.2f}."
             if self.delay:
                 time.sleep(self.delay)
             yield self._frame(model, src, state, temperature, top_k, status, step.next_probs)
@@ -171,14 +205,14 @@ class TextActions:
         temperature, top_k, seed, max_new = _settings(temperature, top_k, seed, max_new)
         model, src = self._model(key, request)
         state = self._start(model, prompt)
-        yield from self._run(model, src, state, temperature, top_k, seed, max_new, False, "Generating…")
+        yield from self._run(model, src, state, temperature, top_k, seed, max_new, False, "Generating…", request)
 
     def next_token(self, key, prompt, temperature, top_k, seed, state=None, request: gr.Request = None):
         """One more character: continue the current text (or start from the prompt). API: "next_token"."""
         temperature, top_k, seed, _ = _settings(temperature, top_k, seed)
         model, src = self._model(key, request)
         state = self._current(model, prompt, state)
-        *_, last = self._run(model, src, state, temperature, top_k, seed, 1, False, "")
+        *_, last = self._run(model, src, state, temperature, top_k, seed, 1, False, "", request)
         return last
 
     def _current(self, model, prompt, state) -> dict:
@@ -200,8 +234,9 @@ class TextActions:
             raise gr.Error("Click one of the bars to choose the next character.")
         state = self._current(model, prompt, state)
         state = {"text": state["text"] + ch, "marks": state["marks"] + "y"}
-        first = f"You chose **“{textgen.show_char(ch)}”**; the model continues to the end of the line."
-        yield from self._run(model, src, state, temperature, top_k, seed, 40, True, first)
+        chose = f"You chose **“{textgen.show_char(ch)}”**"
+        first = f"{chose}; the model continues to the end of the line."
+        yield from self._run(model, src, state, temperature, top_k, seed, 40, True, first, request, f"{chose} · ")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -245,14 +280,13 @@ def build(ctx: UIContext) -> TextActions:
     # ---- wiring ------------------------------------------------------------------------------------
     frame = [out, chart, status, lines, state]
     settings = [model, prompt, temperature, top_k, seed]
-    gen = gen_btn.click(a.generate, [*settings, max_new], frame, api_name="generate", concurrency_limit=8,
-                        show_progress="hidden")
-    step = step_btn.click(a.next_token, [*settings, state], frame, api_name="next_token", concurrency_limit=8,
-                          show_progress="hidden")
+    gen_btn.click(a.generate, [*settings, max_new], frame, api_name="generate", concurrency_limit=8,
+                  show_progress="hidden")
+    step_btn.click(a.next_token, [*settings, state], frame, api_name="next_token", concurrency_limit=8,
+                   show_progress="hidden")
     private = dict(api_visibility="private")
-    forced = chart.select(a.force, [*settings, state], frame, cancels=[gen], concurrency_limit=8, show_progress="hidden",
-                          **private)
-    stop_btn.click(None, cancels=[gen, forced, step], **private)
+    chart.select(a.force, [*settings, state], frame, concurrency_limit=8, show_progress="hidden", **private)
+    stop_btn.click(a.stop, None, None, concurrency_limit=None, **private)
 
     def choices(current, request: gr.Request):
         return refresh_choices(ctx, current, request, KINDS, DEFAULT_MODEL)
