@@ -11,9 +11,12 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import math
 import pickle
 import random
+import re
 import struct
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -407,7 +410,7 @@ def test_bad_controls_and_then_a_normal_run_still_works(actions):
 
 
 def test_case_count():
-    n = len(CKPT_CASES) + len(IMAGE_CASES) + len(HYPER_CASES) + len(STEP_CASES) + len(HANDLER_CASES)
+    n = len(CKPT_CASES) + len(IMAGE_CASES) + len(HYPER_CASES) + len(STEP_CASES) + len(HANDLER_CASES) + len(API_CASES) + len(RAW_CASES)
     assert n >= 200, n
 
 
@@ -490,3 +493,104 @@ def test_the_tabs_still_work_after_the_barrage(tabs):
     assert _call(tabs, "decode", (V, 0.5, -0.5, 0)).shape == (224, 224)
     assert _call(tabs, "sample", (CG, 16, 3, "rows")).ndim == 2
     assert len(_call(tabs, "encode", (V, 0, _digit_png()))) == 7
+
+
+# ---------------------------------------------------------------------------------------------------
+# the same barrage from outside: gradio_client, and plain HTTP for what gradio_client refuses to send (NaN, inf)
+
+_arng = random.Random(11)
+API_CASES = (
+    [("/train", (), dict(GOOD, **{f: v})) for f, v in _arng.sample(HYPER_CASES, 40)
+     if not (isinstance(v, float) and not math.isfinite(v)) and not isinstance(v, bytes)]
+    + [("/step", (n,), {}) for n in (0, -1, 1001, 1.5, "3", None, True, [], {})]
+    + [("/decode", (k, 0.0, 0.0, 0), {}) for k in (None, "", "bogus", "pretrained:../x", "run:r1", G)]
+    + [("/decode", (V, z, 0.0, 0), {}) for z in (5.0, -4.5, "abc", None)] + [("/decode", (CV, 0.0, 0.0, 99), {})]
+    + [("/sample", (G, n, 0, "random"), {}) for n in (0, 101, "x", None)]
+    + [("/sample", (G, 16, s, "random"), {}) for s in (-1, 2**40, "x")] + [("/sample", (CG, 16, 0, "99"), {})]
+    + [("/stop", (), {}), ("/pause", (), {}), ("/resume", (), {})]  # this visitor has no run
+)
+RAW_CASES = [  # (api, data): JSON with NaN / Infinity literals, as a hand-written client could send
+    ("train", ["vae", "mnist5k", NAN, 1e-3, 16, 1.0, 1, 0, False]), ("train", ["vae", "mnist5k", 20, INF, 16, 1.0, 1, 0, False]),
+    ("train", ["vae", "mnist5k", 20, 1e-3, NAN, 1.0, 1, 0, False]), ("train", ["vae", "mnist5k", 20, 1e-3, 16, -INF, 1, 0, False]),
+    ("train", ["vae", "mnist5k", 20, 1e-3, 16, 1.0, 1, NAN, False]), ("step", [NAN]), ("step", [INF]),
+    ("decode", [V, NAN, 0.0, 0]), ("decode", [V, 0.0, INF, 0]), ("sample", [G, NAN, 0, "random"]),
+    ("sample", [G, 16, NAN, "random"]), ("sample", [G, 16, INF, "random"]), ("sample", [CG, 16, 0, NAN]),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tabs):
+    import socket
+
+    from genai_demo.ui.app import build_demo, launch_kwargs
+    from genai_demo.ui.context import UIContext
+
+    ctx = UIContext(RunRegistry(max_running=1, max_steps=20_000))
+    demo = build_demo(ctx)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    yield f"http://127.0.0.1:{port}/", ctx
+    demo.close()
+    ctx.registry.shutdown()
+
+
+def final_exceptions(log: str) -> list[str]:
+    """The last line of every traceback printed in a log (for a chained one, the exception finally raised)."""
+    finals, last, lines = [], None, log.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback (most recent call last):"):
+            before = next((x for x in reversed(lines[:i]) if x.strip()), "")
+            if last and not before.startswith(("The above exception", "During handling")):
+                finals.append(last)
+                last = None
+        elif re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line):
+            last = line
+    return finals + ([last] if last else [])
+
+
+def _raw_call(url: str, api: str, data: list, session: str) -> str:
+    """Gradio's plain HTTP API: POST the inputs, read the event stream; returns the event type."""
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=60) as h:
+        body = json.dumps({"data": data, "session_hash": session})  # allow_nan: NaN / Infinity literals
+        r = h.post(f"gradio_api/call/{api}", content=body, headers={"content-type": "application/json"})
+        if r.status_code >= 400:
+            return f"http {r.status_code}"
+        with h.stream("GET", f"gradio_api/call/{api}/{r.json()['event_id']}") as s:
+            for line in s.iter_lines():
+                if line.startswith("event:") and line.split(":", 1)[1].strip() in ("complete", "error"):
+                    return line.split(":", 1)[1].strip()
+    return "no event"
+
+
+def test_bad_input_through_the_api_is_refused_clearly(server, capfd):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    url, ctx = server
+    c = Client(url, verbose=False, analytics_enabled=False)
+    accepted = []
+    for api, args, kwargs in API_CASES:
+        try:
+            c.predict(*args, **kwargs, api_name=api)
+            accepted.append((api, args, kwargs))
+        except AppError as e:  # ours are one line; Gradio's own input checks ("Could not preprocess …") take a few
+            assert str(e) and "Traceback" not in str(e) and len(str(e)) < 800, str(e)
+    assert accepted == []
+    raw = [(api, data, _raw_call(url, api, data, "raw-visitor")) for api, data in RAW_CASES]
+    assert [r for r in raw if r[2] == "complete"] == []  # every one refused (an error event or a 4xx)
+    assert ctx.registry.runs(c.session_hash) == [] and ctx.registry.runs("raw-visitor") == []
+    # nothing but gr.Error (ours, or Gradio's own input checks) came out of a handler: anything else is a crash
+    crashes = [e for e in final_exceptions(capfd.readouterr().err) if not e.startswith("gradio.exceptions.")]
+    assert crashes == [], "\n".join(crashes)
+    # and the app still works for this very visitor
+    c.predict(model="vae", data="mnist5k", steps=20, batch_size=16, api_name="/train")
+    end = time.monotonic() + 120
+    while (s := c.predict(api_name="/status"))["state"] != "finished" and time.monotonic() < end:
+        time.sleep(0.2)
+    assert (s["state"], s["step"], s["error"]) == ("finished", 20, None)
+    assert c.predict(V, 0.5, -0.5, 0, api_name="/decode")
+    assert [r.session for rs in [ctx.registry.runs(c.session_hash)] for r in rs] == [c.session_hash]
