@@ -256,6 +256,10 @@ class Trainer:
                 self._error = msg
                 self.error_trace = traceback.format_exc()
                 self._state = "failed"
+        finally:  # the run can never step again: free Adam's moments and the gradients (~half a kept run's memory)
+            for opt in self.opts.values():
+                opt.state.clear()
+            self.model.zero_grad(set_to_none=True)
 
     def _check(self, metrics: dict[str, float]) -> None:
         for k, v in metrics.items():
