@@ -174,3 +174,22 @@ def test_releasing_sessions_gives_their_memory_back_to_the_os():
     assert reg.sessions() == 4 and grown > 100  # 12 kept runs really do hold memory
     assert sum(reg.release(f"v{i}") for i in range(4)) == 12
     assert _rss_mib() - before < grown / 2, (before, grown, _rss_mib())
+
+
+def test_an_ended_run_keeps_no_optimiser_state_or_gradients():
+    """A finished / stopped / failed run never steps again: only its weights (for the other tabs) stay."""
+    from test_trainer import Tiny, TinyData
+
+    from genai_demo.models.base import Hyper
+    from genai_demo.trainer import RunConfig, Trainer
+
+    for model, steps in ((Tiny(), 20), (Tiny(fail_at=5), 20), (Tiny(delay=0.01), 10_000)):
+        t = Trainer(RunConfig(kind="tiny", steps=steps, hp=Hyper(lr=1e-2, batch_size=4), preview_n=2, device="cpu"),
+                    TinyData(), model=model)
+        t.start()
+        if steps == 10_000:
+            assert wait_until(lambda t=t: t.snapshot().step > 2)
+            t.stop()
+        assert t.join(30) and t.state in ("finished", "failed", "stopped")
+        assert all(not opt.state for opt in t.opts.values()) and all(p.grad is None for p in t.model.parameters())
+        assert t.snapshot().model is not None
