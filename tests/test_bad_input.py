@@ -419,6 +419,7 @@ def test_case_count():
 
 NAN, INF = float("nan"), float("inf")
 V, CV, G, CG = "pretrained:bad_vae", "pretrained:bad_cvae", "pretrained:bad_gan", "pretrained:bad_cgan"
+T = "pretrained:bad_charlm"
 BAD_KEYS = [None, "", 5, [], {}, "bogus", "pretrained:", "pretrained:nope", "pretrained:../bad_vae", "pretrained:/etc/passwd",
             "pretrained:.hidden", "pretrained:bad\0vae", "run:", "run:r1", "run:../x"]
 BAD_NUMBERS = ["abc", "", None, [], {}, NAN, INF, -INF, 1e30, -1e30]
@@ -439,30 +440,42 @@ HANDLER_CASES = (
     + [("interpolate", (V, 0, st), True) for st in BAD_NUMBERS + [0, 1, 10**9]]
     + [("encode", (V, 0, value), expect not in ("ok", "maybe")) for name, value, expect in IMAGE_CASES
        if not isinstance(value, str)]  # paths never reach this handler: Gradio hands it arrays or its own files
+    # the Next-token tab: (key, prompt, temperature, top_k, seed, max_new)
+    + [("generate", (k, "Ma", 1.0, 0, 0, 5), True) for k in BAD_KEYS + [V]]
+    + [("generate", (T, "Ma", t, 0, 0, 5), True) for t in BAD_NUMBERS + [-0.1, 5.1]]
+    + [("generate", (T, "Ma", 1.0, k, 0, 5), True) for k in BAD_NUMBERS + [-1, 1.5, 10**6]]
+    + [("generate", (T, "Ma", 1.0, 0, s, 5), True) for s in BAD_NUMBERS + [-1, 2**40, 1.5]]
+    + [("generate", (T, "Ma", 1.0, 0, 0, m), True) for m in BAD_NUMBERS + [0, 10**6, 1.5]]
+    + [("generate", (T, p, 1.0, 0, 0, 5), True) for p in ["M" * 100_000, "€uro", "a\0b", "🙂", "<script>", [1], {"a": 1}]]
+    + [("next_token", (T, "Ma", t, 0, 0), True) for t in (NAN, INF, -1, "x")]
 )
 
 
 @pytest.fixture(scope="module")
 def tabs(tmp_path_factory):
-    """Latent / GAN handlers on four small untrained checkpoints (shapes are all these checks need)."""
+    """Latent / GAN / Next-token handlers on small untrained checkpoints (shapes are all these checks need)."""
+    from genai_demo.text_data import corpus_vocab
     from genai_demo.ui.context import UIContext
     from genai_demo.ui.gan_tab import GanActions
     from genai_demo.ui.latent_tab import LatentActions
+    from genai_demo.ui.text_tab import TextActions
 
     d = tmp_path_factory.mktemp("tab_ckpts")
     torch.manual_seed(0)
     for stem, kind, cfg in (("bad_vae", "vae", {"hidden1": 32, "hidden2": 16}), ("bad_cvae", "cvae", {"hidden1": 32, "hidden2": 16}),
                             ("bad_gan", "gan", {"z_dim": 8}), ("bad_cgan", "cgan", {"z_dim": 8})):
         save_checkpoint(d / f"{stem}.safetensors", build(kind, cfg).eval(), {"data": "mnist5k", "steps": 0})
+    charlm = build("charlm", {"vocab": corpus_vocab("names"), "n_layer": 1, "n_embd": 16, "n_head": 2}).eval()
+    save_checkpoint(d / "bad_charlm.safetensors", charlm, {"data": "names", "steps": 0})
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GENAI_DEMO_CHECKPOINTS", str(d))
         ctx = UIContext(RunRegistry(max_running=1))
-        yield LatentActions(ctx), GanActions(ctx)
+        yield LatentActions(ctx), GanActions(ctx), TextActions(ctx, delay=0)
         ctx.registry.shutdown()
 
 
 def _call(tabs, name, args):
-    latent, gan = tabs
+    latent, gan, text = tabs
     r = Req("tab-visitor")
     pts = {"a": [0.0, 0.0], "b": [1.0, 1.0], "drawn": None}
     if name == "decode":
@@ -475,6 +488,10 @@ def _call(tabs, name, args):
         return gan.walk(*args, request=r)
     if name == "interpolate":
         return latent.interpolate(*args, pts, request=r)
+    if name == "generate":
+        return list(text.generate(*args, request=r))  # a stream: run it to the end
+    if name == "next_token":
+        return text.next_token(*args, request=r)
     return latent.encode(*args, True, pts, request=r)
 
 
@@ -493,6 +510,7 @@ def test_the_tabs_still_work_after_the_barrage(tabs):
     assert _call(tabs, "decode", (V, 0.5, -0.5, 0)).shape == (224, 224)
     assert _call(tabs, "sample", (CG, 16, 3, "rows")).ndim == 2
     assert len(_call(tabs, "encode", (V, 0, _digit_png()))) == 7
+    assert len(_call(tabs, "generate", (T, "Ma", 1.0, 0, 3, 4))) == 5
 
 
 # ---------------------------------------------------------------------------------------------------
