@@ -59,6 +59,7 @@ MNIST5K_SEED = 1998  # fixes the held-out split forever: legacy RandomState stre
 MNIST5K_HELD_OUT_PER_CLASS = 50  # 10 classes x 50 = 500 held out, 4,500 for training
 MAX_IDX_BYTES = 256 << 20  # an IDX bigger than this decompressed is not MNIST-like (gzip-bomb guard)
 MAX_SIDE = 4096  # user images larger than this on a side are refused
+WORK_SIDE = 1024  # larger uploads are shrunk to this before any pixel maths (area average)
 INK_THRESHOLD = 0.1  # ink below this is noise (JPEG artefacts, paper texture)
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -321,7 +322,10 @@ def _ink(img) -> np.ndarray:
         _check_size(*img.size)
         has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
         try:
-            img = np.asarray(img.convert("RGBA" if has_alpha else "L"))
+            img = img.convert("RGBA" if has_alpha else "L")
+            if max(img.size) > WORK_SIDE:  # the digit ends up 20 px tall: a 4,096 px photo would cost 16x the CPU
+                img.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BOX)  # area average: thin strokes keep their ink
+            img = np.asarray(img)
         except (OSError, ValueError) as e:  # a lazily opened, truncated file fails only here
             raise DataError(f"not a readable image ({type(e).__name__}): upload a PNG or JPEG, or draw a digit") from None
     if not isinstance(img, np.ndarray):
