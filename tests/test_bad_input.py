@@ -633,3 +633,12 @@ def test_bad_input_through_the_api_is_refused_clearly(server, capfd):
     assert (s["state"], s["step"], s["error"]) == ("finished", 20, None)
     assert c.predict(V, 0.5, -0.5, 0, api_name="/decode")
     assert [r.session for rs in [ctx.registry.runs(c.session_hash)] for r in rs] == [c.session_hash]
+
+
+def test_uploads_over_the_size_limit_are_refused_by_the_server(server):
+    import httpx
+
+    url, _ = server
+    small = httpx.post(f"{url}gradio_api/upload", files={"files": ("ok.png", _digit_png(), "image/png")}, timeout=60)
+    big = httpx.post(f"{url}gradio_api/upload", files={"files": ("big.png", b"\0" * (6 * 2**20), "image/png")}, timeout=60)
+    assert small.status_code == 200 and big.status_code == 413 and "maximum allowed size" in big.text
