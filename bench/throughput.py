@@ -10,6 +10,8 @@ around it differs:
   * plain — ``torch.utils.data.DataLoader(TensorDataset(float images, labels), batch_size, shuffle=True)``
     (the pytorch/examples idiom, num_workers=0), batches moved to the device, in the main thread.
 Repeats alternate the order (A B, B A, …) and the table reports medians; the ratio is Trainer / plain.
+On a shared machine wall time swings with other processes, so the table also gives images per CPU-second
+of this process (time.process_time), which other processes barely disturb.
 """
 from __future__ import annotations
 
@@ -43,21 +45,21 @@ def fresh(kind: str, config: dict | None, seed: int = 0):
     return build(kind, config)
 
 
-def run_trainer(kind, config, data, hp: Hyper, steps: int, device: str) -> float:
-    """Seconds for `steps` steps through the Trainer (thread start to finish, publishing included)."""
+def run_trainer(kind, config, data, hp: Hyper, steps: int, device: str) -> tuple[float, float]:
+    """(wall, process CPU) seconds for `steps` steps through the Trainer (thread start to finish, publishing included)."""
     cfg = RunConfig(kind=kind, data="mnist5k", steps=steps, seed=0, hp=hp, model_config=config, device=device)
     trainer = Trainer(cfg, data, model=fresh(kind, config))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     trainer.start()
     trainer.join()
-    dt = time.perf_counter() - t0
+    dt, dc = time.perf_counter() - t0, time.process_time() - c0
     snap = trainer.snapshot()
     assert snap.state == "finished" and snap.step == steps, (snap.state, snap.error)
-    return dt
+    return dt, dc
 
 
-def run_plain(kind, config, data, hp: Hyper, steps: int, device: str) -> float:
-    """Seconds for `steps` steps of the textbook loop: DataLoader(shuffle=True) → .to(device) → train_step."""
+def run_plain(kind, config, data, hp: Hyper, steps: int, device: str) -> tuple[float, float]:
+    """(wall, process CPU) seconds for `steps` steps of the textbook loop: DataLoader(shuffle=True) → .to(device) → train_step."""
     dev = pick_device(device)
     model = fresh(kind, config).to(dev).train()
     opts = model.make_optimizers(hp)
@@ -65,7 +67,7 @@ def run_plain(kind, config, data, hp: Hyper, steps: int, device: str) -> float:
     ds = TensorDataset(data.float_images(), data.y)  # (N, 1, 28, 28) float32 in [0, 1], (N,) int64
     loader = DataLoader(ds, batch_size=hp.batch_size, shuffle=True, drop_last=True,
                         generator=torch.Generator().manual_seed(0), pin_memory=dev.type == "cuda")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     done = 0
     while done < steps:
         for x, y in loader:
@@ -75,7 +77,7 @@ def run_plain(kind, config, data, hp: Hyper, steps: int, device: str) -> float:
                 break
     if dev.type == "cuda":
         torch.cuda.synchronize()
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def main(argv=None) -> int:
@@ -99,20 +101,23 @@ def main(argv=None) -> int:
         hp = Hyper(lr=lr, batch_size=a.batch_size)
         run_trainer(kind, config, data, hp, 20, a.device)  # warm-up: allocator, kernels, first-call costs
         run_plain(kind, config, data, hp, 20, a.device)
-        tr, pl = [], []
+        tr, pl = [], []  # (wall img/s, img per CPU-second) per repeat
         for r in range(a.repeats):
             order = [(tr, run_trainer), (pl, run_plain)]
             for out, fn in order if r % 2 == 0 else order[::-1]:
-                out.append(a.steps * a.batch_size / fn(kind, config, data, hp, a.steps, a.device))
-        ratios = [t / q for t, q in zip(tr, pl, strict=True)]
-        rows.append((label, statistics.median(tr), statistics.median(pl), statistics.median(tr) / statistics.median(pl),
-                     min(ratios), max(ratios)))
-        print(f"  {label}: Trainer {[round(v) for v in tr]} img/s, plain {[round(v) for v in pl]} img/s", flush=True)
+                wall, cpu = fn(kind, config, data, hp, a.steps, a.device)
+                out.append((a.steps * a.batch_size / wall, a.steps * a.batch_size / cpu))
+        med = [statistics.median(v[i] for v in side) for side in (tr, pl) for i in (0, 1)]  # tr wall, tr cpu, pl wall, pl cpu
+        ratios = [t[0] / q[0] for t, q in zip(tr, pl, strict=True)]
+        rows.append((label, med, min(ratios), max(ratios)))
+        print(f"  {label}: Trainer {[round(v[0]) for v in tr]} img/s, plain {[round(v[0]) for v in pl]} img/s "
+              f"(load {os.getloadavg()[0]:.2f})", flush=True)
     print()
-    print("| model | Trainer img/s | DataLoader loop img/s | ratio | ratio range |")
-    print("|---|---:|---:|---:|---:|")
-    for label, t, q, ratio, lo, hi in rows:
-        print(f"| {label} | {t:,.0f} | {q:,.0f} | **{ratio:.2f}×** | {lo:.2f}–{hi:.2f} |")
+    print("| model | Trainer img/s | DataLoader loop img/s | ratio (wall) | ratio range | Trainer img/CPU-s | loop img/CPU-s | "
+          "ratio (CPU time) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, (tw, tc, pw, pc), lo, hi in rows:
+        print(f"| {label} | {tw:,.0f} | {pw:,.0f} | **{tw / pw:.2f}×** | {lo:.2f}–{hi:.2f} | {tc:,.0f} | {pc:,.0f} | {tc / pc:.2f}× |")
     print(f"\nload avg after: {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -28,6 +28,12 @@ from genai_demo.models.base import Hyper  # noqa: E402
 from genai_demo.trainer import RunConfig, Trainer  # noqa: E402
 
 CONF, CLASSES, ELBO = 0.90, 9, 160.0
+ADAM = torch.optim.Adam  # --adam swaps in forced_adam(…) while a run builds its optimisers
+
+
+def forced_adam(fused: bool):
+    """torch.optim.Adam with `fused` overriding whatever the model asks for (a partial would not override)."""
+    return lambda *args, **kw: ADAM(*args, **{**kw, "fused": fused})
 DEFAULT_LR = {"gan": 2e-4, "cgan": 2e-4, "vae": 1e-3}
 
 
@@ -75,6 +81,8 @@ def main(argv=None) -> int:
     p.add_argument("--batch-size", default="64", help="comma-separated batch sizes to compare")
     p.add_argument("--d-steps", type=int, default=1)
     p.add_argument("--snapshot-every", type=int, default=100)
+    p.add_argument("--adam", default=None, help="comma-separated Adam variants to compare: fused, unfused "
+                   "(default: what the models choose — fused on CPU / CUDA)")
     p.add_argument("--threads", default=None, help="comma-separated torch thread counts for the training thread to compare "
                    "(default: the app's policy, cores - 1)")
     a = p.parse_args(argv)
@@ -88,14 +96,18 @@ def main(argv=None) -> int:
         for lr in [float(v) for v in a.lr.split(",")] if a.lr else [DEFAULT_LR[kind]]:
             for bs in [int(v) for v in a.batch_size.split(",")]:
                 for threads in [int(v) for v in a.threads.split(",")] if a.threads else [default_threads()]:
-                    trainer_mod.training_threads = lambda n=threads: n  # what the Trainer thread passes to set_num_threads
-                    hp = Hyper(lr=lr, batch_size=bs, d_steps=a.d_steps)
-                    print(f"  {kind} lr={lr:g} batch={bs} d_steps={a.d_steps} threads={threads} "
-                          f"(load {os.getloadavg()[0]:.2f})", flush=True)
-                    results.append({**race(kind, hp, a.budget, a.snapshot_every, train, test), "threads": threads})
+                    for adam in a.adam.split(",") if a.adam else ["model's"]:
+                        trainer_mod.training_threads = lambda n=threads: n  # what the Trainer thread passes to set_num_threads
+                        torch.optim.Adam = ADAM if adam == "model's" else forced_adam(adam == "fused")
+                        hp = Hyper(lr=lr, batch_size=bs, d_steps=a.d_steps)
+                        print(f"  {kind} lr={lr:g} batch={bs} d_steps={a.d_steps} threads={threads} adam={adam} "
+                              f"(load {os.getloadavg()[0]:.2f})", flush=True)
+                        results.append({**race(kind, hp, a.budget, a.snapshot_every, train, test), "threads": threads,
+                                        "adam": adam})
+                    torch.optim.Adam = ADAM
     print()
-    print("| model | lr | batch | threads | target | reached at (s) | step | score then | steps/s | GAN target ≤ 60 s |")
-    print("|---|---:|---:|---:|---|---:|---:|---|---:|---|")
+    print("| model | lr | batch | threads | Adam | target | reached at (s) | step | score then | steps/s | GAN target ≤ 60 s |")
+    print("|---|---:|---:|---:|---|---|---:|---:|---|---:|---|")
     for r in results:
         target = f"neg. ELBO ≤ {ELBO:g}" if r["kind"] == "vae" else f"conf ≥ {CONF} & ≥ {CLASSES} classes"
         best = r["hit"] or (min(r["curve"], key=lambda c: c["neg_elbo"]) if r["kind"] == "vae" else
@@ -112,8 +124,9 @@ def main(argv=None) -> int:
         if r["kind"] == "vae":  # the issue sets no time for the VAE, only the level
             verdict = "reached" if r["hit"] else "not reached"
         hp = r["hp"]
-        print(f"| {r['kind'].upper()} | {hp.lr:g} | {hp.batch_size} | {r['threads']} | {target} | {when} | {step} | {score} | "
-              f"{r['steps_per_s']:.1f} | {verdict} |")
+        cells = [r["kind"].upper(), f"{hp.lr:g}", hp.batch_size, r["threads"], r["adam"], target, when, step, score,
+                 f"{r['steps_per_s']:.1f}", verdict]
+        print("| " + " | ".join(map(str, cells)) + " |")
     print(f"\nload avg after: {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -115,7 +115,7 @@ class Classifier(GenerativeModel):
 
     # ---- GenerativeModel contract (training only) ----------------------------------------------
     def make_optimizers(self, hp: Hyper) -> dict[str, torch.optim.Optimizer]:
-        return {"model": torch.optim.Adam(self.parameters(), lr=hp.lr)}
+        return {"model": torch.optim.Adam(self.parameters(), lr=hp.lr, fused=self.device.type in ("cpu", "cuda"))}
 
     def train_step(self, x, y, opts, hp: Hyper, generator) -> dict[str, float]:
         """Cross-entropy on a randomly shifted batch, plus cross-entropy to the uniform distribution on

@@ -161,9 +161,11 @@ class GAN(GenerativeModel):
     def make_optimizers(self, hp: Hyper) -> dict[str, torch.optim.Optimizer]:
         # beta1 = 0.5: the default 0.9 made GAN training oscillate and go unstable [Rad16 §4]
         betas = (0.5, 0.999)
+        # fused: one kernel per update; the optimiser step was ~45 % of a CPU GAN step (bench/RESULTS.md)
+        fused = self.device.type in ("cpu", "cuda")
         return {
-            "g": torch.optim.Adam(self.G.parameters(), lr=hp.lr, betas=betas),
-            "d": torch.optim.Adam(self.D.parameters(), lr=hp.lr, betas=betas),
+            "g": torch.optim.Adam(self.G.parameters(), lr=hp.lr, betas=betas, fused=fused),
+            "d": torch.optim.Adam(self.D.parameters(), lr=hp.lr, betas=betas, fused=fused),
         }
 
     def train_step(self, x, y, opts, hp: Hyper, generator) -> dict[str, float]:
