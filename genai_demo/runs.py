@@ -53,12 +53,13 @@ def _give_memory_back() -> None:
 
 class RunRegistry:
     def __init__(self, max_running: int | None = None, max_per_session: int = 3, max_steps: int = 20_000,
-                 idle_s: float = 1800.0, max_sessions: int = 200):
+                 idle_s: float = 1800.0, max_sessions: int | None = None):
         self.max_running = max_running or default_max_running()
         self.max_per_session = max_per_session  # kept runs per visitor (finished ones stay selectable)
         self.max_steps = max_steps
         self.idle_s = idle_s
-        self.max_sessions = max_sessions
+        # visitors holding runs at once: ~100 × 3 kept runs × ≤ 25 MB stays within a 16 GB Space
+        self.max_sessions = max_sessions or int(os.environ.get("GENAI_DEMO_MAX_SESSIONS", 100))
         self._lock = threading.RLock()
         self._runs: dict[str, list[Run]] = {}  # session → its runs, oldest first
         self._seen: dict[str, float] = {}  # session → last activity (monotonic)
