@@ -1,6 +1,7 @@
 """Train tab: its handlers as plain functions (fake requests), then the public API through gradio_client.
 
-Runs are short VAE runs on the embedded MNIST-5k (about 100 steps/s on 2 cores).
+Runs are short VAE runs on the embedded MNIST-5k (about 100 steps/s on 2 cores) and a few dozen steps of
+the tiny GPT on the names corpus (about 10 steps/s).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from genai_demo.ui import train_view as V  # noqa: E402
 from genai_demo.ui.app import build_demo, launch_kwargs  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions, save_dir  # noqa: E402
-from genai_demo.ui.train_tab import scrub, tick  # noqa: E402
+from genai_demo.ui.train_tab import model_changed, scrub, tick  # noqa: E402
 
 
 def req(session: str):
@@ -137,7 +138,8 @@ def test_tick_draws_status_curves_grid_and_scrubs_back(actions):
     assert grid.shape == (2 * 302, 2 * 302) and grid.dtype.name == "uint8"
     again = tick(a, view, alice)  # nothing changed: nothing is sent
     assert all(isinstance(o, dict) and o.get("__type__") == "update" and len(o) == 1 for o in again[:-1])
-    pic, caption, view = scrub(a, 0, view, alice)
+    assert out[12].visible is False and "Fixed-noise samples" in out[9]  # an image model: the grid, no text box
+    pic, _, caption, view = scrub(a, 0, view, alice)
     assert "step **0**" in caption and view["pinned"] and pic.shape == grid.shape
 
 
@@ -174,6 +176,53 @@ def test_run_config_sizes_the_dcgan_and_the_snapshots():
     assert V.run_config("dcgan", "mnist5k", 1500, 2e-4, 64, 1.0, 1, 0, True, ["mnist5k"], 5000).model_config is None
     assert V.run_config("vae", "mnist5k", 3000, 1e-3, 64, 1.0, 1, 0, False, ["mnist5k"], 5000).snapshot_every == 80
     assert V.run_config("vae", "mnist5k", 50, 1e-3, 64, 1.0, 1, 0, False, ["mnist5k"], 5000).snapshot_every == 10
+
+
+# ---- the tiny GPT (text) in the same Trainer -------------------------------------------------------------
+def test_tiny_gpt_trains_on_names_with_held_out_curves_and_text_snapshots(actions):
+    a, alice = actions, req("alice")
+    s = a.train("charlm", None, 30, None, 32, 1.0, 1, 0, False, alice)  # data None → the text corpus
+    assert s["model"] == "charlm" and s["data"] == "names" and s["hyper"]["lr"] == V.DEFAULT_LR["charlm"] == 1e-3
+    wait_until(lambda: a.status(alice)["state"] == "finished", timeout=60)
+    st = a.status(alice)
+    assert set(st["metrics"]) == {"loss", "bpc"} and st["metrics"]["bpc"] > st["metrics"]["loss"] > 0
+    assert set(st["held_out"]) == {"val_loss", "val_bpc"}
+    md = V.status_markdown(st)
+    assert "Tiny GPT" in md and "names" in md and "β" not in md and "D:G" not in md
+    out = tick(a, {}, alice, "vae")  # the box follows the run shown, not the radio
+    plot_a, plot_b, tex_a, tex_b = out[2:6]
+    assert set(plot_a["series"]) == {"train NLL", "held-out NLL"} and set(plot_b["series"]) == {"train bpc", "held-out bpc"}
+    assert r"\log p_\theta(x_t \mid x_{<t})" in tex_a and r"\ln 2" in tex_b
+    assert out[11].visible is False and out[12].visible is True  # grid hidden, text box shown
+    assert isinstance(out[6], dict) and "Sampled names" in out[9] and "(live)" in out[9]
+    assert 'data-lines="12"' in out[10] and out[10].count("<li>") == 12
+    grid, text, caption, view = scrub(a, 0, out[-1], alice)  # the timeline scrubs text snapshots too
+    assert isinstance(grid, dict) and "<li>" in text and "step **0**" in caption and view["pinned"]
+    # a run with weights is offered in the Next token tab's model list
+    assert f"run:{st['run_id']}" in [k for _, k in a.ctx.model_choices(alice, ("charlm",))]
+
+
+@pytest.mark.parametrize("model, data, message", [
+    ("charlm", "mnist5k", "Tiny GPT .* learns from text .* choose 'names'"),
+    ("vae", "names", "VAE learns from images, and 'names' is not such a data set: choose 'mnist5k'"),
+    ("gan", "names", "GAN learns from images"),
+])
+def test_model_and_data_must_match(actions, model, data, message):
+    with pytest.raises(gr.Error, match=message):
+        actions.train(model, data, 10, None, 32, 1.0, 1, 0, False, req("alice"))
+    assert actions.status(req("alice"))["state"] == "none"
+
+
+def test_choosing_the_tiny_gpt_offers_only_text_corpora():
+    datasets = ["mnist5k", "fashion", "names"]
+    beta, dsteps, full, lr, steps, learn, data, batch = model_changed("charlm", "mnist5k", datasets)
+    assert data.choices == [(V.DATASETS["names"], "names")] and data.value == "names"
+    assert beta.visible is False and dsteps.visible is False and full.visible is False
+    assert lr == 1e-3 and steps == V.DEFAULT_STEPS["charlm"] and batch.value == 64 and "#learn-text" in learn
+    *_, data, _ = model_changed("gan", "names", datasets)
+    assert [k for _, k in data.choices] == ["mnist5k", "fashion"] and data.value == "mnist5k"
+    *_, data, _ = model_changed("vae", "fashion", datasets)
+    assert data.value == "fashion"  # an image data set already chosen stays chosen
 
 
 # ---- the public API through gradio_client --------------------------------------------------------------
@@ -225,6 +274,8 @@ def test_api_two_clients_are_two_sessions(served):
     ({"steps": "ten"}, "steps must be a whole number"),
     ({"model": 3}, "model and data must be names"),
     ({"model": "gan", "d_steps": 2.5}, "D:G ratio must be a whole number"),
+    ({"model": "charlm", "data": "mnist5k"}, "learns from text"),
+    ({"model": "vae", "data": "names"}, "learns from images"),
 ])
 def test_api_bad_parameters_give_a_clear_error(served, kwargs, message):
     from gradio_client.exceptions import AppError
@@ -265,3 +316,11 @@ def test_dcgan_trains_with_the_light_preset_by_default(actions):
     run = actions.ctx.registry.current("alice")
     assert run.trainer.model.config.ngf == V.DCGAN_LIGHT["ngf"]
     assert set(actions.status(alice)["metrics"]) >= {"d_loss", "g_loss", "d_acc"}
+
+
+def test_api_trains_the_tiny_gpt_on_names(served):
+    c = client(served[0])
+    s = c.predict(model="charlm", data="names", steps=20, batch_size=32, seed=2, api_name="/train")
+    assert s["model"] == "charlm" and s["data"] == "names" and s["state"] in ("running", "queued")
+    st = wait_until(lambda: (v := c.predict(api_name="/status"))["state"] == "finished" and v, timeout=60)
+    assert st["step"] == 20 and set(st["metrics"]) == {"loss", "bpc"} and set(st["held_out"]) == {"val_loss", "val_bpc"}

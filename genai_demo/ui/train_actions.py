@@ -20,6 +20,7 @@ import gradio as gr
 from ..checkpoints import CheckpointError, save_checkpoint
 from ..data import FASHION_DIR, DataError, load_dataset, mnist_cache_dir
 from ..runs import Run, RunError
+from ..text_data import corpus_names
 from ..trainer import RunConfig, Trainer
 from . import train_view as V
 from .context import UIContext
@@ -52,7 +53,9 @@ def forget_saves(session: str) -> None:
 class TrainActions:
     def __init__(self, ctx: UIContext, datasets: list[str] | None = None):
         self.ctx = ctx
-        self.datasets = datasets or V.available_datasets(FASHION_DIR, mnist_cache_dir())
+        self.datasets = list(datasets or V.available_datasets(FASHION_DIR, mnist_cache_dir()))
+        # the text corpora ship inside the package: always there, for the tiny GPT
+        self.datasets += [c for c in corpus_names() if c not in self.datasets]
         self._last_reap = time.monotonic()
         self._reap_lock = threading.Lock()
 
@@ -93,11 +96,15 @@ class TrainActions:
             self._reap_lock.release()
 
     # ---- actions (the API endpoints call exactly these) ---------------------------------------
-    def train(self, model: str = "vae", data: str = "mnist5k", steps: int = 500, lr: float | None = None,
+    def train(self, model: str = "vae", data: str | None = None, steps: int = 500, lr: float | None = None,
               batch_size: int = 64, beta: float = 1.0, d_steps: int = 1, seed: int = 0, full_size: bool = False,
               request: gr.Request = None) -> dict:
-        """Start a new training run for the caller (stopping their previous one); returns its status."""
+        """Start a new training run for the caller (stopping their previous one); returns its status.
+        data None: "mnist5k" for the image models, "names" for the tiny GPT ("charlm")."""
         sid = self.ctx.session(request)
+        if data is None and isinstance(model, str):
+            fits = V.datasets_for(model, self.datasets) if model in V.MODELS else []
+            data = fits[0] if fits else "mnist5k"
         if not isinstance(model, str) or not isinstance(data, str):  # an API caller may send a list: unhashable below
             raise gr.Error(f"Cannot start: model and data must be names such as 'vae' and 'mnist5k', got {model!r}, {data!r}")
         if lr is None and model in V.DEFAULT_LR:

@@ -19,15 +19,17 @@ START_LABEL = {"paused": "▶ Resume", "running": "↻ Restart", "queued": "↻ 
 
 
 def _learn_md(kind: str) -> str:
-    return f"Architecture and loss, term by term: {learn_link(kind)}"
+    return f"Architecture and loss, term by term: {learn_link('text' if V.is_text(kind) else kind)}"
 
 
 GRID_NOTE = "**Fixed-noise samples** — the same noise decoded as training goes on."
+TEXT_NOTE = "**Sampled names** — drawn with the same random numbers at every snapshot, so you watch them improve."
+BATCH_INFO = {False: "Images per step.", True: "Windows of 32 characters per step."}
 
 
-def _caption(step: int, live: bool) -> str:
+def _caption(step: int, live: bool, text: bool = False) -> str:
     where = "live" if live else "from the timeline — drag it to the end to follow live"
-    return f"**Fixed-noise samples** at step **{step:,}** ({where})"
+    return f"**{'Sampled names' if text else 'Fixed-noise samples'}** at step **{step:,}** ({where})"
 
 
 def _curve_update(view: dict, key: str, frame):
@@ -47,10 +49,11 @@ def _curve_update(view: dict, key: str, frame):
     return frame
 
 
-def tick(actions: TrainActions, view: dict | None, request: gr.Request) -> tuple:
-    """The 2 Hz poll: status, counter, curves, formulas, grid, timeline, Start label — only what changed.
+def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: str | None = None) -> tuple:
+    """The 2 Hz poll: status, counter, curves, formulas, grid or text, timeline, Start label — only what changed.
 
     `view` (per-visitor gr.State) remembers what the browser already shows, so an idle tick sends nothing.
+    The snapshot box (image grid or generated text) follows the run shown, or the chosen model while there is none.
     """
     view = dict(view or {})
     actions.maybe_reap()
@@ -58,12 +61,18 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request) -> tuple
     run = reg.current(actions.ctx.session(request))
     snap = run.trainer.snapshot() if run else None  # one consistent copy per tick
     d = V.status_dict(run, snap, reg.queue_position(run) if run else None)
-    out = [gr.skip()] * 10  # status, counter, plot A, plot B, formula A, formula B, grid, timeline, Start, caption
+    # status, counter, plot A, plot B, formula A, formula B, grid, timeline, Start, caption, text, grid box, text box
+    out = [gr.skip()] * 13
     new_run = view.get("run") != d["run_id"] or not view.get("init")
     if new_run:
-        # what the plots show survives a new run: the browser still shows it (see _curve_update)
+        # what the plots and the boxes show survives a new run: the browser still shows it (see _curve_update)
         view = {"init": True, "run": d["run_id"], "pinned": False, "series2": view.get("series2"),
-                "series3": view.get("series3")}
+                "series3": view.get("series3"), "text": view.get("text")}
+    text = V.is_text(run.cfg.kind) if run else V.is_text(chosen) if chosen in V.MODELS else bool(view.get("text"))
+    if text != view.get("text"):
+        out[11], out[12] = gr.Column(visible=not text), gr.Column(visible=text)
+        out[9] = TEXT_NOTE if text else GRID_NOTE
+        view["text"] = text
     md = V.status_markdown(d)
     if md != view.get("md"):
         out[0] = view["md"] = md
@@ -78,7 +87,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request) -> tuple
         if new_run:
             out[2], out[3] = None, None
             view["series2"] = view["series3"] = None
-            out[6], out[9] = None, GRID_NOTE
+            out[6], out[9], out[10] = None, TEXT_NOTE if text else GRID_NOTE, None
             out[7] = gr.Slider(maximum=1, value=0, interactive=False)
         return (*out, view)
 
@@ -98,7 +107,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request) -> tuple
         last = len(snap.previews) - 1
         if not view.get("pinned"):
             s, pic = snap.previews[-1]
-            out[6], out[9] = V.grid_picture(pic), _caption(s, live=True)
+            out[10 if text else 6], out[9] = _picture(pic), _caption(s, live=True, text=text)
             out[7] = gr.Slider(maximum=max(1, last), value=last, interactive=last > 0)
         else:
             out[7] = gr.Slider(maximum=max(1, last), interactive=True)
@@ -108,8 +117,14 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request) -> tuple
     return (*out, view)
 
 
+def _picture(preview):
+    """What a snapshot box shows: the grid picture of an image preview, the numbered lines of a text one."""
+    return V.text_html(preview) if isinstance(preview, str) else V.grid_picture(preview)
+
+
 def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request):
-    """Timeline slider moved: show the grid of that snapshot; the end of the slider follows live again."""
+    """Timeline slider moved: show that snapshot (grid, or text) — returns (grid, text, caption, view);
+    the end of the slider follows live again."""
     run = actions._run(request, must_exist=False)
     snap = run.trainer.snapshot() if run else None
     if not snap or not snap.previews:
@@ -118,14 +133,22 @@ def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request):
     s, pic = snap.previews[i]
     view = dict(view or {})
     view["pinned"] = i < len(snap.previews) - 1
-    return V.grid_picture(pic), _caption(s, live=not view["pinned"]), view
+    text = isinstance(pic, str)
+    shown = _picture(pic)
+    caption = _caption(s, live=not view["pinned"], text=text)
+    return (gr.skip(), shown, caption, view) if text else (shown, gr.skip(), caption, view)
 
 
-def model_changed(kind: str):
-    """Show the controls of the chosen family, with its default learning rate and step count."""
-    fam = V.family(kind)
+def model_changed(kind: str, data: str | None, datasets: list[str]):
+    """Show the controls of the chosen family with its defaults (learning rate, steps, batch) and only the
+    data sets it can learn from: text corpora for the tiny GPT, image data sets for the others."""
+    fam, text = V.family(kind), V.is_text(kind)
+    fits = V.datasets_for(kind, datasets)
+    data = data if data in fits else fits[0] if fits else None
     return (gr.Slider(visible=fam == "vae"), gr.Slider(visible=fam == "gan"), gr.Checkbox(visible=kind == "dcgan"),
-            V.DEFAULT_LR[kind], V.DEFAULT_STEPS[kind], _learn_md(kind))
+            V.DEFAULT_LR[kind], V.DEFAULT_STEPS[kind], _learn_md(kind),
+            gr.Radio(choices=[(V.DATASETS.get(n, n), n) for n in fits], value=data),
+            gr.Slider(value=V.DEFAULT_BATCH, info=BATCH_INFO[text]))
 
 
 def build(ctx: UIContext) -> TrainActions:
@@ -138,8 +161,8 @@ def build(ctx: UIContext) -> TrainActions:
         with gr.Column(scale=4, min_width=340, elem_classes="train-controls"):
             with gr.Group():  # what to train: fixed for the run
                 model = gr.Radio([(v, k) for k, v in V.MODELS.items()], value="vae", label="Model", elem_id="train-model")
-                data = gr.Radio([(V.DATASETS[n], n) for n in a.datasets], value="mnist5k", label="Data set",
-                                elem_id="train-data")
+                data = gr.Radio([(V.DATASETS.get(n, n), n) for n in V.datasets_for("vae", a.datasets)],
+                                value="mnist5k", label="Data set", elem_id="train-data")
                 full = gr.Checkbox(gpu, label="DCGAN at the articles' size (64 filters; slow on CPU)", visible=False,
                                    elem_id="train-full-size", info="Off: the light preset (16 filters) for 2 CPU cores.")
                 with gr.Row():
@@ -161,7 +184,8 @@ def build(ctx: UIContext) -> TrainActions:
             with gr.Accordion("Hyper-parameters (apply mid-run too)", open=True, elem_id="train-hyper"):
                 lr = gr.Number(1e-3, label="Learning rate", minimum=1e-6, maximum=0.1, step=1e-4, elem_id="train-lr",
                                info="Adam's step size. Too high and the loss jumps or diverges.")
-                batch = gr.Slider(8, 512, 64, step=8, label="Batch size", elem_id="train-batch", info="Images per step.")
+                batch = gr.Slider(8, 512, V.DEFAULT_BATCH, step=8, label="Batch size", elem_id="train-batch",
+                                  info=BATCH_INFO[False])
                 beta = gr.Slider(0, 10, 1.0, step=0.1, label="β (KL weight)", elem_id="train-beta",
                                  info="1 = the plain ELBO; larger smooths the latent map, blurs the digits.")
                 dsteps = gr.Slider(1, 5, 1, step=1, label="D:G ratio", visible=False, elem_id="train-dsteps",
@@ -174,10 +198,13 @@ def build(ctx: UIContext) -> TrainActions:
                 with gr.Column(scale=6, min_width=320):
                     counter = gr.HTML(V.progress_html(0, 0, "none"), elem_id="train-step-count")
                     caption = gr.Markdown(GRID_NOTE, elem_id="train-grid-caption", elem_classes="grid-caption")
-                    grid = gr.Image(type="numpy", format="png", image_mode="L", show_label=False, interactive=False,
-                                    elem_id="train-grid", buttons=["download", "fullscreen"])
+                    with gr.Column(elem_id="train-grid-box") as grid_box:
+                        grid = gr.Image(type="numpy", format="png", image_mode="L", show_label=False,
+                                        interactive=False, elem_id="train-grid", buttons=["download", "fullscreen"])
+                    with gr.Column(visible=False, elem_id="train-text-box") as text_box:
+                        text = gr.HTML("", elem_id="train-text")
                     timeline = gr.Slider(0, 1, 0, step=1, label="Timeline (snapshot)", interactive=False,
-                                         elem_id="train-timeline", info="Drag back: the same noise, earlier in training.")
+                                         elem_id="train-timeline", info="Drag back: the same draws, earlier in training.")
                 with gr.Column(scale=6, min_width=360):
                     p_a, p_b = V.PLOTS["vae"]
                     tex_a = gr.Markdown(p_a.markdown, latex_delimiters=LATEX, elem_id="train-formula-a", elem_classes="formula")
@@ -217,10 +244,13 @@ def build(ctx: UIContext) -> TrainActions:
     def on_scrub(index, v, request: gr.Request):
         return scrub(a, index, v, request)
 
-    def on_tick(v, request: gr.Request):
-        return tick(a, v, request)
+    def on_tick(v, chosen, request: gr.Request):
+        return tick(a, v, request, chosen)
 
-    model.change(model_changed, model, [beta, dsteps, full, lr, steps, learn], **quick)
+    def on_model(kind, d):
+        return model_changed(kind, d, a.datasets)
+
+    model.change(on_model, [model, data], [beta, dsteps, full, lr, steps, learn, data, batch], **quick)
     start.click(on_start, form, None, concurrency_limit=2, api_visibility="private")
     pause.click(on_pause, None, None, **quick)
     step.click(on_step, step_n, None, **quick)
@@ -229,9 +259,10 @@ def build(ctx: UIContext) -> TrainActions:
     for name, comp in (("lr", lr), ("batch_size", batch), ("beta", beta), ("d_steps", dsteps)):
         for ev in (comp.submit, comp.blur) if isinstance(comp, gr.Number) else (comp.release,):
             ev(hyper(name), comp, None, **quick)
-    timeline.release(on_scrub, [timeline, view], [grid, caption, view], trigger_mode="always_last", **quick)
+    timeline.release(on_scrub, [timeline, view], [grid, text, caption, view], trigger_mode="always_last", **quick)
     timer = gr.Timer(0.5)
-    timer.tick(on_tick, view, [status, counter, plot_a, plot_b, tex_a, tex_b, grid, timeline, start, caption, view], **quick)
+    timer.tick(on_tick, [view, model], [status, counter, plot_a, plot_b, tex_a, tex_b, grid, timeline, start, caption,
+                                        text, grid_box, text_box, view], **quick)
 
     # ---- public API (gradio_client): see docs/api.md -----------------------------------------------
     gr.api(a.train, api_name="train", concurrency_limit=2)

@@ -6,6 +6,7 @@ these to components. Messages raised as ValueError are meant for the visitor (on
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,18 @@ import pandas as pd
 
 from ..images import make_grid, upscale
 from ..models.base import Hyper
+from ..text_data import corpus_names
 from ..trainer import RunConfig
 
-MODELS = {"vae": "VAE", "cvae": "CVAE", "gan": "GAN", "cgan": "CGAN", "dcgan": "DCGAN"}
-DATASETS = {"mnist5k": "MNIST-5k (embedded digits)", "fashion": "Fashion-MNIST", "mnist": "MNIST (60k, cached)"}
-DEFAULT_LR = {"vae": 1e-3, "cvae": 1e-3, "gan": 2e-4, "cgan": 2e-4, "dcgan": 2e-4}  # as the CLI / the articles
-DEFAULT_STEPS = {"vae": 3000, "cvae": 3000, "gan": 3000, "cgan": 3000, "dcgan": 1500}
+MODELS = {"vae": "VAE", "cvae": "CVAE", "gan": "GAN", "cgan": "CGAN", "dcgan": "DCGAN",
+          "charlm": "Tiny GPT (next character)"}
+TEXT_MODELS = ("charlm",)  # learn from a text corpus (text_data), not from images
+DATASETS = {"mnist5k": "MNIST-5k (embedded digits)", "fashion": "Fashion-MNIST", "mnist": "MNIST (60k, cached)",
+            "names": "First names (5,163, text)"}
+DEFAULT_LR = {"vae": 1e-3, "cvae": 1e-3, "gan": 2e-4, "cgan": 2e-4, "dcgan": 2e-4, "charlm": 1e-3}  # as the CLI
+# charlm: its held-out loss bottoms out around 1,000-1,300 steps (assets/CORPUS.md), later it memorises names
+DEFAULT_STEPS = {"vae": 3000, "cvae": 3000, "gan": 3000, "cgan": 3000, "dcgan": 1500, "charlm": 1200}
+DEFAULT_BATCH = 64  # images (or windows of 32 characters) per step, for every model
 DCGAN_LIGHT = {"ngf": 16, "ndf": 16}  # DCGANConfig.light(): the width that trains at a usable pace on 2 CPU cores
 LIMITS = {  # name: (label, low, high) — the UI's sliders use the same bounds
     "lr": ("learning rate", 1e-6, 0.1),
@@ -36,6 +43,16 @@ GRID_SCALE = 2  # 10×10 grid of 28 px digits = 302 px → 604 px, nearest-neigh
 
 def family(kind: str) -> str:
     return "vae" if kind in ("vae", "cvae") else "gan" if kind in ("gan", "cgan", "dcgan") else kind
+
+
+def is_text(kind: str) -> bool:
+    return kind in TEXT_MODELS
+
+
+def datasets_for(kind: str, datasets: list[str]) -> list[str]:
+    """The data sets a model can learn from: text corpora for the tiny GPT, image data sets for the others."""
+    corpora = set(corpus_names())
+    return [d for d in datasets if (d in corpora) == is_text(kind)]
 
 
 def available_datasets(fashion_dir: Path, mnist_dir: Path) -> list[str]:
@@ -73,6 +90,11 @@ def run_config(model: Any, data: Any, steps: Any, lr: Any, batch_size: Any, beta
         raise ValueError(f"unknown model {model!r}: choose one of {', '.join(MODELS)}")
     if data not in datasets:
         raise ValueError(f"data set {data!r} is not available here: choose one of {', '.join(datasets)}")
+    fits = datasets_for(model, datasets)
+    if data not in fits:
+        what = "text (it predicts the next character)" if is_text(model) else "images"
+        raise ValueError(f"{MODELS[model]} learns from {what}, and {data!r} is not such a data set: "
+                         f"choose {' or '.join(repr(d) for d in fits)}")
     if isinstance(steps, bool) or not isinstance(steps, int | float) or not math.isfinite(steps) or steps != int(steps) \
             or not 1 <= steps <= max_steps:
         raise ValueError(f"steps must be a whole number between 1 and {max_steps:,}, got {steps!r}")
@@ -92,13 +114,15 @@ def status_dict(run=None, snap=None, queue_position: int | None = None) -> dict:
     """The small JSON the "status" endpoint returns (also what the status line is drawn from)."""
     if run is None or snap is None:
         return {"state": "none", "message": "no training run yet — press Start first", "run_id": None, "step": 0,
-                "total": 0, "metrics": {}, "steps_per_s": 0.0, "eta_s": None, "device": None, "queue_position": None,
+                "total": 0, "metrics": {}, "held_out": {}, "steps_per_s": 0.0, "eta_s": None, "device": None, "queue_position": None,
                 "error": None}
     return {
         "state": "queued" if queue_position else snap.state,
         "run_id": run.id, "model": run.cfg.kind, "data": run.cfg.data, "seed": run.cfg.seed,
         "step": snap.step, "total": snap.total,
         "metrics": {k: round(v, 5) for k, v in snap.last.items() if k != "step"},
+        # the latest held-out evaluation (e.g. val_loss, val_bpc), measured at each snapshot
+        "held_out": {k: round(v[-1], 5) for k, v in snap.evals.items() if k != "step" and v},
         "steps_per_s": round(snap.steps_per_s, 2),
         "eta_s": None if snap.eta_s is None else round(snap.eta_s, 1),
         "device": snap.device, "queue_position": queue_position, "error": snap.error,
@@ -135,7 +159,8 @@ def status_markdown(d: dict) -> str:
         parts += [f"{d['steps_per_s']:.1f} steps/s", f"ETA {fmt_duration(d['eta_s'])}"]
     parts.append(f"`{d['device']}`")
     if hp:
-        extra = f", β {hp['beta']:g}" if family(d["model"]) == "vae" else f", D:G {hp['d_steps']}:1"
+        fam = family(d["model"])
+        extra = f", β {hp['beta']:g}" if fam == "vae" else f", D:G {hp['d_steps']}:1" if fam == "gan" else ""
         parts.append(f"lr {hp['lr']:g}, batch {hp['batch_size']}{extra}")
     return " · ".join(parts)
 
@@ -180,10 +205,22 @@ PLOTS: dict[str, tuple[Plot, Plot]] = {
              r"$$\mathrm{acc} = \tfrac12\big(\mathbf 1[D(x) > \tfrac12] + \mathbf 1[D(G(z)) \le \tfrac12]\big)$$"
              "\nNear 0.5 the discriminator can no longer tell real from fake; stuck at 1.0, G has lost."),
     ),
+    "charlm": (
+        Plot("Negative log-likelihood (nats per character)", {"loss": "train NLL", "val_loss": "held-out NLL"},
+             r"$$\mathcal{L} = -\frac{1}{T}\sum_t \log p_\theta(x_t \mid x_{<t})$$"
+             "\n$x_{<t}$: the characters before position $t$, the model's only context. "
+             "$p_\\theta(x_t \\mid x_{<t})$: the probability it gave the true next character. "
+             "$-\\frac{1}{T}\\sum_t \\log$: the surprise, averaged over a window's $T$ positions."),
+        Plot("Bits per character", {"bpc": "train bpc", "val_bpc": "held-out bpc"},
+             r"$$\mathrm{bpc} = \mathcal{L} / \ln 2$$"
+             "\nThe same loss in bits; guessing blindly among 53 characters costs log₂ 53 ≈ 5.7. "
+             "Held-out rising while train falls: it is memorising names."),
+    ),
 }
 COLORS = {"loss (−ELBO)": "#4f46e5", "reconstruction": "#0ea5e9", "held-out loss": "#f59e0b", "KL": "#db2777",
           "D loss": "#dc2626", "G loss": "#2563eb", "D accuracy": "#059669", "mean D(x)": "#7c3aed",
-          "mean D(G(z))": "#f97316"}
+          "mean D(G(z))": "#f97316", "train NLL": "#4f46e5", "held-out NLL": "#f59e0b", "train bpc": "#059669",
+          "held-out bpc": "#db2777"}
 
 
 def _thin(n: int, max_points: int) -> np.ndarray:
@@ -208,6 +245,21 @@ def curve_frame(plot: Plot, history: dict[str, list[float]], evals: dict[str, li
                 parts.append(pd.DataFrame({"step": np.asarray(steps)[keep], "value": np.asarray(values)[keep],
                                            "series": name}))
     return pd.concat(parts, ignore_index=True) if parts else None
+
+
+TEXT_BOX = ("list-style:none;margin:0;padding:10px 14px;columns:2;column-gap:28px;line-height:1.75;"
+            "font-family:var(--font-mono,monospace);font-size:1.05rem;background:var(--block-background-fill);"
+            "border:1px solid var(--block-border-color);border-radius:8px")
+TEXT_NUM = "display:inline-block;width:2.2em;color:var(--body-text-color-subdued);font-size:.85em"
+
+
+def text_html(preview) -> str | None:
+    """A text preview (generated lines) → a numbered monospace box in two columns (None for image previews)."""
+    if not isinstance(preview, str):
+        return None
+    lines = [html.escape(line) if line.strip() else "<i>(empty)</i>" for line in preview.split("\n")]
+    items = "".join(f'<li><span style="{TEXT_NUM}">{i}</span>{line}</li>' for i, line in enumerate(lines, 1))
+    return f'<ol class="train-text" data-lines="{len(lines)}" style="{TEXT_BOX}">{items}</ol>'
 
 
 def grid_picture(preview) -> np.ndarray | None:
