@@ -33,8 +33,8 @@ TABS = [
 
 HEADER = """<div class="app-header">
   <div class="app-title">genai-demo <span>— watch generative models learn, then play with them</span></div>
-  <div class="app-pitch">Train a VAE or a GAN on real digits right here and see every step: the losses, the formulas
-  behind them and the samples sharpening. Pretrained models are ready in every tab.</div>
+  <div class="app-pitch">Train a VAE or a GAN on real digits (or a tiny GPT on first names) right here and see every
+  step: the losses, the formulas behind them and the samples sharpening. Pretrained models are ready in every tab.</div>
 </div>"""
 
 CSS = """
