@@ -1,7 +1,8 @@
-"""GAN studio: sample grids for a seed, one row per class, latent walks (lerp vs slerp), VAE vs GAN.
+"""GAN studio: sample grids for a seed, one row per class, latent walks (lerp vs slerp), VAE vs GAN, and
+"Judge these samples" (a classifier's scores and the memorisation check, from genai_demo/quality.py).
 
 Layout and callbacks only; sampling and walking are genai_demo/explore.py. A seed names the noise, so
-the same seed gives the same grid every time (and in gradio_client calls: api_name "sample").
+the same seed gives the same grid every time (and in gradio_client calls: api_names "sample", "judge").
 """
 from __future__ import annotations
 
@@ -10,22 +11,28 @@ import math
 import gradio as gr
 import numpy as np
 
-from .. import explore, images
+from .. import explore, images, live_quality, quality
 from .context import UIContext
 from .latent_tab import FAST, refresh_choices, resolve_model, whole, write_gif
 from .learn_tab import learn_link
+from .quality_view import histogram_html
 
 SAMPLE_KINDS = ("gan", "cgan", "dcgan", "vae", "cvae")
 GAN_KINDS = ("gan", "cgan", "dcgan")
 DEFAULT_MODEL = "pretrained:gan_mnist5k"
 N_MIN, N_MAX = 16, 100
 MAX_SEED = 2**31 - 1
+JUDGE_N, JUDGE_MIN, JUDGE_MAX = 500, 100, 2000  # samples judged (the Fréchet distance needs > 48; 500 take ~2 s)
 RANDOM, ROWS = "random", "rows"  # class choices besides a single class number
 COMPARE_NOTE = ("**Same n, same seed, two families.** The VAE's digits are *blurrier*: its decoder outputs the "
                 "average image of everything its $z$ could stand for, and averaging (under the pixel-wise BCE loss) "
                 "smears uncertain strokes into grey. The GAN's are *sharp*, because its discriminator rejects anything "
                 "that doesn't look real, but a GAN may cover fewer styles than the data holds (mode dropping): look "
                 "for missing digits or near-duplicates.")
+SHOW_JUDGEMENT = "() => document.getElementById('gan-judge-box')?.scrollIntoView({behavior: 'smooth', block: 'start'})"
+MEMO_NOTE = ("**Memorisation check.** Top: the 10 samples closest to a training image; bottom: that training image. "
+             "Exact copies would mean the generator memorised its data; the table's *nearest training image* row "
+             "compares the distance with new real images'. (Pixel distance favours thin strokes: 1s come up first.)")
 
 
 def _n(n) -> int:
@@ -73,6 +80,10 @@ def _picture(imgs, nrow: int, target: int = 640) -> np.ndarray:
 # handlers: plain methods, testable without a browser
 
 
+class Unjudgeable(Exception):
+    """The model's data set has no quality classifier (the message says which ones do)."""
+
+
 class GanActions:
     def __init__(self, ctx: UIContext):
         self.ctx = ctx
@@ -115,6 +126,34 @@ class GanActions:
             out.append(_picture(explore.samples(model, n, seed), nrow=math.ceil(math.sqrt(n)), target=420))
         return tuple(out)
 
+    def _judged(self, key, n, seed, request) -> tuple[dict, np.ndarray]:
+        """quality.judge() of the model's n samples for a seed, or live_quality.Unjudgeable."""
+        n, seed = whole(n, "n", JUDGE_MIN, JUDGE_MAX), _seed(seed)
+        model, src = resolve_model(self.ctx, key, request, SAMPLE_KINDS)
+        problem = live_quality.unsupported(src.data)
+        if problem:
+            raise Unjudgeable(problem)
+        return live_quality.judge(model, src.data, n, seed)
+
+    def judge(self, key, seed, request: gr.Request = None, n=JUDGE_N):
+        """The button: (box, Markdown table, class histogram, memorisation picture); a warning when the model's
+        data set has no classifier."""
+        try:
+            s, pairs = self._judged(key, n, seed, request)
+        except Unjudgeable as e:
+            gr.Warning(str(e))
+            return gr.Column(visible=True), f"**This model cannot be judged.** {e}", "", None
+        pic = images.upscale(pairs, max(1, round(560 / pairs.shape[1])))
+        table = quality.format_markdown(s).split("\n\nClass histogram:")[0]  # the bars below show the histogram
+        return gr.Column(visible=True), table, histogram_html(s["histogram"], s["class_names"], bar_px=90), pic
+
+    def judge_api(self, model: str = DEFAULT_MODEL, n: int = JUDGE_N, seed: int = 0, request: gr.Request = None) -> str:
+        """Score n samples of a model (a key from the model list) for a seed: a Markdown table. API: "judge"."""
+        try:
+            return quality.format_markdown(self._judged(model, n, seed, request)[0])
+        except Unjudgeable as e:
+            raise gr.Error(str(e)) from None
+
     def class_options(self, key, current, request: gr.Request = None) -> tuple[list, str, bool]:
         """(choices, value, visible) of the class dropdown: shown only for a CGAN / CVAE."""
         model, src = resolve_model(self.ctx, key, request, SAMPLE_KINDS)
@@ -153,7 +192,9 @@ def build(ctx: UIContext) -> GanActions:
                 seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED, elem_id="gan-seed", scale=3,
                                  min_width=100)
                 dice = gr.Button("New seed", size="sm", scale=2, min_width=90, elem_id="gan-dice")
-            sample_btn = gr.Button("Sample", variant="primary", elem_id="gan-sample")
+            with gr.Row():
+                sample_btn = gr.Button("Sample", variant="primary", elem_id="gan-sample", min_width=100)
+                judge_btn = gr.Button("Judge these samples", elem_id="gan-judge", min_width=100)
             gr.Markdown("#### Latent walk")
             with gr.Row():
                 seed_a = gr.Number(1, label="From seed", precision=0, minimum=0, maximum=MAX_SEED, min_width=90,
@@ -170,6 +211,17 @@ def build(ctx: UIContext) -> GanActions:
             strip = gr.Image(label="Latent walk (slerp keeps |z| where the prior has its mass)", format="png",
                              interactive=False, height=140, elem_id="gan-walk", elem_classes="crisp")
             gif = gr.DownloadButton("⬇ Download GIF", visible=False, size="sm", elem_id="gan-gif")
+    with gr.Column(visible=False, elem_id="gan-judge-box") as judge_box:  # shown by the first judgement
+        gr.Markdown(f"#### How good are they? {JUDGE_N} samples of the model for this seed, judged by a small classifier")
+        judge_md = gr.Markdown(elem_id="gan-judge-table")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=340):
+                gr.Markdown("**Samples per class** — red: under 5 % of the samples, a class the generator rarely draws")
+                judge_hist = gr.HTML(elem_id="gan-judge-hist")
+            with gr.Column(scale=1, min_width=340):
+                pairs = gr.Image(label="Nearest training images", format="png", interactive=False, show_label=False,
+                                 elem_id="gan-judge-pairs", elem_classes="crisp", buttons=["download"])
+                gr.Markdown(MEMO_NOTE)
     with gr.Accordion("VAE and GAN side by side", open=True, elem_id="gan-compare-box"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=340):
@@ -215,6 +267,10 @@ def build(ctx: UIContext) -> GanActions:
         a.sample, [model, n, seed, cls], grid, **private, **FAST)
     gr.on([walk_btn.click, mode.input], a.walk, [model, seed_a, seed_b, steps, mode, cls], [strip, gif], **private,
           concurrency_limit=4)
+    judged = dict(concurrency_limit=2, concurrency_id="judge")  # ~2 s of CPU each: two at a time for everyone
+    gr.api(a.judge_api, api_name="judge", **judged)  # before the button's private event, which would take "judge"
+    judge_btn.click(a.judge, [model, seed], [judge_box, judge_md, judge_hist, pairs], **private, **judged).then(
+        None, js=SHOW_JUDGEMENT, **private)
     gr.on([compare_btn.click, vae_model.input, gan_model.input], a.compare, [vae_model, gan_model, n, seed],
           [vae_img, gan_img], **private, concurrency_limit=4)
     return a

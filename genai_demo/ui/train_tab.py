@@ -13,6 +13,7 @@ from . import train_view as V
 from .context import UIContext
 from .learn_tab import learn_link
 from .train_actions import TrainActions, forget_saves
+from .train_quality import build_panel
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 START_LABEL = {"paused": "▶ Resume", "running": "↻ Restart", "queued": "↻ Restart"}  # symbols every font has
@@ -61,8 +62,9 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     run = reg.current(actions.ctx.session(request))
     snap = run.trainer.snapshot() if run else None  # one consistent copy per tick
     d = V.status_dict(run, snap, reg.queue_position(run) if run else None)
-    # status, counter, plot A, plot B, formula A, formula B, grid, timeline, Start, caption, text, grid box, text box
-    out = [gr.skip()] * 13
+    # status, counter, plot A, plot B, formula A, formula B, grid, timeline, Start, caption, text, grid box, text box,
+    # sample-quality box (its own slower timer fills it; the tick only shows it for image models)
+    out = [gr.skip()] * 14
     new_run = view.get("run") != d["run_id"] or not view.get("init")
     if new_run:
         # what the plots and the boxes show survives a new run: the browser still shows it (see _curve_update)
@@ -70,7 +72,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
                 "series3": view.get("series3"), "text": view.get("text")}
     text = V.is_text(run.cfg.kind) if run else V.is_text(chosen) if chosen in V.MODELS else bool(view.get("text"))
     if text != view.get("text"):
-        out[11], out[12] = gr.Column(visible=not text), gr.Column(visible=text)
+        out[11], out[12], out[13] = gr.Column(visible=not text), gr.Column(visible=text), gr.Column(visible=not text)
         out[9] = TEXT_NOTE if text else GRID_NOTE
         view["text"] = text
     md = V.status_markdown(d)
@@ -205,6 +207,7 @@ def build(ctx: UIContext) -> TrainActions:
                         text = gr.HTML("", elem_id="train-text")
                     timeline = gr.Slider(0, 1, 0, step=1, label="Timeline (snapshot)", interactive=False,
                                          elem_id="train-timeline", info="Drag back: the same draws, earlier in training.")
+                    _, quality_box = build_panel(ctx)
                 with gr.Column(scale=6, min_width=360):
                     p_a, p_b = V.PLOTS["vae"]
                     tex_a = gr.Markdown(p_a.markdown, latex_delimiters=LATEX, elem_id="train-formula-a", elem_classes="formula")
@@ -262,7 +265,7 @@ def build(ctx: UIContext) -> TrainActions:
     timeline.release(on_scrub, [timeline, view], [grid, text, caption, view], trigger_mode="always_last", **quick)
     timer = gr.Timer(0.5)
     timer.tick(on_tick, [view, model], [status, counter, plot_a, plot_b, tex_a, tex_b, grid, timeline, start, caption,
-                                        text, grid_box, text_box, view], **quick)
+                                        text, grid_box, text_box, quality_box, view], **quick)
 
     # ---- public API (gradio_client): see docs/api.md -----------------------------------------------
     gr.api(a.train, api_name="train", concurrency_limit=2)

@@ -1,0 +1,70 @@
+"""Sample quality for the app: a cheap readout of a training run's snapshot, and the GAN studio's full judgement.
+
+Both are thin wrappers around genai_demo.quality (the same scores the CLI prints), tuned for a server that
+trains on the same 2 CPU cores:
+
+- ``readout`` is what the Train tab measures every few seconds. quality.live_scores() would also reconstruct
+  500 held-out images and take their SSIM in float64 (~1.2 s of CPU per VAE snapshot); the panel only shows
+  confidence, classes covered, the histogram, the Fréchet distance and — for VAEs — the held-out negative
+  ELBO, which cost ~0.1-0.3 s together.
+- Both run on one CPU thread: the Trainer keeps n-1 cores for itself and leaves one for the server, so a
+  measurement that spread over two threads would steal its time from the training thread.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+
+from . import quality
+from .metrics import neg_elbo
+from .models.base import GenerativeModel
+
+DATA_NAMES = {"mnist5k": "MNIST-5k", "mnist": "MNIST", "fashion": "Fashion-MNIST"}
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch ops of the calling thread on one core (the setting is per thread: the trainer's is untouched)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def unsupported(data_name: str) -> str | None:
+    """None when samples of this data set can be judged, else one sentence saying why not."""
+    if data_name not in quality.CLASSIFIER_FOR:
+        known = ", ".join(dict.fromkeys(DATA_NAMES[d] for d in quality.CLASSIFIER_FOR))
+        return (f"Sample quality needs a classifier trained on the same images: there is one for {known}, "
+                f"not for data set {data_name!r}.")
+    try:
+        quality.classifier_path(data_name)
+    except FileNotFoundError as e:
+        return f"Sample quality is unavailable here: {e}."
+    return None
+
+
+def readout(model: GenerativeModel, data_name: str, n: int = 200, seed: int = 0) -> dict:
+    """Scores of n seeded samples of a frozen eval-mode model (quality.score_images without the nearest-neighbour
+    search), plus neg_elbo / recon_nats / kl on the held-out images for a VAE or CVAE."""
+    with one_thread():
+        imgs, labels = quality.sample_images(model, n, seed)
+        out = {"kind": model.kind, "seed": seed, **quality.score_images(imgs, data_name, labels, nearest=False)}
+        if model.kind in ("vae", "cvae"):
+            ref = quality.reference(data_name)
+            y = ref.held_y if model.conditional else None
+            out.update(neg_elbo(model, ref.held_x, y, torch.Generator(model.device).manual_seed(seed)))
+    return out
+
+
+def judge(model: GenerativeModel, data_name: str, n: int = 500, seed: int = 0, k: int = 10) -> tuple[dict, np.ndarray]:
+    """quality.judge() of n seeded samples and the memorisation picture: the k samples closest to a training
+    image (top row) above those training images (bottom row), uint8."""
+    with one_thread():
+        s = quality.judge(model, data_name, n=n, seed=seed)
+        return s, quality.neighbour_pairs(s, s["samples"], k=k)

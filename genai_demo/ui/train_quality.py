@@ -1,0 +1,118 @@
+"""Train tab: the "Sample quality" card — a small classifier judges the run's newest frozen snapshot.
+
+Measuring costs ~0.1-0.3 s of CPU, so it never happens in the 0.5 s status tick (a tick only reads). It has
+its own slower gr.Timer (every QUALITY_EVERY_S) and a "Measure now" button, both in one concurrency group of
+2 so a classroom cannot pile measurements up. A measurement runs only when the snapshot's model_step changed
+since this visitor's last one, on that frozen copy (Snapshot.model, never the live model), on one CPU thread,
+and its result is cached per (session, run, model_step). With at most one run training per 2 cores, at most
+one snapshot is new at a time: the others are cache hits or skipped outright. The tick hides the card for
+the tiny GPT (text, no classifier); this file never measures a text run.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+
+import gradio as gr
+
+from .. import live_quality
+from .context import UIContext
+from .quality_view import note_html, readout_html
+from .train_view import is_text
+
+SAMPLES = 200  # per measurement: enough for a Fréchet distance (> 48 features), ~0.1 s to sample and classify
+CACHE_SIZE = 256  # measurements kept (a few hundred small dicts): old runs' entries fall out first
+DEFAULT_EVERY_S = 6.0
+IDLE = ("Start an image run: every few seconds a small classifier judges 200 samples of its newest snapshot — "
+        "how confident it is, how many classes appear, how far the samples are from real images.")
+
+
+def quality_every_s() -> float:
+    """Seconds between automatic measurements (env GENAI_DEMO_QUALITY_EVERY; 0 = only the button)."""
+    try:
+        return max(0.0, float(os.environ.get("GENAI_DEMO_QUALITY_EVERY", DEFAULT_EVERY_S)))
+    except ValueError:
+        return DEFAULT_EVERY_S
+
+
+class QualityReadout:
+    """The card's handler; one per app (its cache is keyed by session, so visitors never see each other's)."""
+
+    def __init__(self, ctx: UIContext, n: int = SAMPLES):
+        self.ctx, self.n = ctx, n
+        self._cache: OrderedDict[tuple[str, str, int], dict] = OrderedDict()
+        self._lock = threading.Lock()
+        self.measured = 0  # measurements actually computed (cache misses), for tests and curious operators
+
+    def scores(self, session: str, run, snap) -> dict:
+        """live_quality.readout() of the snapshot's frozen model, computed once per (session, run, model_step)."""
+        key = (session, run.id, snap.model_step)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        s = live_quality.readout(snap.model, run.cfg.data, self.n, seed=run.cfg.seed)  # outside the lock: slow
+        with self._lock:
+            self._cache[key] = s
+            self.measured += 1
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return s
+
+    def measure(self, view: dict | None, request: gr.Request, force: bool = False) -> tuple:
+        """(card HTML or gr.skip(), view): the newest snapshot's scores when its step is new to this visitor.
+        `view` (per-visitor gr.State) remembers what the card shows, so an unchanged run costs nothing."""
+        view = dict(view or {})
+        sid = self.ctx.session(request)
+        run = self.ctx.registry.current(sid)
+        if run is None:
+            return self._show(view, "idle", note_html(IDLE))
+        if is_text(run.cfg.kind):
+            return gr.skip(), view  # the card is hidden for text runs: nothing to measure
+        problem = live_quality.unsupported(run.cfg.data)
+        if problem:
+            return self._show(view, f"unsupported:{run.id}", note_html(problem, "unsupported"))
+        snap = run.trainer.snapshot()
+        if snap.model is None:
+            return self._show(view, f"waiting:{run.id}", note_html("Waiting for the run's first snapshot…", "waiting"))
+        shown = f"{run.id}@{snap.model_step}"
+        if view.get("shown") == shown:
+            if force:
+                gr.Info(f"Already measured at step {snap.model_step:,}: there is no newer snapshot yet.")
+            return gr.skip(), view
+        try:
+            s = self.scores(sid, run, snap)
+        except (ValueError, FileNotFoundError) as e:  # e.g. a classifier file that went missing
+            return self._show(view, f"failed:{shown}", note_html(f"Could not measure: {e}", "failed"))
+        return self._show(view, shown, readout_html(s, snap.model_step))
+
+    @staticmethod
+    def _show(view: dict, shown: str, card: str) -> tuple:
+        if view.get("shown") == shown:
+            return gr.skip(), view
+        view["shown"] = shown
+        return card, view
+
+
+def build_panel(ctx: UIContext) -> tuple[QualityReadout, gr.Column]:
+    """Lay out the card (inside the current column) and wire its timer and button; returns the handler and the
+    column the Train tab's tick shows for image runs and hides for text runs."""
+    q = QualityReadout(ctx)
+    view = gr.State({})
+    with gr.Column(elem_id="train-quality-box") as box:
+        card = gr.HTML(note_html(IDLE), elem_id="train-quality")
+        now = gr.Button("Measure now", size="sm", elem_id="train-quality-now")
+    heavy = {"concurrency_limit": 2, "concurrency_id": "train-quality", "api_visibility": "private"}
+
+    def on_timer(v, request: gr.Request):
+        return q.measure(v, request)
+
+    def on_now(v, request: gr.Request):
+        return q.measure(v, request, force=True)
+
+    now.click(on_now, view, [card, view], show_progress="minimal", **heavy)
+    every = quality_every_s()
+    if every > 0:
+        gr.Timer(every).tick(on_timer, view, [card, view], show_progress="hidden", **heavy)
+    return q, box

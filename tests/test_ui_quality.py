@@ -1,0 +1,191 @@
+"""Sample quality in the app: the Train tab's live readout and the GAN studio's "Judge these samples".
+
+Handlers as plain functions with fake requests (anything with a session_hash), short runs on the embedded
+MNIST-5k and the shipped checkpoints (gan_mnist5k, the classifiers); then the "judge" endpoint through
+gradio_client.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+from types import SimpleNamespace
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from genai_demo import live_quality  # noqa: E402
+from genai_demo.checkpoints import save_checkpoint  # noqa: E402
+from genai_demo.models import build  # noqa: E402
+from genai_demo.runs import RunRegistry  # noqa: E402
+from genai_demo.ui import train_quality  # noqa: E402
+from genai_demo.ui.context import UIContext  # noqa: E402
+from genai_demo.ui.gan_tab import GanActions  # noqa: E402
+from genai_demo.ui.quality_view import histogram_html  # noqa: E402
+from genai_demo.ui.train_actions import TrainActions  # noqa: E402
+from genai_demo.ui.train_quality import QualityReadout  # noqa: E402
+from genai_demo.ui.train_tab import tick  # noqa: E402
+from genai_demo.zoo import checkpoint_dir  # noqa: E402
+
+ALICE = SimpleNamespace(session_hash="alice")
+
+
+def wait_until(fn, timeout=60.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def skipped(value) -> bool:
+    return isinstance(value, dict) and value.get("__type__") == "update" and len(value) == 1
+
+
+@pytest.fixture
+def train():
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000, idle_s=600))
+    yield TrainActions(ctx, datasets=["mnist5k"]), QualityReadout(ctx)
+    ctx.registry.shutdown()
+
+
+def finished_run(a: TrainActions, model: str, steps: int = 40) -> dict:
+    a.train(model, None, steps, None, 32, 1.0, 1, 0, False, ALICE)
+    wait_until(lambda: a.status(ALICE)["state"] == "finished")
+    return a.status(ALICE)
+
+
+# ---- Train tab: the live readout -------------------------------------------------------------------
+def test_readout_for_a_vae_run_has_its_fields_and_is_cached_per_step(train):
+    a, q = train
+    card, view = q.measure({}, ALICE)
+    assert "Start an image run" in card and q.measured == 0  # no run yet: a hint, nothing computed
+    finished_run(a, "vae")
+    card, view = q.measure(view, ALICE)
+    for field in ("classifier confidence", "classes covered", "Fréchet distance", "held-out −ELBO", "nats",
+                  'data-step="40"', 'data-kind="vae"', "quality-hist", "measured at step"):
+        assert field in card, field
+    assert view["shown"].endswith("@40") and q.measured == 1
+    again, view = q.measure(view, ALICE)  # same snapshot, same page: nothing sent, nothing computed
+    assert skipped(again) and q.measured == 1
+    other_page, _ = q.measure({}, ALICE)  # a second tab of the same visitor: drawn from the cache
+    assert other_page == card and q.measured == 1
+
+
+def test_readout_measures_again_only_when_the_snapshot_step_changes(train):
+    a, q = train
+    a.train("gan", None, 2000, None, 32, 1.0, 1, 0, False, ALICE)
+    a.pause(ALICE)
+    wait_until(lambda: a.status(ALICE)["state"] == "paused")
+    time.sleep(0.3)  # the step in flight finishes
+    card, view = q.measure({}, ALICE)
+    assert "classifier confidence" in card and "−ELBO" not in card and 'data-kind="gan"' in card
+    assert q.measured == 1
+    with pytest.MonkeyPatch.context() as mp:  # the button on an unchanged snapshot says so (no silent no-op)
+        said = []
+        mp.setattr(gr, "Info", said.append)
+        again, view = q.measure(view, ALICE, force=True)
+    assert skipped(again) and q.measured == 1 and "no newer snapshot" in said[0]
+    step = a.status(ALICE)["step"]
+    a.step(1, ALICE)  # a single step publishes a new frozen copy
+    wait_until(lambda: a.status(ALICE)["step"] == step + 1)
+    card, view = q.measure(view, ALICE)
+    assert f'data-step="{step + 1}"' in card and q.measured == 2
+
+
+def test_readout_is_hidden_and_never_computed_for_the_tiny_gpt(train, monkeypatch):
+    a, q = train
+    monkeypatch.setattr(live_quality, "readout", lambda *a, **k: pytest.fail("a text run was measured"))
+    finished_run(a, "charlm", steps=20)
+    out, _ = q.measure({}, ALICE)
+    assert skipped(out) and q.measured == 0
+    shown = tick(a, {}, ALICE)
+    assert shown[13].visible is False and shown[12].visible is True  # the quality box goes with the image grid
+
+
+def test_tick_shows_the_quality_box_for_image_runs(train):
+    a, _ = train
+    finished_run(a, "gan", steps=20)
+    out = tick(a, {"text": True}, ALICE)  # the page showed a text run before
+    assert out[13].visible is True and out[11].visible is True
+
+
+def test_histogram_marks_classes_under_the_coverage_share():
+    collapsed = histogram_html([190, 10, 0, 0, 0, 0, 0, 0, 0, 0])
+    assert collapsed.count("#f87171") == 1 + 8  # the 5 % guide line + eight missing classes in red
+    assert 'data-hist="190,10,0,0,0,0,0,0,0,0"' in collapsed
+
+
+def test_readout_every_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv("GENAI_DEMO_QUALITY_EVERY", "0")
+    assert train_quality.quality_every_s() == 0
+    monkeypatch.setenv("GENAI_DEMO_QUALITY_EVERY", "soon")
+    assert train_quality.quality_every_s() == train_quality.DEFAULT_EVERY_S
+
+
+# ---- GAN studio: "Judge these samples" ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def shipped():
+    if not (checkpoint_dir() / "gan_mnist5k.safetensors").is_file():
+        pytest.fail(f"shipped checkpoint gan_mnist5k missing in {checkpoint_dir()}", pytrace=False)
+
+
+def test_judge_gan_mnist5k_shows_the_table_histogram_and_nearest_images(shipped):
+    box, table, hist, pic = GanActions(UIContext()).judge("pretrained:gan_mnist5k", 3, ALICE)
+    assert box.visible is True
+    assert "GAN on mnist5k · 500 samples (seed 3)" in table
+    for row in ("classifier confidence", "classes covered", "Fréchet distance", "nearest training image"):
+        assert f"| {row} |" in table
+    assert "Class histogram" not in table and "quality-hist" in hist  # drawn as bars instead
+    counts = [int(c) for c in hist.split('data-hist="')[1].split('"')[0].split(",")]
+    assert sum(counts) == 500 and len(counts) == 10
+    assert pic.dtype == np.uint8 and pic.ndim == 2 and pic.shape[1] > 2 * pic.shape[0]  # two rows of ten
+
+
+def test_judge_api_returns_markdown_and_checks_its_arguments(shipped):
+    a = GanActions(UIContext())
+    md = a.judge_api("pretrained:gan_mnist5k", 100, 0, ALICE)
+    assert "100 samples (seed 0)" in md and "| classifier confidence |" in md and "| classes covered |" in md
+    with pytest.raises(gr.Error, match="n must be"):
+        a.judge_api("pretrained:gan_mnist5k", 10, 0, ALICE)
+    with pytest.raises(gr.Error, match="Choose a model"):
+        a.judge_api("", 100, 0, ALICE)
+
+
+def test_judge_a_data_set_without_classifier_says_so(tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    save_checkpoint(tmp_path / "odd_gan.safetensors", build("gan", {"z_dim": 8}).eval(), {"data": "letters", "steps": 0})
+    monkeypatch.setenv("GENAI_DEMO_CHECKPOINTS", str(tmp_path))
+    a = GanActions(UIContext())
+    with pytest.warns(UserWarning, match="classifier .* MNIST-5k, MNIST, Fashion-MNIST, not for data set 'letters'"):
+        box, table, hist, pic = a.judge("pretrained:odd_gan", 0, ALICE)
+    assert box.visible is True and "cannot be judged" in table and pic is None
+    with pytest.raises(gr.Error, match="not for data set 'letters'"):
+        a.judge_api("pretrained:odd_gan", 100, 0, ALICE)
+
+
+# ---- through the server ----------------------------------------------------------------------------
+def test_api_judge_through_gradio_client(shipped):
+    from gradio_client import Client
+
+    from genai_demo.ui.app import build_demo, launch_kwargs
+
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000))
+    demo = build_demo(ctx)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    try:
+        c = Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False)
+        md = c.predict("pretrained:gan_mnist5k", 200, 7, api_name="/judge")
+        assert "200 samples (seed 7)" in md and "| classes covered |" in md
+    finally:
+        demo.close()
+        ctx.registry.shutdown()
