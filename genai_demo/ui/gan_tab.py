@@ -216,7 +216,7 @@ def build(ctx: UIContext) -> GanActions:
         judge_md = gr.Markdown(elem_id="gan-judge-table")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=340):
-                gr.Markdown("**Samples per class** — red: under 5 % of the samples, a class the generator rarely draws")
+                gr.Markdown("**Samples per class** — red: under 5 %, a class the generator rarely draws")
                 judge_hist = gr.HTML(elem_id="gan-judge-hist")
             with gr.Column(scale=1, min_width=340):
                 pairs = gr.Image(label="Nearest training images", format="png", interactive=False, show_label=False,
