@@ -560,20 +560,10 @@ RAW_CASES = [  # (api, data): JSON with NaN / Infinity literals, as a hand-writt
 
 @pytest.fixture(scope="module")
 def server(tabs):
-    import socket
+    from served import serve_app
 
-    from genai_demo.ui.app import build_demo, launch_kwargs
-    from genai_demo.ui.context import UIContext
-
-    ctx = UIContext(RunRegistry(max_running=1, max_steps=20_000))
-    demo = build_demo(ctx)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
-    yield f"http://127.0.0.1:{port}/", ctx
-    demo.close()
-    ctx.registry.shutdown()
+    with serve_app(max_running=1, max_steps=20_000) as served:
+        yield served
 
 
 def final_exceptions(log: str) -> list[str]:

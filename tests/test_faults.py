@@ -9,7 +9,6 @@ import os
 import random
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -235,17 +234,6 @@ def test_a_device_or_fifo_is_never_replaced_by_a_save(saved, tmp_path):
 
 
 # ---- the same faults seen through the app ----------------------------------------------------------
-def _serve(ctx):
-    from genai_demo.ui.app import build_demo, launch_kwargs
-
-    demo = build_demo(ctx)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
-    return demo, f"http://127.0.0.1:{port}/"
-
-
 def _until(fn, timeout=120.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -266,9 +254,10 @@ def test_a_crashing_trainer_fails_its_run_while_the_app_serves_everyone_else(mon
         raise RuntimeError("injected failure in train_step")
 
     monkeypatch.setattr(GAN, "train_step", boom)  # every GAN run crashes; VAEs are untouched
+    from served import serve_app
+
     ctx = UIContext(registry=RunRegistry(max_running=2, max_steps=5000))
-    demo, url = _serve(ctx)
-    try:
+    with serve_app(ctx=ctx) as (url, _):
         mallory, alice, carol = (Client(url, verbose=False, analytics_enabled=False) for _ in range(3))
         mallory.predict(model="gan", steps=100, batch_size=16, api_name="/train")
         alice.predict(model="vae", steps=30, batch_size=16, seed=7, api_name="/train")
@@ -287,9 +276,6 @@ def test_a_crashing_trainer_fails_its_run_while_the_app_serves_everyone_else(mon
         # the failed visitors start again and are served like anyone else
         mallory.predict(model="vae", steps=10, batch_size=16, api_name="/train")
         assert _until(lambda: mallory.predict(api_name="/status")["state"] == "finished")
-    finally:
-        demo.close()
-        ctx.registry.shutdown()
 
 
 def test_save_from_the_train_tab_reports_disk_full_and_permission_denied(monkeypatch, tmp_path):

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import gc
 import os
-import socket
 import threading
 import time
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import pytest  # noqa: E402
+from served import serve_app  # noqa: E402
 
 from genai_demo.runs import RunRegistry  # noqa: E402
-from genai_demo.ui.app import build_demo, launch_kwargs  # noqa: E402
+from genai_demo.ui.app import build_demo  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 
 VISITORS, STEPS = 6, 30
@@ -42,15 +42,8 @@ def trainer_threads() -> list[str]:
 def served():
     old = os.environ.get("GRADIO_HEARTBEAT_INTERVAL")
     os.environ["GRADIO_HEARTBEAT_INTERVAL"] = "0.3"  # a closed visitor is noticed in < 1 s (default 15 s)
-    ctx = UIContext(registry=RunRegistry(max_running=2, max_steps=5000))
-    demo = build_demo(ctx)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
-    yield f"http://127.0.0.1:{port}/", ctx
-    demo.close()
-    ctx.registry.shutdown()
+    with serve_app(max_running=2, max_steps=5000) as served:
+        yield served
     if old is None:
         os.environ.pop("GRADIO_HEARTBEAT_INTERVAL", None)
     else:

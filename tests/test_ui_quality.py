@@ -7,7 +7,6 @@ gradio_client.
 from __future__ import annotations
 
 import os
-import socket
 import time
 from types import SimpleNamespace
 
@@ -173,19 +172,9 @@ def test_judge_a_data_set_without_classifier_says_so(tmp_path, monkeypatch):
 # ---- through the server ----------------------------------------------------------------------------
 def test_api_judge_through_gradio_client(shipped):
     from gradio_client import Client
+    from served import serve_app
 
-    from genai_demo.ui.app import build_demo, launch_kwargs
-
-    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000))
-    demo = build_demo(ctx)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
-    try:
-        c = Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False)
+    with serve_app() as (url, _):
+        c = Client(url, verbose=False, analytics_enabled=False)
         md = c.predict("pretrained:gan_mnist5k", 200, 7, api_name="/judge")
         assert "200 samples (seed 7)" in md and "| classes covered |" in md
-    finally:
-        demo.close()
-        ctx.registry.shutdown()

@@ -6,7 +6,6 @@ the tiny GPT on the names corpus (about 10 steps/s).
 from __future__ import annotations
 
 import os
-import socket
 import time
 import warnings
 from types import SimpleNamespace
@@ -15,11 +14,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 import pytest  # noqa: E402
+from served import serve_app  # noqa: E402
 
 from genai_demo.checkpoints import load_checkpoint  # noqa: E402
 from genai_demo.runs import RunRegistry  # noqa: E402
 from genai_demo.ui import train_view as V  # noqa: E402
-from genai_demo.ui.app import build_demo, launch_kwargs  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions, save_dir  # noqa: E402
 from genai_demo.ui.train_tab import model_changed, scrub, tick  # noqa: E402
@@ -228,15 +227,8 @@ def test_choosing_the_tiny_gpt_offers_only_text_corpora():
 # ---- the public API through gradio_client --------------------------------------------------------------
 @pytest.fixture(scope="module")
 def served():
-    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000))
-    demo = build_demo(ctx)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
-    yield f"http://127.0.0.1:{port}/", ctx
-    demo.close()
-    ctx.registry.shutdown()
+    with serve_app(max_running=1, max_steps=5000) as served:
+        yield served
 
 
 def client(url):

@@ -1,0 +1,31 @@
+"""Launch the real app (build_demo + the same launch settings as app.py) on a free loopback port."""
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Iterator
+
+from genai_demo.runs import RunRegistry
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_app(max_running: int = 1, max_steps: int = 5000, ctx=None) -> Iterator[tuple[str, object]]:
+    """Yield (url, ctx) of a launched demo with its own run registry; close and free everything after."""
+    from genai_demo.ui.app import build_demo, launch_kwargs
+    from genai_demo.ui.context import UIContext
+
+    ctx = ctx or UIContext(registry=RunRegistry(max_running=max_running, max_steps=max_steps))
+    demo = build_demo(ctx)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    try:
+        yield f"http://127.0.0.1:{port}/", ctx
+    finally:
+        demo.close()
+        ctx.registry.shutdown()
