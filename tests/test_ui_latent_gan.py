@@ -248,3 +248,24 @@ def test_api_errors_are_readable(client):
         client.predict("bogus", 0.0, 0.0, api_name="/decode")
     with pytest.raises((AppError, ValueError), match="(between 16 and 100|less than|greater than|minimum|maximum)"):
         client.predict(GAN, 500, 0, api_name="/sample")
+
+
+def test_write_gif_survives_an_old_gif_removed_by_a_concurrent_walk(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    import numpy as np
+
+    from genai_demo.ui import latent_tab
+
+    monkeypatch.setattr(latent_tab, "GIF_DIR", tmp_path)
+    (tmp_path / "ghost.gif").write_bytes(b"GIF89a")
+    real_stat = Path.stat
+
+    def stat(self, *a, **k):  # the other walk deleted it between glob() and stat()
+        if self.name == "ghost.gif":
+            raise FileNotFoundError(self)
+        return real_stat(self, *a, **k)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    out = latent_tab.write_gif(np.zeros((3, 1, 28, 28), dtype=np.float32), "walk")
+    assert out.endswith(".gif") and Path(out).parent == tmp_path

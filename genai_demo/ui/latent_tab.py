@@ -7,6 +7,7 @@ Per-visitor state is one small gr.State dict of points (A, B, the encoded drawin
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
@@ -68,8 +69,9 @@ def write_gif(frames, prefix: str, factor: int = 4, duration_ms: int = 120) -> s
     GIF_DIR.mkdir(exist_ok=True)
     now = time.time()
     for old in GIF_DIR.glob("*.gif"):
-        if now - old.stat().st_mtime > 600:
-            old.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):  # a concurrent walk may have removed it already
+            if now - old.stat().st_mtime > 600:
+                old.unlink(missing_ok=True)
     fd, path = tempfile.mkstemp(prefix=prefix, suffix=".gif", dir=GIF_DIR)
     os.close(fd)
     return str(images.save_gif(frames, path, duration_ms=duration_ms, factor=factor))
