@@ -81,8 +81,15 @@ def test_readout_measures_again_only_when_the_snapshot_step_changes(train):
     a, q = train
     a.train("gan", None, 2000, None, 32, 1.0, 1, 0, False, ALICE)
     a.pause(ALICE)
-    wait_until(lambda: a.status(ALICE)["state"] == "paused")
-    time.sleep(0.3)  # the step in flight finishes
+    trainer = a.ctx.registry.get("alice").trainer
+
+    def settled():  # paused, the step in flight done, and its frozen copy published (it lags the step counter)
+        before = trainer.snapshot()
+        time.sleep(0.3)
+        after = trainer.snapshot()
+        return after.state == "paused" and after.model_step == after.step == before.step
+
+    wait_until(settled)
     card, view = q.measure({}, ALICE)
     assert "classifier confidence" in card and "−ELBO" not in card and 'data-kind="gan"' in card
     assert q.measured == 1
@@ -91,9 +98,9 @@ def test_readout_measures_again_only_when_the_snapshot_step_changes(train):
         mp.setattr(gr, "Info", said.append)
         again, view = q.measure(view, ALICE, force=True)
     assert skipped(again) and q.measured == 1 and "no newer snapshot" in said[0]
-    step = a.status(ALICE)["step"]
+    step = trainer.snapshot().step
     a.step(1, ALICE)  # a single step publishes a new frozen copy
-    wait_until(lambda: a.status(ALICE)["step"] == step + 1)
+    wait_until(lambda: trainer.snapshot().model_step == step + 1)
     card, view = q.measure(view, ALICE)
     assert f'data-step="{step + 1}"' in card and q.measured == 2
 
