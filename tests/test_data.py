@@ -13,7 +13,7 @@ import threading
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from genai_demo import data as D
 from genai_demo.data import DataError, ImageData, load_dataset, load_user_image, read_idx
@@ -298,3 +298,24 @@ def test_huge_and_garbage_inputs():
 def test_image_data_is_a_plain_dataclass():
     d = ImageData("t", torch.zeros(3, 28, 28, dtype=torch.uint8), torch.arange(3), ["a", "b", "c"])
     assert len(d) == 3 and d.batch(2, torch.Generator().manual_seed(0))[0].shape == (2, 1, 28, 28)
+
+
+def test_a_large_allowed_upload_is_shrunk_first_and_reads_the_same(monkeypatch):
+    """A 38 KB PNG can claim 4,000 x 4,000 px: its pixel maths would cost ~1 s of CPU. It is shrunk to
+    data.WORK_SIDE first (area average), which must not change the digit the model sees."""
+    import genai_demo.data as data
+
+    def drawing(side: int, mode: str) -> bytes:
+        im = Image.new(mode, (side, side), 255 if mode == "L" else (0, 0, 0, 0))
+        ink, w = (0 if mode == "L" else (0, 0, 0, 255)), max(1, side // 100)
+        ImageDraw.Draw(im).line([(side * 0.3, side * 0.2), (side * 0.6, side * 0.8), (side * 0.7, side * 0.3)], fill=ink, width=w)
+        buf = io.BytesIO()
+        im.save(buf, "PNG")
+        return buf.getvalue()
+
+    for mode in ("L", "RGBA"):  # an upload, and a transparent canvas
+        shrunk = load_user_image(drawing(4000, mode))
+        with monkeypatch.context() as m:
+            m.setattr(data, "WORK_SIDE", 10**6)
+            full = load_user_image(drawing(4000, mode))
+        assert torch.corrcoef(torch.stack([shrunk.flatten(), full.flatten()]))[0, 1] > 0.95
