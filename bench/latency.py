@@ -5,7 +5,10 @@
 Starts `python app.py` on a free port (bench/apprun.py), then measures, idle and while another visitor's
 GAN trains (with that visitor's page polling /status at 2 Hz, as the Train tab's timer does):
   * API:     gradio_client ``predict(key, z1, z2, digit, api_name="/decode")`` round trip, image file
-             download included — target p95 ≤ 20 ms;
+             download included — target p95 ≤ 20 ms. To see where the time goes, the same call is also
+             made two leaner ways: the queue protocol by hand (POST /gradio_api/queue/join, read the SSE
+             stream until process_completed — what the browser's JS client does) and the direct route
+             POST /gradio_api/run/decode (queue bypassed: the server's own cost);
   * browser: Debian chromium (Playwright): the z1 slider's ``input`` event → the new image decoded and
              painted (measured inside the page with performance.now(): input listener, MutationObserver
              on #latent-decoded, img load, requestAnimationFrame) — target p95 ≤ 100 ms.
@@ -13,10 +16,12 @@ GAN trains (with that visitor's page polling /status at 2 Hz, as the Train tab's
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import threading
 import time
+import uuid
 
 from apprun import percentile, serve
 
@@ -48,13 +53,42 @@ def values(n: int) -> list[float]:
     return [round(-3 + (i * 0.37) % 6, 2) for i in range(n)]
 
 
-def api_latencies(client, n: int) -> list[float]:
+def timed(call, n: int) -> list[float]:
+    """ms per call(v) over n distinct slider values."""
     out = []
     for v in values(n):
         t0 = time.perf_counter()
-        client.predict(KEY, v, 0.5, 0, api_name="/decode")
+        call(v)
         out.append((time.perf_counter() - t0) * 1000)
     return out
+
+
+def callers(url: str) -> dict:
+    """The three ways to call /decode: {name: call(v)}; each downloads the returned image like a browser."""
+    import httpx
+    from gradio_client import Client
+
+    client, http, session = Client(url, verbose=False), httpx.Client(timeout=30), uuid.uuid4().hex[:12]
+    fn_index = client._infer_fn_index("/decode", None)
+
+    def via_client(v):
+        client.predict(KEY, v, 0.5, 0, api_name="/decode")
+
+    def via_queue(v):
+        body = {"data": [KEY, v, 0.5, 0], "fn_index": fn_index, "session_hash": session, "event_data": None, "trigger_id": None}
+        http.post(url + "gradio_api/queue/join", json=body).raise_for_status()
+        with http.stream("GET", url + "gradio_api/queue/data", params={"session_hash": session}) as stream:
+            for line in stream.iter_lines():
+                msg = json.loads(line[5:]) if line.startswith("data:") else {}
+                if msg.get("msg") == "process_completed":
+                    http.get(msg["output"]["data"][0]["url"]).raise_for_status()
+                    return
+
+    def direct(v):
+        r = http.post(url + "gradio_api/run/decode", json={"data": [KEY, v, 0.5, 0], "session_hash": session})
+        http.get(r.json()["data"][0]["url"]).raise_for_status()
+
+    return {"gradio_client": via_client, "queue protocol by hand": via_queue, "direct /gradio_api/run (no queue)": direct}
 
 
 def browser_latencies(url: str, n: int, during=None) -> dict[str, list[float]]:
@@ -127,15 +161,18 @@ def main(argv=None) -> int:
     rows = []
     with serve("/tmp/genai_demo_bench_latency.log") as (url, cold, proc):
         print(f"# latency · app served in {cold:.1f} s · load avg {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)", flush=True)
-        c = Client(url, verbose=False)
-        api_latencies(c, 10)  # warm-up: checkpoint load, first decode, client session
-        idle = api_latencies(c, a.n)
+        calls = callers(url)
+        for call in calls.values():
+            timed(call, 10)  # warm-up: checkpoint load, first decode, client session
+        idle = {name: timed(call, a.n) for name, call in calls.items()}
         bg = Background(Client(url, verbose=False))
         bg.start()
-        busy = api_latencies(c, a.n)
+        busy = {name: timed(call, a.n) for name, call in calls.items()}
         print(f"  while measuring: trainer {bg.state()}, load avg {os.getloadavg()[0]:.2f}", flush=True)
         bg.stop()
-        rows += [summary("API decode, idle", idle, 20), summary("API decode, while a GAN trains", busy, 20)]
+        for name in calls:
+            rows += [summary(f"API decode via {name}, idle", idle[name], 20),
+                     summary(f"API decode via {name}, while a GAN trains", busy[name], 20)]
         if not a.no_browser:
             br = browser_latencies(url, a.n // 2, during=bg.start)
             bg.stop()
