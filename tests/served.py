@@ -1,8 +1,9 @@
-"""Launch the real app (build_demo + the same launch settings as app.py) on a free loopback port."""
+"""Test helpers: launch the real app (build_demo + app.py's launch settings) on a free port; wait for a condition."""
 from __future__ import annotations
 
 import contextlib
 import socket
+import time
 from collections.abc import Iterator
 
 from genai_demo.runs import RunRegistry
@@ -29,3 +30,14 @@ def serve_app(max_running: int = 1, max_steps: int = 5000, ctx=None) -> Iterator
     finally:
         demo.close()
         ctx.registry.shutdown()
+
+
+def wait_until(fn, timeout: float = 60.0):
+    """Poll fn until it returns something truthy (returned), or fail after timeout seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")

@@ -16,6 +16,7 @@ import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from served import wait_until  # noqa: E402
 
 from genai_demo import live_quality  # noqa: E402
 from genai_demo.checkpoints import save_checkpoint  # noqa: E402
@@ -33,14 +34,6 @@ from genai_demo.zoo import checkpoint_dir  # noqa: E402
 ALICE = SimpleNamespace(session_hash="alice")
 
 
-def wait_until(fn, timeout=60.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def skipped(value) -> bool:

@@ -14,7 +14,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 import pytest  # noqa: E402
-from served import serve_app  # noqa: E402
+from served import serve_app, wait_until  # noqa: E402
 
 from genai_demo.checkpoints import load_checkpoint  # noqa: E402
 from genai_demo.runs import RunRegistry  # noqa: E402
@@ -41,14 +41,6 @@ def settled(fn, quiet=0.3, timeout=10.0):
     raise AssertionError(f"value still changing after {timeout} s")
 
 
-def wait_until(fn, timeout=30.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture
