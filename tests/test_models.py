@@ -29,13 +29,7 @@ METRICS = {
 ASSET = Path(__file__).resolve().parents[1] / "genai_demo" / "assets" / "mnist_5k.npz"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # 2 shared cores: one thread is both fast enough and fair to the other processes
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 def small(kind: str, seed: int = 0) -> GenerativeModel:

@@ -25,12 +25,7 @@ from genai_demo.trainer import RunConfig, Trainer
 MIN_ACC = {"mnist5k": 0.96, "fashion": 0.88}  # measured: 0.972 (500 digits), 0.892 (10k)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 @pytest.fixture(scope="module")
