@@ -5,6 +5,7 @@ no shipped weights and run in seconds; the browser tests use the shipped ones.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
@@ -13,7 +14,7 @@ import pytest
 import torch
 from PIL import Image
 
-from genai_demo import explore
+from genai_demo import explore, webdecoder
 from genai_demo.checkpoints import save_checkpoint
 from genai_demo.models import build
 from genai_demo.ui.context import UIContext
@@ -80,11 +81,24 @@ def test_z_out_of_range_is_refused(latent):
 
 
 def test_show_redraws_and_toggles_the_digit_picker(latent):
-    pick, img, pic = latent.show(CVAE, 0.5, 0.5, 3, True, EMPTY_PTS, REQ)
+    pick, dec, pic, geo = latent.show(CVAE, 0.5, 0.5, 3, True, EMPTY_PTS, REQ)
     assert pick.visible is True and pick.value == 3
-    assert img.shape == (224, 224) and isinstance(pic, Image.Image)
-    pick, _, _ = latent.show(VAE, 0.5, 0.5, 3, True, EMPTY_PTS, REQ)
-    assert pick.visible is False
+    header, _ = webdecoder.parse(Path(dec).read_bytes())  # the page's decoder for this model
+    assert header["num_classes"] == 10 and isinstance(pic, Image.Image)
+    assert (geo["width"], geo["height"]) == pic.size and 0 < geo["size"] <= min(pic.size) and geo["extent"] == 4
+    pick, dec_vae, _, _ = latent.show(VAE, 0.5, 0.5, 3, True, EMPTY_PTS, REQ)
+    assert pick.visible is False and dec_vae != dec
+
+
+def test_release_sends_new_weights_only_when_they_changed(latent):
+    _, dec, _, _ = latent.show(VAE, 0.0, 0.0, 0, True, EMPTY_PTS, REQ)
+    cached_copy = f"/tmp/gradio/abc123/{Path(dec).name}"  # what Gradio hands back: its cached copy of the file
+    pic, same = latent.settle(VAE, 1.0, 1.0, 0, True, EMPTY_PTS, cached_copy, REQ)
+    assert pic is gr.skip() or pic == gr.skip()
+    pic, new = latent.settle(VAE, 1.0, 1.0, 0, True, EMPTY_PTS, "/tmp/gradio/abc123/decoder_older.bin", REQ)
+    assert isinstance(pic, Image.Image) and new == dec
+    with pytest.raises(gr.Error, match="between -4 and 4"):
+        latent.settle(VAE, 7.0, 1.0, 0, True, EMPTY_PTS, None, REQ)
 
 
 def test_empty_sketch_is_a_clear_error_but_quiet_when_cleared(latent):
@@ -94,15 +108,15 @@ def test_empty_sketch_is_a_clear_error_but_quiet_when_cleared(latent):
     with pytest.raises(gr.Error, match="empty"):
         latent.encode(VAE, 0, blank, True, EMPTY_PTS, REQ)
     out = latent.encode(VAE, 0, blank, True, EMPTY_PTS, REQ, quiet=True)
-    assert len(out) == 7  # every output left as it is (gr.skip)
+    assert len(out) == 6  # every output left as it is (gr.skip)
 
 
 def test_encode_sets_sliders_point_and_reconstruction(latent):
-    z1, z2, img, pic, pair, note, pts = latent.encode(VAE, 0, {"composite": _digit_one()}, True, EMPTY_PTS, REQ)
+    z1, z2, pic, pair, note, pts = latent.encode(VAE, 0, {"composite": _digit_one()}, True, EMPTY_PTS, REQ)
     assert -4 <= z1 <= 4 and -4 <= z2 <= 4
     assert pts["drawn"] == pytest.approx([z1, z2], abs=0.01) or max(map(abs, pts["drawn"])) > 4
     assert "MSE" in note and "SSIM" in note
-    assert pair.ndim == 2 and img.shape == (224, 224) and isinstance(pic, Image.Image)
+    assert pair.ndim == 2 and isinstance(pic, Image.Image)
 
 
 def test_an_uploaded_file_is_encoded_and_garbage_refused(latent, tmp_path):
@@ -121,7 +135,7 @@ def test_click_on_the_map_moves_the_sliders(latent):
     _, geo = explore.map_picture(model, explore.held_out("mnist5k"), None, True)  # what the visitor sees
     x, y = geo.z_to_px(2.0, -1.0)
     evt = gr.SelectData(None, {"index": [round(x), round(y)], "value": None})
-    z1, z2, img, _ = latent.jump(VAE, 0, True, EMPTY_PTS, evt, REQ)
+    z1, z2, _ = latent.jump(VAE, 0, True, EMPTY_PTS, evt, REQ)
     assert z1 == pytest.approx(2.0, abs=0.05) and z2 == pytest.approx(-1.0, abs=0.05)
 
 
@@ -255,9 +269,9 @@ def test_write_gif_survives_an_old_gif_removed_by_a_concurrent_walk(monkeypatch,
 
     import numpy as np
 
-    from genai_demo.ui import latent_tab
+    from genai_demo.ui import common, latent_tab
 
-    monkeypatch.setattr(latent_tab, "GIF_DIR", tmp_path)
+    monkeypatch.setattr(common, "GIF_DIR", tmp_path)
     (tmp_path / "ghost.gif").write_bytes(b"GIF89a")
     real_stat = Path.stat
 

@@ -51,6 +51,17 @@ CSS = """
 .step-bar { height: 6px; border-radius: 3px; background: var(--border-color-primary); margin-top: 4px; overflow: hidden; }
 .step-bar > div { height: 100%; background: var(--color-accent); transition: width .4s; }
 #train-grid img, .crisp img { image-rendering: pixelated; }
+#latent-decoded canvas { display: block; width: 224px; height: 224px; margin: 6px auto 2px; background: #000;
+  image-rendering: pixelated; border-radius: 4px; }
+#latent-map { position: relative; }
+#latent-map .latent-cursor { display: none; position: absolute; left: -11px; top: -11px; width: 22px; height: 22px;
+  box-sizing: border-box; border: 3px solid rgb(255, 64, 64); border-radius: 50%; box-shadow: 0 0 0 1.5px #000, inset 0 0 0 1px #000;
+  pointer-events: none; z-index: 5; }
+#latent-map .latent-cursor::before, #latent-map .latent-cursor::after { content: ""; position: absolute;
+  background: linear-gradient(var(--dir), rgb(255, 64, 64) 30%, transparent 30% 70%, rgb(255, 64, 64) 70%); }
+#latent-map .latent-cursor::before { --dir: to right; left: -10px; right: -10px; top: 7px; height: 2px; }
+#latent-map .latent-cursor::after { --dir: to bottom; top: -10px; bottom: -10px; left: 7px; width: 2px; }
+#latent-decoded .decoder-note { text-align: center; font-size: 0.78rem; color: var(--body-text-color-subdued); }
 .formula { font-size: 0.92rem; padding: 0 6px; }
 .formula .katex-display { margin: 0.3em 0 !important; }
 .learn-link { font-size: 0.9rem; }

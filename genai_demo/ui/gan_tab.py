@@ -12,8 +12,8 @@ import gradio as gr
 import numpy as np
 
 from .. import explore, images, live_quality, quality
+from .common import FAST, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
-from .latent_tab import FAST, refresh_choices, resolve_model, whole, write_gif
 from .learn_tab import learn_link
 from .quality_view import histogram_html
 

@@ -1,34 +1,33 @@
 """Latent explorer: walk the 2-D latent plane of a VAE/CVAE with two sliders, click on it, draw into it.
 
 Layout and callbacks only; the maths is in genai_demo/explore.py, the map picture in genai_demo/plots.py.
-Slider drags decode on every input event (trigger_mode="always_last", no concurrency limit): a decode is
-a ~0.2 ms forward pass and the expensive parts (held-out means, manifold) are cached per model.
-Per-visitor state is one small gr.State dict of points (A, B, the encoded drawing).
+The digit under the sliders is decoded *in the page* (decoder.js, weights from genai_demo/webdecoder.py,
+fetched once per model): a slider move costs no server round trip, so it stays instant while runs train and
+when a whole class drags at once. The server redraws the map's cross-hair (always_last: it drops stale
+moves) and keeps the decoder file in step with a live run's newest weights. Scripts decode through the
+/decode API. Per-visitor state is one small gr.State dict of points (A, B, the encoded drawing).
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-import time
+import dataclasses
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
 
-from .. import explore, images, plots
-from ..checkpoints import CheckpointError
+from .. import explore, images, plots, webdecoder
 from ..data import DataError, load_user_image
-from ..runs import RunError
-from ..zoo import resolve
+from .common import FAST, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
 from .learn_tab import learn_link
 
 VAE_KINDS = ("vae", "cvae")
 DEFAULT_MODEL = "pretrained:vae_mnist5k"
 ZOOM = 8  # the decoded digit is shown 8x: 224 px, nearest-neighbour so pixels stay crisp
-FAST = dict(trigger_mode="always_last", concurrency_limit=None, show_progress="hidden")
-GIF_DIR = Path(tempfile.gettempdir()) / "genai_demo_gifs"
+DECODER_JS = (Path(__file__).with_name("decoder.js")).read_text()
+# The page's decoder draws into this canvas (28×28, scaled up by CSS with crisp pixels)
+DECODED_HTML = ('<div class="decoder-wrap"><canvas width="28" height="28"></canvas>'
+                '<div class="decoder-note">loading the decoder…</div></div>')
 EMPTY = {"a": None, "b": None, "drawn": None}
 START = {"a": [-2.0, -2.0], "b": [2.0, 2.0], "drawn": None}  # a first A → B walk across the plane
 # The sketchpad opens with no tool chosen; pick its brush so a visitor can draw straight away.
@@ -36,52 +35,6 @@ PICK_BRUSH = """() => { const pick = (n) => {
   const b = document.querySelector('#latent-sketch button[aria-label="Brush"]');
   if (b) { if (!b.classList.contains('highlight')) b.click(); } else if (n > 0) setTimeout(() => pick(n - 1), 200); };
   setTimeout(() => pick(20), 100); }"""
-
-
-# ---------------------------------------------------------------------------------------------------
-# helpers shared with the GAN studio
-
-
-def resolve_model(ctx: UIContext, key, request: gr.Request | None, kinds: tuple[str, ...]):
-    """(model, Source) for a dropdown key, or a gr.Error a visitor can act on."""
-    if not key or not isinstance(key, str):
-        raise gr.Error("Choose a model first.")
-    sid = getattr(request, "session_hash", None)
-    try:
-        model, src = resolve(key, sid, ctx.registry)
-    except (CheckpointError, RunError) as e:
-        raise gr.Error(f"Cannot use model {key!r}: {e}") from None
-    if src.kind not in kinds:
-        raise gr.Error(f"{key!r} is a {src.kind.upper()}; this needs one of: {', '.join(k.upper() for k in kinds)}.")
-    return model, src
-
-
-def refresh_choices(ctx: UIContext, current, request: gr.Request | None, kinds: tuple[str, ...], default: str):
-    """The dropdown with fresh choices (the visitor's runs appear once they have weights); keeps a valid pick."""
-    choices = ctx.model_choices(request, kinds)
-    keys = [k for _, k in choices]
-    value = current if current in keys else default if default in keys else (keys[0] if keys else None)
-    return gr.Dropdown(choices=choices, value=value)
-
-
-def write_gif(frames, prefix: str, factor: int = 4, duration_ms: int = 120) -> str:
-    """Frames → a GIF in a temp folder Gradio then copies into its cache; our copies older than 10 min go."""
-    GIF_DIR.mkdir(exist_ok=True)
-    now = time.time()
-    for old in GIF_DIR.glob("*.gif"):
-        with contextlib.suppress(FileNotFoundError):  # a concurrent walk may have removed it already
-            if now - old.stat().st_mtime > 600:
-                old.unlink(missing_ok=True)
-    fd, path = tempfile.mkstemp(prefix=prefix, suffix=".gif", dir=GIF_DIR)
-    os.close(fd)
-    return str(images.save_gif(frames, path, duration_ms=duration_ms, factor=factor))
-
-
-def whole(v, what: str, lo: int, hi: int) -> int:
-    """A whole number in [lo, hi] from a slider / API value, or a gr.Error (never int(nan)'s ValueError)."""
-    if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) or v != int(v) or not lo <= v <= hi:
-        raise gr.Error(f"{what} must be a whole number between {lo} and {hi}, got {v!r}.")
-    return int(v)
 
 
 def _label(model, digit):
@@ -128,44 +81,65 @@ class LatentActions:
         return images.upscale(images.to_uint8(img[0, 0]), ZOOM)
 
     def map_image(self, key, z1, z2, digit, show_points, pts, request: gr.Request = None):
-        """The latent map with the slider cross-hair and the A / B / drawing markers."""
+        """The latent map with the A / B / drawing markers. The z cross-hair is the page's overlay (decoder.js),
+        so a slider drag never waits for this picture; z is still checked, as every handler does."""
         model, src = self._model(key, request)
+        _z(z1), _z(z2)
         try:
             data = explore.held_out(src.data)
         except DataError as e:
             raise gr.Error(f"Cannot load the held-out {src.data} images: {e}") from None
         base, geo = explore.map_picture(model, data, _label(model, digit), bool(show_points))
         pts = pts or EMPTY
-        return plots.with_markers(base, geo, cursor=(_z(z1), _z(z2)), a=pts["a"], b=pts["b"], drawn=pts["drawn"])
+        return plots.with_markers(base, geo, a=pts["a"], b=pts["b"], drawn=pts["drawn"])
+
+    def decoder(self, key, request: gr.Request = None) -> str:
+        """Path of the model's decoder file for the page (genai_demo/webdecoder.py), current weights."""
+        model, _ = self._model(key, request)
+        try:
+            return webdecoder.decoder_file(model)
+        except (ValueError, OSError) as e:
+            raise gr.Error(f"Cannot prepare this model's decoder for the page: {e}") from None
 
     def show(self, key, z1, z2, digit, show_points, pts, request: gr.Request = None):
-        """Redraw everything for a (new) model or digit: digit picker, decoded digit, map."""
+        """Redraw everything for a (new) model or digit: digit picker, decoder file, map and its geometry."""
         model, src = self._model(key, request)
         classes = explore.held_out(src.data).classes if model.conditional else [str(i) for i in range(10)]
         digit = digit if digit in range(len(classes)) else 0
         pick = gr.Dropdown(choices=[(f"{i} · {c}" if c != str(i) else c, i) for i, c in enumerate(classes)],
                            value=digit, visible=model.conditional)
-        return pick, self.decode(key, z1, z2, digit, request), self.map_image(key, z1, z2, digit, show_points, pts, request)
+        pic = self.map_image(key, z1, z2, digit, show_points, pts, request)
+        _, geo = explore.map_picture(model, explore.held_out(src.data), _label(model, digit), bool(show_points))
+        where = {**dataclasses.asdict(geo), "width": pic.width, "height": pic.height}  # for the page's cross-hair
+        return pick, self.decoder(key, request), pic, where
+
+    def settle(self, key, z1, z2, digit, show_points, pts, have, request: gr.Request = None):
+        """A slider was let go: if the weights changed since the page got its decoder (a live run publishes new
+        ones every few hundred steps), the new decoder file and the map they draw; otherwise nothing."""
+        path = self.decoder(key, request)
+        if have and Path(str(have)).name == Path(path).name:  # files are named by content hash
+            return gr.skip(), gr.skip()
+        return self.map_image(key, z1, z2, digit, show_points, pts, request), path
 
     def jump(self, key, digit, show_points, pts, evt: gr.SelectData, request: gr.Request = None):
-        """A click on the map: the sliders (and everything else) move there."""
+        """A click on the map: the sliders (and so the page's decoded digit) move there."""
         model, src = self._model(key, request)
         _, geo = explore.map_picture(model, explore.held_out(src.data), _label(model, digit), bool(show_points))
         z1, z2 = (round(v, 2) for v in geo.px_to_z(*evt.index[:2]))
-        return z1, z2, self.decode(key, z1, z2, digit, request), self.map_image(key, z1, z2, digit, show_points, pts, request)
+        return z1, z2, self.map_image(key, z1, z2, digit, show_points, pts, request)
 
     def encode(self, key, digit, image, show_points, pts, request: gr.Request = None, quiet: bool = False):
         """A drawing or upload → its point on the map (sliders set there) and its reconstruction with MSE / SSIM."""
         model, _ = self._model(key, request)
         if image is None:
             if quiet:
-                return (gr.skip(),) * 7
+                return (gr.skip(),) * 6
             raise gr.Error("Draw a digit (or upload an image) first.")
         try:
             x = load_user_image(image)  # (1, 28, 28) in [0, 1], centred like MNIST
         except DataError as e:
             if quiet:  # the canvas was cleared: nothing to encode, nothing to complain about
-                return (gr.skip(),) * 7
+                return (gr.skip(),) * 6
             raise gr.Error(str(e)) from None
         label = _label(model, digit)
         mu = explore.encode_image(model, x, label)
@@ -175,8 +149,7 @@ class LatentActions:
         note = (f"**MSE** {err:.4f} · **SSIM** {sim:.3f} — encoded to z = ({float(mu[0]):.2f}, {float(mu[1]):.2f}). "
                 "Left: your digit as the model sees it (28×28); right: decoded from z.")
         pts = {**(pts or EMPTY), "drawn": [float(mu[0]), float(mu[1])]}
-        return (z1, z2, self.decode(key, z1, z2, digit, request), self.map_image(key, z1, z2, digit, show_points, pts, request),
-                pair, note, pts)
+        return z1, z2, self.map_image(key, z1, z2, digit, show_points, pts, request), pair, note, pts
 
     def set_point(self, which: str, key, z1, z2, digit, show_points, pts, request: gr.Request = None):
         pts = {**(pts or EMPTY), which: [_z(z1), _z(z2)]}
@@ -219,8 +192,12 @@ def build(ctx: UIContext) -> LatentActions:
                                   interactive=False, buttons=["download", "fullscreen"], elem_id="latent-map", height=600)
             show_points = gr.Checkbox(True, label="Show the held-out images' means (coloured by class)", elem_id="latent-points")
         with gr.Column(scale=3, min_width=300):
-            decoded = gr.Image(label="Decoder output at z", format="png", interactive=False, height=250,
-                               elem_id="latent-decoded", elem_classes="crisp")
+            gr.HTML(DECODED_HTML, label="Decoder output at z", show_label=True, container=True,
+                    elem_id="latent-decoded")
+            dec_file = gr.File(visible=False, elem_id="latent-decoder-file")  # the page's decoder weights
+            map_geo = gr.JSON(visible=False)  # where the map's plot sits in its picture, for the page's cross-hair
+            # /decode for scripts (docs/api.md): the page itself decodes locally, so this trigger stays hidden
+            api_decode, api_image = gr.Button(visible=False), gr.Image(visible=False, format="png")
             z1 = gr.Slider(-4, 4, value=0.0, step=0.01, label="z1", elem_id="latent-z1")
             z2 = gr.Slider(-4, 4, value=0.0, step=0.01, label="z2", elem_id="latent-z2")
             with gr.Row():
@@ -249,8 +226,11 @@ def build(ctx: UIContext) -> LatentActions:
 
     # ---- wiring ------------------------------------------------------------------------------------
     # The public API first, so no private event named after the same function takes "decode".
-    z1.input(a.decode, [model, z1, z2, digit], decoded, api_name="decode", **FAST)
+    api_decode.click(a.decode, [model, z1, z2, digit], api_image, api_name="decode", queue=False)
     view = [model, z1, z2, digit, show_points, pts]
+    # the page's decoder: js only, no server call; runs after anything that moves z, the digit or the weights
+    draw = dict(fn=None, inputs=[z1, z2, digit, dec_file, map_geo], outputs=None, js=DECODER_JS, queue=False,
+                show_progress="hidden", api_visibility="private")
 
     def choices(current, request: gr.Request):
         return refresh_choices(ctx, current, request, VAE_KINDS, DEFAULT_MODEL)
@@ -258,29 +238,33 @@ def build(ctx: UIContext) -> LatentActions:
     def initial(request: gr.Request):
         return choices(None, request)
 
-    redraw = dict(fn=a.show, inputs=view, outputs=[digit, decoded, latent_map], **FAST)
+    redraw = dict(fn=a.show, inputs=view, outputs=[digit, dec_file, latent_map, map_geo], **FAST)
     triggers = [refresh.click] + ([tab.select] if isinstance(tab, gr.Tab) else [])
-    gr.on(None, initial, None, model, api_visibility="private").then(**redraw, api_visibility="private").then(
+    gr.on(None, initial, None, model, api_visibility="private").then(**redraw, api_visibility="private").then(**draw).then(
         a.interpolate, [model, digit, steps, pts], [strip, gif], api_visibility="private", concurrency_limit=4)
-    gr.on(triggers, choices, model, model, api_visibility="private").then(**redraw, api_visibility="private")
+    gr.on(triggers, choices, model, model, api_visibility="private").then(**redraw, api_visibility="private").then(**draw)
     gr.on([tab.select] if isinstance(tab, gr.Tab) else [refresh.click], None, js=PICK_BRUSH, api_visibility="private")
-    gr.on([model.input, digit.input, show_points.input], **redraw, api_visibility="private")
+    gr.on([model.input, digit.input, show_points.input], **redraw, api_visibility="private").then(**draw)
 
-    z2.input(a.decode, [model, z1, z2, digit], decoded, api_visibility="private", **FAST)
-    gr.on([z1.input, z2.input], a.map_image, view, latent_map, api_visibility="private", **FAST)
-    latent_map.select(a.jump, [model, digit, show_points, pts], [z1, z2, decoded, latent_map],
-                      api_visibility="private", **FAST)
+    # while dragging only the page works (digit + cross-hair); on release the server checks for newer weights
+    gr.on([z1.input, z2.input], **draw)
+    gr.on([z1.release, z2.release], a.settle, view + [dec_file], [latent_map, dec_file], api_visibility="private",
+          **FAST).then(**draw)
+    latent_map.select(a.jump, [model, digit, show_points, pts], [z1, z2, latent_map],
+                      api_visibility="private", **FAST).then(**draw)
 
-    enc_out = [z1, z2, decoded, latent_map, recon, recon_note, pts]
+    enc_out = [z1, z2, latent_map, recon, recon_note, pts]
 
     def encode_quiet(key, d, img, show, p, request: gr.Request):
         return a.encode(key, d, img, show, p, request, quiet=True)
 
-    sketch.change(encode_quiet, [model, digit, sketch, show_points, pts], enc_out, api_visibility="private", **FAST)
+    sketch.change(encode_quiet, [model, digit, sketch, show_points, pts], enc_out, api_visibility="private",
+                  **FAST).then(**draw)
     encode_btn.click(a.encode, [model, digit, sketch, show_points, pts], enc_out, api_visibility="private",
-                     concurrency_limit=None)
+                     concurrency_limit=None).then(**draw)
     upload.upload(a.encode, [model, digit, upload, show_points, pts], enc_out, api_visibility="private",
-                  concurrency_limit=4)
+                  concurrency_limit=4).then(**draw)
+
     def set_a_here(key, x, y, d, show, p, request: gr.Request):
         return a.set_point("a", key, x, y, d, show, p, request)
 

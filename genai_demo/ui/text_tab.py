@@ -17,8 +17,8 @@ import gradio as gr
 
 from .. import textgen
 from ..text_data import CorpusError
+from .common import FAST, refresh_choices, resolve_model
 from .context import UIContext
-from .latent_tab import FAST, refresh_choices, resolve_model
 from .learn_tab import learn_link
 
 KINDS = ("charlm",)

@@ -34,6 +34,28 @@ def src(page, selector: str) -> str:
     return img.get_attribute("src")
 
 
+def draws(page) -> int:
+    """How many digits the page's decoder (genai_demo/ui/decoder.js) has drawn so far."""
+    return page.evaluate("() => window.__genaiDecoder ? window.__genaiDecoder.draws : 0")
+
+
+def wait_drawn(page, after: int) -> None:
+    page.wait_for_function("n => window.__genaiDecoder && window.__genaiDecoder.draws > n", arg=after, timeout=15_000)
+
+
+def digit(page) -> list[int]:
+    """The page-decoded digit read back from its canvas: 784 grey levels, row by row."""
+    return page.evaluate("""() => { const d = document.querySelector('#latent-decoded canvas').getContext('2d')
+        .getImageData(0, 0, 28, 28).data; return Array.from({length: 784}, (_, i) => d[4 * i]); }""")
+
+
+def cursor_centre(page) -> tuple[float, float]:
+    mark = page.locator("#latent-map .latent-cursor")
+    expect(mark).to_be_visible()
+    box = mark.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
 def drag_slider(page, elem_id: str, to: float) -> None:
     """Press on the slider's thumb and drag it to fraction `to` of its track, in small moves (many input events)."""
     track = page.locator(f"#{elem_id} input[type=range]")
@@ -65,30 +87,60 @@ def draw_seven(page) -> None:
 # Latent explorer
 
 
-def test_slider_drag_and_keys_decode_live(page):
+def test_slider_drag_and_keys_decode_live_in_the_page(page):
     open_tab(page, "Latent explorer")
-    before, map_before = src(page, "#latent-decoded"), src(page, "#latent-map")
+    wait_drawn(page, 0)
+    n, before, (x0, y0) = draws(page), digit(page), cursor_centre(page)
     drag_slider(page, "latent-z1", 0.9)
-    expect(page.locator("#latent-decoded img")).not_to_have_attribute("src", before)
-    expect(page.locator("#latent-map img")).not_to_have_attribute("src", map_before)  # the cross-hair moved
+    wait_drawn(page, n)
     assert float(page.locator("#latent-z1 input[type=number]").input_value()) > 2
-    # the keyboard moves it too: End jumps z2 to +4
-    dragged = src(page, "#latent-decoded")
+    after = digit(page)
+    assert after != before
+    x1, y1 = cursor_centre(page)  # the map's cross-hair moved right, not up or down
+    assert x1 > x0 + 50 and abs(y1 - y0) < 2
+    # the keyboard moves it too: End jumps z2 to +4 (the cross-hair goes up)
+    n = draws(page)
     page.locator("#latent-z2 input[type=range]").focus()
     page.keyboard.press("End")
     expect(page.locator("#latent-z2 input[type=number]")).to_have_value("4")
-    expect(page.locator("#latent-decoded img")).not_to_have_attribute("src", dragged)
+    wait_drawn(page, n)
+    assert digit(page) != after and cursor_centre(page)[1] < y1 - 50
+
+
+def test_the_page_draws_what_the_server_decodes(page, app_url):
+    import numpy as np
+    from gradio_client import Client
+    from PIL import Image
+
+    open_tab(page, "Latent explorer")
+    wait_drawn(page, 0)
+    n = draws(page)
+    drag_slider(page, "latent-z1", 0.2)
+    wait_drawn(page, n)
+    page.wait_for_timeout(300)  # let the last move land
+    last = page.evaluate("() => window.__genaiDecoder.last")
+    served = Client(app_url, verbose=False).predict("pretrained:vae_mnist5k", last["z1"], last["z2"], 0, api_name="/decode")
+    server = np.asarray(Image.open(served).convert("L"))[::8, ::8].astype(int)  # 224 px → the 28×28 pixels
+    page_px = np.array(digit(page)).reshape(28, 28)
+    assert np.abs(server - page_px).max() <= 1, "float16 weights in the page: at most one grey level off"
+    assert server.std() > 20  # a real digit, not a blank
 
 
 def test_click_on_the_map_jumps_there(page):
     open_tab(page, "Latent explorer")
-    before = src(page, "#latent-decoded")
+    wait_drawn(page, 0)
+    n, before = draws(page), digit(page)
     img = page.locator("#latent-map img")
     box = img.bounding_box()
-    img.click(position={"x": box["width"] * 0.25, "y": box["height"] * 0.3})  # upper left: z1 < 0, z2 > 0
-    expect(page.locator("#latent-decoded img")).not_to_have_attribute("src", before)
+    at = (box["width"] * 0.25, box["height"] * 0.3)
+    img.click(position={"x": at[0], "y": at[1]})  # upper left: z1 < 0, z2 > 0
+    wait_drawn(page, n)
+    assert digit(page) != before
     assert float(page.locator("#latent-z1 input[type=number]").input_value()) < -0.5
     assert float(page.locator("#latent-z2 input[type=number]").input_value()) > 0.5
+    # the server turned the click into z, the page turned z back into a place for the cross-hair: same spot
+    x, y = cursor_centre(page)
+    assert abs(x - (box["x"] + at[0])) < 3 and abs(y - (box["y"] + at[1])) < 3
 
 
 def test_draw_a_digit_sets_the_sliders_and_shows_its_reconstruction(page, shoot):
@@ -158,10 +210,15 @@ def test_gan_seed_changes_the_grid_and_walk_downloads(page, shoot):
 def test_cvae_digit_picker_moves_style_of_the_chosen_digit(page):
     open_tab(page, "Latent explorer")
     expect(page.locator("#latent-digit")).to_be_hidden()  # the plain VAE has no classes to choose
+    wait_drawn(page, 0)
+    vae_url = page.evaluate("() => window.__genaiDecoder.last.url")
     page.locator("#latent-model input").click()
     page.get_by_role("option", name=re.compile(r"^CVAE · mnist5k · pretrained")).click()
     expect(page.locator("#latent-digit")).to_be_visible()
-    before = src(page, "#latent-decoded")
+    page.wait_for_function("u => window.__genaiDecoder.last.url !== u", arg=vae_url)  # the CVAE's weights, drawn
+    n, before = draws(page), digit(page)
     page.locator("#latent-digit input").click()
     page.get_by_role("option", name="3", exact=True).click()
-    expect(page.locator("#latent-decoded img")).not_to_have_attribute("src", before)
+    wait_drawn(page, n)
+    page.wait_for_function("() => window.__genaiDecoder.last.digit === 3")
+    assert digit(page) != before

@@ -1,0 +1,64 @@
+"""Helpers the model tabs share (Latent explorer, GAN studio, Next token): model lookup, dropdown refresh,
+GIF files, whole-number checks, and the event settings for interactive controls."""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from .. import images
+from ..checkpoints import CheckpointError
+from ..runs import RunError
+from ..zoo import resolve
+from .context import UIContext
+
+# Controls that fire while dragging: only the last of a burst runs, no concurrency limit, no spinner
+FAST = dict(trigger_mode="always_last", concurrency_limit=None, show_progress="hidden")
+GIF_DIR = Path(tempfile.gettempdir()) / "genai_demo_gifs"
+
+
+def resolve_model(ctx: UIContext, key, request: gr.Request | None, kinds: tuple[str, ...]):
+    """(model, Source) for a dropdown key, or a gr.Error a visitor can act on."""
+    if not key or not isinstance(key, str):
+        raise gr.Error("Choose a model first.")
+    sid = getattr(request, "session_hash", None)
+    try:
+        model, src = resolve(key, sid, ctx.registry)
+    except (CheckpointError, RunError) as e:
+        raise gr.Error(f"Cannot use model {key!r}: {e}") from None
+    if src.kind not in kinds:
+        raise gr.Error(f"{key!r} is a {src.kind.upper()}; this needs one of: {', '.join(k.upper() for k in kinds)}.")
+    return model, src
+
+
+def refresh_choices(ctx: UIContext, current, request: gr.Request | None, kinds: tuple[str, ...], default: str):
+    """The dropdown with fresh choices (the visitor's runs appear once they have weights); keeps a valid pick."""
+    choices = ctx.model_choices(request, kinds)
+    keys = [k for _, k in choices]
+    value = current if current in keys else default if default in keys else (keys[0] if keys else None)
+    return gr.Dropdown(choices=choices, value=value)
+
+
+def write_gif(frames, prefix: str, factor: int = 4, duration_ms: int = 120) -> str:
+    """Frames → a GIF in a temp folder Gradio then copies into its cache; our copies older than 10 min go."""
+    GIF_DIR.mkdir(exist_ok=True)
+    now = time.time()
+    for old in GIF_DIR.glob("*.gif"):
+        with contextlib.suppress(FileNotFoundError):  # a concurrent walk may have removed it already
+            if now - old.stat().st_mtime > 600:
+                old.unlink(missing_ok=True)
+    fd, path = tempfile.mkstemp(prefix=prefix, suffix=".gif", dir=GIF_DIR)
+    os.close(fd)
+    return str(images.save_gif(frames, path, duration_ms=duration_ms, factor=factor))
+
+
+def whole(v, what: str, lo: int, hi: int) -> int:
+    """A whole number in [lo, hi] from a slider / API value, or a gr.Error (never int(nan)'s ValueError)."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) or v != int(v) or not lo <= v <= hi:
+        raise gr.Error(f"{what} must be a whole number between {lo} and {hi}, got {v!r}.")
+    return int(v)
