@@ -308,3 +308,15 @@ def test_api_trains_the_tiny_gpt_on_names(served):
     assert s["model"] == "charlm" and s["data"] == "names" and s["state"] in ("running", "queued")
     st = wait_until(lambda: (v := c.predict(api_name="/status"))["state"] == "finished" and v, timeout=60)
     assert st["step"] == 20 and set(st["metrics"]) == {"loss", "bpc"} and set(st["held_out"]) == {"val_loss", "val_bpc"}
+
+
+def test_sampled_names_are_tagged_new_copied_or_real_but_unseen():
+    from genai_demo.text_data import _line_sets
+
+    train, test = _line_sets("names")
+    copied, unseen = sorted(train)[0], sorted(test - train)[0]
+    html = V.text_html(f"{copied}\n{unseen}\nZqxwv\n", "names")
+    assert 'class="novelty-memorised"' in html and 'class="novelty-held-out"' in html and 'class="novelty-new"' in html
+    assert "1 new · 1 copied from the training names · 1 real name it never trained on" in html
+    assert "novelty" not in V.text_html("Anna\nBob", None)  # corpus unknown: plain lines, no guesses
+    assert V.text_html(None, "names") is None

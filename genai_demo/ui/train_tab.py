@@ -109,7 +109,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         last = len(snap.previews) - 1
         if not view.get("pinned"):
             s, pic = snap.previews[-1]
-            out[10 if text else 6], out[9] = _picture(pic), _caption(s, live=True, text=text)
+            out[10 if text else 6], out[9] = _picture(pic, run.cfg.data), _caption(s, live=True, text=text)
             out[7] = gr.Slider(maximum=max(1, last), value=last, interactive=last > 0)
         else:
             out[7] = gr.Slider(maximum=max(1, last), interactive=True)
@@ -119,9 +119,9 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     return (*out, view)
 
 
-def _picture(preview):
-    """What a snapshot box shows: the grid picture of an image preview, the numbered lines of a text one."""
-    return V.text_html(preview) if isinstance(preview, str) else V.grid_picture(preview)
+def _picture(preview, data: str | None = None):
+    """What a snapshot box shows: the grid picture of an image preview, the tagged lines of a text one."""
+    return V.text_html(preview, data) if isinstance(preview, str) else V.grid_picture(preview)
 
 
 def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request):
@@ -136,7 +136,7 @@ def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request):
     view = dict(view or {})
     view["pinned"] = i < len(snap.previews) - 1
     text = isinstance(pic, str)
-    shown = _picture(pic)
+    shown = _picture(pic, run.cfg.data)
     caption = _caption(s, live=not view["pinned"], text=text)
     return (gr.skip(), shown, caption, view) if text else (shown, gr.skip(), caption, view)
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..images import make_grid, upscale
 from ..models.base import Hyper
-from ..text_data import corpus_names
+from ..text_data import corpus_names, novelty
 from ..trainer import RunConfig
 
 MODELS = {"vae": "VAE", "cvae": "CVAE", "gan": "GAN", "cgan": "CGAN", "dcgan": "DCGAN",
@@ -253,13 +253,37 @@ TEXT_BOX = ("list-style:none;margin:0;padding:10px 14px;columns:2;column-gap:28p
 TEXT_NUM = "display:inline-block;width:2.2em;color:var(--body-text-color-subdued);font-size:.85em"
 
 
-def text_html(preview) -> str | None:
-    """A text preview (generated lines) → a numbered monospace box in two columns (None for image previews)."""
+# a sampled line's relation to the corpus (text_data.novelty): badge colours as in the Next-token tab
+NOVEL = {"new": ("new", "#dcfce7", "#14532d"), "memorised": ("copied", "#ffedd5", "#7c2d12"),
+         "held-out": ("real, unseen", "#e0e7ff", "#312e81")}
+TAG = "margin-left:.6em;padding:0 .45em;border-radius:4px;font-size:.72em;font-family:var(--font);background:{};color:{}"
+
+
+def text_html(preview, corpus: str | None = None) -> str | None:
+    """A text preview (generated lines) → a numbered monospace box in two columns (None for image previews).
+
+    With the run's corpus, each name is tagged new / copied from the training names / a real name the model
+    never saw, and a line below counts them: memorising shows up as copies, next to the held-out curve.
+    """
     if not isinstance(preview, str):
         return None
-    lines = [html.escape(line) if line.strip() else "<i>(empty)</i>" for line in preview.split("\n")]
-    items = "".join(f'<li><span style="{TEXT_NUM}">{i}</span>{line}</li>' for i, line in enumerate(lines, 1))
-    return f'<ol class="train-text" data-lines="{len(lines)}" style="{TEXT_BOX}">{items}</ol>'
+    known = corpus in corpus_names()
+    items, counts = [], dict.fromkeys(NOVEL, 0)
+    for i, line in enumerate(preview.split("\n"), 1):
+        tag = ""
+        if line.strip() and known:
+            kind = novelty(line, corpus)
+            counts[kind] += 1
+            word, bg, fg = NOVEL[kind]
+            tag = f'<span class="novelty-{kind}" style="{TAG.format(bg, fg)}">{word}</span>'
+        text = html.escape(line) if line.strip() else "<i>(empty)</i>"
+        items.append(f'<li><span style="{TEXT_NUM}">{i}</span>{text}{tag}</li>')
+    box = f'<ol class="train-text" data-lines="{len(items)}" style="{TEXT_BOX}">{"".join(items)}</ol>'
+    if not known:
+        return box
+    summary = (f"{counts['new']} new · {counts['memorised']} copied from the training names · "
+               f"{counts['held-out']} real name{'' if counts['held-out'] == 1 else 's'} it never trained on")
+    return box + f'<div class="train-text-summary" style="margin-top:6px;font-size:.9rem">{summary}</div>'
 
 
 def grid_picture(preview) -> np.ndarray | None:

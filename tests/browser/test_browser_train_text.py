@@ -43,6 +43,7 @@ def test_train_the_tiny_gpt_and_watch_names_appear(page, shoot):
     expect(page.locator("#train-loss-plot")).to_contain_text("held-out NLL")  # the held-out curve is in the legend
     expect(page.locator("#train-aux-plot")).to_contain_text("train bpc")
     expect(page.locator("#train-grid-caption")).to_contain_text("Sampled names")
+    expect(page.locator("#train-text .train-text-summary")).to_contain_text("copied from the training names")
     page.locator("#train-pause").click()
     expect(page.locator(COUNTER)).to_have_attribute("data-state", "paused")
     page.wait_for_timeout(1200)  # one more poll: the last snapshot's names and curve points are drawn
