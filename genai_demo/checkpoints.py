@@ -7,6 +7,7 @@ and a sha256 of the tensor bytes (so a file edited after saving is refused, not 
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -56,7 +57,9 @@ def save_checkpoint(path: str | os.PathLike, model: GenerativeModel, meta: dict[
         if path.exists() and not path.is_file():  # os.replace would swap out a device / FIFO (as root: /dev/full!)
             raise CheckpointError(f"could not save checkpoint to {path}: it exists and is not a regular file")
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        _sweep_orphans(path)
+        # the writer's pid in the name: a later save can tell a temp file left by a killed process (kill -9)
+        fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; a checkpoint is meant to be shared and downloaded
     except OSError as e:
@@ -73,6 +76,20 @@ def save_checkpoint(path: str | os.PathLike, model: GenerativeModel, meta: dict[
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _sweep_orphans(path: Path) -> None:
+    """Delete temp files of earlier saves to `path` whose writer process is gone (killed mid-save)."""
+    for tmp in path.parent.glob(f"{glob.escape(path.name)}.*.tmp"):
+        pid = tmp.name[len(path.name) + 1:].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except (PermissionError, OverflowError):  # alive under another user / not a real pid: leave it
+            pass
 
 
 def _sniff(path: Path) -> None:

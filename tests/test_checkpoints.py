@@ -54,6 +54,23 @@ def test_atomic_write_leaves_no_temp_files_and_replaces(vae_file, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["vae.safetensors"]
 
 
+def test_a_save_sweeps_temp_files_left_by_a_killed_writer(vae_file, tmp_path):
+    import subprocess
+    import sys
+
+    model, path = vae_file
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)  # a process that has exited: its half-written file is an orphan
+    orphan = tmp_path / f"vae.safetensors.{dead_pid}.k3j2.tmp"
+    live = tmp_path / f"vae.safetensors.{os.getppid()}.x9.tmp"  # a running process's save in progress: not ours to touch
+    other = tmp_path / "notes.txt.123.tmp"
+    for f in (orphan, live, other):
+        f.write_bytes(b"half")
+    save_checkpoint(path, model, {"steps": 9})
+    assert not orphan.exists() and live.exists() and other.exists()
+    assert read_metadata(path)["meta"]["steps"] == 9
+
+
 def test_wrong_kind_is_refused(vae_file):
     _, path = vae_file
     with pytest.raises(CheckpointError, match="VAE checkpoint; this needs GAN"):
