@@ -5,9 +5,15 @@ Building the demo is cheap: data sets and checkpoints load on first use, so the 
 import os
 
 from genai_demo.ui.app import build_demo, launch_kwargs
+from genai_demo.ui.context import UIContext
 
-demo = build_demo()
+ctx = UIContext()  # the visitors' runs
+demo = build_demo(ctx)
 
 if __name__ == "__main__":
-    # GRADIO_SERVER_NAME=0.0.0.0 (set by Spaces / Docker) makes it reachable from outside.
-    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME"), **launch_kwargs())
+    try:
+        # GRADIO_SERVER_NAME=0.0.0.0 (set by Spaces / Docker) makes it reachable from outside.
+        demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME"), **launch_kwargs())
+    finally:
+        # Ctrl-C / SIGTERM: stop the training threads before Python tears down torch under them
+        ctx.registry.shutdown()
