@@ -20,6 +20,7 @@ from .context import UIContext
 # Controls that fire while dragging: only the last of a burst runs, no concurrency limit, no spinner
 FAST = dict(trigger_mode="always_last", concurrency_limit=None, show_progress="hidden")
 GIF_DIR = Path(tempfile.gettempdir()) / "genai_demo_gifs"
+INLINE_MATH = [{"left": "$", "right": "$", "display": False}]  # $…$ in a tab's Markdown is KaTeX inline maths
 
 
 def resolve_model(ctx: UIContext, key, request: gr.Request | None, kinds: tuple[str, ...]):

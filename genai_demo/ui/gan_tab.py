@@ -12,7 +12,7 @@ import gradio as gr
 import numpy as np
 
 from .. import explore, images, live_quality, quality
-from .common import FAST, refresh_choices, resolve_model, whole, write_gif
+from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
 from .learn_tab import learn_link
 from .quality_view import histogram_html
@@ -179,7 +179,7 @@ def build(ctx: UIContext) -> GanActions:
     gr.Markdown("**A generator turns noise into images.** Each seed names one draw of the noise "
                 "$z \\sim \\mathcal N(0, I)$: the same seed gives the same images, a new seed new ones. "
                 f"Walk from one seed's $z$ to another's and watch the digits morph. {learn_link('gan')}",
-                latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+                latex_delimiters=INLINE_MATH)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=340):
             with gr.Row():
@@ -228,7 +228,7 @@ def build(ctx: UIContext) -> GanActions:
                 vae_model = gr.Dropdown([], label="VAE", allow_custom_value=True, elem_id="gan-vae-model")
                 gan_model = gr.Dropdown([], label="GAN", allow_custom_value=True, elem_id="gan-gan-model")
                 compare_btn = gr.Button("Compare (uses n and seed above)", elem_id="gan-compare")
-                gr.Markdown(COMPARE_NOTE, latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+                gr.Markdown(COMPARE_NOTE, latex_delimiters=INLINE_MATH)
             vae_img = gr.Image(label="VAE samples", format="png", interactive=False, height=340, elem_id="gan-vae-img",
                                elem_classes="crisp", scale=2)
             gan_img = gr.Image(label="GAN samples", format="png", interactive=False, height=340, elem_id="gan-gan-img",

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import explore, images, plots, webdecoder
 from ..data import DataError, load_user_image
-from .common import FAST, refresh_choices, resolve_model, whole, write_gif
+from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
 from .learn_tab import learn_link
 
@@ -179,7 +179,7 @@ def build(ctx: UIContext) -> LatentActions:
     gr.Markdown("**A 2-D VAE squeezes every digit into two numbers.** The encoder outputs a Gaussian per image "
                 "and training samples $z = \\mu + \\sigma \\odot \\varepsilon$, $\\varepsilon \\sim \\mathcal N(0, I)$; "
                 f"here you move $z$ yourself and watch the decoder draw. {learn_link('vae')}",
-                latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+                latex_delimiters=INLINE_MATH)
     with gr.Row(equal_height=False):
         with gr.Column(scale=5, min_width=420):
             with gr.Row():
