@@ -46,10 +46,12 @@ def wait_served(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> Non
 
 
 @contextlib.contextmanager
-def serve(log_path: str | None = None):
-    """Start `python app.py`; yield (url, seconds until the first page was served, process)."""
+def serve(log_path: str | None = None, env: dict[str, str] | None = None):
+    """Start `python app.py` (with extra environment `env`); yield (url, seconds until the first page was served,
+    process)."""
     port = free_port()
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_ANALYTICS_ENABLED="False")
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_ANALYTICS_ENABLED="False",
+               **(env or {}))
     out = open(log_path or os.devnull, "w")  # noqa: SIM115 - closed below
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -15,17 +15,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from apprun import serve
+
 ENDED = ("finished", "failed", "stopped")
 
 
@@ -39,23 +38,6 @@ def cpu_s(pid: int) -> float:
     """User + system CPU seconds a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def start_server(port: int) -> subprocess.Popen:
-    env = dict(os.environ, GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False",
-               GRADIO_HEARTBEAT_INTERVAL="0.5")  # a closed visitor is noticed within ~1 s (default: 15 s)
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(url, timeout=1).read(100)
-            return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit(f"server exited: {proc.stderr.read().decode()[-2000:]}") from None
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("server did not come up in 60 s")
 
 
 class GradioVisitor:
@@ -249,12 +231,8 @@ def main() -> None:
     ap.add_argument("--client", choices=["gradio", "http", "both"], default="both",
                     help="gradio_client visitors, plain-HTTP visitors, or a wave of each per --waves")
     args = ap.parse_args()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = start_server(port)
-    try:
-        url = f"http://127.0.0.1:{port}/"
+    # a closed visitor is noticed within ~1 s (Gradio's default heartbeat: 15 s)
+    with serve("/tmp/genai_demo_bench_load.log", env={"GRADIO_HEARTBEAT_INTERVAL": "0.5"}) as (url, _, server):
         print(f"server pid {server.pid} on {url}; {os.cpu_count()} cores; "
               f"GENAI_DEMO_MAX_RUNS={os.environ.get('GENAI_DEMO_MAX_RUNS', 'default')}")
         results = []
@@ -268,12 +246,6 @@ def main() -> None:
         ok = all(r["errors"] == 0 and r["breaches"] == 0 and r["finished"] == r["visitors"] for r in results)
         print("RESULT", "ok" if ok else "PROBLEMS", "| uptime:", subprocess.run(["uptime"], capture_output=True,
                                                                           text=True).stdout.strip())
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 if __name__ == "__main__":
