@@ -208,7 +208,8 @@ def build(ctx: UIContext) -> GanActions:
         with gr.Column(scale=5, min_width=420):
             grid = gr.Image(label="Samples", format="png", interactive=False, height=500, elem_id="gan-grid",
                             elem_classes="crisp", buttons=["download", "fullscreen"])
-            strip = gr.Image(label="Latent walk (slerp keeps |z| where the prior has its mass)", format="png",
+            strip = gr.Image(label="Latent walk · lerp: a straight line · slerp: an arc keeping |z| where the prior has its mass",
+                             format="png",
                              interactive=False, height=140, elem_id="gan-walk", elem_classes="crisp")
             gif = gr.DownloadButton("⬇ Download GIF", visible=False, size="sm", elem_id="gan-gif")
     with gr.Column(visible=False, elem_id="gan-judge-box") as judge_box:  # shown by the first judgement
