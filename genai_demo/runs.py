@@ -9,7 +9,6 @@ No gradio here: the UI layer passes session ids in.
 """
 from __future__ import annotations
 
-import ctypes
 import itertools
 import os
 import threading
@@ -17,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .native_memory import give_memory_back
 from .trainer import RunConfig, Trainer
 
 
@@ -40,15 +40,6 @@ class Run:
 def default_max_running() -> int:
     """One training run per two cores: the other core serves the page and the sliders."""
     return max(1, int(os.environ.get("GENAI_DEMO_MAX_RUNS", (os.cpu_count() or 2) // 2)))
-
-
-def _give_memory_back() -> None:
-    """glibc keeps freed heap pages mapped (one arena per training thread): ~25 MB per VAE run would stay in RSS
-    after its visitor left. malloc_trim returns them to the OS; a no-op where there is no glibc (macOS, musl)."""
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 class RunRegistry:
@@ -191,7 +182,7 @@ class RunRegistry:
         n = len(runs)
         runs = r = None  # drop the last references: the models and optimiser states are freed here …
         if n:
-            _give_memory_back()  # … and handed back to the OS
+            give_memory_back()  # … and handed back to the OS (glibc would keep ~25 MB per VAE run mapped)
         return n
 
     def reap(self, now: float | None = None) -> int:

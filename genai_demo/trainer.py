@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from .models.base import GenerativeModel, Hyper
+from .native_memory import give_memory_back
 
 STATES = ("idle", "running", "paused", "finished", "stopped", "failed")
 _INIT_LOCK = threading.Lock()  # model init seeds the global RNG: serialise it between runs
@@ -260,6 +261,7 @@ class Trainer:
             for opt in self.opts.values():
                 opt.state.clear()
             self.model.zero_grad(set_to_none=True)
+            give_memory_back()  # else glibc keeps what runs free mapped and RSS climbs run after run (native_memory.py)
 
     def _check(self, metrics: dict[str, float]) -> None:
         for k, v in metrics.items():

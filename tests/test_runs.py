@@ -91,3 +91,19 @@ def test_step_on_a_queued_run_starts_it_paused(reg):
     reg.step("bob", 2)
     assert wait_for(lambda: b.trainer.snapshot().step == 2)
     assert b.trainer.state == "paused" and reg.queue_position(b) is None
+
+
+def test_a_pushed_out_run_is_freed(reg):
+    """When a visitor's newest run pushes the oldest out, nothing keeps its trainer, model or frozen copy alive."""
+    import gc
+    import weakref
+
+    first = reg.start("alice", cfg(steps=20), make_trainer)
+    assert first.trainer.join(5)
+    refs = [weakref.ref(o) for o in (first, first.trainer, first.trainer.model, first.trainer.snapshot().model,
+                                     first.trainer._thread)]
+    del first
+    for _ in range(reg.max_per_session):
+        reg.start("alice", cfg(steps=20), make_trainer).trainer.join(5)
+    gc.collect()  # a first-ever run may leave a one-off reference cycle (torch's lazy imports): not ours to test
+    assert [r() for r in refs] == [None] * len(refs)
