@@ -43,6 +43,15 @@ def wait_drawn(page, after: int) -> None:
     page.wait_for_function("n => window.__genaiDecoder && window.__genaiDecoder.draws > n", arg=after, timeout=15_000)
 
 
+def wait_drawn_at_sliders(page) -> dict:
+    """Wait until the page's last drawn digit is the one at the sliders' current z (a draw queued by an earlier
+    event, e.g. the tab opening, can land after a move); returns {z1, z2, digit, …} of that draw."""
+    page.wait_for_function("""() => { const S = window.__genaiDecoder, v = (id) => Number(document.querySelector(
+        `#${id} input[type=number]`).value); return S && S.last && S.last.z1 === v('latent-z1') && S.last.z2 === v('latent-z2'); }""",
+                           timeout=15_000)
+    return page.evaluate("() => window.__genaiDecoder.last")
+
+
 def digit(page) -> list[int]:
     """The page-decoded digit read back from its canvas: 784 grey levels, row by row."""
     return page.evaluate("""() => { const d = document.querySelector('#latent-decoded canvas').getContext('2d')
@@ -93,7 +102,7 @@ def test_slider_drag_and_keys_decode_live_in_the_page(page):
     n, before, (x0, y0) = draws(page), digit(page), cursor_centre(page)
     drag_slider(page, "latent-z1", 0.9)
     wait_drawn(page, n)
-    assert float(page.locator("#latent-z1 input[type=number]").input_value()) > 2
+    assert wait_drawn_at_sliders(page)["z1"] > 2
     after = digit(page)
     assert after != before
     x1, y1 = cursor_centre(page)  # the map's cross-hair moved right, not up or down
@@ -104,6 +113,7 @@ def test_slider_drag_and_keys_decode_live_in_the_page(page):
     page.keyboard.press("End")
     expect(page.locator("#latent-z2 input[type=number]")).to_have_value("4")
     wait_drawn(page, n)
+    assert wait_drawn_at_sliders(page)["z2"] == 4
     assert digit(page) != after and cursor_centre(page)[1] < y1 - 50
 
 
@@ -117,8 +127,7 @@ def test_the_page_draws_what_the_server_decodes(page, app_url):
     n = draws(page)
     drag_slider(page, "latent-z1", 0.2)
     wait_drawn(page, n)
-    page.wait_for_timeout(300)  # let the last move land
-    last = page.evaluate("() => window.__genaiDecoder.last")
+    last = wait_drawn_at_sliders(page)
     served = Client(app_url, verbose=False).predict("pretrained:vae_mnist5k", last["z1"], last["z2"], 0, api_name="/decode")
     server = np.asarray(Image.open(served).convert("L"))[::8, ::8].astype(int)  # 224 px → the 28×28 pixels
     page_px = np.array(digit(page)).reshape(28, 28)
@@ -135,9 +144,10 @@ def test_click_on_the_map_jumps_there(page):
     at = (box["width"] * 0.25, box["height"] * 0.3)
     img.click(position={"x": at[0], "y": at[1]})  # upper left: z1 < 0, z2 > 0
     wait_drawn(page, n)
+    expect(page.locator("#latent-z1 input[type=number]")).not_to_have_value("0")
+    last = wait_drawn_at_sliders(page)
+    assert last["z1"] < -0.5 and last["z2"] > 0.5
     assert digit(page) != before
-    assert float(page.locator("#latent-z1 input[type=number]").input_value()) < -0.5
-    assert float(page.locator("#latent-z2 input[type=number]").input_value()) > 0.5
     # the server turned the click into z, the page turned z back into a place for the cross-hair: same spot
     x, y = cursor_centre(page)
     assert abs(x - (box["x"] + at[0])) < 3 and abs(y - (box["y"] + at[1])) < 3
