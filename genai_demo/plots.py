@@ -74,7 +74,7 @@ def map_base(manifold: np.ndarray, extent: float, mu: np.ndarray | None = None, 
     """
     size = manifold.shape[0]
     tick_font, label_font = _font(13), _font(14)
-    left, top, right = 34, 24, 34
+    left, top, right = 34, 50, 34  # top: room for the image box's label chip, which Gradio lays over the picture
     legend = _legend_rows(list(classes or []), size, label_font) if mu is not None else []
     height = top + size + 26 + 22 * len(legend) + 6
     pic = Image.new("RGB", (left + size + right, height), BG)
