@@ -108,6 +108,7 @@ async (z1, z2, digit, file, geo) => {
   S.draws += 1;
   S.last = { z1, z2, digit, url: file.url, ms: performance.now() - t0 };
   const note = document.querySelector("#latent-decoded .decoder-note");
-  if (note) note.textContent = `decoded in your browser in ${S.last.ms.toFixed(1)} ms · ${d.header.layers.map((l) => l[0]).join(" → ")} → 784`;
+  const sizes = d.header.layers.map((l) => l[0]).slice(1).concat(d.header.layers.at(-1)[1]);  // hidden widths, 784
+  if (note) note.textContent = `decoded in your browser in ${S.last.ms.toFixed(1)} ms · z ${k ? `(2) + digit (${k})` : "(2)"} → ${sizes.join(" → ")}`;
   return [];
 }
