@@ -16,7 +16,8 @@ import torch
 from PIL import Image, ImageDraw
 
 from genai_demo import data as D
-from genai_demo.data import DataError, ImageData, load_dataset, load_user_image, read_idx
+from genai_demo.data import DataError, ImageData, load_dataset, read_idx
+from genai_demo.user_image import load_user_image
 
 
 def idx_bytes(arr: np.ndarray, code: int = 0x08) -> bytes:
@@ -302,8 +303,8 @@ def test_image_data_is_a_plain_dataclass():
 
 def test_a_large_allowed_upload_is_shrunk_first_and_reads_the_same(monkeypatch):
     """A 38 KB PNG can claim 4,000 x 4,000 px: its pixel maths would cost ~1 s of CPU. It is shrunk to
-    data.WORK_SIDE first (area average), which must not change the digit the model sees."""
-    import genai_demo.data as data
+    user_image.WORK_SIDE first (area average), which must not change the digit the model sees."""
+    import genai_demo.user_image as user_image
 
     def drawing(side: int, mode: str) -> bytes:
         im = Image.new(mode, (side, side), 255 if mode == "L" else (0, 0, 0, 0))
@@ -316,6 +317,6 @@ def test_a_large_allowed_upload_is_shrunk_first_and_reads_the_same(monkeypatch):
     for mode in ("L", "RGBA"):  # an upload, and a transparent canvas
         shrunk = load_user_image(drawing(4000, mode))
         with monkeypatch.context() as m:
-            m.setattr(data, "WORK_SIDE", 10**6)
+            m.setattr(user_image, "WORK_SIDE", 10**6)
             full = load_user_image(drawing(4000, mode))
         assert torch.corrcoef(torch.stack([shrunk.flatten(), full.flatten()]))[0, 1] > 0.95

@@ -16,7 +16,8 @@ import gradio as gr
 import numpy as np
 
 from .. import explore, images, plots, webdecoder
-from ..data import DataError, load_user_image
+from ..data import DataError
+from ..user_image import load_user_image
 from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
 from .learn_tab import learn_link
