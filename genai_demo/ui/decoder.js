@@ -105,6 +105,7 @@ async (z1, z2, digit, file, geo) => {
     img.data[4 * p + 3] = 255;
   }
   canvas.getContext("2d").putImageData(img, 0, 0);
+  canvas.setAttribute("aria-label", `The digit decoded at z = (${z1}, ${z2})${k ? ` for class ${digit}` : ""}`);
   S.draws += 1;
   S.last = { z1, z2, digit, url: file.url, ms: performance.now() - t0 };
   const note = document.querySelector("#latent-decoded .decoder-note");

@@ -25,9 +25,9 @@ from .learn_tab import learn_link
 VAE_KINDS = ("vae", "cvae")
 DEFAULT_MODEL = "pretrained:vae_mnist5k"
 ZOOM = 8  # the decoded digit is shown 8x: 224 px, nearest-neighbour so pixels stay crisp
-DECODER_JS = (Path(__file__).with_name("decoder.js")).read_text()
+DECODER_JS = Path(__file__).with_name("decoder.js")  # read when the tab is built, not at import
 # The page's decoder draws into this canvas (28×28, scaled up by CSS with crisp pixels)
-DECODED_HTML = ('<div class="decoder-wrap"><canvas width="28" height="28"></canvas>'
+DECODED_HTML = ('<div class="decoder-wrap"><canvas width="28" height="28" role="img" aria-label="The decoded digit"></canvas>'
                 '<div class="decoder-note">loading the decoder…</div></div>')
 EMPTY = {"a": None, "b": None, "drawn": None}
 START = {"a": [-2.0, -2.0], "b": [2.0, 2.0], "drawn": None}  # a first A → B walk across the plane
@@ -230,7 +230,7 @@ def build(ctx: UIContext) -> LatentActions:
     api_decode.click(a.decode, [model, z1, z2, digit], api_image, api_name="decode", queue=False)
     view = [model, z1, z2, digit, show_points, pts]
     # the page's decoder: js only, no server call; runs after anything that moves z, the digit or the weights
-    draw = dict(fn=None, inputs=[z1, z2, digit, dec_file, map_geo], outputs=None, js=DECODER_JS, queue=False,
+    draw = dict(fn=None, inputs=[z1, z2, digit, dec_file, map_geo], outputs=None, js=DECODER_JS.read_text(), queue=False,
                 show_progress="hidden", api_visibility="private")
 
     def choices(current, request: gr.Request):

@@ -102,7 +102,9 @@ def test_slider_drag_and_keys_decode_live_in_the_page(page):
     n, before, (x0, y0) = draws(page), digit(page), cursor_centre(page)
     drag_slider(page, "latent-z1", 0.9)
     wait_drawn(page, n)
-    assert wait_drawn_at_sliders(page)["z1"] > 2
+    z1 = wait_drawn_at_sliders(page)["z1"]
+    assert z1 > 2
+    expect(page.locator("#latent-decoded canvas")).to_have_attribute("aria-label", re.compile(rf"z = \({z1}, 0\)"))
     after = digit(page)
     assert after != before
     x1, y1 = cursor_centre(page)  # the map's cross-hair moved right, not up or down
