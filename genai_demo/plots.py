@@ -20,7 +20,6 @@ CLASS_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (
                  (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 BG = (255, 255, 255)
 INK = (40, 40, 48)
-CURSOR = (255, 64, 64)
 POINT_A, POINT_B, DRAWN = (255, 200, 0), (0, 220, 255), (255, 255, 255)
 
 
@@ -124,9 +123,10 @@ def _clamped(geo: MapGeometry, z) -> tuple[float, float, bool]:
     return x, y, inside
 
 
-def with_markers(base: Image.Image, geo: MapGeometry, cursor=None, a=None, b=None, drawn=None) -> Image.Image:
-    """A copy of the base map with markers: the slider position (red cross-hair), points A and B (lettered
-    discs, joined by a dashed path when both are set) and the encoded drawing (white diamond)."""
+def with_markers(base: Image.Image, geo: MapGeometry, a=None, b=None, drawn=None) -> Image.Image:
+    """A copy of the base map with markers: points A and B (lettered discs, joined by a dashed path when both
+    are set) and the encoded drawing (white diamond). The slider's cross-hair is drawn by the page on top
+    (genai_demo/ui/decoder.js), so it moves without a new picture."""
     pic = base.copy()
     d = ImageDraw.Draw(pic)
     font = _font(13)
@@ -144,11 +144,4 @@ def with_markers(base: Image.Image, geo: MapGeometry, cursor=None, a=None, b=Non
     if drawn is not None:
         x, y, _ = _clamped(geo, drawn)
         d.polygon([(x, y - 10), (x + 10, y), (x, y + 10), (x - 10, y)], fill=DRAWN, outline=(0, 0, 0), width=2)
-    if cursor is not None:
-        x, y, inside = _clamped(geo, cursor)
-        r = 11
-        d.ellipse([x - r, y - r, x + r, y + r], outline=(0, 0, 0), width=5)  # dark halo: visible on white digits
-        d.ellipse([x - r, y - r, x + r, y + r], outline=CURSOR if inside else (255, 160, 160), width=3)
-        for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
-            d.line([x + dx * (r - 4), y + dy * (r - 4), x + dx * (r + 6), y + dy * (r + 6)], fill=CURSOR, width=2)
     return pic

@@ -192,7 +192,7 @@ def test_map_picture_geometry(vae, held_out):
     x, y = geo.z_to_px(1.5, -2.0)
     assert geo.px_to_z(x, y) == pytest.approx((1.5, -2.0))
     assert geo.px_to_z(0, 0) == (-4.0, 4.0)  # clicks in the margin snap to the plot's edge
-    marked = plots.with_markers(base, geo, cursor=(0, 0), a=(1, 1), b=(-1, -1), drawn=(9, 9))
+    marked = plots.with_markers(base, geo, a=(1, 1), b=(-1, -1), drawn=(9, 9))
     assert marked.size == base.size and np.asarray(marked).tobytes() != np.asarray(base).tobytes()
     assert base is explore.map_picture(vae, held_out, grid=10, extent=4.0)[0]  # markers never touch the cached base
 

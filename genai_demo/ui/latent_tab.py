@@ -2,10 +2,10 @@
 
 Layout and callbacks only; the maths is in genai_demo/explore.py, the map picture in genai_demo/plots.py.
 The digit under the sliders is decoded *in the page* (decoder.js, weights from genai_demo/webdecoder.py,
-fetched once per model): a slider move costs no server round trip, so it stays instant while runs train and
-when a whole class drags at once. The server redraws the map's cross-hair (always_last: it drops stale
-moves) and keeps the decoder file in step with a live run's newest weights. Scripts decode through the
-/decode API. Per-visitor state is one small gr.State dict of points (A, B, the encoded drawing).
+fetched once per model), which also moves the map's cross-hair: a slider move costs no server round trip, so
+it stays instant while runs train and when a whole class drags at once. On release the server sends a live
+run's newer weights (and its new map), if any. Scripts decode through the /decode API.
+Per-visitor state is one small gr.State dict of points (A, B, the encoded drawing).
 """
 from __future__ import annotations
 
@@ -81,22 +81,26 @@ class LatentActions:
         img = explore.decode(model, [[_z(z1), _z(z2)]], _label(model, digit))  # (1, 1, 28, 28)
         return images.upscale(images.to_uint8(img[0, 0]), ZOOM)
 
+    def _base(self, model, src, digit, show_points):
+        """(cached map picture without markers, its MapGeometry) for this model, digit and dot setting."""
+        try:
+            data = explore.held_out(src.data)
+        except DataError as e:
+            raise gr.Error(f"Cannot load the held-out {src.data} images: {e}") from None
+        return explore.map_picture(model, data, _label(model, digit), bool(show_points))
+
     def map_image(self, key, z1, z2, digit, show_points, pts, request: gr.Request = None):
         """The latent map with the A / B / drawing markers. The z cross-hair is the page's overlay (decoder.js),
         so a slider drag never waits for this picture; z is still checked, as every handler does."""
         model, src = self._model(key, request)
         _z(z1), _z(z2)
-        try:
-            data = explore.held_out(src.data)
-        except DataError as e:
-            raise gr.Error(f"Cannot load the held-out {src.data} images: {e}") from None
-        base, geo = explore.map_picture(model, data, _label(model, digit), bool(show_points))
+        base, geo = self._base(model, src, digit, show_points)
         pts = pts or EMPTY
         return plots.with_markers(base, geo, a=pts["a"], b=pts["b"], drawn=pts["drawn"])
 
-    def decoder(self, key, request: gr.Request = None) -> str:
+    @staticmethod
+    def _decoder(model) -> str:
         """Path of the model's decoder file for the page (genai_demo/webdecoder.py), current weights."""
-        model, _ = self._model(key, request)
         try:
             return webdecoder.decoder_file(model)
         except (ValueError, OSError) as e:
@@ -109,15 +113,15 @@ class LatentActions:
         digit = digit if digit in range(len(classes)) else 0
         pick = gr.Dropdown(choices=[(f"{i} · {c}" if c != str(i) else c, i) for i, c in enumerate(classes)],
                            value=digit, visible=model.conditional)
-        pic = self.map_image(key, z1, z2, digit, show_points, pts, request)
-        _, geo = explore.map_picture(model, explore.held_out(src.data), _label(model, digit), bool(show_points))
-        where = {**dataclasses.asdict(geo), "width": pic.width, "height": pic.height}  # for the page's cross-hair
-        return pick, self.decoder(key, request), pic, where
+        base, geo = self._base(model, src, digit, show_points)
+        where = {**dataclasses.asdict(geo), "width": base.width, "height": base.height}  # for the page's cross-hair
+        return pick, self._decoder(model), self.map_image(key, z1, z2, digit, show_points, pts, request), where
 
     def settle(self, key, z1, z2, digit, show_points, pts, have, request: gr.Request = None):
         """A slider was let go: if the weights changed since the page got its decoder (a live run publishes new
         ones every few hundred steps), the new decoder file and the map they draw; otherwise nothing."""
-        path = self.decoder(key, request)
+        model, _ = self._model(key, request)
+        path = self._decoder(model)
         if have and Path(str(have)).name == Path(path).name:  # files are named by content hash
             return gr.skip(), gr.skip()
         return self.map_image(key, z1, z2, digit, show_points, pts, request), path
@@ -125,7 +129,7 @@ class LatentActions:
     def jump(self, key, digit, show_points, pts, evt: gr.SelectData, request: gr.Request = None):
         """A click on the map: the sliders (and so the page's decoded digit) move there."""
         model, src = self._model(key, request)
-        _, geo = explore.map_picture(model, explore.held_out(src.data), _label(model, digit), bool(show_points))
+        _, geo = self._base(model, src, digit, show_points)
         z1, z2 = (round(v, 2) for v in geo.px_to_z(*evt.index[:2]))
         return z1, z2, self.map_image(key, z1, z2, digit, show_points, pts, request)
 
