@@ -75,6 +75,9 @@ def _line_sets(name: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(load_corpus(name, "train")), frozenset(load_corpus(name, "test"))
 
 
+NOVELTY_WORDS = {"new": "new", "memorised": "memorised", "held-out": "real name, unseen"}  # novelty()'s answers, shown
+
+
 def novelty(line: str, name: str) -> str:
     """Is a generated line copied from the corpus? "memorised" (a training line), "held-out" (a real line the model
     never trained on: it generalised to it), or "new" (invented). Case and surrounding spaces count as written."""

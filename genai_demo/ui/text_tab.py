@@ -16,7 +16,7 @@ from collections import OrderedDict
 import gradio as gr
 
 from .. import textgen
-from ..text_data import CorpusError
+from ..text_data import NOVELTY_WORDS, CorpusError
 from .common import FAST, refresh_choices, resolve_model
 from .context import UIContext
 from .learn_tab import learn_link
@@ -48,7 +48,7 @@ INTRO = """<p><b>A language model writes one character at a time.</b> At every s
 a probability (the bars), then draws one at random with those odds. This tiny GPT learned first names: type the start of
 one, or <b>click a bar</b> to pick the next character yourself. {link}</p>"""
 LEARN_LINK = re.compile(r"\[(.+?)\]\((#[\w-]+)\)")  # learn_link()'s Markdown link, written as HTML here
-NOVELTY = {"new": "new", "memorised": "memorised", "held-out": "real name, unseen", "…": "…", "?": "corpus unknown"}
+NOVELTY = {**NOVELTY_WORDS, "…": "…", "?": "corpus unknown"}
 NLL_MD = r"""
 **What the model learned to minimise** — the average negative log-likelihood of the true next character:
 

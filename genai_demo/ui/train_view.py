@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..images import make_grid, upscale
 from ..models.base import Hyper
-from ..text_data import corpus_names, novelty
+from ..text_data import NOVELTY_WORDS, corpus_names, novelty
 from ..trainer import RunConfig
 
 MODELS = {"vae": "VAE", "cvae": "CVAE", "gan": "GAN", "cgan": "CGAN", "dcgan": "DCGAN",
@@ -253,10 +253,9 @@ TEXT_BOX = ("list-style:none;margin:0;padding:10px 14px;columns:2;column-gap:28p
 TEXT_NUM = "display:inline-block;width:2.2em;color:var(--body-text-color-subdued);font-size:.85em"
 
 
-# a sampled line's relation to the corpus (text_data.novelty): badge colours as in the Next-token tab
-NOVEL = {"new": ("new", "#dcfce7", "#14532d"), "memorised": ("copied", "#ffedd5", "#7c2d12"),
-         "held-out": ("real, unseen", "#e0e7ff", "#312e81")}
-TAG = "margin-left:.6em;padding:0 .45em;border-radius:4px;font-size:.72em;font-family:var(--font);background:{};color:{}"
+# a sampled line's relation to the corpus (text_data.novelty): the Next-token tab's words and badge colours
+NOVEL = {"new": ("#dcfce7", "#14532d"), "memorised": ("#ffedd5", "#7c2d12"), "held-out": ("#e0f2fe", "#0c4a6e")}
+TAG = "margin-left:.5em;padding:0 .4em;border-radius:4px;font-size:.72em;font-family:var(--font);background:{};color:{}"
 
 
 def text_html(preview, corpus: str | None = None) -> str | None:
@@ -274,10 +273,9 @@ def text_html(preview, corpus: str | None = None) -> str | None:
         if line.strip() and known:
             kind = novelty(line, corpus)
             counts[kind] += 1
-            word, bg, fg = NOVEL[kind]
-            tag = f'<span class="novelty-{kind}" style="{TAG.format(bg, fg)}">{word}</span>'
+            tag = f'<span class="novelty-{kind}" style="{TAG.format(*NOVEL[kind])}">{NOVELTY_WORDS[kind]}</span>'
         text = html.escape(line) if line.strip() else "<i>(empty)</i>"
-        items.append(f'<li><span style="{TEXT_NUM}">{i}</span>{text}{tag}</li>')
+        items.append(f'<li style="white-space:nowrap;break-inside:avoid"><span style="{TEXT_NUM}">{i}</span>{text}{tag}</li>')
     box = f'<ol class="train-text" data-lines="{len(items)}" style="{TEXT_BOX}">{"".join(items)}</ol>'
     if not known:
         return box
