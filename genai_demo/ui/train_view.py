@@ -275,7 +275,7 @@ def text_html(preview, corpus: str | None = None) -> str | None:
             counts[kind] += 1
             tag = f'<span class="novelty-{kind}" style="{TAG.format(*NOVEL[kind])}">{NOVELTY_WORDS[kind]}</span>'
         text = html.escape(line) if line.strip() else "<i>(empty)</i>"
-        items.append(f'<li style="white-space:nowrap;break-inside:avoid"><span style="{TEXT_NUM}">{i}</span>{text}{tag}</li>')
+        items.append(f'<li><span style="white-space:nowrap"><span style="{TEXT_NUM}">{i}</span>{text}{tag}</span></li>')
     box = f'<ol class="train-text" data-lines="{len(items)}" style="{TEXT_BOX}">{"".join(items)}</ol>'
     if not known:
         return box
