@@ -13,7 +13,7 @@ import time
 
 import gradio as gr
 import pytest
-import torch
+from conftest import write_tiny_checkpoints
 from test_bad_input import CKPT_CASES, IMAGE_CASES, MARKER, _digit_png, one_line
 
 from genai_demo.checkpoints import save_checkpoint
@@ -137,10 +137,7 @@ def tabs(tmp_path_factory):
     from genai_demo.ui.text_tab import TextActions
 
     d = tmp_path_factory.mktemp("tab_ckpts")
-    torch.manual_seed(0)
-    for stem, kind, cfg in (("bad_vae", "vae", {"hidden1": 32, "hidden2": 16}), ("bad_cvae", "cvae", {"hidden1": 32, "hidden2": 16}),
-                            ("bad_gan", "gan", {"z_dim": 8}), ("bad_cgan", "cgan", {"z_dim": 8})):
-        save_checkpoint(d / f"{stem}.safetensors", build(kind, cfg).eval(), {"data": "mnist5k", "steps": 0})
+    write_tiny_checkpoints(d, "bad")
     charlm = build("charlm", {"vocab": corpus_vocab("names"), "n_layer": 1, "n_embd": 16, "n_head": 2}).eval()
     save_checkpoint(d / "bad_charlm.safetensors", charlm, {"data": "names", "steps": 0})
     with pytest.MonkeyPatch.context() as mp:

@@ -11,12 +11,10 @@ from types import SimpleNamespace
 import gradio as gr
 import numpy as np
 import pytest
-import torch
+from conftest import write_tiny_checkpoints
 from PIL import Image
 
 from genai_demo import explore, webdecoder
-from genai_demo.checkpoints import save_checkpoint
-from genai_demo.models import build
 from genai_demo.ui.context import UIContext
 from genai_demo.ui.gan_tab import GanActions
 from genai_demo.ui.latent_tab import LatentActions
@@ -30,10 +28,7 @@ EMPTY_PTS = {"a": None, "b": None, "drawn": None}
 def ckpt_dir(tmp_path_factory):
     """Four small untrained checkpoints (the handlers only need shapes, not good digits)."""
     d = tmp_path_factory.mktemp("ckpts")
-    torch.manual_seed(0)
-    for stem, kind, cfg in (("tiny_vae", "vae", {"hidden1": 32, "hidden2": 16}), ("tiny_cvae", "cvae", {"hidden1": 32, "hidden2": 16}),
-                            ("tiny_gan", "gan", {"z_dim": 8}), ("tiny_cgan", "cgan", {"z_dim": 8})):
-        save_checkpoint(d / f"{stem}.safetensors", build(kind, cfg).eval(), {"data": "mnist5k", "steps": 0})
+    write_tiny_checkpoints(d, "tiny")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GENAI_DEMO_CHECKPOINTS", str(d))
         yield d
