@@ -13,8 +13,8 @@ import time
 
 import gradio as gr
 import pytest
-from conftest import write_tiny_checkpoints
 from test_bad_input import CKPT_CASES, IMAGE_CASES, MARKER, _digit_png, one_line
+from tiny_ckpts import write_tiny_checkpoints
 
 from genai_demo.checkpoints import save_checkpoint
 from genai_demo.models import build

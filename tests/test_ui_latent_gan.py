@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import gradio as gr
 import numpy as np
 import pytest
-from conftest import write_tiny_checkpoints
 from PIL import Image
+from tiny_ckpts import write_tiny_checkpoints
 
 from genai_demo import explore, webdecoder
 from genai_demo.ui.context import UIContext
