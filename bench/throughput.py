@@ -27,11 +27,11 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from genai_demo.data import load_dataset  # noqa: E402
+from genai_demo.data.datasets import load_dataset  # noqa: E402
 from genai_demo.models import build  # noqa: E402
 from genai_demo.models.base import Hyper  # noqa: E402
 from genai_demo.models.dcgan import DCGANConfig  # noqa: E402
-from genai_demo.trainer import RunConfig, Trainer, pick_device, training_threads  # noqa: E402
+from genai_demo.training.trainer import RunConfig, Trainer, pick_device, training_threads  # noqa: E402
 
 CASES = [  # (label, kind, config overrides, learning rate)
     ("VAE (2-D, MLP)", "vae", None, 1e-3),

@@ -3,7 +3,7 @@
     python bench/time_to_quality.py [--budget 180] [--only gan,cgan,vae] [--lr 2e-4] [--batch-size 64]
 
 Targets (issue 5): MLP GAN and CGAN until classifier confidence ≥ 0.90 with ≥ 9 classes covered
-(genai_demo.quality, 500 samples) — ≤ 60 s; 2-D VAE until held-out negative ELBO ≤ 160 nats.
+(genai_demo.quality.scores, 500 samples) — ≤ 60 s; 2-D VAE until held-out negative ELBO ≤ 160 nats.
 
 The Trainer trains in its own thread exactly as in the app; this script's main thread polls the frozen
 snapshot copy (published every --snapshot-every steps) and scores it, off the training hot path and on one
@@ -22,12 +22,13 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from genai_demo import metrics, quality  # noqa: E402
-from genai_demo import trainer as trainer_mod  # noqa: E402
-from genai_demo.data import load_dataset  # noqa: E402
-from genai_demo.live_quality import one_thread  # noqa: E402
+from genai_demo.data.datasets import load_dataset  # noqa: E402
 from genai_demo.models.base import Hyper  # noqa: E402
-from genai_demo.trainer import RunConfig, Trainer  # noqa: E402
+from genai_demo.quality import metrics  # noqa: E402
+from genai_demo.quality import scores as quality
+from genai_demo.quality.live import one_thread  # noqa: E402
+from genai_demo.training import trainer as trainer_mod  # noqa: E402
+from genai_demo.training.trainer import RunConfig, Trainer  # noqa: E402
 
 CONF, CLASSES, ELBO = 0.90, 9, 160.0
 ADAM = torch.optim.Adam  # --adam swaps in forced_adam(…) while a run builds its optimisers

@@ -4,7 +4,7 @@
 
 Prints classifier confidence, classes covered, the class histogram, the Fréchet distance on classifier
 features (beside the real-vs-real baseline), the nearest-training-image distance and, for VAEs, the
-held-out negative ELBO and reconstruction MSE / SSIM. See genai_demo/quality.py for the definitions.
+held-out negative ELBO and reconstruction MSE / SSIM. See genai_demo/quality/scores.py for the definitions.
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import argparse
 import sys
 import time
 
-from .checkpoints import CheckpointError, load_checkpoint, read_metadata
-from .data import DataError
-from .quality import CLASSIFIER_FOR, GENERATIVE, format_table, judge
+from .data.datasets import DataError
+from .quality.scores import CLASSIFIER_FOR, GENERATIVE, format_table, judge
+from .training.checkpoints import CheckpointError, load_checkpoint, read_metadata
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -15,9 +15,9 @@ import sys
 
 import torch
 
-from .checkpoints import CheckpointError, load_checkpoint
+from .data.text import CORPORA, CorpusError, load_text_dataset, novelty
 from .models.charlm import unigram_bpc
-from .text_data import CORPORA, CorpusError, load_text_dataset, novelty
+from .training.checkpoints import CheckpointError, load_checkpoint
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -15,11 +15,11 @@ import time
 
 from tqdm import tqdm
 
-from .checkpoints import CheckpointError, save_checkpoint
-from .data import DataError, load_dataset
+from .data.datasets import DataError, load_dataset
 from .models import model_kinds
 from .models.base import Hyper
-from .trainer import RunConfig, Trainer
+from .training.checkpoints import CheckpointError, save_checkpoint
+from .training.trainer import RunConfig, Trainer
 
 # The figures each family reports on the bar, in the articles' order.
 SHOWN = {"gan": ("d_loss", "d_acc", "g_loss"), "vae": ("loss", "recon", "kl"), "charlm": ("loss", "bpc")}

@@ -12,8 +12,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PIL import Image  # noqa: E402
 
-from genai_demo.checkpoints import load_checkpoint, read_metadata  # noqa: E402
-from genai_demo.images import make_grid, upscale  # noqa: E402
+from genai_demo.data.images import make_grid, upscale  # noqa: E402
+from genai_demo.training.checkpoints import load_checkpoint, read_metadata  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Re-creates the two quality classifiers in checkpoints/ (genai_demo/quality.py, python -m genai_demo.evaluate).
+# Re-creates the two quality classifiers in checkpoints/ (genai_demo/quality/scores.py, python -m genai_demo.evaluate).
 # Trained on each data set's TRAIN split only; held-out accuracy is printed at the end (README lists it).
 # CPU: about 1.5 + 4 minutes on 2 busy cores. Seeds are fixed.
 set -euo pipefail
@@ -8,8 +8,8 @@ T="python -m genai_demo.train --model classifier --lr 2e-3 --batch-size 128"
 $T --data mnist5k --steps 1500 --out checkpoints/classifier_mnist5k.safetensors
 $T --data fashion --steps 3000 --out checkpoints/classifier_fashion.safetensors
 python - <<'PY'
-from genai_demo.checkpoints import load_checkpoint
-from genai_demo.data import load_dataset
+from genai_demo.training.checkpoints import load_checkpoint
+from genai_demo.data.datasets import load_dataset
 for data in ("mnist5k", "fashion"):
     clf, _ = load_checkpoint(f"checkpoints/classifier_{data}.safetensors")
     test = load_dataset(data, "test")

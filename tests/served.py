@@ -6,7 +6,7 @@ import socket
 import time
 from collections.abc import Iterator
 
-from genai_demo.runs import RunRegistry
+from genai_demo.training.runs import RunRegistry
 
 
 def free_port() -> int:

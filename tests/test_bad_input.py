@@ -22,10 +22,10 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from genai_demo.checkpoints import CheckpointError, load_checkpoint, read_metadata, save_checkpoint
-from genai_demo.data import DataError
+from genai_demo.data.datasets import DataError
+from genai_demo.data.user_image import load_user_image
 from genai_demo.models import build
-from genai_demo.user_image import load_user_image
+from genai_demo.training.checkpoints import CheckpointError, load_checkpoint, read_metadata, save_checkpoint
 
 MARKER = Path("/tmp/genai_demo_bad_input_PWNED")  # a pickle payload would create it; it must never exist
 

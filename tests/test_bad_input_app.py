@@ -16,9 +16,9 @@ import pytest
 from test_bad_input import CKPT_CASES, IMAGE_CASES, MARKER, _digit_png, one_line
 from tiny_ckpts import write_tiny_checkpoints
 
-from genai_demo.checkpoints import save_checkpoint
 from genai_demo.models import build
-from genai_demo.runs import RunRegistry
+from genai_demo.training.checkpoints import save_checkpoint
+from genai_demo.training.runs import RunRegistry
 
 # ---------------------------------------------------------------------------------------------------
 # hyper-parameters through the Train handlers (plain methods; the same ones the API endpoints call)
@@ -130,7 +130,7 @@ HANDLER_CASES = (
 @pytest.fixture(scope="module")
 def tabs(tmp_path_factory):
     """Latent / GAN / Next-token handlers on small untrained checkpoints (shapes are all these checks need)."""
-    from genai_demo.text_data import corpus_vocab
+    from genai_demo.data.text import corpus_vocab
     from genai_demo.ui.context import UIContext
     from genai_demo.ui.gan_tab import GanActions
     from genai_demo.ui.latent_tab import LatentActions

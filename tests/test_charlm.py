@@ -7,13 +7,13 @@ import pytest
 import torch
 
 from genai_demo import evaluate_text, train
-from genai_demo.checkpoints import load_checkpoint, save_checkpoint
-from genai_demo.data import ImageData, load_dataset
+from genai_demo.data.datasets import ImageData, load_dataset
+from genai_demo.data.text import CorpusError, TextData, corpus_vocab, load_corpus, load_text_dataset, novelty
 from genai_demo.models import build
 from genai_demo.models.base import Hyper
 from genai_demo.models.charlm import adjust_probs, draw, top_tokens, unigram_bpc
-from genai_demo.text_data import CorpusError, TextData, corpus_vocab, load_corpus, load_text_dataset, novelty
-from genai_demo.trainer import RunConfig, Trainer
+from genai_demo.training.checkpoints import load_checkpoint, save_checkpoint
+from genai_demo.training.trainer import RunConfig, Trainer
 
 TINY = {"n_layer": 2, "n_head": 2, "n_embd": 16, "block_size": 16}
 

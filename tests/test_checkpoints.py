@@ -12,8 +12,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from genai_demo.checkpoints import CheckpointError, load_checkpoint, read_metadata, save_checkpoint
 from genai_demo.models import build
+from genai_demo.training.checkpoints import CheckpointError, load_checkpoint, read_metadata, save_checkpoint
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from genai_demo import data as D
-from genai_demo.data import DataError, ImageData, load_dataset, read_idx
-from genai_demo.user_image import load_user_image
+from genai_demo.data import datasets as D
+from genai_demo.data.datasets import DataError, ImageData, load_dataset, read_idx
+from genai_demo.data.user_image import load_user_image
 
 
 def idx_bytes(arr: np.ndarray, code: int = 0x08) -> bytes:
@@ -304,7 +304,7 @@ def test_image_data_is_a_plain_dataclass():
 def test_a_large_allowed_upload_is_shrunk_first_and_reads_the_same(monkeypatch):
     """A 38 KB PNG can claim 4,000 x 4,000 px: its pixel maths would cost ~1 s of CPU. It is shrunk to
     user_image.WORK_SIDE first (area average), which must not change the digit the model sees."""
-    import genai_demo.user_image as user_image
+    import genai_demo.data.user_image as user_image
 
     def drawing(side: int, mode: str) -> bytes:
         im = Image.new(mode, (side, side), 255 if mode == "L" else (0, 0, 0, 0))

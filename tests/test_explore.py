@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from genai_demo import explore, images, plots
-from genai_demo.data import load_dataset
-from genai_demo.metrics import mse, ssim
+from genai_demo.data import images
+from genai_demo.data.datasets import load_dataset
+from genai_demo.explore import latent as explore
+from genai_demo.explore import plots
 from genai_demo.models import build
 from genai_demo.models.base import Hyper
+from genai_demo.quality.metrics import mse, ssim
 
 
 def _frozen(model):

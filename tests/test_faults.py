@@ -18,13 +18,13 @@ import pytest
 import torch
 from test_trainer import Tiny, TinyData, wait_for
 
-from genai_demo import checkpoints
-from genai_demo.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from genai_demo.data import load_dataset
+from genai_demo.data.datasets import load_dataset
 from genai_demo.models import build
 from genai_demo.models.base import Hyper
-from genai_demo.runs import RunRegistry
-from genai_demo.trainer import RunConfig, Trainer
+from genai_demo.training import checkpoints
+from genai_demo.training.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from genai_demo.training.runs import RunRegistry
+from genai_demo.training.trainer import RunConfig, Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLS = 20  # kill -9 rounds; delays are seeded, so the same schedule every time
@@ -35,7 +35,7 @@ HARNESS = r"""
 import os, sys
 import torch
 torch.set_num_threads(1)  # no OpenMP pool in this process: fork() below stays safe
-from genai_demo.checkpoints import save_checkpoint
+from genai_demo.training.checkpoints import save_checkpoint
 from genai_demo.models import build
 path, log = sys.argv[1], sys.argv[2]
 torch.manual_seed(0)

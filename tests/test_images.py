@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from genai_demo.images import centre_digit, ink_map, make_grid, save_gif, strip, to_pil, to_uint8, upscale
+from genai_demo.data.images import centre_digit, ink_map, make_grid, save_gif, strip, to_pil, to_uint8, upscale
 
 
 def constant_batch(n, h=28, w=28):

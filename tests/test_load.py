@@ -17,7 +17,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import pytest  # noqa: E402
 from served import serve_app  # noqa: E402
 
-from genai_demo.runs import RunRegistry  # noqa: E402
+from genai_demo.training.runs import RunRegistry  # noqa: E402
 from genai_demo.ui.app import build_demo  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 
@@ -129,7 +129,7 @@ def test_the_status_poll_reaps_idle_sessions(monkeypatch):
     from test_trainer import Tiny, TinyData
 
     from genai_demo.models.base import Hyper
-    from genai_demo.trainer import RunConfig, Trainer
+    from genai_demo.training.trainer import RunConfig, Trainer
     from genai_demo.ui import train_actions
     from genai_demo.ui.train_actions import TrainActions
 
@@ -153,7 +153,7 @@ def _rss_mib() -> float:
 def test_releasing_sessions_gives_their_memory_back_to_the_os():
     """~25 MB per kept VAE run; glibc would keep it mapped after the visitors left without the registry's trim."""
     from genai_demo.models.base import Hyper
-    from genai_demo.trainer import RunConfig
+    from genai_demo.training.trainer import RunConfig
     from genai_demo.ui.train_actions import make_trainer
 
     reg = RunRegistry(max_running=1, max_steps=5000, max_per_session=3)
@@ -174,7 +174,7 @@ def test_an_ended_run_keeps_no_optimiser_state_or_gradients():
     from test_trainer import Tiny, TinyData
 
     from genai_demo.models.base import Hyper
-    from genai_demo.trainer import RunConfig, Trainer
+    from genai_demo.training.trainer import RunConfig, Trainer
 
     for model, steps in ((Tiny(), 20), (Tiny(fail_at=5), 20), (Tiny(delay=0.01), 10_000)):
         t = Trainer(RunConfig(kind="tiny", steps=steps, hp=Hyper(lr=1e-2, batch_size=4), preview_n=2, device="cpu"),

@@ -11,14 +11,15 @@ import dataclasses
 import pytest
 import torch
 
-from genai_demo import metrics, quality
-from genai_demo.checkpoints import load_checkpoint, save_checkpoint
-from genai_demo.data import load_dataset
+from genai_demo.data.datasets import load_dataset
 from genai_demo.evaluate import main as evaluate_main
 from genai_demo.models import build
 from genai_demo.models.classifier import random_shift
 from genai_demo.models.dcgan import DCGANConfig
-from genai_demo.trainer import RunConfig, Trainer
+from genai_demo.quality import metrics
+from genai_demo.quality import scores as quality
+from genai_demo.training.checkpoints import load_checkpoint, save_checkpoint
+from genai_demo.training.trainer import RunConfig, Trainer
 
 # Held-out accuracy measured when the shipped classifiers were trained (scripts/train_classifiers.sh),
 # minus a margin so a retrain with a different thread count still passes.
@@ -188,7 +189,7 @@ def test_evaluate_cli_refuses_non_generators_and_missing_files(tmp_path, capsys)
 
 def test_shipped_generators_evaluate():
     """Whatever generative checkpoints ship in checkpoints/ load and score (quick: 100 samples, no NN search)."""
-    from genai_demo.zoo import load_pretrained, pretrained
+    from genai_demo.training.zoo import load_pretrained, pretrained
 
     for src in pretrained(quality.GENERATIVE):
         model, _ = load_pretrained(src.key.split(":", 1)[1])

@@ -5,8 +5,8 @@ import pytest
 from test_trainer import Tiny, TinyData, wait_for
 
 from genai_demo.models.base import Hyper
-from genai_demo.runs import RunError, RunRegistry
-from genai_demo.trainer import RunConfig, Trainer
+from genai_demo.training.runs import RunError, RunRegistry
+from genai_demo.training.trainer import RunConfig, Trainer
 
 
 def cfg(steps=100_000):

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from genai_demo.models.base import GenerativeModel, Hyper
-from genai_demo.trainer import RunConfig, Trainer
+from genai_demo.training.trainer import RunConfig, Trainer
 
 
 @dataclasses.dataclass
@@ -248,7 +248,7 @@ def test_held_out_metrics_at_snapshots():
 @pytest.mark.parametrize("how", ["finished", "stopped", "failed"])
 def test_an_ended_run_hands_freed_memory_back(monkeypatch, how):
     """glibc keeps freed heap mapped; without a trim when each run ends, the server's RSS climbed run after run."""
-    import genai_demo.trainer as trainer_mod
+    import genai_demo.training.trainer as trainer_mod
 
     trims = []
     monkeypatch.setattr(trainer_mod, "give_memory_back", lambda: trims.append(1))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from genai_demo.runs import RunRegistry
+from genai_demo.training.runs import RunRegistry
 from genai_demo.ui import app as shell
 from genai_demo.ui.context import UIContext
 

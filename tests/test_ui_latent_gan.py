@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 from tiny_ckpts import write_tiny_checkpoints
 
-from genai_demo import explore, webdecoder
+from genai_demo.explore import latent as explore
+from genai_demo.explore import webdecoder
 from genai_demo.ui.context import UIContext
 from genai_demo.ui.gan_tab import GanActions
 from genai_demo.ui.latent_tab import LatentActions
@@ -146,9 +147,9 @@ def test_interpolation_needs_a_and_b_then_writes_a_gif(latent):
 
 
 def test_a_visitors_run_is_theirs_alone(ckpt_dir):
-    from genai_demo.data import load_dataset
+    from genai_demo.data.datasets import load_dataset
     from genai_demo.models.base import Hyper
-    from genai_demo.trainer import RunConfig, Trainer
+    from genai_demo.training.trainer import RunConfig, Trainer
 
     ctx = UIContext()
     latent, other = LatentActions(ctx), SimpleNamespace(session_hash="visitor-2")

@@ -18,10 +18,11 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from served import wait_until  # noqa: E402
 
-from genai_demo import live_quality  # noqa: E402
-from genai_demo.checkpoints import save_checkpoint  # noqa: E402
 from genai_demo.models import build  # noqa: E402
-from genai_demo.runs import RunRegistry  # noqa: E402
+from genai_demo.quality import live as live_quality  # noqa: E402
+from genai_demo.training.checkpoints import save_checkpoint  # noqa: E402
+from genai_demo.training.runs import RunRegistry  # noqa: E402
+from genai_demo.training.zoo import checkpoint_dir  # noqa: E402
 from genai_demo.ui import train_quality  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.gan_tab import GanActions  # noqa: E402
@@ -29,7 +30,6 @@ from genai_demo.ui.quality_view import histogram_html  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions  # noqa: E402
 from genai_demo.ui.train_quality import QualityReadout  # noqa: E402
 from genai_demo.ui.train_tab import tick  # noqa: E402
-from genai_demo.zoo import checkpoint_dir  # noqa: E402
 
 ALICE = SimpleNamespace(session_hash="alice")
 

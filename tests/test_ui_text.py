@@ -11,10 +11,10 @@ import gradio as gr
 import pytest
 import torch
 
-from genai_demo import textgen
-from genai_demo.checkpoints import save_checkpoint
+from genai_demo.data.text import corpus_vocab, load_corpus
+from genai_demo.explore import textgen
 from genai_demo.models import build
-from genai_demo.text_data import corpus_vocab, load_corpus
+from genai_demo.training.checkpoints import save_checkpoint
 from genai_demo.ui.context import UIContext
 from genai_demo.ui.text_tab import TextActions, render_lines
 

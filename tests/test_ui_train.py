@@ -16,8 +16,8 @@ import gradio as gr  # noqa: E402
 import pytest  # noqa: E402
 from served import serve_app, wait_until  # noqa: E402
 
-from genai_demo.checkpoints import load_checkpoint  # noqa: E402
-from genai_demo.runs import RunRegistry  # noqa: E402
+from genai_demo.training.checkpoints import load_checkpoint  # noqa: E402
+from genai_demo.training.runs import RunRegistry  # noqa: E402
 from genai_demo.ui import train_view as V  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions, save_dir  # noqa: E402
@@ -271,9 +271,9 @@ def test_api_bad_parameters_give_a_clear_error(served, kwargs, message):
 
 
 def test_a_failed_run_is_reported_once(actions, monkeypatch):
-    from genai_demo.data import load_dataset
+    from genai_demo.data.datasets import load_dataset
     from genai_demo.models.vae import VAE
-    from genai_demo.trainer import Trainer
+    from genai_demo.training.trainer import Trainer
     from genai_demo.ui import train_actions
 
     class Broken(VAE):
@@ -311,7 +311,7 @@ def test_api_trains_the_tiny_gpt_on_names(served):
 
 
 def test_sampled_names_are_tagged_new_copied_or_real_but_unseen():
-    from genai_demo.text_data import _line_sets
+    from genai_demo.data.text import _line_sets
 
     train, test = _line_sets("names")
     copied, unseen = sorted(train)[0], sorted(test - train)[0]

@@ -1,4 +1,4 @@
-"""The Latent explorer's in-page decoder file (genai_demo/webdecoder.py): its bytes decode what the model decodes.
+"""The Latent explorer's in-page decoder file (genai_demo/explore/webdecoder.py): its bytes decode what the model decodes.
 
 webdecoder.forward is the numpy twin of genai_demo/ui/decoder.js (the browser test compares the page's
 canvas with the server's /decode too).
@@ -14,9 +14,11 @@ import pytest
 import torch
 from torch import nn
 
-from genai_demo import explore, images, webdecoder
+from genai_demo.data import images
+from genai_demo.explore import latent as explore
+from genai_demo.explore import webdecoder
 from genai_demo.models import build
-from genai_demo.zoo import checkpoint_dir, load_pretrained
+from genai_demo.training.zoo import checkpoint_dir, load_pretrained
 
 
 def _model(kind: str, **cfg):

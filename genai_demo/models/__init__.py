@@ -23,7 +23,7 @@ MODELS: dict[str, type[GenerativeModel]] = {
     "cgan": CGAN,
     "dcgan": DCGAN,
     "charlm": CharLM,
-    "classifier": Classifier,  # not generative: the quality meter (genai_demo/quality.py), trained the same way
+    "classifier": Classifier,  # not generative: the quality meter (genai_demo/quality/scores.py), trained the same way
 }
 
 __all__ = [

@@ -6,7 +6,7 @@ same Trainer / CLI and ships in the same safetensors checkpoint format as the ge
     python -m genai_demo.train --model classifier --data mnist5k --steps 1500 --lr 2e-3 --batch-size 128 \
         --out checkpoints/classifier_mnist5k.safetensors
 
-genai_demo/quality.py then reads its class probabilities (confidence, class coverage, mode collapse) and
+genai_demo/quality/scores.py then reads its class probabilities (confidence, class coverage, mode collapse) and
 its penultimate-layer features (a Fréchet distance, as FID does with Inception features [Heu17]).
 
 References
@@ -145,7 +145,7 @@ class Classifier(GenerativeModel):
         return {"val_acc": float((self.logits(x.to(self.device)).argmax(1).cpu() == y.cpu()).float().mean())}
 
     def sample(self, n: int, generator: torch.Generator | None = None, labels: torch.Tensor | None = None) -> torch.Tensor:
-        raise NotImplementedError("a classifier cannot generate images: it only scores them (see genai_demo.quality)")
+        raise NotImplementedError("a classifier cannot generate images: it only scores them (see genai_demo.quality.scores)")
 
     def preview(self, n: int, generator: torch.Generator) -> str:
         """The Trainer publishes a preview at every snapshot; a classifier has no images to show."""

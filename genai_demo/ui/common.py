@@ -11,10 +11,10 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from .. import images
-from ..checkpoints import CheckpointError
-from ..runs import RunError
-from ..zoo import resolve
+from ..data import images
+from ..training.checkpoints import CheckpointError
+from ..training.runs import RunError
+from ..training.zoo import resolve
 from .context import UIContext
 
 # Controls that fire while dragging: only the last of a burst runs, no concurrency limit, no spinner

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import gradio as gr
 
-from ..runs import RunRegistry
-from ..zoo import Source, sources
+from ..training.runs import RunRegistry
+from ..training.zoo import Source, sources
 
 
 @dataclass

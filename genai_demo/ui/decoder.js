@@ -1,7 +1,7 @@
 // The Latent explorer's decoder, run in the page on every slider move (no server round trip), and the
 // map's cross-hair moved to the same z. Gradio calls this as an event's js= function with the values of
 // (z1, z2, digit, decoder file, map geometry) and expects the outputs back (none). The file format is in
-// genai_demo/webdecoder.py; the maths mirrors VAE.decode:
+// genai_demo/explore/webdecoder.py; the maths mirrors VAE.decode:
 //   h = [z1, z2, one-hot(digit) for a CVAE]; h = relu(W h + b) per hidden layer; pixels = sigmoid(W h + b).
 async (z1, z2, digit, file, geo) => {
   const S = (window.__genaiDecoder ??= { nets: new Map(), draws: 0, last: null, half: null });

@@ -1,7 +1,7 @@
 """GAN studio: sample grids for a seed, one row per class, latent walks (lerp vs slerp), VAE vs GAN, and
-"Judge these samples" (a classifier's scores and the memorisation check, from genai_demo/quality.py).
+"Judge these samples" (a classifier's scores and the memorisation check, from genai_demo/quality/scores.py).
 
-Layout and callbacks only; sampling and walking are genai_demo/explore.py. A seed names the noise, so
+Layout and callbacks only; sampling and walking are genai_demo/explore/latent.py. A seed names the noise, so
 the same seed gives the same grid every time (and in gradio_client calls: api_names "sample", "judge").
 """
 from __future__ import annotations
@@ -11,7 +11,10 @@ import math
 import gradio as gr
 import numpy as np
 
-from .. import explore, images, live_quality, quality
+from ..data import images
+from ..explore import latent as explore
+from ..quality import live as live_quality
+from ..quality import scores as quality
 from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
 from .learn_tab import learn_link

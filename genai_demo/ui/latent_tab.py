@@ -1,7 +1,7 @@
 """Latent explorer: walk the 2-D latent plane of a VAE/CVAE with two sliders, click on it, draw into it.
 
-Layout and callbacks only; the maths is in genai_demo/explore.py, the map picture in genai_demo/plots.py.
-The digit under the sliders is decoded *in the page* (decoder.js, weights from genai_demo/webdecoder.py,
+Layout and callbacks only; the maths is in genai_demo/explore/latent.py, the map picture in genai_demo/explore/plots.py.
+The digit under the sliders is decoded *in the page* (decoder.js, weights from genai_demo/explore/webdecoder.py,
 fetched once per model), which also moves the map's cross-hair: a slider move costs no server round trip, so
 it stays instant while runs train and when a whole class drags at once. On release the server sends a live
 run's newer weights (and its new map), if any. Scripts decode through the /decode API.
@@ -15,9 +15,11 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from .. import explore, images, plots, webdecoder
-from ..data import DataError
-from ..user_image import load_user_image
+from ..data import images
+from ..data.datasets import DataError
+from ..data.user_image import load_user_image
+from ..explore import latent as explore
+from ..explore import plots, webdecoder
 from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
 from .learn_tab import learn_link
@@ -100,7 +102,7 @@ class LatentActions:
 
     @staticmethod
     def _decoder(model) -> str:
-        """Path of the model's decoder file for the page (genai_demo/webdecoder.py), current weights."""
+        """Path of the model's decoder file for the page (genai_demo/explore/webdecoder.py), current weights."""
         try:
             return webdecoder.decoder_file(model)
         except (ValueError, OSError) as e:

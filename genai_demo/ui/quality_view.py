@@ -1,13 +1,13 @@
 """How sample-quality scores are drawn: the Train tab's readout card and the class histogram (HTML strings).
 
-No gradio and no maths: plain functions of the dicts genai_demo.live_quality returns, so tests can read them.
+No gradio and no maths: plain functions of the dicts genai_demo.quality.live returns, so tests can read them.
 Inline styles with the theme's CSS variables (as train_view.text_html does) keep this file self-contained.
 """
 from __future__ import annotations
 
 import html
 
-from ..quality import CLASS_SHARE
+from ..quality.scores import CLASS_SHARE
 
 CARD = ("padding:10px 12px;border:1px solid var(--block-border-color);border-radius:8px;"
         "background:var(--block-background-fill);font-size:.92rem;line-height:1.35")

@@ -1,6 +1,6 @@
 """Next token: a tiny GPT writes one character at a time; see the distribution it draws from, force a character.
 
-Layout and callbacks only; the sampling loop and the corpus check are genai_demo/textgen.py, the maths
+Layout and callbacks only; the sampling loop and the corpus check are genai_demo/explore/textgen.py, the maths
 models/charlm.py. The text so far lives in a per-session gr.State {"text", "marks"} (marks[i] says who wrote
 character i: prompt, model or you), so Generate / +1 / a click on a bar all continue the same text.
 Public API: "generate" (stream from a prompt) and "next_token" (one more character).
@@ -15,8 +15,8 @@ from collections import OrderedDict
 
 import gradio as gr
 
-from .. import textgen
-from ..text_data import NOVELTY_WORDS, CorpusError
+from ..data.text import NOVELTY_WORDS, CorpusError
+from ..explore import textgen
 from .common import FAST, refresh_choices, resolve_model
 from .context import UIContext
 from .learn_tab import learn_link

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..checkpoints import CheckpointError, save_checkpoint
-from ..data import FASHION_DIR, DataError, load_dataset, mnist_cache_dir
-from ..runs import Run, RunError
-from ..text_data import corpus_names
-from ..trainer import RunConfig, Trainer
+from ..data.datasets import FASHION_DIR, DataError, load_dataset, mnist_cache_dir
+from ..data.text import corpus_names
+from ..training.checkpoints import CheckpointError, save_checkpoint
+from ..training.runs import Run, RunError
+from ..training.trainer import RunConfig, Trainer
 from . import train_view as V
 from .context import UIContext
 

@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 import gradio as gr
 
-from .. import live_quality
+from ..quality import live as live_quality
 from .context import UIContext
 from .quality_view import note_html, readout_html
 from .train_view import is_text

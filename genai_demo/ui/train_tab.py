@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..trainer import pick_device
+from ..training.trainer import pick_device
 from . import train_view as V
 from .context import UIContext
 from .learn_tab import learn_link

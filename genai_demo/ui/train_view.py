@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..images import make_grid, upscale
+from ..data.images import make_grid, upscale
+from ..data.text import NOVELTY_WORDS, corpus_names, novelty
 from ..models.base import Hyper
-from ..text_data import NOVELTY_WORDS, corpus_names, novelty
-from ..trainer import RunConfig
+from ..training.trainer import RunConfig
 
 MODELS = {"vae": "VAE", "cvae": "CVAE", "gan": "GAN", "cgan": "CGAN", "dcgan": "DCGAN",
           "charlm": "Tiny GPT (next character)"}
-TEXT_MODELS = ("charlm",)  # learn from a text corpus (text_data), not from images
+TEXT_MODELS = ("charlm",)  # learn from a text corpus (data/text.py), not from images
 DATASETS = {"mnist5k": "MNIST-5k (embedded digits)", "fashion": "Fashion-MNIST", "mnist": "MNIST (60k, cached)",
             "names": "First names (5,163, text)"}
 DEFAULT_LR = {"vae": 1e-3, "cvae": 1e-3, "gan": 2e-4, "cgan": 2e-4, "dcgan": 2e-4, "charlm": 1e-3}  # as the CLI
@@ -253,7 +253,7 @@ TEXT_BOX = ("list-style:none;margin:0;padding:10px 14px;columns:2;column-gap:28p
 TEXT_NUM = "display:inline-block;width:2.2em;color:var(--body-text-color-subdued);font-size:.85em"
 
 
-# a sampled line's relation to the corpus (text_data.novelty): the Next-token tab's words and badge colours
+# a sampled line's relation to the corpus (data.text.novelty): the Next-token tab's words and badge colours
 NOVEL = {"new": ("#dcfce7", "#14532d"), "memorised": ("#ffedd5", "#7c2d12"), "held-out": ("#e0f2fe", "#0c4a6e")}
 TAG = "margin-left:.5em;padding:0 .4em;border-radius:4px;font-size:.72em;font-family:var(--font);background:{};color:{}"
 

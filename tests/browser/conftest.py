@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from genai_demo.runs import RunRegistry
+from genai_demo.training.runs import RunRegistry
 from genai_demo.ui.app import build_demo, launch_kwargs
 from genai_demo.ui.context import UIContext
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from genai_demo.zoo import checkpoint_dir
+from genai_demo.training.zoo import checkpoint_dir
 
 NEEDED = ("vae_mnist5k", "cvae_mnist5k", "gan_mnist5k")
 HAS_SRC = re.compile(r"\S")

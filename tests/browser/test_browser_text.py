@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from genai_demo.zoo import checkpoint_dir
+from genai_demo.training.zoo import checkpoint_dir
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .models.charlm import CharLM, adjust_probs, draw, top_tokens, unigram_bpc
-from .text_data import CORPORA, load_text_dataset, novelty
+from ..data.text import CORPORA, load_text_dataset, novelty
+from ..models.charlm import CharLM, adjust_probs, draw, top_tokens, unigram_bpc
 
 SHOWN = {"\n": "⏎", " ": "␣", "\t": "⇥"}  # characters a bar label could not show
 UNSHOWN = {v: k for k, v in SHOWN.items()}

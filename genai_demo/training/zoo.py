@@ -12,15 +12,15 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..models.base import GenerativeModel
 from .checkpoints import CheckpointError, load_checkpoint, read_metadata
-from .models.base import GenerativeModel
 from .runs import RunError, RunRegistry
 
 NAMES = {"vae": "VAE", "cvae": "CVAE", "gan": "GAN", "cgan": "CGAN", "dcgan": "DCGAN", "charlm": "Tiny GPT"}
 
 
 def checkpoint_dir() -> Path:
-    return Path(os.environ.get("GENAI_DEMO_CHECKPOINTS", Path(__file__).resolve().parent.parent / "checkpoints"))
+    return Path(os.environ.get("GENAI_DEMO_CHECKPOINTS", Path(__file__).resolve().parents[2] / "checkpoints"))
 
 
 @dataclass(frozen=True)

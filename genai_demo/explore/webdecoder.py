@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from torch import nn
 
-from .explore import cached, require_2d_vae
+from .latent import cached, require_2d_vae
 
 MAGIC = b"GDWD"
 FORMAT = "genai-demo web decoder"

@@ -76,7 +76,7 @@ def ssim(a, b, data_range: float = 1.0) -> float:
 
 
 # ---------------------------------------------------------------------------------------------------
-# likelihood: the VAE's held-out negative ELBO (sample scores live in genai_demo/quality.py)
+# likelihood: the VAE's held-out negative ELBO (sample scores live in genai_demo/quality/scores.py)
 
 
 def neg_elbo(model, x: torch.Tensor, y: torch.Tensor | None = None, generator: torch.Generator | None = None,

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .data import DataError
+from .datasets import DataError
 from .images import centre_digit, ink_map
 
 MAX_SIDE = 4096  # user images larger than this on a side are refused

@@ -19,8 +19,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from .models import build, model_kinds
-from .models.base import GenerativeModel
+from ..models import build, model_kinds
+from ..models.base import GenerativeModel
 
 FORMAT = "genai-demo"
 FORMAT_VERSION = 1

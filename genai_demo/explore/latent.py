@@ -30,9 +30,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import images, plots
-from .data import load_dataset
-from .metrics import mse, ssim
+from ..data import images
+from ..data.datasets import load_dataset
+from ..quality.metrics import mse, ssim
+from . import plots
 
 CACHE_SIZE = 16  # entries; a latent map is 500x2 floats and a manifold 225 small images: a few MB in all
 

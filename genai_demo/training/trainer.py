@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from .models.base import GenerativeModel, Hyper
+from ..models.base import GenerativeModel, Hyper
 from .native_memory import give_memory_back
 
 STATES = ("idle", "running", "paused", "finished", "stopped", "failed")
@@ -89,7 +89,7 @@ class Trainer:
         with _INIT_LOCK, torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
             if model is None:
-                from .models import MODELS, build  # the registry; imported here so trainer.py stands alone
+                from ..models import MODELS, build  # the registry; imported here so trainer.py stands alone
 
                 # text data carries what the model must agree on (its vocabulary); explicit overrides still win
                 fits = getattr(MODELS.get(cfg.kind), "output", None) == getattr(data, "modality", "image")

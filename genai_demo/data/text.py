@@ -19,9 +19,9 @@ from typing import ClassVar
 
 import torch
 
-from .data import DataError
+from .datasets import DataError
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 CORPORA = {  # corpus name -> (file in assets/, what it is)
     "names": ("names.txt", "5,163 US first names (1990 US Census lists, via the PyPI package names 0.3.0, MIT)"),
 }

@@ -50,7 +50,7 @@ MNIST_MD5 = {  # the published checksums of the original files (as in torchvisio
 }
 MNIST_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/")
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian package dataset-fashion-mnist
-MNIST5K_PATH = Path(__file__).resolve().parent / "assets" / "mnist_5k.npz"
+MNIST5K_PATH = Path(__file__).resolve().parents[1] / "assets" / "mnist_5k.npz"
 MNIST5K_SEED = 1998  # fixes the held-out split forever: legacy RandomState streams are frozen by numpy's policy
 MNIST5K_HELD_OUT_PER_CLASS = 50  # 10 classes x 50 = 500 held out, 4,500 for training
 MAX_IDX_BYTES = 256 << 20  # an IDX bigger than this decompressed is not MNIST-like (gzip-bomb guard)
@@ -171,9 +171,9 @@ def load_dataset(name: str = "mnist5k", split: str = "train", data_dir: str | os
                  device: str | torch.device = "cpu", download: bool = False) -> ImageData:
     """Load a data set split onto `device`. mnist5k is embedded (data_dir ignored); fashion reads FASHION_DIR or
     data_dir; mnist reads mnist_cache_dir() or data_dir, fetching it first if `download`. Errors: DataError."""
-    from . import text_data  # text corpora for the character-level model (imported here: no cycle, no import cost)
-    if name in text_data.CORPORA:
-        return text_data.load_text_dataset(name, split, device)
+    from . import text  # the text corpora; a late import because text.py imports DataError from this module
+    if name in text.CORPORA:
+        return text.load_text_dataset(name, split, device)
     if name not in _CLASSES:
         raise DataError(f"unknown data set {name!r}: choose one of {', '.join(dataset_names())}")
     if split not in IDX_FILES:

@@ -1,6 +1,6 @@
 """Sample quality for the app: a cheap readout of a training run's snapshot, and the GAN studio's full judgement.
 
-Both are thin wrappers around genai_demo.quality (the same scores the CLI prints), tuned for a server that
+Both are thin wrappers around genai_demo.quality.scores (the same scores the CLI prints), tuned for a server that
 trains on the same 2 CPU cores:
 
 - ``readout`` is what the Train tab measures every few seconds. quality.live_scores() would also reconstruct
@@ -18,9 +18,9 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from . import quality
+from ..models.base import GenerativeModel
+from . import scores as quality
 from .metrics import neg_elbo
-from .models.base import GenerativeModel
 
 DATA_NAMES = {"mnist5k": "MNIST-5k", "mnist": "MNIST", "fashion": "Fashion-MNIST"}
 

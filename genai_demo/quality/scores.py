@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .checkpoints import load_checkpoint
-from .data import load_dataset
+from ..data.datasets import load_dataset
+from ..models.base import GenerativeModel
+from ..models.classifier import Classifier
+from ..training.checkpoints import load_checkpoint
 from .metrics import mse, neg_elbo, ssim
-from .models.base import GenerativeModel
-from .models.classifier import Classifier
 
 CLASS_SHARE = 0.05  # a class counts as "covered" when at least 5 % of the samples fall in it
 REF_MAX = 2000  # held-out images in the Fréchet reference (Fashion's 10k test set is subsampled, fixed seed)
@@ -41,12 +41,12 @@ _CACHE_SIZE = 4  # data sets kept warm at once (classifier + reference features)
 
 def classifier_path(data_name: str) -> Path:
     """checkpoints/classifier_<data>.safetensors, looked up in $GENAI_DEMO_CHECKPOINTS first, then the repo."""
-    from .zoo import checkpoint_dir  # read per call: tests point the env var at a temp dir
+    from ..training.zoo import checkpoint_dir  # read per call: tests point the env var at a temp dir
 
     if data_name not in CLASSIFIER_FOR:
         raise ValueError(f"no quality classifier for data set {data_name!r}; available: {', '.join(CLASSIFIER_FOR)}")
     name = f"classifier_{CLASSIFIER_FOR[data_name]}.safetensors"
-    for d in (checkpoint_dir(), Path(__file__).resolve().parent.parent / "checkpoints"):
+    for d in (checkpoint_dir(), Path(__file__).resolve().parents[2] / "checkpoints"):
         if (d / name).is_file():
             return d / name
     raise FileNotFoundError(f"{name} not found in checkpoints/: train it with scripts/train_classifiers.sh")
@@ -310,7 +310,7 @@ def format_markdown(s: dict) -> str:
 def neighbour_pairs(s: dict, images: torch.Tensor | np.ndarray, k: int = 10) -> np.ndarray:
     """A uint8 picture for the memorisation check: the k samples closest to a training image (top row) above
     those training images (bottom row). `images` are the scored samples; needs score_images(nearest=True)."""
-    from .images import make_grid, to_uint8
+    from ..data.images import make_grid, to_uint8
 
     order = sorted(range(len(s["nn_index"])), key=lambda j: s["nn_dists"][j])[:k]
     samples = to_uint8(images).reshape(-1, 28, 28)[order]  # (k, 28, 28)

@@ -1,0 +1,7 @@
+"""Data layer: what the models learn from, as in-memory tensors.
+
+- ``datasets``: embedded MNIST-5k, Fashion-MNIST and full MNIST (IDX files, download with a cache)
+- ``text``: the text corpora for the tiny GPT (one example per line, characters as tokens)
+- ``user_image``: a visitor's drawing or upload → a (1, 28, 28) digit, hostile input refused
+- ``images``: numpy/PIL helpers — grids, strips, upscales, GIFs, MNIST-style centring
+"""

@@ -1,0 +1,6 @@
+"""Quality layer: how good are generated samples and reconstructions?
+
+- ``metrics``: MSE, SSIM and the negative ELBO of a VAE
+- ``scores``: a small classifier's confidence and class coverage, a Fréchet distance, nearest training images
+- ``live``: cheap readouts of a training run's snapshot and the GAN studio's full judgement
+"""
