@@ -105,14 +105,14 @@ def test_readout_is_hidden_and_never_computed_for_the_tiny_gpt(train, monkeypatc
     out, _ = q.measure({}, ALICE)
     assert skipped(out) and q.measured == 0
     shown = tick(a, {}, ALICE)
-    assert shown[13].visible is False and shown[12].visible is True  # the quality box goes with the image grid
+    assert shown["quality_box"].visible is False and shown["text_box"].visible is True  # the quality box goes with the grid
 
 
 def test_tick_shows_the_quality_box_for_image_runs(train):
     a, _ = train
     finished_run(a, "gan", steps=20)
     out = tick(a, {"text": True}, ALICE)  # the page showed a text run before
-    assert out[13].visible is True and out[11].visible is True
+    assert out["quality_box"].visible is True and out["grid_box"].visible is True
 
 
 def test_histogram_marks_classes_under_the_coverage_share():
