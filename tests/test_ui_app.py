@@ -34,7 +34,7 @@ def test_tabs_in_order_with_their_ids():
 
 def test_selecting_a_model_tab_refreshes_its_model_list():
     demo = build()
-    tabs = {b.label: b._id for b in demo.blocks.values() if isinstance(b, gr.Tab)}
+    tabs = {b.label: block_id for block_id, b in demo.blocks.items() if isinstance(b, gr.Tab)}
     on_select = {tab for d in demo.fns.values() if d.name == "choices" for tab, event in d.targets if event == "select"}
     assert on_select == {tabs["Latent explorer"], tabs["GAN studio"], tabs["Next token"]}
 
