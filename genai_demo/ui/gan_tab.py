@@ -258,10 +258,11 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
 
     def everything(key, c, n_, s, sa, sb, st, md, vk, gk, request: gr.Request):
         options, c, visible = a.class_options(key, c, request)
+        grid_ = a.sample(key, n_, s, c, request)
         walk_strip, walk_gif = a.walk(key, sa, sb, st, md, c, request)
         vae, gan = a.compare(vk, gk, n_, s, request)
-        return {"cls": gr.Dropdown(choices=options, value=c, visible=visible), "grid": a.sample(key, n_, s, c, request),
-                "strip": walk_strip, "gif": walk_gif, "vae": vae, "gan": gan}
+        return {"cls": gr.Dropdown(choices=options, value=c, visible=visible), "grid": grid_, "strip": walk_strip,
+                "gif": walk_gif, "vae": vae, "gan": gan}
 
     inputs = [model, cls, n, seed, seed_a, seed_b, steps, mode, vae_model, gan_model]
     redraw = dict(fn=drawn.wrap(everything), inputs=inputs, outputs=drawn.blocks, concurrency_limit=4)
