@@ -13,7 +13,8 @@ import sys
 import time
 
 from .data.datasets import DataError
-from .quality.scores import CLASSIFIER_FOR, GENERATIVE, format_table, judge
+from .quality.report import Report, format_table
+from .quality.scores import CLASSIFIER_FOR, GENERATIVE, judge
 from .training.checkpoints import CheckpointError, load_checkpoint, read_metadata
 
 
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     steps = header["meta"].get("steps", "?")
     print(f"{a.checkpoint} ({header['kind']}, {steps} steps, {model.num_params():,} parameters)")
-    print(format_table(scores))
+    print(format_table(Report.of(scores)))
     print(f"({time.perf_counter() - t0:.1f} s)")
     return 0
 

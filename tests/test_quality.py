@@ -18,6 +18,7 @@ from genai_demo.models.classifier import random_shift
 from genai_demo.models.dcgan import DCGANConfig
 from genai_demo.quality import metrics
 from genai_demo.quality import scores as quality
+from genai_demo.quality.report import Report, format_markdown, format_table, markdown_table
 from genai_demo.training.checkpoints import load_checkpoint, save_checkpoint
 from genai_demo.training.trainer import RunConfig, Trainer
 
@@ -116,8 +117,9 @@ def test_copies_show_up_in_the_memorisation_check():
     pairs = quality.neighbour_pairs(s, fakes, k=8)  # the 8 closest pairs: copies, sample above its original
     assert pairs.shape == (2 * 30 + 2, 8 * 30 + 2) and pairs.dtype.name == "uint8"
     assert (pairs[2:30, 2:30] == pairs[32:60, 2:30]).all()
-    md = quality.format_markdown(s)
+    md = format_markdown(Report.of(s))
     assert "| nearest training image | " in md and "Class histogram" in md
+    assert md.startswith(markdown_table(Report.of(s))) and "Class histogram" not in markdown_table(Report.of(s))
 
 
 # ---- generators: judge, VAE scores, the Trainer's held-out readout ------------------------------------
@@ -138,7 +140,10 @@ def test_judge_every_generator(kind):
         assert s["neg_elbo"] == pytest.approx(s["recon_nats"] + s["kl"], rel=1e-5)
         assert 0 <= s["recon_mse"] <= 1 and s["recon_ssim"] <= 1
     assert quality.judge(tiny(kind), "mnist5k", n=100, seed=0)["histogram"] == s["histogram"]  # seeded
-    table = quality.format_table(s)
+    report = Report.of(s)
+    assert report.histogram == s["histogram"] and len(report.class_names) == len(s["histogram"])
+    assert [r.metric for r in report.rows][:2] == ["classifier confidence", "classes covered"]
+    table = format_table(report)
     assert "classifier confidence" in table and "class histogram" in table and ("negative ELBO" in table) == ("vae" in kind)
 
 

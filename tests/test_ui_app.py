@@ -1,10 +1,13 @@
-"""The app shell: tab order, placeholders for missing tabs, the module-level `demo` Spaces imports."""
+"""The app shell: tab order and ids, each model tab refreshed when selected, the unload hook, a broken tab failing
+loudly, the module-level `demo` Spaces imports."""
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
+import pytest
 
 from genai_demo.training.runs import RunRegistry
 from genai_demo.ui import app as shell
@@ -15,23 +18,45 @@ def tab_labels(demo: gr.Blocks) -> list[str]:
     return [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
 
 
-def test_tabs_in_order_with_next_token_only_when_it_exists():
-    demo = shell.build_demo(UIContext(registry=RunRegistry(max_running=1)))
-    expected = ["Train", "Latent explorer", "GAN studio", "Next token", "How it works"]
-    if importlib.util.find_spec("genai_demo.ui.text_tab") is None:
-        expected.remove("Next token")
-    assert tab_labels(demo) == expected
+def build() -> gr.Blocks:
+    return shell.build_demo(UIContext(registry=RunRegistry(max_running=1)))
+
+
+def test_tabs_in_order_with_their_ids():
+    demo = build()
+    assert tab_labels(demo) == ["Train", "Latent explorer", "GAN studio", "Next token", "How it works"]
+    tabs = [b for b in demo.blocks.values() if isinstance(b, gr.Tab)]
+    assert [(t.id, t.elem_id) for t in tabs] == [("train", "tab-train"), ("latent", "tab-latent"), ("gan", "tab-gan"),
+                                                 ("text", "tab-text"), ("learn", "tab-learn")]
     api = {d.api_name for d in demo.fns.values() if d.api_visibility == "public"}
     assert {"train", "status", "pause", "resume", "step", "stop"} <= api
 
 
-def test_a_missing_or_broken_tab_becomes_a_note(monkeypatch, caplog):
-    monkeypatch.setattr(shell, "TABS", [("Train", "train_tab", "train", False), ("Ghost", "no_such_tab", "ghost", False),
-                                        ("Later", "no_such_tab_either", "later", True)])
-    demo = shell.build_demo(UIContext(registry=RunRegistry(max_running=1)))
-    assert tab_labels(demo) == ["Train", "Ghost"]  # an optional missing tab is simply left out
-    notes = [b.value for b in demo.blocks.values() if isinstance(b, gr.Markdown)]
-    assert any("Ghost tab is not available" in n for n in notes)
+def test_selecting_a_model_tab_refreshes_its_model_list():
+    demo = build()
+    tabs = {b.label: block_id for block_id, b in demo.blocks.items() if isinstance(b, gr.Tab)}
+    on_select = {tab for d in demo.fns.values() if d.name == "choices" for tab, event in d.targets if event == "select"}
+    assert on_select == {tabs["Latent explorer"], tabs["GAN studio"], tabs["Next token"]}
+
+
+def test_leaving_releases_the_runs_and_tells_the_tabs(monkeypatch):
+    told = []
+    monkeypatch.setattr(shell.train_tab, "forget", lambda ctx, session: told.append(session))
+    ctx = UIContext(registry=RunRegistry(max_running=1))
+    monkeypatch.setattr(ctx.registry, "release", lambda session: told.append(f"released {session}"))
+    demo = shell.build_demo(ctx)
+    (release,) = [d.fn for d in demo.fns.values() if any(event == "unload" for _, event in d.targets)]
+    release(SimpleNamespace(session_hash="alice"))
+    assert told == ["released alice", "alice"]  # runs first, then the tab's files
+
+
+def test_a_broken_tab_stops_the_build_instead_of_hiding(monkeypatch):
+    def broken(ctx, tab=None):
+        raise RuntimeError("the GAN studio cannot be built")
+
+    monkeypatch.setattr(shell.gan_tab, "build", broken)
+    with pytest.raises(RuntimeError, match="cannot be built"):  # at start-up, in the log: not a note on the page
+        build()
 
 
 def test_app_py_exposes_demo_for_spaces():

@@ -77,17 +77,19 @@ def test_z_out_of_range_is_refused(latent):
 
 
 def test_show_redraws_and_toggles_the_digit_picker(latent):
-    pick, dec, pic, geo = latent.show(CVAE, 0.5, 0.5, 3, True, EMPTY_PTS, REQ)
+    shown = latent.show(CVAE, 0.5, 0.5, 3, True, EMPTY_PTS, REQ)
+    pick, dec, pic, geo = shown["digit"], shown["decoder"], shown["map"], shown["geometry"]
     assert pick.visible is True and pick.value == 3
     header, _ = webdecoder.parse(Path(dec).read_bytes())  # the page's decoder for this model
     assert header["num_classes"] == 10 and isinstance(pic, Image.Image)
     assert (geo["width"], geo["height"]) == pic.size and 0 < geo["size"] <= min(pic.size) and geo["extent"] == 4
-    pick, dec_vae, _, _ = latent.show(VAE, 0.5, 0.5, 3, True, EMPTY_PTS, REQ)
+    shown = latent.show(VAE, 0.5, 0.5, 3, True, EMPTY_PTS, REQ)
+    pick, dec_vae = shown["digit"], shown["decoder"]
     assert pick.visible is False and dec_vae != dec
 
 
 def test_release_sends_new_weights_only_when_they_changed(latent):
-    _, dec, _, _ = latent.show(VAE, 0.0, 0.0, 0, True, EMPTY_PTS, REQ)
+    dec = latent.show(VAE, 0.0, 0.0, 0, True, EMPTY_PTS, REQ)["decoder"]
     cached_copy = f"/tmp/gradio/abc123/{Path(dec).name}"  # what Gradio hands back: its cached copy of the file
     pic, same = latent.settle(VAE, 1.0, 1.0, 0, True, EMPTY_PTS, cached_copy, REQ)
     assert pic is gr.skip() or pic == gr.skip()
@@ -104,11 +106,12 @@ def test_empty_sketch_is_a_clear_error_but_quiet_when_cleared(latent):
     with pytest.raises(gr.Error, match="empty"):
         latent.encode(VAE, 0, blank, True, EMPTY_PTS, REQ)
     out = latent.encode(VAE, 0, blank, True, EMPTY_PTS, REQ, quiet=True)
-    assert len(out) == 6  # every output left as it is (gr.skip)
+    assert out == {}  # every output left as it is
 
 
 def test_encode_sets_sliders_point_and_reconstruction(latent):
-    z1, z2, pic, pair, note, pts = latent.encode(VAE, 0, {"composite": _digit_one()}, True, EMPTY_PTS, REQ)
+    out = latent.encode(VAE, 0, {"composite": _digit_one()}, True, EMPTY_PTS, REQ)
+    z1, z2, pic, pair, note, pts = (out[k] for k in ("z1", "z2", "map", "recon", "note", "points"))
     assert -4 <= z1 <= 4 and -4 <= z2 <= 4
     assert pts["drawn"] == pytest.approx([z1, z2], abs=0.01) or max(map(abs, pts["drawn"])) > 4
     assert "MSE" in note and "SSIM" in note
@@ -118,7 +121,8 @@ def test_encode_sets_sliders_point_and_reconstruction(latent):
 def test_an_uploaded_file_is_encoded_and_garbage_refused(latent, tmp_path):
     path = tmp_path / "seven.png"
     Image.fromarray(_digit_one()).save(path)
-    z1, z2, *_, note, pts = latent.encode(VAE, 0, str(path), True, EMPTY_PTS, REQ)
+    out = latent.encode(VAE, 0, str(path), True, EMPTY_PTS, REQ)
+    note, pts = out["note"], out["points"]
     assert "SSIM" in note and pts["drawn"] is not None
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not an image at all")

@@ -20,7 +20,7 @@ from genai_demo.ui.text_tab import TextActions, render_lines
 
 REQ = SimpleNamespace(session_hash="visitor-1")
 KEY = "pretrained:tiny_charlm"
-OUT, CHART, STATUS, LINES, STATE = range(5)  # a frame's outputs
+OUT, CHART, STATUS, LINES, STATE = "text", "chart", "status", "lines", "state"  # a frame's outputs, by name
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +40,13 @@ def text(ckpt_dir):
 
 
 def test_peek_shows_the_next_character_distribution(text):
-    out, chart, status, lines, state = text.peek(KEY, "Ma", 1.0, 0, REQ)
+    frame = text.peek(KEY, "Ma", 1.0, 0, REQ)
+    out, chart, state = frame[OUT], frame[CHART], frame[STATE]
+    assert set(frame) == {OUT, CHART, STATUS, LINES, STATE}  # every output, every time
     assert state == {"text": "Ma", "marks": "pp"}
     assert 1 <= len(chart) <= 10 and sum(chart.values()) <= 1 + 1e-6
     assert "Ma" not in out or "tok-p" in out  # the prompt is drawn in its own style
-    _, greedy, *_ = text.peek(KEY, "Ma", 0.0, 0, REQ)
+    greedy = text.peek(KEY, "Ma", 0.0, 0, REQ)[CHART]
     assert list(greedy.values()) == [1.0]  # τ = 0: one bar, the argmax
 
 

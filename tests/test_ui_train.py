@@ -117,21 +117,22 @@ def test_bad_settings_are_refused_with_a_reason(actions, field, value, message):
 def test_tick_draws_status_curves_grid_and_scrubs_back(actions):
     a, alice = actions, req("alice")
     out = tick(a, {}, alice)
-    assert "No run yet" in out[0] and out[-1]["run"] is None
+    assert "No run yet" in out["status"] and out["view"]["run"] is None
     a.train("vae", "mnist5k", 400, 1e-3, 32, 1.0, 1, 0, False, alice)
     wait_until(lambda: a.status(alice)["state"] == "finished")
     out = tick(a, {}, alice)  # the run ended before this first look: everything is drawn at once
-    view = out[-1]
-    status, counter, plot_a, plot_b = out[:4]
+    view = out["view"]
+    status, counter, plot_a, plot_b = out["status"], out["counter"], out["plot_a"], out["plot_b"]
     assert "finished" in status and 'data-step="400"' in counter
     assert set(plot_a["series"]) >= {"loss (−ELBO)", "reconstruction"} and set(plot_b["series"]) == {"KL"}
-    grid = out[6]
+    grid = out["grid"]
     assert grid.shape == (2 * 302, 2 * 302) and grid.dtype.name == "uint8"
     again = tick(a, view, alice)  # nothing changed: nothing is sent
-    assert all(isinstance(o, dict) and o.get("__type__") == "update" and len(o) == 1 for o in again[:-1])
-    assert out[12].visible is False and "Fixed-noise samples" in out[9]  # an image model: the grid, no text box
-    pic, _, caption, view = scrub(a, 0, view, alice)
-    assert "step **0**" in caption and view["pinned"] and pic.shape == grid.shape
+    assert again == {}
+    assert out["text_box"].visible is False and "Fixed-noise samples" in out["caption"]  # an image model: the grid, no text box
+    shown = scrub(a, 0, view, alice)
+    caption, view = shown["caption"], shown["view"]
+    assert "step **0**" in caption and view["pinned"] and shown["grid"].shape == grid.shape and "text" not in shown
 
 
 def test_save_writes_a_loadable_checkpoint_and_reset_discards(actions, tmp_path):
@@ -181,14 +182,15 @@ def test_tiny_gpt_trains_on_names_with_held_out_curves_and_text_snapshots(action
     md = V.status_markdown(st)
     assert "Tiny GPT" in md and "names" in md and "β" not in md and "D:G" not in md
     out = tick(a, {}, alice, "vae")  # the box follows the run shown, not the radio
-    plot_a, plot_b, tex_a, tex_b = out[2:6]
+    plot_a, plot_b, tex_a, tex_b = out["plot_a"], out["plot_b"], out["formula_a"], out["formula_b"]
     assert set(plot_a["series"]) == {"train NLL", "held-out NLL"} and set(plot_b["series"]) == {"train bpc", "held-out bpc"}
     assert r"\log p_\theta(x_t \mid x_{<t})" in tex_a and r"\ln 2" in tex_b
-    assert out[11].visible is False and out[12].visible is True  # grid hidden, text box shown
-    assert isinstance(out[6], dict) and "Sampled names" in out[9] and "(live)" in out[9]
-    assert 'data-lines="12"' in out[10] and out[10].count("<li>") == 12
-    grid, text, caption, view = scrub(a, 0, out[-1], alice)  # the timeline scrubs text snapshots too
-    assert isinstance(grid, dict) and "<li>" in text and "step **0**" in caption and view["pinned"]
+    assert out["grid_box"].visible is False and out["text_box"].visible is True  # grid hidden, text box shown
+    assert "grid" not in out and "Sampled names" in out["caption"] and "(live)" in out["caption"]
+    assert 'data-lines="12"' in out["text"] and out["text"].count("<li>") == 12
+    shown = scrub(a, 0, out["view"], alice)  # the timeline scrubs text snapshots too
+    text, caption, view = shown["text"], shown["caption"], shown["view"]
+    assert "grid" not in shown and "<li>" in text and "step **0**" in caption and view["pinned"]
     # a run with weights is offered in the Next token tab's model list
     assert f"run:{st['run_id']}" in [k for _, k in a.ctx.model_choices(alice, ("charlm",))]
 
@@ -287,10 +289,10 @@ def test_a_failed_run_is_reported_once(actions, monkeypatch):
     assert "RuntimeError: the GPU caught fire" in actions.status(alice)["error"]
     with pytest.warns(UserWarning, match="Training failed: RuntimeError: the GPU caught fire"):
         out = tick(actions, {}, alice)
-    assert "failed" in out[0] and "the GPU caught fire" in out[0]
+    assert "failed" in out["status"] and "the GPU caught fire" in out["status"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the second look does not warn again
-        tick(actions, out[-1], alice)
+        tick(actions, out["view"], alice)
 
 
 def test_dcgan_trains_with_the_light_preset_by_default(actions):

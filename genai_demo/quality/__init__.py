@@ -2,5 +2,6 @@
 
 - ``metrics``: MSE, SSIM and the negative ELBO of a VAE
 - ``scores``: a small classifier's confidence and class coverage, a Fréchet distance, nearest training images
+- ``report``: a judgement laid out as rows and a class histogram (text for the CLI, Markdown for the API)
 - ``live``: cheap readouts of a training run's snapshot and the GAN studio's full judgement
 """

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -21,6 +22,7 @@ import torch
 from ..models.base import GenerativeModel
 from . import scores as quality
 from .metrics import neg_elbo
+from .report import Report
 
 DATA_NAMES = {"mnist5k": "MNIST-5k", "mnist": "MNIST", "fashion": "Fashion-MNIST"}
 
@@ -62,9 +64,17 @@ def readout(model: GenerativeModel, data_name: str, n: int = 200, seed: int = 0)
     return out
 
 
-def judge(model: GenerativeModel, data_name: str, n: int = 500, seed: int = 0, k: int = 10) -> tuple[dict, np.ndarray]:
-    """quality.judge() of n seeded samples and the memorisation picture: the k samples closest to a training
-    image (top row) above those training images (bottom row), uint8."""
+@dataclass(frozen=True)
+class Judgement:
+    """What the GAN studio shows of a model's samples: the scores laid out, and the memorisation picture."""
+
+    report: Report  # title, rows (each score beside real images'), class histogram
+    nearest: np.ndarray  # (2·30+2, k·30+2) uint8: the k samples closest to a training image above those images
+
+
+def judge(model: GenerativeModel, data_name: str, n: int = 500, seed: int = 0, k: int = 10) -> Judgement:
+    """quality.judge() of n seeded samples as a Report, and the memorisation picture: the k samples closest to a
+    training image (top row) above those training images (bottom row)."""
     with one_thread():
         s = quality.judge(model, data_name, n=n, seed=seed)
-        return s, quality.neighbour_pairs(s, s["samples"], k=k)
+        return Judgement(Report.of(s), quality.neighbour_pairs(s, s["samples"], k=k))

@@ -259,52 +259,7 @@ def live_scores(model: GenerativeModel, data_name: str, n: int = 200, seed: int 
 
 
 # ---------------------------------------------------------------------------------------------------
-# presentation
-
-
-def _rows(s: dict) -> list[tuple[str, str, str, str]]:
-    """(metric, samples, real images, note) rows of a judge() / score_images() result."""
-    k = len(s["histogram"])
-    rows = [("classifier confidence", f"{s['confidence']:.3f}", f"{s['real_confidence']:.3f}", "mean max softmax; ≥ 0.9 looks real"),
-            ("classes covered", f"{s['classes_covered']}/{k}", f"{s['real_classes_covered']}/{k}",
-             f"classes with ≥ {CLASS_SHARE:.0%} of the samples; few = mode collapse")]
-    if "frechet" in s:
-        rows.append(("Fréchet distance", f"{s['frechet']:.2f}", f"{s['frechet_real']:.2f}",
-                     f"classifier features vs held-out; real = {s['n']} training images"))
-    if "label_acc" in s:
-        rows.append(("label accuracy", f"{s['label_acc']:.3f}", "", "classifier agrees with the requested class"))
-    if "nn_dist" in s:
-        rows.append(("nearest training image", f"{s['nn_dist']:.2f}", f"{s['nn_dist_real']:.2f}",
-                     f"mean L2 to the closest training image (min {s['nn_dist_min']:.2f}; ≈ 0 = a copy)"))
-    if "neg_elbo" in s:
-        rows += [("negative ELBO (nats)", f"{s['neg_elbo']:.1f}", "", f"held-out: recon {s['recon_nats']:.1f} + KL {s['kl']:.1f}"),
-                 ("reconstruction MSE", f"{s['recon_mse']:.4f}", "", "held-out, posterior mean"),
-                 ("reconstruction SSIM", f"{s['recon_ssim']:.3f}", "", "1 = identical")]
-    return rows
-
-
-def _title(s: dict) -> str:
-    return f"{s.get('kind', 'images').upper()} on {s['data']} · {s['n']} samples" + (f" (seed {s['seed']})" if "seed" in s else "")
-
-
-def _histogram(s: dict) -> str:
-    names = s.get("class_names") or [str(i) for i in range(len(s["histogram"]))]
-    return "  ".join(f"{name}:{c}" for name, c in zip(names, s["histogram"], strict=True))
-
-
-def format_table(s: dict) -> str:
-    """A plain-text table of judge() / score_images() output, each score beside what real images get."""
-    head, rows = ("metric", "samples", "real", ""), _rows(s)
-    w = [max(len(r[i]) for r in [head, *rows]) for i in range(3)]
-    lines = [f"{r[0]:<{w[0]}}  {r[1]:>{w[1]}}  {r[2]:>{w[2]}}  {r[3]}".rstrip() for r in [head, *rows]]
-    return "\n".join([_title(s), *lines, f"class histogram  {_histogram(s)}"])
-
-
-def format_markdown(s: dict) -> str:
-    """The same table as Markdown, for a gr.Markdown in the app."""
-    lines = [f"**{_title(s)}**", "", "| metric | samples | real images | |", "|---|---:|---:|---|"]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in _rows(s)]
-    return "\n".join([*lines, "", f"Class histogram: {_histogram(s)}"])
+# the memorisation picture (the scores as a table: genai_demo/quality/report.py)
 
 
 def neighbour_pairs(s: dict, images: torch.Tensor | np.ndarray, k: int = 10) -> np.ndarray:

@@ -1,35 +1,23 @@
 """The whole app: a header, then one tab per file under genai_demo/ui/ (Train, Latent explorer, GAN studio,
 Next token, How it works), all sharing one UIContext (the per-visitor run registry).
 
-A tab module exposes ``build(ctx)``, called inside its ``gr.Tab``. A tab that is missing or fails to build
-shows a short note instead of taking the whole app down (the log keeps the traceback); "Next token" only
-appears once its module exists. Tab modules may define ``forget(ctx, session)``; it runs when a visitor
-closes the page, after their runs are released.
+A tab module exposes ``build(ctx)`` (the model tabs take their ``gr.Tab`` too, to refresh their model list when
+it is selected), called inside its ``gr.Tab``. Tab modules may define ``forget(ctx, session)``; it runs when a
+visitor closes the page, after their runs are released.
 
 Gradio 6 takes theme / css / head in ``launch()``: use ``launch_kwargs()`` so app.py and the tests
 launch the same-looking app.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import logging
 import os
 
 import gradio as gr
 
+from . import gan_tab, latent_tab, learn_tab, text_tab, train_tab
 from .context import UIContext
 
-log = logging.getLogger(__name__)
-
-# (tab label, module under genai_demo.ui, tab id, optional: hidden while its module does not exist)
-TABS = [
-    ("Train", "train_tab", "train", False),
-    ("Latent explorer", "latent_tab", "latent", False),
-    ("GAN studio", "gan_tab", "gan", False),
-    ("Next token", "text_tab", "text", True),
-    ("How it works", "learn_tab", "learn", False),
-]
+TAB_MODULES = [train_tab, latent_tab, gan_tab, text_tab, learn_tab]  # those defining forget() hear of leaving visitors
 
 HEADER = """<div class="app-header">
   <div class="app-title">genai-demo <span>— watch generative models learn, then play with them</span></div>
@@ -102,20 +90,9 @@ def launch_kwargs() -> dict:
             "max_file_size": "5mb", "show_error": True}
 
 
-def _tab_module(name: str, optional: bool):
-    """The tab's module, or None when it does not exist (yet)."""
-    full = f"{__package__}.{name}"
-    if importlib.util.find_spec(full) is None:
-        if not optional:
-            log.warning("tab module %s is missing; showing a placeholder", full)
-        return None
-    return importlib.import_module(full)
-
-
 def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
     """The gr.Blocks app; a test passes its own ctx (e.g. a registry that allows one run)."""
     ctx = ctx or UIContext()
-    modules = []
     # Gradio's queue re-summarises its last 10,000 events with pandas after *every* event (~10-16 ms of CPU once
     # full): with 30 pages polling at 2 Hz that is most of a core. Summarise every 1,000 events, keep 2,000.
     # Read when gr.Blocks() creates its queue, so set here; an operator's own values win.
@@ -125,24 +102,17 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
     with gr.Blocks(title="genai-demo — watch generative models learn", delete_cache=(600, 3600)) as demo:
         gr.HTML(HEADER)
         with gr.Tabs(elem_id="main-tabs"):
-            for label, name, tab_id, optional in TABS:
-                try:
-                    module = _tab_module(name, optional)
-                except Exception:  # a broken tab must not take the other tabs down
-                    log.exception("tab %s failed to import", name)
-                    module = False
-                if module is None and optional:
-                    continue
-                with gr.Tab(label, id=tab_id, elem_id=f"tab-{tab_id}"):
-                    if not module:
-                        gr.Markdown(f"*The {label} tab is not available in this build yet.*")
-                        continue
-                    try:
-                        module.build(ctx)
-                        modules.append(module)
-                    except Exception:
-                        log.exception("tab %s failed to build", name)
-                        gr.Markdown(f"*The {label} tab could not be loaded — see the server log.*")
+            # labels: the browser tests and HEAD's script find tabs by them; ids / elem_ids for gr.Tabs(selected=…) and CSS
+            with gr.Tab("Train", id="train", elem_id="tab-train"):
+                train_tab.build(ctx)
+            with gr.Tab("Latent explorer", id="latent", elem_id="tab-latent") as tab:
+                latent_tab.build(ctx, tab)
+            with gr.Tab("GAN studio", id="gan", elem_id="tab-gan") as tab:
+                gan_tab.build(ctx, tab)
+            with gr.Tab("Next token", id="text", elem_id="tab-text") as tab:
+                text_tab.build(ctx, tab)
+            with gr.Tab("How it works", id="learn", elem_id="tab-learn"):
+                learn_tab.build(ctx)
 
         def release(request: gr.Request):
             """The visitor closed or reloaded the page: stop their runs, drop their files."""
@@ -150,7 +120,7 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
             if not sid:
                 return
             ctx.registry.release(sid)
-            for m in modules:
+            for m in TAB_MODULES:
                 if hasattr(m, "forget"):
                     m.forget(ctx, sid)
 

@@ -14,10 +14,11 @@ import numpy as np
 from ..data import images
 from ..explore import latent as explore
 from ..quality import live as live_quality
-from ..quality import scores as quality
+from ..quality.report import format_markdown, markdown_table
 from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
 from .learn_tab import learn_link
+from .outputs import Outputs
 from .quality_view import histogram_html
 
 SAMPLE_KINDS = ("gan", "cgan", "dcgan", "vae", "cvae")
@@ -129,8 +130,8 @@ class GanActions:
             out.append(_picture(explore.samples(model, n, seed), nrow=math.ceil(math.sqrt(n)), target=420))
         return tuple(out)
 
-    def _judged(self, key, n, seed, request) -> tuple[dict, np.ndarray]:
-        """quality.judge() of the model's n samples for a seed, or live_quality.Unjudgeable."""
+    def _judged(self, key, n, seed, request) -> live_quality.Judgement:
+        """The judgement of the model's n samples for a seed, or Unjudgeable."""
         n, seed = whole(n, "n", JUDGE_MIN, JUDGE_MAX), _seed(seed)
         model, src = resolve_model(self.ctx, key, request, SAMPLE_KINDS)
         problem = live_quality.unsupported(src.data)
@@ -138,22 +139,24 @@ class GanActions:
             raise Unjudgeable(problem)
         return live_quality.judge(model, src.data, n, seed)
 
-    def judge(self, key, seed, request: gr.Request = None, n=JUDGE_N):
-        """The button: (box, Markdown table, class histogram, memorisation picture); a warning when the model's
-        data set has no classifier."""
+    def judge(self, key, seed, request: gr.Request = None, n=JUDGE_N) -> dict:
+        """The button: the box shown, the scores as a table, the class histogram as bars, the memorisation
+        picture; a warning when the model's data set has no classifier."""
         try:
-            s, pairs = self._judged(key, n, seed, request)
+            j = self._judged(key, n, seed, request)
         except Unjudgeable as e:
             gr.Warning(str(e))
-            return gr.Column(visible=True), f"**This model cannot be judged.** {e}", "", None
-        pic = images.upscale(pairs, max(1, round(560 / pairs.shape[1])))
-        table = quality.format_markdown(s).split("\n\nClass histogram:")[0]  # the bars below show the histogram
-        return gr.Column(visible=True), table, histogram_html(s["histogram"], s["class_names"], bar_px=90), pic
+            return {"box": gr.Column(visible=True), "table": f"**This model cannot be judged.** {e}", "histogram": "",
+                    "nearest": None}
+        r = j.report
+        return {"box": gr.Column(visible=True), "table": markdown_table(r),
+                "histogram": histogram_html(r.histogram, r.class_names, bar_px=90),
+                "nearest": images.upscale(j.nearest, max(1, round(560 / j.nearest.shape[1])))}
 
     def judge_api(self, model: str = DEFAULT_MODEL, n: int = JUDGE_N, seed: int = 0, request: gr.Request = None) -> str:
         """Score n samples of a model (a key from the model list) for a seed: a Markdown table. API: "judge"."""
         try:
-            return quality.format_markdown(self._judged(model, n, seed, request)[0])
+            return format_markdown(self._judged(model, n, seed, request).report)
         except Unjudgeable as e:
             raise gr.Error(str(e)) from None
 
@@ -176,9 +179,9 @@ class GanActions:
 # layout
 
 
-def build(ctx: UIContext) -> GanActions:
+def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
+    """Lay out the tab (inside `tab`, whose selection refreshes the model lists; None: only the ↻ button does)."""
     a = GanActions(ctx)
-    tab = gr.context.Context.block  # the gr.Tab we are built in
     gr.Markdown("**A generator turns noise into images.** Each seed names one draw of the noise "
                 "$z \\sim \\mathcal N(0, I)$: the same seed gives the same images, a new seed new ones. "
                 f"Walk from one seed's $z$ to another's and watch the digits morph. {learn_link('gan')}",
@@ -251,17 +254,21 @@ def build(ctx: UIContext) -> GanActions:
     def initial(request: gr.Request):
         return choices(None, None, None, request)
 
+    drawn = Outputs(cls=cls, grid=grid, strip=strip, gif=gif, vae=vae_img, gan=gan_img)
+
     def everything(key, c, n_, s, sa, sb, st, md, vk, gk, request: gr.Request):
         options, c, visible = a.class_options(key, c, request)
-        return (gr.Dropdown(choices=options, value=c, visible=visible), a.sample(key, n_, s, c, request),
-                *a.walk(key, sa, sb, st, md, c, request),
-                *a.compare(vk, gk, n_, s, request))
+        grid_ = a.sample(key, n_, s, c, request)
+        walk_strip, walk_gif = a.walk(key, sa, sb, st, md, c, request)
+        vae, gan = a.compare(vk, gk, n_, s, request)
+        return {"cls": gr.Dropdown(choices=options, value=c, visible=visible), "grid": grid_, "strip": walk_strip,
+                "gif": walk_gif, "vae": vae, "gan": gan}
 
     inputs = [model, cls, n, seed, seed_a, seed_b, steps, mode, vae_model, gan_model]
-    redraw = dict(fn=everything, inputs=inputs, outputs=[cls, grid, strip, gif, vae_img, gan_img], concurrency_limit=4)
+    redraw = dict(fn=drawn.wrap(everything), inputs=inputs, outputs=drawn.blocks, concurrency_limit=4)
     pickers = [model, vae_model, gan_model]
     gr.on(None, initial, None, pickers, **private).then(**redraw, **private)
-    gr.on([refresh.click] + ([tab.select] if isinstance(tab, gr.Tab) else []), choices, pickers, pickers,
+    gr.on([refresh.click] + ([tab.select] if tab is not None else []), choices, pickers, pickers,
           **private).then(**redraw, **private)
     model.input(a.class_picker, [model, cls], cls, **private, concurrency_limit=None).then(
         a.sample, [model, n, seed, cls], grid, **private, **FAST)
@@ -273,7 +280,8 @@ def build(ctx: UIContext) -> GanActions:
           concurrency_limit=4)
     judged = dict(concurrency_limit=2, concurrency_id="judge")  # ~2 s of CPU each: two at a time for everyone
     gr.api(a.judge_api, api_name="judge", **judged)  # before the button's private event, which would take "judge"
-    judge_btn.click(a.judge, [model, seed], [judge_box, judge_md, judge_hist, pairs], **private, **judged).then(
+    judgement = Outputs(box=judge_box, table=judge_md, histogram=judge_hist, nearest=pairs)
+    judge_btn.click(judgement.wrap(a.judge), [model, seed], judgement.blocks, **private, **judged).then(
         None, js=SHOW_JUDGEMENT, **private)
     gr.on([compare_btn.click, vae_model.input, gan_model.input], a.compare, [vae_model, gan_model, n, seed],
           [vae_img, gan_img], **private, concurrency_limit=4)

@@ -23,6 +23,7 @@ from ..explore import plots, webdecoder
 from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
 from .learn_tab import learn_link
+from .outputs import Outputs
 
 VAE_KINDS = ("vae", "cvae")
 DEFAULT_MODEL = "pretrained:vae_mnist5k"
@@ -108,7 +109,7 @@ class LatentActions:
         except (ValueError, OSError) as e:
             raise gr.Error(f"Cannot prepare this model's decoder for the page: {e}") from None
 
-    def show(self, key, z1, z2, digit, show_points, pts, request: gr.Request = None):
+    def show(self, key, z1, z2, digit, show_points, pts, request: gr.Request = None) -> dict:
         """Redraw everything for a (new) model or digit: digit picker, decoder file, map and its geometry."""
         model, src = self._model(key, request)
         classes = explore.held_out(src.data).classes if model.conditional else [str(i) for i in range(10)]
@@ -117,7 +118,8 @@ class LatentActions:
                            value=digit, visible=model.conditional)
         base, geo = self._base(model, src, digit, show_points)
         where = {**dataclasses.asdict(geo), "width": base.width, "height": base.height}  # for the page's cross-hair
-        return pick, self._decoder(model), self.map_image(key, z1, z2, digit, show_points, pts, request), where
+        return {"digit": pick, "decoder": self._decoder(model), "map": self.map_image(key, z1, z2, digit, show_points, pts, request),
+                "geometry": where}
 
     def settle(self, key, z1, z2, digit, show_points, pts, have, request: gr.Request = None):
         """A slider was let go: if the weights changed since the page got its decoder (a live run publishes new
@@ -135,18 +137,18 @@ class LatentActions:
         z1, z2 = (round(v, 2) for v in geo.px_to_z(*evt.index[:2]))
         return z1, z2, self.map_image(key, z1, z2, digit, show_points, pts, request)
 
-    def encode(self, key, digit, image, show_points, pts, request: gr.Request = None, quiet: bool = False):
+    def encode(self, key, digit, image, show_points, pts, request: gr.Request = None, quiet: bool = False) -> dict:
         """A drawing or upload → its point on the map (sliders set there) and its reconstruction with MSE / SSIM."""
         model, _ = self._model(key, request)
         if image is None:
             if quiet:
-                return (gr.skip(),) * 6
+                return {}
             raise gr.Error("Draw a digit (or upload an image) first.")
         try:
             x = load_user_image(image)  # (1, 28, 28) in [0, 1], centred like MNIST
         except DataError as e:
             if quiet:  # the canvas was cleared: nothing to encode, nothing to complain about
-                return (gr.skip(),) * 6
+                return {}
             raise gr.Error(str(e)) from None
         label = _label(model, digit)
         mu = explore.encode_image(model, x, label)
@@ -156,7 +158,8 @@ class LatentActions:
         note = (f"**MSE** {err:.4f} · **SSIM** {sim:.3f} — encoded to z = ({float(mu[0]):.2f}, {float(mu[1]):.2f}). "
                 "Left: your digit as the model sees it (28×28); right: decoded from z.")
         pts = {**(pts or EMPTY), "drawn": [float(mu[0]), float(mu[1])]}
-        return z1, z2, self.map_image(key, z1, z2, digit, show_points, pts, request), pair, note, pts
+        return {"z1": z1, "z2": z2, "map": self.map_image(key, z1, z2, digit, show_points, pts, request),
+                "recon": pair, "note": note, "points": pts}
 
     def set_point(self, which: str, key, z1, z2, digit, show_points, pts, request: gr.Request = None):
         pts = {**(pts or EMPTY), which: [_z(z1), _z(z2)]}
@@ -179,9 +182,9 @@ class LatentActions:
 # layout
 
 
-def build(ctx: UIContext) -> LatentActions:
+def build(ctx: UIContext, tab: gr.Tab | None = None) -> LatentActions:
+    """Lay out the tab (inside `tab`, whose selection refreshes the model list; None: only the ↻ button does)."""
     a = LatentActions(ctx)
-    tab = gr.context.Context.block  # the gr.Tab we are built in (app.py calls build inside it)
     pts = gr.State(dict(START))
     gr.Markdown("**A 2-D VAE squeezes every digit into two numbers.** The encoder outputs a Gaussian per image "
                 "and training samples $z = \\mu + \\sigma \\odot \\varepsilon$, $\\varepsilon \\sim \\mathcal N(0, I)$; "
@@ -245,12 +248,13 @@ def build(ctx: UIContext) -> LatentActions:
     def initial(request: gr.Request):
         return choices(None, request)
 
-    redraw = dict(fn=a.show, inputs=view, outputs=[digit, dec_file, latent_map, map_geo], **FAST)
-    triggers = [refresh.click] + ([tab.select] if isinstance(tab, gr.Tab) else [])
+    shown = Outputs(digit=digit, decoder=dec_file, map=latent_map, geometry=map_geo)
+    redraw = dict(fn=shown.wrap(a.show), inputs=view, outputs=shown.blocks, **FAST)
+    triggers = [refresh.click] + ([tab.select] if tab is not None else [])
     gr.on(None, initial, None, model, api_visibility="private").then(**redraw, api_visibility="private").then(**draw).then(
         a.interpolate, [model, digit, steps, pts], [strip, gif], api_visibility="private", concurrency_limit=4)
     gr.on(triggers, choices, model, model, api_visibility="private").then(**redraw, api_visibility="private").then(**draw)
-    gr.on([tab.select] if isinstance(tab, gr.Tab) else [refresh.click], None, js=PICK_BRUSH, api_visibility="private")
+    gr.on([tab.select] if tab is not None else [refresh.click], None, js=PICK_BRUSH, api_visibility="private")
     gr.on([model.input, digit.input, show_points.input], **redraw, api_visibility="private").then(**draw)
 
     # while dragging only the page works (digit + cross-hair); on release the server checks for newer weights
@@ -260,17 +264,17 @@ def build(ctx: UIContext) -> LatentActions:
     latent_map.select(a.jump, [model, digit, show_points, pts], [z1, z2, latent_map],
                       api_visibility="private", **FAST).then(**draw)
 
-    enc_out = [z1, z2, latent_map, recon, recon_note, pts]
+    encoded = Outputs(z1=z1, z2=z2, map=latent_map, recon=recon, note=recon_note, points=pts)
 
     def encode_quiet(key, d, img, show, p, request: gr.Request):
         return a.encode(key, d, img, show, p, request, quiet=True)
 
-    sketch.change(encode_quiet, [model, digit, sketch, show_points, pts], enc_out, api_visibility="private",
-                  **FAST).then(**draw)
-    encode_btn.click(a.encode, [model, digit, sketch, show_points, pts], enc_out, api_visibility="private",
-                     concurrency_limit=None).then(**draw)
-    upload.upload(a.encode, [model, digit, upload, show_points, pts], enc_out, api_visibility="private",
-                  concurrency_limit=4).then(**draw)
+    sketch.change(encoded.wrap(encode_quiet), [model, digit, sketch, show_points, pts], encoded.blocks,
+                  api_visibility="private", **FAST).then(**draw)
+    encode_btn.click(encoded.wrap(a.encode), [model, digit, sketch, show_points, pts], encoded.blocks,
+                     api_visibility="private", concurrency_limit=None).then(**draw)
+    upload.upload(encoded.wrap(a.encode), [model, digit, upload, show_points, pts], encoded.blocks,
+                  api_visibility="private", concurrency_limit=4).then(**draw)
 
     def set_a_here(key, x, y, d, show, p, request: gr.Request):
         return a.set_point("a", key, x, y, d, show, p, request)

@@ -1,13 +1,13 @@
 """Next token: a tiny GPT writes one character at a time; see the distribution it draws from, force a character.
 
 Layout and callbacks only; the sampling loop and the corpus check are genai_demo/explore/textgen.py, the maths
-models/charlm.py. The text so far lives in a per-session gr.State {"text", "marks"} (marks[i] says who wrote
-character i: prompt, model or you), so Generate / +1 / a click on a bar all continue the same text.
+models/charlm.py, the HTML text_view.py. The text so far lives in a per-session gr.State {"text", "marks"}
+(marks[i] says who wrote character i: prompt, model or you), so Generate / +1 / a click on a bar all continue
+the same text.
 Public API: "generate" (stream from a prompt) and "next_token" (one more character).
 """
 from __future__ import annotations
 
-import html
 import re
 import threading
 import time
@@ -15,11 +15,13 @@ from collections import OrderedDict
 
 import gradio as gr
 
-from ..data.text import NOVELTY_WORDS, CorpusError
+from ..data.text import CorpusError
 from ..explore import textgen
 from .common import FAST, refresh_choices, resolve_model
 from .context import UIContext
 from .learn_tab import learn_link
+from .outputs import Outputs
+from .text_view import STYLE, render_lines, render_text
 
 KINDS = ("charlm",)
 DEFAULT_MODEL = "pretrained:charlm_names"
@@ -28,27 +30,10 @@ MAX_NEW, MAX_PROMPT = 200, 200
 MAX_SESSIONS = 1000  # stream counters kept (oldest dropped first; a dropped one only loses Stop for that stream)
 EMPTY = {"text": "", "marks": ""}
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
-STYLE = """<style>
-#text-output .tok-text { font-family: var(--font-mono); font-size: 1.15rem; line-height: 1.7; white-space: pre-wrap;
-  min-height: 9.5em; padding: 10px 14px; border: 1px solid var(--border-color-primary); border-radius: 10px;
-  background: var(--background-fill-primary); }
-#text-output .tok-p { font-weight: 700; } #text-output .tok-m { color: var(--color-accent); }
-#text-output .tok-y { background: #fbcfe8; color: #831843; border-radius: 3px; font-weight: 700; }
-#text-output .tok-nl { color: var(--body-text-color-subdued); opacity: .55; font-size: .85em; }
-#text-output .tok-nl.tok-y { opacity: 1; }
-#text-output .tok-caret { color: var(--color-accent); animation: tokblink 1s steps(1) infinite; }
-@keyframes tokblink { 50% { opacity: 0; } }
-#text-lines .chip { display: inline-block; margin: 2px 4px 2px 0; padding: 1px 9px; border-radius: 999px;
-  font-family: var(--font-mono); border: 1px solid var(--border-color-primary); }
-#text-lines .chip b { font-family: var(--font); font-weight: 600; font-size: .8em; margin-left: 6px; }
-#text-lines .new { background: #dcfce7; color: #14532d; } #text-lines .memorised { background: #ffedd5; color: #7c2d12; }
-#text-lines .held-out { background: #e0f2fe; color: #0c4a6e; }
-</style>"""
 INTRO = """<p><b>A language model writes one character at a time.</b> At every step it gives each possible next character
 a probability (the bars), then draws one at random with those odds. This tiny GPT learned first names: type the start of
 one, or <b>click a bar</b> to pick the next character yourself. {link}</p>"""
 LEARN_LINK = re.compile(r"\[(.+?)\]\((#[\w-]+)\)")  # learn_link()'s Markdown link, written as HTML here
-NOVELTY = {**NOVELTY_WORDS, "…": "…", "?": "corpus unknown"}
 NLL_MD = r"""
 **What the model learned to minimise** — the average negative log-likelihood of the true next character:
 
@@ -68,7 +53,7 @@ keeps only the $k$ tallest bars and renormalises. Then the next character is dra
 
 
 # ---------------------------------------------------------------------------------------------------
-# validation and rendering (presentation only)
+# validation (the rendering is text_view.py)
 
 
 def _number(v, name: str, lo: float, hi: float, whole: bool = False):
@@ -84,26 +69,6 @@ def _number(v, name: str, lo: float, hi: float, whole: bool = False):
 def _settings(temperature, top_k, seed, max_new=1):
     return (_number(temperature, "Temperature", 0, 5), _number(top_k, "Top-k", 0, 10_000, True),
             _number(seed, "The seed", 0, textgen.MAX_SEED, True), _number(max_new, "Characters", 1, MAX_NEW, True))
-
-
-def render_text(state: dict, caret: bool = True) -> str:
-    parts, cls = [], {"p": "tok-p", "m": "tok-m", "y": "tok-y"}
-    for ch, mark in zip(state["text"], state["marks"], strict=True):
-        if ch == "\n":
-            parts.append(f'<span class="tok-nl{" tok-y" if mark == "y" else ""}">⏎</span>\n')
-        else:
-            parts.append(f'<span class="{cls.get(mark, "tok-m")}">{html.escape(ch)}</span>')
-    if caret:
-        parts.append('<span class="tok-caret">▌</span>')
-    return f'<div class="tok-text">{"".join(parts)}</div>'
-
-
-def render_lines(text: str, corpus: str | None) -> str:
-    rows = textgen.line_report(text, corpus)
-    if not rows:
-        return "<i>Nothing yet: press Generate.</i>"
-    chips = [f'<span class="chip {s}">{html.escape(line)}<b>{html.escape(NOVELTY.get(s, s))}</b></span>' for line, s in rows]
-    return "".join(chips)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -157,10 +122,12 @@ class TextActions:
         self._check(model, prompt)
         return {"text": prompt, "marks": "p" * len(prompt)}
 
-    def _frame(self, model, src, state, temperature, top_k, status, probs=None, caret=True):
+    def _frame(self, model, src, state, temperature, top_k, status, probs=None, caret=True) -> dict:
+        """What every handler shows, by output name (the text's state goes to the next call, not to the page)."""
         if probs is None:
             probs = textgen.distribution(model, state["text"], temperature, top_k or None)
-        return render_text(state, caret), probs, status, render_lines(state["text"], src.data), state
+        return {"text": render_text(state, caret), "chart": probs, "status": status,
+                "lines": render_lines(state["text"], src.data), "state": state}
 
     def info(self, key, request: gr.Request = None) -> str:
         """One line about the chosen model: size, corpus, held-out bits per character against the baselines."""
@@ -243,9 +210,9 @@ class TextActions:
 # layout
 
 
-def build(ctx: UIContext) -> TextActions:
+def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
+    """Lay out the tab (inside `tab`, whose selection refreshes the model list; None: only the ↻ button does)."""
     a = TextActions(ctx)
-    tab = gr.context.Context.block  # the gr.Tab we are built in
     gr.HTML(STYLE + INTRO.format(link=LEARN_LINK.sub(r'<a href="\2">\1</a>', learn_link("text"))), elem_id="text-intro")
     with gr.Row(equal_height=False):
         with gr.Column(scale=4, min_width=340):
@@ -278,14 +245,15 @@ def build(ctx: UIContext) -> TextActions:
     state = gr.State(dict(EMPTY))
 
     # ---- wiring ------------------------------------------------------------------------------------
-    frame = [out, chart, status, lines, state]
+    # the API's outputs keep this order: text, chart, status, lines (the state is never sent)
+    frame = Outputs(text=out, chart=chart, status=status, lines=lines, state=state)
     settings = [model, prompt, temperature, top_k, seed]
-    gen_btn.click(a.generate, [*settings, max_new], frame, api_name="generate", concurrency_limit=8,
+    gen_btn.click(frame.wrap(a.generate), [*settings, max_new], frame.blocks, api_name="generate", concurrency_limit=8,
                   show_progress="hidden")
-    step_btn.click(a.next_token, [*settings, state], frame, api_name="next_token", concurrency_limit=8,
+    step_btn.click(frame.wrap(a.next_token), [*settings, state], frame.blocks, api_name="next_token", concurrency_limit=8,
                    show_progress="hidden")
     private = dict(api_visibility="private")
-    chart.select(a.force, [*settings, state], frame, concurrency_limit=8, show_progress="hidden", **private)
+    chart.select(frame.wrap(a.force), [*settings, state], frame.blocks, concurrency_limit=8, show_progress="hidden", **private)
     stop_btn.click(a.stop, None, None, concurrency_limit=None, **private)
 
     def choices(current, request: gr.Request):
@@ -294,12 +262,13 @@ def build(ctx: UIContext) -> TextActions:
     def initial(request: gr.Request):
         return choices(None, request)
 
-    show = dict(fn=a.peek, inputs=[model, prompt, temperature, top_k], outputs=frame, **FAST, **private)
+    show = dict(fn=frame.wrap(a.peek), inputs=[model, prompt, temperature, top_k], outputs=frame.blocks, **FAST, **private)
     describe = dict(fn=a.info, inputs=model, outputs=info, concurrency_limit=4, **private)
     gr.on(None, initial, None, model, **private).then(**show).then(**describe)
-    gr.on([refresh.click] + ([tab.select] if isinstance(tab, gr.Tab) else []), choices, model, model,
+    gr.on([refresh.click] + ([tab.select] if tab is not None else []), choices, model, model,
           **private).then(**describe)
     model.input(**show).then(**describe)
     prompt.change(**show)  # .change, not .input: pasted or autofilled prompts count too
-    gr.on([temperature.release, top_k.release], a.redraw, [model, prompt, temperature, top_k, state], frame, **FAST, **private)
+    gr.on([temperature.release, top_k.release], frame.wrap(a.redraw), [model, prompt, temperature, top_k, state], frame.blocks,
+          **FAST, **private)
     return a

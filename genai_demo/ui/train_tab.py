@@ -2,7 +2,8 @@
 
 Layout and wiring only. The handlers live in train_actions.py (plain methods, per visitor) and what
 is drawn in train_view.py. The live view is a gr.Timer poll whose tick only reads the run's latest
-snapshot and sends what changed since the last tick (gr.skip() for the rest): it never computes.
+snapshot and sends what changed since the last tick ({output name: value}; the rest is left alone): it never
+computes.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..training.trainer import pick_device
 from . import train_view as V
 from .context import UIContext
 from .learn_tab import learn_link
+from .outputs import Outputs
 from .train_actions import TrainActions, forget_saves
 from .train_quality import build_panel
 
@@ -36,10 +38,9 @@ def _caption(step: int, live: bool, text: bool = False) -> str:
 def _curve_update(view: dict, key: str, frame):
     """The value for a LinePlot, working around two Gradio 6.31 front-end quirks (checked in a browser):
     a plot never redraws lines after an empty table, and it keeps the colour legend of the first table
-    it drew. So send nothing while there is no data, and clear the plot (None) for one tick whenever the
-    set of series changes (a new model family, a held-out curve appearing); the next tick draws it."""
-    if frame is None:
-        return gr.skip()
+    it drew. So the caller sends nothing while there is no data (frame None), and this clears the plot (None)
+    for one tick whenever the set of series changes (a new model family, a held-out curve appearing); the
+    next tick draws it."""
     names = sorted(set(frame["series"]))
     shown = view.get(key)
     if shown is not None and shown != names:
@@ -50,73 +51,82 @@ def _curve_update(view: dict, key: str, frame):
     return frame
 
 
-def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: str | None = None) -> tuple:
+def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: str | None = None) -> dict:
     """The 2 Hz poll: status, counter, curves, formulas, grid or text, timeline, Start label — only what changed.
 
-    `view` (per-visitor gr.State) remembers what the browser already shows, so an idle tick sends nothing.
-    The snapshot box (image grid or generated text) follows the run shown, or the chosen model while there is none.
+    Returns {output name: value} for what changed ({} when nothing did; build() maps the names onto components).
+    `view` (per-visitor gr.State, the "view" output) remembers what the browser already shows, so an idle tick
+    sends nothing. The snapshot box (image grid or generated text) follows the run shown, or the chosen model
+    while there is none. The sample-quality box is filled by its own slower timer; the tick only shows it for
+    image models.
     """
-    view = dict(view or {})
+    before = view or {}
+    view = dict(before)
     actions.maybe_reap()
     reg = actions.ctx.registry
     run = reg.current(actions.ctx.session(request))
     snap = run.trainer.snapshot() if run else None  # one consistent copy per tick
     d = V.status_dict(run, snap, reg.queue_position(run) if run else None)
-    # status, counter, plot A, plot B, formula A, formula B, grid, timeline, Start, caption, text, grid box, text box,
-    # sample-quality box (its own slower timer fills it; the tick only shows it for image models)
-    out = [gr.skip()] * 14
+    out = {}
     new_run = view.get("run") != d["run_id"] or not view.get("init")
     if new_run:
         # what the plots and the boxes show survives a new run: the browser still shows it (see _curve_update)
-        view = {"init": True, "run": d["run_id"], "pinned": False, "series2": view.get("series2"),
-                "series3": view.get("series3"), "text": view.get("text")}
+        view = {"init": True, "run": d["run_id"], "pinned": False, "series_a": view.get("series_a"),
+                "series_b": view.get("series_b"), "text": view.get("text")}
     text = V.is_text(run.cfg.kind) if run else V.is_text(chosen) if chosen in V.MODELS else bool(view.get("text"))
     if text != view.get("text"):
-        out[11], out[12], out[13] = gr.Column(visible=not text), gr.Column(visible=text), gr.Column(visible=not text)
-        out[9] = TEXT_NOTE if text else GRID_NOTE
+        out.update(grid_box=gr.Column(visible=not text), text_box=gr.Column(visible=text),
+                   quality_box=gr.Column(visible=not text), caption=TEXT_NOTE if text else GRID_NOTE)
         view["text"] = text
     md = V.status_markdown(d)
     if md != view.get("md"):
-        out[0] = view["md"] = md
+        out["status"] = view["md"] = md
     counter = V.progress_html(d["step"], d["total"], d["state"])
     if counter != view.get("counter"):
-        out[1] = view["counter"] = counter
+        out["counter"] = view["counter"] = counter
     label = START_LABEL.get(d["state"], "▶ Start")
     if label != view.get("label"):
-        out[8] = gr.Button(value=label)
+        out["start"] = gr.Button(value=label)
         view["label"] = label
     if run is None:
         if new_run:
-            out[2], out[3] = None, None
-            view["series2"] = view["series3"] = None
-            out[6], out[9], out[10] = None, TEXT_NOTE if text else GRID_NOTE, None
-            out[7] = gr.Slider(maximum=1, value=0, interactive=False)
-        return (*out, view)
+            out.update(plot_a=None, plot_b=None, grid=None, caption=TEXT_NOTE if text else GRID_NOTE, text=None,
+                       timeline=gr.Slider(maximum=1, value=0, interactive=False))
+            view["series_a"] = view["series_b"] = None
+        return _with_view(out, view, before)
 
     fam = V.family(run.cfg.kind)
     plot_a, plot_b = V.PLOTS[fam]
     if fam != view.get("fam"):
-        out[4], out[5] = plot_a.markdown, plot_b.markdown
+        out.update(formula_a=plot_a.markdown, formula_b=plot_b.markdown)
         view["fam"] = fam
     curves = (len(snap.history.get("step", [])), len(snap.evals.get("step", [])), snap.history.get("step", [0])[-1:])
     if new_run or curves != view.get("curves"):
         view["curves"] = curves
-        for i, plot in ((2, plot_a), (3, plot_b)):
-            out[i] = _curve_update(view, f"series{i}", V.curve_frame(plot, snap.history, snap.evals))
+        for name, plot, series in (("plot_a", plot_a, "series_a"), ("plot_b", plot_b, "series_b")):
+            frame = V.curve_frame(plot, snap.history, snap.evals)
+            if frame is not None:  # never an empty table: the plot would not draw lines after it
+                out[name] = _curve_update(view, series, frame)
     shots = (len(snap.previews), snap.previews[-1][0] if snap.previews else -1)
     if snap.previews and (new_run or shots != view.get("shots")):
         view["shots"] = shots
         last = len(snap.previews) - 1
         if not view.get("pinned"):
             s, pic = snap.previews[-1]
-            out[10 if text else 6], out[9] = _picture(pic, run.cfg.data), _caption(s, live=True, text=text)
-            out[7] = gr.Slider(maximum=max(1, last), value=last, interactive=last > 0)
+            out["text" if text else "grid"] = _picture(pic, run.cfg.data)
+            out["caption"] = _caption(s, live=True, text=text)
+            out["timeline"] = gr.Slider(maximum=max(1, last), value=last, interactive=last > 0)
         else:
-            out[7] = gr.Slider(maximum=max(1, last), interactive=True)
+            out["timeline"] = gr.Slider(maximum=max(1, last), interactive=True)
     if d["state"] == "failed" and view.get("warned") != run.id:
         view["warned"] = run.id
         gr.Warning(f"Training failed: {d['error']}")
-    return (*out, view)
+    return _with_view(out, view, before)
+
+
+def _with_view(out: dict, view: dict, before: dict) -> dict:
+    """The tick's outputs, plus the view state when it changed (an idle tick returns {})."""
+    return {**out, "view": view} if view != before else out
 
 
 def _picture(preview, data: str | None = None):
@@ -124,9 +134,9 @@ def _picture(preview, data: str | None = None):
     return V.text_html(preview, data) if isinstance(preview, str) else V.grid_picture(preview)
 
 
-def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request):
-    """Timeline slider moved: show that snapshot (grid, or text) — returns (grid, text, caption, view);
-    the end of the slider follows live again."""
+def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request) -> dict:
+    """Timeline slider moved: show that snapshot — {"grid" or "text", "caption", "view"}; the end of the slider
+    follows live again."""
     run = actions._run(request, must_exist=False)
     snap = run.trainer.snapshot() if run else None
     if not snap or not snap.previews:
@@ -136,9 +146,8 @@ def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request):
     view = dict(view or {})
     view["pinned"] = i < len(snap.previews) - 1
     text = isinstance(pic, str)
-    shown = _picture(pic, run.cfg.data)
-    caption = _caption(s, live=not view["pinned"], text=text)
-    return (gr.skip(), shown, caption, view) if text else (shown, gr.skip(), caption, view)
+    return {"text" if text else "grid": _picture(pic, run.cfg.data), "caption": _caption(s, live=not view["pinned"], text=text),
+            "view": view}
 
 
 def model_changed(kind: str, data: str | None, datasets: list[str]):
@@ -244,11 +253,16 @@ def build(ctx: UIContext) -> TrainActions:
             a.set_hyper(name, value, request)
         return apply
 
+    # what the tick and the timeline may update, by the names tick() and scrub() return
+    live = Outputs(status=status, counter=counter, plot_a=plot_a, plot_b=plot_b, formula_a=tex_a, formula_b=tex_b, grid=grid,
+                   timeline=timeline, start=start, caption=caption, text=text, grid_box=grid_box, text_box=text_box,
+                   quality_box=quality_box, view=view)
+
     def on_scrub(index, v, request: gr.Request):
-        return scrub(a, index, v, request)
+        return live(scrub(a, index, v, request))
 
     def on_tick(v, chosen, request: gr.Request):
-        return tick(a, v, request, chosen)
+        return live(tick(a, v, request, chosen))
 
     def on_model(kind, d):
         return model_changed(kind, d, a.datasets)
@@ -263,9 +277,7 @@ def build(ctx: UIContext) -> TrainActions:
         for ev in (comp.submit, comp.blur) if isinstance(comp, gr.Number) else (comp.release,):
             ev(hyper(name), comp, None, **quick)
     timeline.release(on_scrub, [timeline, view], [grid, text, caption, view], trigger_mode="always_last", **quick)
-    timer = gr.Timer(0.5)
-    timer.tick(on_tick, [view, model], [status, counter, plot_a, plot_b, tex_a, tex_b, grid, timeline, start, caption,
-                                        text, grid_box, text_box, quality_box, view], **quick)
+    gr.Timer(0.5).tick(on_tick, [view, model], live.blocks, **quick)
 
     # ---- public API (gradio_client): see docs/api.md -----------------------------------------------
     gr.api(a.train, api_name="train", concurrency_limit=2)
