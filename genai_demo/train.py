@@ -55,7 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         a.config = json.loads(a.config) if a.config else None
     except ValueError as e:
         p.error(f"--config is not valid JSON: {e}")
-    form = {name: getattr(a, name) for name in ("model", "data", "steps", "seed", *HYPER)}
+    form = {name: getattr(a, name) for name in ("model", "data", "steps", "seed", *HYPER) if getattr(a, name) is not None}
     try:  # the same check and the same sentences as the Train tab and the API, with the CLI's wider caps
         a.settings = checked({**form, "model_config": a.config, "device": a.device}, offline=True)
     except ValueError as e:

@@ -23,7 +23,7 @@ class Limit:
     low: float
     high: float  # the bound for the app, the API and mid-run changes
     whole: bool = False  # a whole number (steps, batch size, …)
-    offline: float | None = None  # the CLI's wider bound for long offline runs (a GPU, a night); None = high
+    offline: float | None = None  # the CLI's wider bound for long offline runs (steps only); None = high
 
     def top(self, high: float | None = None, offline: bool = False) -> float:
         """The upper bound at an entry point: its own cap if it has one, else the CLI's or the app's."""
@@ -36,7 +36,7 @@ class Limit:
 LIMITS: dict[str, Limit] = {
     "steps": Limit("steps", 1, 20_000, whole=True, offline=1_000_000),  # the app's cap: RunRegistry.max_steps
     "lr": Limit("learning rate", 1e-6, 0.1),
-    "batch_size": Limit("batch size", 1, 1024, whole=True, offline=4096),
+    "batch_size": Limit("batch size", 1, 1024, whole=True),
     "beta": Limit("β", 0.0, 20.0),
     "d_steps": Limit("D:G ratio", 1, 10, whole=True),
     "seed": Limit("seed", 0, 2**31 - 1, whole=True),
@@ -94,8 +94,9 @@ def checked(form: Mapping[str, Any], kinds: Sequence[str] | None = None, dataset
     """The settings of a form, a request or a command line → RunSettings, or a ValueError naming what is wrong.
 
     form: "model" plus any of "data", "steps", "seed", "full_size", "model_config", "device" and the HYPER names;
-    a missing or None value takes the family's default. kinds / datasets: what this entry point offers (default:
-    every registered family / every known data set). max_steps: the app's cap on steps; offline: the CLI's bounds.
+    a missing one takes the family's default, and so do data / lr None (the API's defaults).
+    kinds / datasets: what this entry point offers (default: every registered family / every known data set).
+    max_steps: the app's cap on steps; offline: the CLI's wider bounds (and the full-size model by default).
     """
     model, data = form.get("model"), form.get("data")
     if not isinstance(model, str) or not isinstance(data, str | None):  # an API caller may send a list or a number
@@ -115,8 +116,8 @@ def checked(form: Mapping[str, Any], kinds: Sequence[str] | None = None, dataset
                          f"data set: choose {' or '.join(repr(d) for d in fits)}")
 
     def value(name: str, default: Any, high: float | None = None) -> Any:
-        v = form.get(name)
-        return check(name, default if v is None else v, high, offline)
+        v = form.get(name, default)
+        return check(name, default if v is None and name == "lr" else v, high, offline)
 
     defaults = dataclasses.replace(Hyper(), lr=spec.lr, batch_size=spec.batch_size)  # β 1, D:G 1 for everyone
     hp = Hyper(**{name: value(name, getattr(defaults, name)) for name in HYPER})
