@@ -23,6 +23,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from genai_demo.data.datasets import load_dataset  # noqa: E402
+from genai_demo.models import family  # noqa: E402
 from genai_demo.models.base import Hyper  # noqa: E402
 from genai_demo.quality import metrics  # noqa: E402
 from genai_demo.quality import scores as quality
@@ -37,7 +38,6 @@ ADAM = torch.optim.Adam  # --adam swaps in forced_adam(…) while a run builds i
 def forced_adam(fused: bool):
     """torch.optim.Adam with `fused` overriding whatever the model asks for (a partial would not override)."""
     return lambda *args, **kw: ADAM(*args, **{**kw, "fused": fused})
-DEFAULT_LR = {"gan": 2e-4, "cgan": 2e-4, "vae": 1e-3}
 
 
 def race(kind: str, hp: Hyper, budget: float, snapshot_every: int, train, test, log=print) -> dict:
@@ -100,7 +100,7 @@ def main(argv=None) -> int:
           f"torch {torch.__version__} · load avg {os.getloadavg()[0]:.2f}")
     results = []
     for kind in a.only.split(","):
-        for lr in [float(v) for v in a.lr.split(",")] if a.lr else [DEFAULT_LR[kind]]:
+        for lr in [float(v) for v in a.lr.split(",")] if a.lr else [family(kind).lr]:
             for bs in [int(v) for v in a.batch_size.split(",")]:
                 for threads in [int(v) for v in a.threads.split(",")] if a.threads else [default_threads()]:
                     for adam in a.adam.split(",") if a.adam else ["model's"]:

@@ -13,14 +13,15 @@ import sys
 import time
 
 from .data.datasets import DataError
+from .models import kinds
 from .quality.report import Report, format_table
-from .quality.scores import CLASSIFIER_FOR, GENERATIVE, judge
+from .quality.scores import CLASSIFIER_FOR, judge
 from .training.checkpoints import CheckpointError, load_checkpoint, read_metadata
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m genai_demo.evaluate", description=__doc__.split("\n")[0])
-    p.add_argument("checkpoint", help="a .safetensors checkpoint of a vae, cvae, gan, cgan or dcgan")
+    p.add_argument("checkpoint", help=f"a .safetensors checkpoint of a {', '.join(kinds(quality=True))}")
     p.add_argument("--n", type=int, default=1000, help="samples to draw and score (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampling noise")
     p.add_argument("--data", default=None, help="data set to compare against (default: the one it was trained on)")
@@ -35,13 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
     try:
         header = read_metadata(a.checkpoint)
-        if header["kind"] not in GENERATIVE:
+        judged = kinds(quality=True)  # the image generators (each family's spec says whether it is one)
+        if header["kind"] not in judged:
             raise CheckpointError(f"{a.checkpoint} holds a {header['kind']!r} model; "
-                                  f"evaluate scores image generators only ({', '.join(GENERATIVE)})")
+                                  f"evaluate scores image generators only ({', '.join(judged)})")
         data = a.data or header["meta"].get("data", "mnist5k")
         if data not in CLASSIFIER_FOR:
             raise CheckpointError(f"no quality classifier for data set {data!r}; use --data {' or '.join(CLASSIFIER_FOR)}")
-        model, _ = load_checkpoint(a.checkpoint, expected_kind=GENERATIVE)
+        model, _ = load_checkpoint(a.checkpoint, expected_kind=judged)
         t0 = time.perf_counter()
         scores = judge(model, data, n=a.n, seed=a.seed, nearest=not a.no_nearest)
     except (CheckpointError, DataError, FileNotFoundError, ValueError) as e:

@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PIL import Image  # noqa: E402
 
 from genai_demo.data.images import make_grid, upscale  # noqa: E402
+from genai_demo.models import family  # noqa: E402
 from genai_demo.training.checkpoints import load_checkpoint, read_metadata  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +23,7 @@ def main() -> None:
     out = ROOT / "docs" / "samples"
     out.mkdir(parents=True, exist_ok=True)
     for path in sorted((ROOT / "checkpoints").glob("*.safetensors")):
-        if read_metadata(path)["kind"] in ("charlm", "classifier"):
+        if not family(read_metadata(path)["kind"]).quality:  # image generators only (their spec says so)
             continue
         model, _ = load_checkpoint(path)
         g = torch.Generator().manual_seed(0)

@@ -153,8 +153,8 @@ def _rss_mib() -> float:
 def test_releasing_sessions_gives_their_memory_back_to_the_os():
     """~25 MB per kept VAE run; glibc would keep it mapped after the visitors left without the registry's trim."""
     from genai_demo.models.base import Hyper
+    from genai_demo.training.factory import make_trainer
     from genai_demo.training.trainer import RunConfig
-    from genai_demo.ui.train_actions import make_trainer
 
     reg = RunRegistry(max_running=1, max_steps=5000, max_per_session=3)
     cfg = RunConfig(kind="vae", steps=5, hp=Hyper(batch_size=16), publish_every=5, snapshot_every=5)

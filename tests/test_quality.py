@@ -13,7 +13,7 @@ import torch
 
 from genai_demo.data.datasets import load_dataset
 from genai_demo.evaluate import main as evaluate_main
-from genai_demo.models import build
+from genai_demo.models import build, kinds
 from genai_demo.models.classifier import random_shift
 from genai_demo.models.dcgan import DCGANConfig
 from genai_demo.quality import metrics
@@ -196,7 +196,7 @@ def test_shipped_generators_evaluate():
     """Whatever generative checkpoints ship in checkpoints/ load and score (quick: 100 samples, no NN search)."""
     from genai_demo.training.zoo import load_pretrained, pretrained
 
-    for src in pretrained(quality.GENERATIVE):
+    for src in pretrained(kinds(quality=True)):
         model, _ = load_pretrained(src.key.split(":", 1)[1])
         s = quality.judge(model, src.data, n=100, nearest=False)
         assert s["classes_covered"] >= 5, src.key

@@ -170,10 +170,10 @@ def test_nan_stops_the_run_with_a_reason():
 def test_hyper_changes_apply_between_steps():
     t = make(steps=10_000)
     t.start(paused=True)
-    t.set_hyper(lr=0.123, batch_size=4)
+    t.set_hyper(lr=0.0123, batch_size=4)
     t.step(1)
     assert wait_for(lambda: t.snapshot().step == 1)
-    assert all(g["lr"] == 0.123 for g in t.opts["model"].param_groups)
+    assert all(g["lr"] == 0.0123 for g in t.opts["model"].param_groups)
     assert t.snapshot().hp.batch_size == 4
     with pytest.raises(ValueError):
         t.set_hyper(momentum=0.9)

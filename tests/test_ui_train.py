@@ -16,8 +16,11 @@ import gradio as gr  # noqa: E402
 import pytest  # noqa: E402
 from served import serve_app, wait_until  # noqa: E402
 
+from genai_demo.models import family  # noqa: E402
 from genai_demo.training.checkpoints import load_checkpoint  # noqa: E402
+from genai_demo.training.factory import run_config  # noqa: E402
 from genai_demo.training.runs import RunRegistry  # noqa: E402
+from genai_demo.training.settings import checked  # noqa: E402
 from genai_demo.ui import train_view as V  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions, save_dir  # noqa: E402
@@ -56,7 +59,7 @@ def test_lifecycle_start_pause_step_resume_stop(actions):
     assert a.status(alice)["state"] == "none"
     s = a.train("vae", "mnist5k", 3000, None, 32, 1.0, 1, 0, False, alice)
     assert s["run_id"] and s["total"] == 3000 and s["model"] == "vae"
-    assert s["hyper"]["lr"] == V.DEFAULT_LR["vae"]  # lr None → the family's default
+    assert s["hyper"]["lr"] == family("vae").lr  # lr None → the family's default
     wait_until(lambda: a.status(alice)["step"] > 20)
     paused = a.pause(alice)
     wait_until(lambda: a.status(alice)["state"] == "paused")
@@ -98,7 +101,7 @@ def test_sessions_are_isolated(actions):
     ("lr", "fast", "learning rate must be a number"),
     ("batch_size", 0, "batch size must be between"),
     ("batch_size", 12.5, "batch size must be a whole number"),
-    ("steps", 0, "steps must be a whole number between 1 and 5,000"),
+    ("steps", 0, "steps must be between 1 and 5,000"),
     ("steps", "many", "steps must be a whole number"),
     ("steps", float("inf"), "steps must be a whole number"),
     ("model", "diffusion", "unknown model"),
@@ -163,18 +166,23 @@ def test_hyper_parameters_apply_mid_run(actions):
 
 
 def test_run_config_sizes_the_dcgan_and_the_snapshots():
-    light = V.run_config("dcgan", "mnist5k", 1500, 2e-4, 64, 1.0, 2, 0, False, ["mnist5k"], 5000)
-    assert light.model_config == V.DCGAN_LIGHT and light.hp.d_steps == 2
-    assert V.run_config("dcgan", "mnist5k", 1500, 2e-4, 64, 1.0, 1, 0, True, ["mnist5k"], 5000).model_config is None
-    assert V.run_config("vae", "mnist5k", 3000, 1e-3, 64, 1.0, 1, 0, False, ["mnist5k"], 5000).snapshot_every == 80
-    assert V.run_config("vae", "mnist5k", 50, 1e-3, 64, 1.0, 1, 0, False, ["mnist5k"], 5000).snapshot_every == 10
+    def cfg(model, steps, lr, d_steps, full_size):  # the Train tab's settings → the Trainer's config
+        form = {"model": model, "data": "mnist5k", "steps": steps, "lr": lr, "batch_size": 64, "beta": 1.0,
+                "d_steps": d_steps, "seed": 0, "full_size": full_size}
+        return run_config(checked(form, datasets=["mnist5k"], max_steps=5000))
+
+    light = cfg("dcgan", 1500, 2e-4, 2, False)
+    assert light.model_config == dict(family("dcgan").light) and light.hp.d_steps == 2
+    assert cfg("dcgan", 1500, 2e-4, 1, True).model_config is None
+    assert cfg("vae", 3000, 1e-3, 1, False).snapshot_every == 80
+    assert cfg("vae", 50, 1e-3, 1, False).snapshot_every == 10
 
 
 # ---- the tiny GPT (text) in the same Trainer -------------------------------------------------------------
 def test_tiny_gpt_trains_on_names_with_held_out_curves_and_text_snapshots(actions):
     a, alice = actions, req("alice")
     s = a.train("charlm", None, 30, None, 32, 1.0, 1, 0, False, alice)  # data None → the text corpus
-    assert s["model"] == "charlm" and s["data"] == "names" and s["hyper"]["lr"] == V.DEFAULT_LR["charlm"] == 1e-3
+    assert s["model"] == "charlm" and s["data"] == "names" and s["hyper"]["lr"] == family("charlm").lr == 1e-3
     wait_until(lambda: a.status(alice)["state"] == "finished", timeout=60)
     st = a.status(alice)
     assert set(st["metrics"]) == {"loss", "bpc"} and st["metrics"]["bpc"] > st["metrics"]["loss"] > 0
@@ -211,7 +219,7 @@ def test_choosing_the_tiny_gpt_offers_only_text_corpora():
     beta, dsteps, full, lr, steps, learn, data, batch = model_changed("charlm", "mnist5k", datasets)
     assert data.choices == [(V.DATASETS["names"], "names")] and data.value == "names"
     assert beta.visible is False and dsteps.visible is False and full.visible is False
-    assert lr == 1e-3 and steps == V.DEFAULT_STEPS["charlm"] and batch.value == 64 and "#learn-text" in learn
+    assert lr == 1e-3 and steps == family("charlm").steps and batch.value == 64 and "#learn-text" in learn
     *_, data, _ = model_changed("gan", "names", datasets)
     assert [k for _, k in data.choices] == ["mnist5k", "fashion"] and data.value == "mnist5k"
     *_, data, _ = model_changed("vae", "fashion", datasets)
@@ -275,14 +283,14 @@ def test_api_bad_parameters_give_a_clear_error(served, kwargs, message):
 def test_a_failed_run_is_reported_once(actions, monkeypatch):
     from genai_demo.data.datasets import load_dataset
     from genai_demo.models.vae import VAE
+    from genai_demo.training import factory
     from genai_demo.training.trainer import Trainer
-    from genai_demo.ui import train_actions
 
     class Broken(VAE):
         def train_step(self, *args):
             raise RuntimeError("the GPU caught fire")
 
-    monkeypatch.setattr(train_actions, "make_trainer", lambda cfg: Trainer(cfg, load_dataset("mnist5k"), model=Broken()))
+    monkeypatch.setattr(factory, "make_trainer", lambda s: Trainer(factory.run_config(s), load_dataset("mnist5k"), model=Broken()))
     alice = req("alice")
     actions.train("vae", "mnist5k", 100, 1e-3, 32, 1.0, 1, 0, False, alice)
     wait_until(lambda: actions.status(alice)["state"] == "failed")
@@ -300,7 +308,7 @@ def test_dcgan_trains_with_the_light_preset_by_default(actions):
     actions.train("dcgan", "mnist5k", 12, 2e-4, 16, 1.0, 1, 0, False, alice)
     wait_until(lambda: actions.status(alice)["state"] == "finished")
     run = actions.ctx.registry.current("alice")
-    assert run.trainer.model.config.ngf == V.DCGAN_LIGHT["ngf"]
+    assert run.trainer.model.config.ngf == family("dcgan").light["ngf"]
     assert set(actions.status(alice)["metrics"]) >= {"d_loss", "g_loss", "d_acc"}
 
 

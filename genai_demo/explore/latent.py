@@ -32,6 +32,7 @@ import torch.nn.functional as F
 
 from ..data import images
 from ..data.datasets import load_dataset
+from ..models import MODELS, family
 from ..quality.metrics import mse, ssim
 from . import plots
 
@@ -68,7 +69,9 @@ def clear_cache() -> None:
 
 
 def is_vae(model) -> bool:
-    return hasattr(model, "encode") and hasattr(model, "decode")
+    """A VAE or CVAE (its family's spec says so): a decoder from z and an encoder to it."""
+    kind = getattr(model, "kind", None)
+    return kind in MODELS and family(kind).group == "vae"
 
 
 def z_dim(model) -> int:

@@ -1,7 +1,8 @@
-"""Model registry: a kind name ("vae", "gan", …) → its GenerativeModel class.
+"""Model registry: a kind name ("vae", "gan", …) → its GenerativeModel class, and through it the family's facts.
 
-Adding a family takes one import and one line in MODELS; build() then validates its config the same
-way for the CLI, the Trainer and checkpoint loading. Importing this package only defines classes.
+Adding a family takes its own file (the class with its ``family = Family(...)``) plus one import and one line in
+MODELS: the CLI, the Train tab, the API, the explorers and the checkpoint loader then find it through family() and
+kinds(); build() validates its config the same way everywhere. Importing this package only defines classes.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .base import GenerativeModel, Hyper
 from .charlm import CharLM
 from .classifier import Classifier
 from .dcgan import DCGAN, DCGANConfig
+from .family import Family
 from .gan import CGAN, GAN, CGANConfig, GANConfig
 from .vae import CVAE, VAE, CVAEConfig, VAEConfig
 
@@ -27,7 +29,7 @@ MODELS: dict[str, type[GenerativeModel]] = {
 }
 
 __all__ = [
-    "MODELS", "build", "make_config", "model_kinds", "GenerativeModel", "Hyper",
+    "MODELS", "build", "family", "kinds", "make_config", "model_kinds", "modality", "Family", "GenerativeModel", "Hyper",
     "VAE", "CVAE", "GAN", "CGAN", "DCGAN", "VAEConfig", "CVAEConfig", "GANConfig", "CGANConfig", "DCGANConfig",
 ]
 
@@ -35,6 +37,24 @@ __all__ = [
 def model_kinds() -> list[str]:
     """The registered kinds, in registry order."""
     return list(MODELS)
+
+
+def family(kind: str) -> Family:
+    """The family's facts (models/family.py); ValueError for an unknown kind."""
+    return _model_class(kind).family
+
+
+def modality(kind: str) -> str:
+    """What the family learns from and makes: "image" or "text" (the Trainer checks the data set against it)."""
+    return _model_class(kind).output
+
+
+def kinds(view: str | None = None, group: str | None = None, quality: bool | None = None) -> tuple[str, ...]:
+    """Registered kinds, in registry order, offered in ``view`` / of ``group`` / judgeable by the quality meter.
+
+    Read at call time, so a family registered later (a test's dummy) shows up everywhere."""
+    return tuple(k for k, m in MODELS.items() if (view is None or view in m.family.views)
+                 and (group is None or m.family.group == group) and (quality is None or m.family.quality == quality))
 
 
 def _model_class(kind: str) -> type[GenerativeModel]:

@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from .family import Family
+
 
 def randn(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
     """Normal noise drawn on the generator's own device, then moved: a CPU generator gives the same
@@ -46,6 +48,7 @@ class GenerativeModel(nn.Module):
     Config: ClassVar[type] = object  # the family's config dataclass
     conditional: ClassVar[bool] = False  # True when sample()/train_step use class labels
     output: ClassVar[str] = "image"  # "image" (N,1,28,28) in [0,1], or "text"
+    family: ClassVar[Family]  # its facts for the CLI, the app and the API (models/family.py), declared by each family
 
     def __init__(self, config: Any):
         super().__init__()

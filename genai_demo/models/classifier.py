@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .base import GenerativeModel, Hyper, randint
+from .family import Family
 
 
 @dataclasses.dataclass
@@ -82,6 +83,7 @@ class Classifier(GenerativeModel):
     Config = ClassifierConfig
     conditional = False
     output = "image"  # the modality it reads: the Trainer checks the data set against it
+    family = Family("Classifier", group="classifier", data="mnist5k", lr=2e-4)  # CLI only: the quality meter's instrument
 
     def __init__(self, config: ClassifierConfig | None = None):
         super().__init__(config if config is not None else self.Config())

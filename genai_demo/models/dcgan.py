@@ -99,6 +99,8 @@ class DCGAN(GAN):
     kind = "dcgan"
     Config = DCGANConfig
     conditional = False
+    # the app trains the light preset by default (DCGANConfig.light(): usable on 2 CPU cores), 1,500 steps
+    family = dataclasses.replace(GAN.family, name="DCGAN", steps=1500, light={"ngf": 16, "ndf": 16}, learn="dcgan")
 
     def build_networks(self) -> tuple[nn.Module, nn.Module]:
         c = self.config

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .base import GenerativeModel, Hyper, randint, randn
+from .family import Family
 
 N_PIXELS = 28 * 28
 
@@ -129,6 +130,8 @@ class GAN(GenerativeModel):
     kind = "gan"
     Config = GANConfig
     conditional = False
+    family = Family("GAN", group="gan", data="mnist5k", lr=2e-4, knobs=("d_steps",), metrics=("d_loss", "d_acc", "g_loss"),
+                    views=("train", "studio"), quality=True, learn="gan")
 
     def __init__(self, config=None):
         super().__init__(config if config is not None else self.Config())
@@ -239,3 +242,4 @@ class CGAN(GAN):
     kind = "cgan"
     Config = CGANConfig
     conditional = True
+    family = dataclasses.replace(GAN.family, name="CGAN", learn="cgan")

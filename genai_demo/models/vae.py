@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .base import GenerativeModel, Hyper, randint, randn
+from .family import Family
 
 N_PIXELS = 28 * 28
 
@@ -86,6 +87,8 @@ class VAE(GenerativeModel):
     kind = "vae"
     Config = VAEConfig
     conditional = False
+    family = Family("VAE", group="vae", data="mnist5k", lr=1e-3, knobs=("beta",), metrics=("loss", "recon", "kl"),
+                    views=("train", "latent", "studio"), quality=True, learn="vae")
 
     def __init__(self, config: VAEConfig | None = None):
         super().__init__(config if config is not None else self.Config())
@@ -202,3 +205,4 @@ class CVAE(VAE):
     kind = "cvae"
     Config = CVAEConfig
     conditional = True
+    family = dataclasses.replace(VAE.family, name="CVAE", learn="cvae")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..models import family
 from ..models.base import GenerativeModel
 from . import scores as quality
 from .metrics import neg_elbo
@@ -57,7 +58,7 @@ def readout(model: GenerativeModel, data_name: str, n: int = 200, seed: int = 0)
     with one_thread():
         imgs, labels = quality.sample_images(model, n, seed)
         out = {"kind": model.kind, "seed": seed, **quality.score_images(imgs, data_name, labels, nearest=False)}
-        if model.kind in ("vae", "cvae"):
+        if family(model.kind).group == "vae":  # an ELBO to report
             ref = quality.reference(data_name)
             y = ref.held_y if model.conditional else None
             out.update(neg_elbo(model, ref.held_x, y, torch.Generator(model.device).manual_seed(seed)))

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from ..data.datasets import load_dataset
+from ..models import MODELS, family, kinds
 from ..models.base import GenerativeModel
 from ..models.classifier import Classifier
 from ..training.checkpoints import load_checkpoint
@@ -35,7 +36,6 @@ CLASS_SHARE = 0.05  # a class counts as "covered" when at least 5 % of the sampl
 REF_MAX = 2000  # held-out images in the Fréchet reference (Fashion's 10k test set is subsampled, fixed seed)
 RECON_MAX = 500  # held-out images reconstructed for MSE / SSIM (the ELBO uses all REF_MAX)
 CLASSIFIER_FOR = {"mnist5k": "mnist5k", "mnist": "mnist5k", "fashion": "fashion"}  # full MNIST reuses MNIST-5k's
-GENERATIVE = ("vae", "cvae", "gan", "cgan", "dcgan")
 _CACHE_SIZE = 4  # data sets kept warm at once (classifier + reference features); oldest evicted first
 
 
@@ -214,8 +214,8 @@ def score_images(images: torch.Tensor, data_name: str, labels: torch.Tensor | No
 
 
 def _check_model(model: GenerativeModel) -> None:
-    if getattr(model, "kind", None) not in GENERATIVE or model.output != "image":
-        raise ValueError(f"quality scores need an image generator ({', '.join(GENERATIVE)}), "
+    if getattr(model, "kind", None) not in MODELS or not family(model.kind).quality:  # its spec: models/<family>.py
+        raise ValueError(f"quality scores need an image generator ({', '.join(kinds(quality=True))}), "
                          f"not a {getattr(model, 'kind', type(model).__name__)!r} model")
     if model.training:  # sampling a train-mode model would also update BatchNorm statistics
         raise ValueError("judge an eval-mode copy (Trainer.snapshot().model or a loaded checkpoint), not the live model")
@@ -234,7 +234,7 @@ def judge(model: GenerativeModel, data_name: str, n: int = 500, seed: int = 0, n
     """Sample n images with a seeded generator and score them; VAEs also get held-out ELBO and reconstructions."""
     imgs, labels = sample_images(model, n, seed)
     out = {"kind": model.kind, "seed": seed, **score_images(imgs, data_name, labels, nearest=nearest)}
-    if model.kind in ("vae", "cvae"):
+    if family(model.kind).group == "vae":  # an ELBO to report
         out.update(vae_scores(model, data_name, seed))
     out["samples"] = (imgs[:, 0] * 255).round().to(torch.uint8).numpy()  # (n, 28, 28) for display
     return out

@@ -16,7 +16,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import factory
 from .native_memory import give_memory_back
+from .settings import RunSettings
 from .trainer import RunConfig, Trainer
 
 
@@ -98,8 +100,11 @@ class RunRegistry:
             return len(self._runs)
 
     # ---- actions -------------------------------------------------------------------------------
-    def start(self, session: str, cfg: RunConfig, make_trainer: Callable[[RunConfig], Trainer]) -> Run:
-        """Create a run for this visitor (stopping its previous active one) and start or queue it."""
+    def start(self, session: str, cfg: RunSettings | RunConfig,
+              make_trainer: Callable[[RunSettings | RunConfig], Trainer] | None = None) -> Run:
+        """Create a run for this visitor (stopping its previous active one) and start or queue it.
+
+        make_trainer: training.factory.make_trainer unless given (tests pass tiny models)."""
         if not 1 <= cfg.steps <= self.max_steps:
             raise RunError(f"steps must be between 1 and {self.max_steps:,}")
         with self._lock:
@@ -110,9 +115,9 @@ class RunRegistry:
                 self._dequeue(old)
                 if old.trainer.alive:
                     old.trainer.stop(timeout=0)  # it finishes its current step and publishes
-        trainer = make_trainer(cfg)  # loads data / builds the model outside the lock
+        trainer = (make_trainer or factory.make_trainer)(cfg)  # loads data / builds the model outside the lock
         with self._lock:
-            run = Run(id=f"r{next(self._ids)}", session=session, cfg=cfg, trainer=trainer)
+            run = Run(id=f"r{next(self._ids)}", session=session, cfg=trainer.cfg, trainer=trainer)
             mine = self._runs.setdefault(session, [])
             mine.append(run)
             while len(mine) > self.max_per_session:  # forget the oldest; it was stopped above

@@ -19,6 +19,7 @@ import torch
 
 from ..models.base import GenerativeModel, Hyper
 from .native_memory import give_memory_back
+from .settings import check
 
 STATES = ("idle", "running", "paused", "finished", "stopped", "failed")
 _INIT_LOCK = threading.Lock()  # model init seeds the global RNG: serialise it between runs
@@ -42,7 +43,7 @@ def training_threads() -> int:
 
 @dataclasses.dataclass
 class RunConfig:
-    kind: str  # model family: "vae", "cvae", "gan", "cgan", "dcgan", "charlm"
+    kind: str  # model family: a key of models.MODELS ("vae", "gan", "charlm", …)
     data: str = "mnist5k"  # data set name (see data.dataset_names())
     steps: int = 3000  # optimisation steps to run (a "step" = one G update for GANs)
     seed: int = 0  # seeds the weights, the batch draws and the noise: same seed + config → same losses
@@ -167,10 +168,12 @@ class Trainer:
         return True
 
     def set_hyper(self, **changes: Any) -> None:
-        """Queue lr / beta / d_steps / batch_size changes; applied by the thread between steps."""
+        """Queue lr / beta / d_steps / batch_size changes, checked against the limits a new run gets
+        (training/settings.py: the same sentence for a bad value); applied by the thread between steps."""
         for k in changes:
             if k not in Hyper.__dataclass_fields__:
                 raise ValueError(f"unknown hyper-parameter {k!r}; choose from {list(Hyper.__dataclass_fields__)}")
+        changes = {k: check(k, v) for k, v in changes.items()}
         with self._lock:
             self._pending_hp.update(changes)
             if self._thread is None or self._state in ("idle", "paused"):

@@ -12,11 +12,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..models import family
 from ..models.base import GenerativeModel
 from .checkpoints import CheckpointError, load_checkpoint, read_metadata
 from .runs import RunError, RunRegistry
-
-NAMES = {"vae": "VAE", "cvae": "CVAE", "gan": "GAN", "cgan": "CGAN", "dcgan": "DCGAN", "charlm": "Tiny GPT"}
 
 
 def checkpoint_dir() -> Path:
@@ -47,7 +46,7 @@ def pretrained(kinds: tuple[str, ...] | None = None) -> list[Source]:
         if kinds is None or h["kind"] in kinds:
             data = h["meta"].get("data", "?")
             steps = h["meta"].get("steps", "?")
-            out.append(Source(f"pretrained:{path.stem}", f"{NAMES.get(h['kind'], h['kind'])} · {data} · pretrained "
+            out.append(Source(f"pretrained:{path.stem}", f"{family(h['kind']).name} · {data} · pretrained "
                               f"({steps} steps)", h["kind"], data))
     return out
 
@@ -71,7 +70,7 @@ def sources(session: str | None, registry: RunRegistry | None, kinds: tuple[str,
         for run in reversed(registry.runs(session)):
             snap = run.trainer.snapshot()
             if snap.model is not None and snap.model_step > 0 and (kinds is None or run.cfg.kind in kinds):
-                mine.append(Source(f"run:{run.id}", f"{NAMES.get(run.cfg.kind, run.cfg.kind)} · {run.cfg.data} · "
+                mine.append(Source(f"run:{run.id}", f"{family(run.cfg.kind).name} · {run.cfg.data} · "
                                    f"your run {run.id} (step {snap.model_step}, {snap.state})", run.cfg.kind, run.cfg.data))
     return mine + pretrained(kinds)
 

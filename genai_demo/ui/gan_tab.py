@@ -13,6 +13,7 @@ import numpy as np
 
 from ..data import images
 from ..explore import latent as explore
+from ..models import kinds
 from ..quality import live as live_quality
 from ..quality.report import format_markdown, markdown_table
 from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
@@ -21,8 +22,6 @@ from .learn_tab import learn_link
 from .outputs import Outputs
 from .quality_view import histogram_html
 
-SAMPLE_KINDS = ("gan", "cgan", "dcgan", "vae", "cvae")
-GAN_KINDS = ("gan", "cgan", "dcgan")
 DEFAULT_MODEL = "pretrained:gan_mnist5k"
 N_MIN, N_MAX = 16, 100
 MAX_SEED = 2**31 - 1
@@ -95,7 +94,7 @@ class GanActions:
     def sample(self, key, n, seed, label=RANDOM, request: gr.Request = None):
         """A grid of n samples for a seed. label: 'random', 'rows' (one row per class) or a class. API: "sample"."""
         n, seed = _n(n), _seed(seed)
-        model, _ = resolve_model(self.ctx, key, request, SAMPLE_KINDS)
+        model, _ = resolve_model(self.ctx, key, request, kinds(view="studio"))
         c = _class(model, label)
         if c == ROWS:
             k = model.config.num_classes
@@ -106,7 +105,7 @@ class GanActions:
     def walk(self, key, seed_a, seed_b, steps, mode, label=RANDOM, request: gr.Request = None):
         """The path between the noise of two seeds: a strip (one per class for a conditional model) and a GIF."""
         seed_a, seed_b = _seed(seed_a), _seed(seed_b)
-        model, _ = resolve_model(self.ctx, key, request, SAMPLE_KINDS)
+        model, _ = resolve_model(self.ctx, key, request, kinds(view="studio"))
         if mode not in ("lerp", "slerp"):
             raise gr.Error(f"Interpolation must be 'lerp' or 'slerp', got {mode!r}.")
         steps, c = whole(steps, "Steps", 2, 32), _class(model, label)
@@ -125,15 +124,15 @@ class GanActions:
         """VAE and GAN samples side by side, same n and seed."""
         n, seed = _n(n), _seed(seed)
         out = []
-        for key, kinds in ((vae_key, ("vae", "cvae")), (gan_key, GAN_KINDS)):
-            model, _ = resolve_model(self.ctx, key, request, kinds)
+        for key, group in ((vae_key, "vae"), (gan_key, "gan")):
+            model, _ = resolve_model(self.ctx, key, request, kinds(view="studio", group=group))
             out.append(_picture(explore.samples(model, n, seed), nrow=math.ceil(math.sqrt(n)), target=420))
         return tuple(out)
 
     def _judged(self, key, n, seed, request) -> live_quality.Judgement:
         """The judgement of the model's n samples for a seed, or Unjudgeable."""
         n, seed = whole(n, "n", JUDGE_MIN, JUDGE_MAX), _seed(seed)
-        model, src = resolve_model(self.ctx, key, request, SAMPLE_KINDS)
+        model, src = resolve_model(self.ctx, key, request, kinds(view="studio"))
         problem = live_quality.unsupported(src.data)
         if problem:
             raise Unjudgeable(problem)
@@ -162,7 +161,7 @@ class GanActions:
 
     def class_options(self, key, current, request: gr.Request = None) -> tuple[list, str, bool]:
         """(choices, value, visible) of the class dropdown: shown only for a CGAN / CVAE."""
-        model, src = resolve_model(self.ctx, key, request, SAMPLE_KINDS)
+        model, src = resolve_model(self.ctx, key, request, kinds(view="studio"))
         if not model.conditional:
             return [("random classes", RANDOM), ("one row per class", ROWS)], RANDOM, False
         classes = explore.held_out(src.data).classes
@@ -247,9 +246,9 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
     private = dict(api_visibility="private")
 
     def choices(cur, cur_vae, cur_gan, request: gr.Request):
-        return (refresh_choices(ctx, cur, request, SAMPLE_KINDS, DEFAULT_MODEL),
-                refresh_choices(ctx, cur_vae, request, ("vae", "cvae"), "pretrained:vae_mnist5k"),
-                refresh_choices(ctx, cur_gan, request, GAN_KINDS, DEFAULT_MODEL))
+        return (refresh_choices(ctx, cur, request, kinds(view="studio"), DEFAULT_MODEL),
+                refresh_choices(ctx, cur_vae, request, kinds(view="studio", group="vae"), "pretrained:vae_mnist5k"),
+                refresh_choices(ctx, cur_gan, request, kinds(view="studio", group="gan"), DEFAULT_MODEL))
 
     def initial(request: gr.Request):
         return choices(None, None, None, request)

@@ -20,12 +20,12 @@ from ..data.datasets import DataError
 from ..data.user_image import load_user_image
 from ..explore import latent as explore
 from ..explore import plots, webdecoder
+from ..models import kinds
 from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
 from .learn_tab import learn_link
 from .outputs import Outputs
 
-VAE_KINDS = ("vae", "cvae")
 DEFAULT_MODEL = "pretrained:vae_mnist5k"
 ZOOM = 8  # the decoded digit is shown 8x: 224 px, nearest-neighbour so pixels stay crisp
 DECODER_JS = Path(__file__).with_name("decoder.js")  # read when the tab is built, not at import
@@ -73,7 +73,7 @@ class LatentActions:
         self.ctx = ctx
 
     def _model(self, key, request):
-        model, src = resolve_model(self.ctx, key, request, VAE_KINDS)
+        model, src = resolve_model(self.ctx, key, request, kinds(view="latent"))
         if explore.z_dim(model) != 2:
             raise gr.Error("The Latent explorer needs a VAE with a 2-D latent space.")
         return model, src
@@ -243,7 +243,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> LatentActions:
                 show_progress="hidden", api_visibility="private")
 
     def choices(current, request: gr.Request):
-        return refresh_choices(ctx, current, request, VAE_KINDS, DEFAULT_MODEL)
+        return refresh_choices(ctx, current, request, kinds(view="latent"), DEFAULT_MODEL)
 
     def initial(request: gr.Request):
         return choices(None, request)

@@ -17,13 +17,13 @@ import gradio as gr
 
 from ..data.text import CorpusError
 from ..explore import textgen
+from ..models import kinds
 from .common import FAST, refresh_choices, resolve_model
 from .context import UIContext
 from .learn_tab import learn_link
 from .outputs import Outputs
 from .text_view import STYLE, render_lines, render_text
 
-KINDS = ("charlm",)
 DEFAULT_MODEL = "pretrained:charlm_names"
 STEP_DELAY = 0.05  # seconds between streamed characters, so the eye can follow (tests set 0)
 MAX_NEW, MAX_PROMPT = 200, 200
@@ -106,7 +106,7 @@ class TextActions:
         self._begin(request)
 
     def _model(self, key, request):
-        return resolve_model(self.ctx, key, request, KINDS)
+        return resolve_model(self.ctx, key, request, kinds(view="text"))
 
     @staticmethod
     def _check(model, text: str) -> None:
@@ -257,7 +257,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
     stop_btn.click(a.stop, None, None, concurrency_limit=None, **private)
 
     def choices(current, request: gr.Request):
-        return refresh_choices(ctx, current, request, KINDS, DEFAULT_MODEL)
+        return refresh_choices(ctx, current, request, kinds(view="text"), DEFAULT_MODEL)
 
     def initial(request: gr.Request):
         return choices(None, request)

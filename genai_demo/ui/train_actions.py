@@ -17,27 +17,19 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..data.datasets import FASHION_DIR, DataError, load_dataset, mnist_cache_dir
+from ..data.datasets import FASHION_DIR, DataError, mnist_cache_dir
 from ..data.text import corpus_names
+from ..models import family, kinds
+from ..models.family import KNOBS
 from ..training.checkpoints import CheckpointError, save_checkpoint
 from ..training.runs import Run, RunError
-from ..training.trainer import RunConfig, Trainer
+from ..training.settings import LIMITS, check, checked
 from . import train_view as V
 from .context import UIContext
 
 SAVE_ROOT = Path(tempfile.gettempdir()) / "genai_demo_saves"  # one folder per session, latest save only
 REAP_EVERY_S = 30.0  # the status poll frees idle sessions at most this often
 ENDED = ("finished", "stopped", "failed")
-
-
-def make_trainer(cfg: RunConfig) -> Trainer:
-    """Load the data (and its held-out split, for the held-out curve) and build the run's model."""
-    try:
-        data = load_dataset(cfg.data, "train")
-        test = load_dataset(cfg.data, "test")
-    except DataError as e:
-        raise RunError(str(e)) from None
-    return Trainer(cfg, data, test_data=test)
 
 
 def save_dir(session: str) -> Path:
@@ -100,20 +92,19 @@ class TrainActions:
               batch_size: int = 64, beta: float = 1.0, d_steps: int = 1, seed: int = 0, full_size: bool = False,
               request: gr.Request = None) -> dict:
         """Start a new training run for the caller (stopping their previous one); returns its status.
-        data None: "mnist5k" for the image models, "names" for the tiny GPT ("charlm")."""
+        data None: the model's own data set ("mnist5k" for the image models, "names" for the tiny GPT "charlm");
+        lr None: the model's own learning rate."""
+        form = {"model": model, "data": data, "steps": steps, "lr": lr, "batch_size": batch_size, "beta": beta,
+                "d_steps": d_steps, "seed": seed, "full_size": full_size}
+        return self.start_run(form, request)
+
+    def start_run(self, form: dict, request) -> dict:
+        """A run from the settings of the Train tab's form or the API (names as in training.settings.checked)."""
         sid = self.ctx.session(request)
-        if data is None and isinstance(model, str):
-            fits = V.datasets_for(model, self.datasets) if model in V.MODELS else []
-            data = fits[0] if fits else "mnist5k"
-        if not isinstance(model, str) or not isinstance(data, str):  # an API caller may send a list: unhashable below
-            raise gr.Error(f"Cannot start: model and data must be names such as 'vae' and 'mnist5k', got {model!r}, {data!r}")
-        if lr is None and model in V.DEFAULT_LR:
-            lr = V.DEFAULT_LR[model]
         try:
-            cfg = V.run_config(model, data, steps, lr, batch_size, beta, d_steps, seed, full_size, self.datasets,
-                               self.ctx.registry.max_steps)
-            run = self.ctx.registry.start(sid, cfg, make_trainer)
-        except (ValueError, RunError) as e:
+            settings = checked(form, kinds=kinds(view="train"), datasets=self.datasets, max_steps=self.ctx.registry.max_steps)
+            run = self.ctx.registry.start(sid, settings)
+        except (ValueError, RunError, DataError) as e:
             raise gr.Error(f"Cannot start: {e}") from None
         return self._status(run)
 
@@ -155,14 +146,16 @@ class TrainActions:
         return self._status(run)
 
     # ---- UI-only actions ----------------------------------------------------------------------
-    def start_or_resume(self, model, data, steps, lr, batch_size, beta, d_steps, seed, full_size, request) -> None:
-        """The Start button: resume a paused run with the same model / data / seed, otherwise a new run."""
+    def start_or_resume(self, form: dict, request) -> None:
+        """The Start button: resume a paused run with the same model / data / seed (and size), otherwise a new run."""
         run = self._run(request, must_exist=False)
-        if run is not None and run.trainer.state == "paused" and (run.cfg.kind, run.cfg.data, run.cfg.seed) == (
-                model, data, seed) and (model != "dcgan" or (run.cfg.model_config is None) == bool(full_size)):
+        cfg = run.cfg if run is not None else None
+        if run is not None and run.trainer.state == "paused" and (cfg.kind, cfg.data, cfg.seed) == (
+                form.get("model"), form.get("data"), form.get("seed")) and (
+                family(cfg.kind).light is None or (cfg.model_config is None) == bool(form.get("full_size"))):
             self.ctx.registry.resume(run.session, run.id)
             return
-        self.train(model, data, steps, lr, batch_size, beta, d_steps, seed, full_size, request)
+        self.start_run(form, request)
 
     def reset(self, request) -> None:
         """Stop the current run and forget it (the visitor's older runs stay)."""
@@ -175,16 +168,16 @@ class TrainActions:
         run = self._run(request, must_exist=False)
         if run is None or run.trainer.state in ENDED:
             return  # nothing is training: the new value is simply used by the next Start
-        if (name == "beta" and V.family(run.cfg.kind) != "vae") or (name == "d_steps" and V.family(run.cfg.kind) != "gan"):
+        if name in KNOBS and name not in family(run.cfg.kind).knobs:
             return  # the control belongs to another family; it is hidden for this one
         try:
-            value = V.check_hyper(name, value)
+            value = check(name, value)
         except ValueError as e:
             raise gr.Error(str(e)) from None
         if getattr(run.trainer.snapshot().hp, name) == value:
             return  # e.g. the field lost focus without an edit: nothing to announce
         run.trainer.set_hyper(**{name: value})
-        gr.Info(f"{V.LIMITS[name][0]} → {value:g} from the next step on")
+        gr.Info(f"{LIMITS[name].label} → {value:g} from the next step on")
 
     def save(self, request) -> str:
         """Write the run's latest frozen weights to a per-session temp file; returns its path."""

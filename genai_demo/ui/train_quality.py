@@ -16,10 +16,10 @@ from collections import OrderedDict
 
 import gradio as gr
 
+from ..models import family, modality
 from ..quality import live as live_quality
 from .context import UIContext
 from .quality_view import note_html, readout_html
-from .train_view import is_text
 
 SAMPLES = 200  # per measurement: enough for a Fréchet distance (> 48 features), ~0.1 s to sample and classify
 CACHE_SIZE = 256  # measurements kept (a few hundred small dicts): old runs' entries fall out first
@@ -68,8 +68,11 @@ class QualityReadout:
         run = self.ctx.registry.current(sid)
         if run is None:
             return self._show(view, "idle", note_html(IDLE))
-        if is_text(run.cfg.kind):
+        if modality(run.cfg.kind) == "text":
             return gr.skip(), view  # the card is hidden for text runs: nothing to measure
+        if not family(run.cfg.kind).quality:  # an image family the classifier cannot judge (its spec says so)
+            return self._show(view, f"unjudged:{run.id}", note_html(f"Sample quality does not apply to a "
+                                                                    f"{family(run.cfg.kind).name}.", "unsupported"))
         problem = live_quality.unsupported(run.cfg.data)
         if problem:
             return self._show(view, f"unsupported:{run.id}", note_html(problem, "unsupported"))

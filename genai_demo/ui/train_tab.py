@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ..models import family, kinds, modality
+from ..training.settings import LIMITS, datasets_for
 from ..training.trainer import pick_device
 from . import train_view as V
 from .context import UIContext
@@ -22,7 +24,8 @@ START_LABEL = {"paused": "▶ Resume", "running": "↻ Restart", "queued": "↻ 
 
 
 def _learn_md(kind: str) -> str:
-    return f"Architecture and loss, term by term: {learn_link('text' if V.is_text(kind) else kind)}"
+    section = family(kind).learn
+    return f"Architecture and loss, term by term: {learn_link(section)}" if section else ""
 
 
 GRID_NOTE = "**Fixed-noise samples** — the same noise decoded as training goes on."
@@ -73,7 +76,8 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         # what the plots and the boxes show survives a new run: the browser still shows it (see _curve_update)
         view = {"init": True, "run": d["run_id"], "pinned": False, "series_a": view.get("series_a"),
                 "series_b": view.get("series_b"), "text": view.get("text")}
-    text = V.is_text(run.cfg.kind) if run else V.is_text(chosen) if chosen in V.MODELS else bool(view.get("text"))
+    text = modality(run.cfg.kind) == "text" if run else modality(chosen) == "text" if chosen in kinds(view="train") \
+        else bool(view.get("text"))
     if text != view.get("text"):
         out.update(grid_box=gr.Column(visible=not text), text_box=gr.Column(visible=text),
                    quality_box=gr.Column(visible=not text), caption=TEXT_NOTE if text else GRID_NOTE)
@@ -95,8 +99,8 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
             view["series_a"] = view["series_b"] = None
         return _with_view(out, view, before)
 
-    fam = V.family(run.cfg.kind)
-    plot_a, plot_b = V.PLOTS[fam]
+    fam = family(run.cfg.kind).group
+    plot_a, plot_b = V.plots(run.cfg.kind)
     if fam != view.get("fam"):
         out.update(formula_a=plot_a.markdown, formula_b=plot_b.markdown)
         view["fam"] = fam
@@ -153,13 +157,13 @@ def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request) 
 def model_changed(kind: str, data: str | None, datasets: list[str]):
     """Show the controls of the chosen family with its defaults (learning rate, steps, batch) and only the
     data sets it can learn from: text corpora for the tiny GPT, image data sets for the others."""
-    fam, text = V.family(kind), V.is_text(kind)
-    fits = V.datasets_for(kind, datasets)
-    data = data if data in fits else fits[0] if fits else None
-    return (gr.Slider(visible=fam == "vae"), gr.Slider(visible=fam == "gan"), gr.Checkbox(visible=kind == "dcgan"),
-            V.DEFAULT_LR[kind], V.DEFAULT_STEPS[kind], _learn_md(kind),
+    spec, text = family(kind), modality(kind) == "text"
+    fits = datasets_for(kind, datasets)
+    data = data if data in fits else spec.data if spec.data in fits else fits[0] if fits else None
+    return (gr.Slider(visible="beta" in spec.knobs), gr.Slider(visible="d_steps" in spec.knobs),
+            gr.Checkbox(visible=spec.light is not None), spec.lr, spec.steps, _learn_md(kind),
             gr.Radio(choices=[(V.DATASETS.get(n, n), n) for n in fits], value=data),
-            gr.Slider(value=V.DEFAULT_BATCH, info=BATCH_INFO[text]))
+            gr.Slider(value=spec.batch_size, info=BATCH_INFO[text]))
 
 
 def build(ctx: UIContext) -> TrainActions:
@@ -167,20 +171,23 @@ def build(ctx: UIContext) -> TrainActions:
     a = TrainActions(ctx)
     view = gr.State({})
     gpu = pick_device().type == "cuda"
+    first = kinds(view="train")[0]  # the model chosen when the page opens (the registry's first: the VAE)
+    spec, lim = family(first), LIMITS
     with gr.Row(equal_height=False):
         # ---- controls: what to train, the buttons, then the knobs -----------------------------------
         with gr.Column(scale=4, min_width=340, elem_classes="train-controls"):
             with gr.Group():  # what to train: fixed for the run
-                model = gr.Radio([(v, k) for k, v in V.MODELS.items()], value="vae", label="Model", elem_id="train-model")
-                data = gr.Radio([(V.DATASETS.get(n, n), n) for n in V.datasets_for("vae", a.datasets)],
-                                value="mnist5k", label="Data set", elem_id="train-data")
+                model = gr.Radio([(family(k).title, k) for k in kinds(view="train")], value=first, label="Model",
+                                 elem_id="train-model")
+                data = gr.Radio([(V.DATASETS.get(n, n), n) for n in datasets_for(first, a.datasets)],
+                                value=spec.data, label="Data set", elem_id="train-data")
                 full = gr.Checkbox(gpu, label="DCGAN at the articles' size (64 filters; slow on CPU)", visible=False,
                                    elem_id="train-full-size", info="Off: the light preset (16 filters) for 2 CPU cores.")
                 with gr.Row():
-                    steps = gr.Number(V.DEFAULT_STEPS["vae"], label="Steps", precision=0, minimum=1, min_width=100,
+                    steps = gr.Number(spec.steps, label="Steps", precision=0, minimum=lim["steps"].low, min_width=100,
                                       maximum=ctx.registry.max_steps, elem_id="train-steps", info="length of the run")
-                    seed = gr.Number(0, label="Seed", precision=0, minimum=0, elem_id="train-seed", min_width=100,
-                                     info="same seed, same run")
+                    seed = gr.Number(0, label="Seed", precision=0, minimum=lim["seed"].low, maximum=lim["seed"].high,
+                                     elem_id="train-seed", min_width=100, info="same seed, same run")
             with gr.Row(elem_classes="train-buttons"):
                 start = gr.Button("▶ Start", variant="primary", size="md", elem_id="train-start", min_width=60)
                 pause = gr.Button("❚❚ Pause", size="md", elem_id="train-pause", min_width=60)
@@ -193,15 +200,17 @@ def build(ctx: UIContext) -> TrainActions:
             saved = gr.File(label="Your checkpoint (.safetensors)", visible=False, elem_id="train-file", interactive=False,
                             height=60)
             with gr.Accordion("Hyper-parameters (apply mid-run too)", open=True, elem_id="train-hyper"):
-                lr = gr.Number(1e-3, label="Learning rate", minimum=1e-6, maximum=0.1, step=1e-4, elem_id="train-lr",
-                               info="Adam's step size. Too high and the loss jumps or diverges.")
-                batch = gr.Slider(8, 512, V.DEFAULT_BATCH, step=8, label="Batch size", elem_id="train-batch",
-                                  info=BATCH_INFO[False])
-                beta = gr.Slider(0, 10, 1.0, step=0.1, label="β (KL weight)", elem_id="train-beta",
+                # bounds from the one limits table (training/settings.py), the same the API and the CLI check
+                lr = gr.Number(spec.lr, label="Learning rate", minimum=lim["lr"].low, maximum=lim["lr"].high, step=1e-4,
+                               elem_id="train-lr", info="Adam's step size. Too high and the loss jumps or diverges.")
+                batch = gr.Slider(lim["batch_size"].low, lim["batch_size"].high, spec.batch_size, step=1, label="Batch size",
+                                  elem_id="train-batch", info=BATCH_INFO[modality(first) == "text"])
+                beta = gr.Slider(lim["beta"].low, lim["beta"].high, 1.0, step=0.1, label="β (KL weight)", elem_id="train-beta",
+                                 visible="beta" in spec.knobs,
                                  info="1 = the plain ELBO; larger smooths the latent map, blurs the digits.")
-                dsteps = gr.Slider(1, 5, 1, step=1, label="D:G ratio", visible=False, elem_id="train-dsteps",
-                                   info="Discriminator updates per generator update.")
-            learn = gr.Markdown(_learn_md("vae"), elem_classes="learn-link")
+                dsteps = gr.Slider(lim["d_steps"].low, lim["d_steps"].high, 1, step=1, label="D:G ratio", elem_id="train-dsteps",
+                                   visible="d_steps" in spec.knobs, info="Discriminator updates per generator update.")
+            learn = gr.Markdown(_learn_md(first), elem_classes="learn-link")
         # ---- live view: status, then the grid (left) and the curves with their formulas (right) -----
         with gr.Column(scale=9):
             status = gr.Markdown(V.status_markdown(V.status_dict()), elem_id="train-status", elem_classes="train-status")
@@ -218,7 +227,7 @@ def build(ctx: UIContext) -> TrainActions:
                                          elem_id="train-timeline", info="Drag back: the same draws, earlier in training.")
                     _, quality_box = build_panel(ctx)
                 with gr.Column(scale=6, min_width=360):
-                    p_a, p_b = V.PLOTS["vae"]
+                    p_a, p_b = V.plots(first)
                     tex_a = gr.Markdown(p_a.markdown, latex_delimiters=LATEX, elem_id="train-formula-a", elem_classes="formula")
                     plot_a = gr.LinePlot(None, x="step", y="value", color="series", show_label=False,
                                          color_map=V.COLORS, height=230, elem_id="train-loss-plot", y_title=" ",
@@ -229,12 +238,15 @@ def build(ctx: UIContext) -> TrainActions:
                                          color_title=" ")
 
     # ---- wiring -----------------------------------------------------------------------------------
-    form = [model, data, steps, lr, batch, beta, dsteps, seed, full]
+    # the Start form: setting name (training.settings.checked) → its component; Gradio hands a set of inputs
+    # to the handler as one {component: value} dict, so a new setting is one line here, not five signatures
+    form = {"model": model, "data": data, "steps": steps, "lr": lr, "batch_size": batch, "beta": beta, "d_steps": dsteps,
+            "seed": seed, "full_size": full}
     quick = {"concurrency_limit": None, "show_progress": "hidden", "api_visibility": "private"}
     # Gradio passes the request only to parameters annotated gr.Request, hence small defs, not lambdas.
 
-    def on_start(m, d, n, lr_, bs, b, k, s, f, request: gr.Request):
-        a.start_or_resume(m, d, n, lr_, bs, b, k, s, f, request)
+    def on_start(values: dict, request: gr.Request):
+        a.start_or_resume({name: values[comp] for name, comp in form.items()}, request)
 
     def on_pause(request: gr.Request):
         a.pause(request)
@@ -268,7 +280,7 @@ def build(ctx: UIContext) -> TrainActions:
         return model_changed(kind, d, a.datasets)
 
     model.change(on_model, [model, data], [beta, dsteps, full, lr, steps, learn, data, batch], **quick)
-    start.click(on_start, form, None, concurrency_limit=2, api_visibility="private")
+    start.click(on_start, set(form.values()), None, concurrency_limit=2, api_visibility="private")
     pause.click(on_pause, None, None, **quick)
     step.click(on_step, step_n, None, **quick)
     reset.click(on_reset, None, None, **quick)

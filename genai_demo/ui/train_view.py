@@ -1,58 +1,27 @@
-"""What the Train tab shows, as plain functions: run settings checked, status text, loss tables, grids.
+"""What the Train tab shows, as plain functions: status text, loss tables, grids.
 
 No gradio and no model maths here, so every piece is testable without a server: the tab file wires
-these to components. Messages raised as ValueError are meant for the visitor (one clear sentence).
+these to components. What each model family is (name, defaults, knobs) comes from its spec (models/family.py),
+the settings' limits from training/settings.py; only the texts drawn for a family's group live here.
 """
 from __future__ import annotations
 
 import dataclasses
 import html
-import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..data.images import make_grid, upscale
 from ..data.text import NOVELTY_WORDS, corpus_names, novelty
-from ..models.base import Hyper
-from ..training.trainer import RunConfig
+from ..models import MODELS, family
 
-MODELS = {"vae": "VAE", "cvae": "CVAE", "gan": "GAN", "cgan": "CGAN", "dcgan": "DCGAN",
-          "charlm": "Tiny GPT (next character)"}
-TEXT_MODELS = ("charlm",)  # learn from a text corpus (data/text.py), not from images
 DATASETS = {"mnist5k": "MNIST-5k (embedded digits)", "fashion": "Fashion-MNIST", "mnist": "MNIST (60k, cached)",
             "names": "First names (5,163, text)"}
-DEFAULT_LR = {"vae": 1e-3, "cvae": 1e-3, "gan": 2e-4, "cgan": 2e-4, "dcgan": 2e-4, "charlm": 1e-3}  # as the CLI
-# charlm: its held-out loss bottoms out around 1,000-1,300 steps (assets/CORPUS.md), later it memorises names
-DEFAULT_STEPS = {"vae": 3000, "cvae": 3000, "gan": 3000, "cgan": 3000, "dcgan": 1500, "charlm": 1200}
-DEFAULT_BATCH = 64  # images (or windows of 32 characters) per step, for every model
-DCGAN_LIGHT = {"ngf": 16, "ndf": 16}  # DCGANConfig.light(): the width that trains at a usable pace on 2 CPU cores
-LIMITS = {  # name: (label, low, high) — the UI's sliders use the same bounds
-    "lr": ("learning rate", 1e-6, 0.1),
-    "batch_size": ("batch size", 1, 1024),
-    "beta": ("β", 0.0, 20.0),
-    "d_steps": ("D:G ratio", 1, 10),
-    "seed": ("seed", 0, 2**31 - 1),
-}
 PLOT_POINTS = 300  # points per curve sent to the browser: a 2 Hz poll must stay small
 GRID_SCALE = 2  # 10×10 grid of 28 px digits = 302 px → 604 px, nearest-neighbour so pixels stay crisp
-
-
-def family(kind: str) -> str:
-    return "vae" if kind in ("vae", "cvae") else "gan" if kind in ("gan", "cgan", "dcgan") else kind
-
-
-def is_text(kind: str) -> bool:
-    return kind in TEXT_MODELS
-
-
-def datasets_for(kind: str, datasets: list[str]) -> list[str]:
-    """The data sets a model can learn from: text corpora for the tiny GPT, image data sets for the others."""
-    corpora = set(corpus_names())
-    return [d for d in datasets if (d in corpora) == is_text(kind)]
 
 
 def available_datasets(fashion_dir: Path, mnist_dir: Path) -> list[str]:
@@ -62,51 +31,6 @@ def available_datasets(fashion_dir: Path, mnist_dir: Path) -> list[str]:
         if any((d / f).is_file() for f in ("train-images-idx3-ubyte.gz", "train-images-idx3-ubyte")):
             names.append(name)
     return names
-
-
-# ---- settings ------------------------------------------------------------------------------------
-def _number(name: str, value: Any, whole: bool = False) -> float | int:
-    label, lo, hi = LIMITS[name]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{label} must be a number, got {value!r}")
-    if not math.isfinite(value) or not lo <= value <= hi:
-        raise ValueError(f"{label} must be between {lo:g} and {hi:g}, got {value:g}")
-    if whole:
-        if value != int(value):
-            raise ValueError(f"{label} must be a whole number, got {value:g}")
-        return int(value)
-    return float(value)
-
-
-def check_hyper(name: str, value: Any) -> float | int:
-    """One hyper-parameter changed mid-run, validated (ValueError with a readable message)."""
-    return _number(name, value, whole=name in ("batch_size", "d_steps", "seed"))
-
-
-def run_config(model: Any, data: Any, steps: Any, lr: Any, batch_size: Any, beta: Any, d_steps: Any, seed: Any,
-               full_size: Any, datasets: list[str], max_steps: int) -> RunConfig:
-    """The visitor's form → a RunConfig, or a ValueError that says which field is wrong and why."""
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}: choose one of {', '.join(MODELS)}")
-    if data not in datasets:
-        raise ValueError(f"data set {data!r} is not available here: choose one of {', '.join(datasets)}")
-    fits = datasets_for(model, datasets)
-    if data not in fits:
-        what = "text (it predicts the next character)" if is_text(model) else "images"
-        raise ValueError(f"{MODELS[model]} learns from {what}, and {data!r} is not such a data set: "
-                         f"choose {' or '.join(repr(d) for d in fits)}")
-    if isinstance(steps, bool) or not isinstance(steps, int | float) or not math.isfinite(steps) or steps != int(steps) \
-            or not 1 <= steps <= max_steps:
-        raise ValueError(f"steps must be a whole number between 1 and {max_steps:,}, got {steps!r}")
-    steps = int(steps)
-    hp = Hyper(lr=_number("lr", lr), batch_size=_number("batch_size", batch_size, True), beta=_number("beta", beta),
-               d_steps=_number("d_steps", d_steps, True))
-    seed = _number("seed", seed, True)
-    config = dict(DCGAN_LIGHT) if model == "dcgan" and not full_size else None
-    # ~40 preview snapshots per run (the timeline), never more often than every 10 steps
-    snap = int(min(200, max(10, round(steps / 40 / 10) * 10)))
-    return RunConfig(kind=model, data=data, steps=steps, seed=seed, hp=hp, model_config=config,
-                     publish_every=10, snapshot_every=snap)
 
 
 # ---- status ---------------------------------------------------------------------------------------
@@ -148,7 +72,7 @@ def status_markdown(d: dict) -> str:
     if state == "none":
         return (f"{_dot('none')}**No run yet** — pick a model, set the steps and press **Start**. "
                 "The other tabs already work from pretrained weights.")
-    head = f"{_dot(state)}**{MODELS.get(d['model'], d['model'])}** on {d['data']} · **{state}**"
+    head = f"{_dot(state)}**{family(d['model']).title if d['model'] in MODELS else d['model']}** on {d['data']} · **{state}**"
     if state == "queued":
         return f"{head} — waiting for a free training slot — position {d['queue_position']} in queue"
     if state == "failed":
@@ -159,8 +83,8 @@ def status_markdown(d: dict) -> str:
         parts += [f"{d['steps_per_s']:.1f} steps/s", f"ETA {fmt_duration(d['eta_s'])}"]
     parts.append(f"`{d['device']}`")
     if hp:
-        fam = family(d["model"])
-        extra = f", β {hp['beta']:g}" if fam == "vae" else f", D:G {hp['d_steps']}:1" if fam == "gan" else ""
+        knobs = family(d["model"]).knobs if d["model"] in MODELS else ()
+        extra = (f", β {hp['beta']:g}" if "beta" in knobs else "") + (f", D:G {hp['d_steps']}:1" if "d_steps" in knobs else "")
         parts.append(f"lr {hp['lr']:g}, batch {hp['batch_size']}{extra}")
     return " · ".join(parts)
 
@@ -186,7 +110,7 @@ class Plot:
         return f"**{self.title}**\n{self.tex}"
 
 
-PLOTS: dict[str, tuple[Plot, Plot]] = {
+PLOTS: dict[str, tuple[Plot, Plot]] = {  # keyed by a family's group (models/family.py)
     "vae": (
         Plot("Loss per image (nats)", {"loss": "loss (−ELBO)", "recon": "reconstruction", "val_loss": "held-out loss"},
              r"$$\mathcal{L} = \underbrace{\mathrm{BCE}(x, \hat x)}_{\text{reconstruction}}"
@@ -205,7 +129,7 @@ PLOTS: dict[str, tuple[Plot, Plot]] = {
              r"$$\mathrm{acc} = \tfrac12\big(\mathbf 1[D(x) > \tfrac12] + \mathbf 1[D(G(z)) \le \tfrac12]\big)$$"
              "\nNear 0.5 the discriminator can no longer tell real from fake; stuck at 1.0, G has lost."),
     ),
-    "charlm": (
+    "text": (
         Plot("Negative log-likelihood (nats per character)", {"loss": "train NLL", "val_loss": "held-out NLL"},
              r"$$\mathcal{L} = -\frac{1}{T}\sum_t \log p_\theta(x_t \mid x_{<t})$$"
              "\n$x_{<t}$: the characters before position $t$, the model's only context. "
@@ -217,6 +141,16 @@ PLOTS: dict[str, tuple[Plot, Plot]] = {
              "Held-out rising while train falls: it is memorising names."),
     ),
 }
+# a group with no texts of its own (a new family): its loss and held-out loss; the second plot stays empty
+LOSS_ONLY = (Plot("Loss", {"loss": "loss", "val_loss": "held-out loss"}, "The loss this family minimises, per step."),
+             Plot("", {}, ""))
+
+
+def plots(kind: str) -> tuple[Plot, Plot]:
+    """The Train tab's two curves (and their formulas) for a model family."""
+    return PLOTS.get(family(kind).group, LOSS_ONLY)
+
+
 COLORS = {"loss (−ELBO)": "#4f46e5", "reconstruction": "#0ea5e9", "held-out loss": "#f59e0b", "KL": "#db2777",
           "D loss": "#dc2626", "G loss": "#2563eb", "D accuracy": "#059669", "mean D(x)": "#7c3aed",
           "mean D(G(z))": "#f97316", "train NLL": "#4f46e5", "held-out NLL": "#f59e0b", "train bpc": "#059669",
