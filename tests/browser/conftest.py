@@ -39,6 +39,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
 VIEWPORT = {"width": 1400, "height": 1000}
+PATIENCE_MS = 20_000  # default timeout of page actions and expect() assertions
 SCREENSHOTS_ENV = "GENAI_DEMO_SCREENSHOTS"  # where shoot() writes when set; otherwise a temp folder
 SCREENSHOTS_KEY = pytest.StashKey[Path]()
 
@@ -72,8 +73,11 @@ def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium — run "
                     "`sudo apt-get install chromium` (scripts/test.sh does it)", pytrace=False)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect()'s own default is 5 s, the page's is 20 s (below): with both cores busy a first render of a tab can
+    # take longer than 5 s, so a retrying assertion gets the page's patience unless a test asks for more
+    expect.set_options(timeout=PATIENCE_MS)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
@@ -84,7 +88,7 @@ def browser():
 def page(browser, app_url):
     context = browser.new_context(viewport=VIEWPORT)
     pg = context.new_page()
-    pg.set_default_timeout(20_000)
+    pg.set_default_timeout(PATIENCE_MS)
     pg.goto(app_url)
     pg.locator("#main-tabs").wait_for(state="visible")
     yield pg

@@ -24,7 +24,11 @@ def serve_app(max_running: int = 1, max_steps: int = 5000, ctx=None) -> Iterator
     ctx = ctx or UIContext(registry=RunRegistry(max_running=max_running, max_steps=max_steps))
     demo = build_demo(ctx)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    # _frontend=False skips launch()'s last check, one HEAD of the page with a 3 s timeout (gradio/blocks.py,
+    # networking.url_ok): with both cores busy it times out and launch() raises "localhost is not accessible"
+    # although the server is up (launch has already awaited its startup events with no timeout). Only that check.
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, _frontend=False,
+                **launch_kwargs())
     try:
         yield f"http://127.0.0.1:{port}/", ctx
     finally:
