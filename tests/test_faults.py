@@ -77,27 +77,39 @@ def test_kill_9_during_save_always_leaves_the_previous_checkpoint(tmp_path):
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     rng = random.Random(6)
     last, mid_write = 0, 0
+
+    def last_logged() -> int:
+        text = log.read_text() if log.exists() else ""
+        return int(text.split()[-1]) if text.strip() else 0
+
     try:
         assert proc.stdout.readline().strip() == "ready"
-        for _ in range(KILLS):
+        for n in range(KILLS):
             proc.stdin.write(f"{last}\n")
             proc.stdin.flush()
             pid = int(proc.stdout.readline())
+            if n == KILLS - 1:  # the last kill waits for a logged save, so "saves did happen" holds however busy the CPU
+                wait_until(lambda start=last: last_logged() > start, timeout=120)
             time.sleep(rng.uniform(0.0, 0.3))  # a random moment in the save loop
             os.kill(pid, signal.SIGKILL)
             assert proc.stdout.readline().strip() == "reaped"
-            others = [n for n in os.listdir(path.parent) if n != path.name]
+            others = [f for f in os.listdir(path.parent) if f != path.name]
             # the only other files are temp files, never named like a checkpoint: ours ("<name>.XXXX.tmp") and
             # the one safetensors itself writes before renaming it to ours (".tmpXXXXXX")
-            assert all(n.startswith(path.name + ".") and n.endswith(".tmp") or n.startswith(".tmp") for n in others), others
+            assert all(f.startswith(path.name + ".") and f.endswith(".tmp") or f.startswith(".tmp") for f in others), others
             mid_write += bool(others)
-            for n in others:
-                os.unlink(path.parent / n)
+            for f in others:
+                os.unlink(path.parent / f)
             model, header = load_checkpoint(path, expected_kind="dcgan")
             i = header["meta"]["i"]
             assert next(model.parameters()).view(-1)[0].item() == i  # header and weights from the same save
-            logged = int(log.read_text().split()[-1]) if log.exists() and log.read_text().strip() else 0
-            assert i >= last and i in (logged, logged + 1), (i, logged, last)  # nothing older than the last good save
+            logged = last_logged()
+            # The newest save known to be complete: the last logged one, or the checkpoint this round started from.
+            # A kill can land after a save and before its log line, in any round, so across rounds the log may lag
+            # the checkpoint by more than one (seen under load: checkpoint 71, this round started from 70 — an
+            # unlogged save — and the log still said 69). Exactly one unlogged save may sit on top of that newest.
+            known = max(last, logged)
+            assert i in (known, known + 1), (i, logged, last)  # never older than a completed save
             last = i
     finally:
         proc.stdin.close()
