@@ -11,4 +11,19 @@ if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/datasets/fashion-mnist ]; the
     || { $SUDO apt-get update -q && $SUDO apt-get install -y -q chromium dataset-fashion-mnist; }
 fi
 python -m pip install -q -r requirements-test.txt
-python -m pytest -q "$@"
+
+# A test run leaves the checkout as it found it (screenshots go to a temp folder; scripts/screenshots.sh refreshes
+# docs/screenshots). Compare git's view before and after, ignored files included but not Python's own caches, so
+# only what the tests wrote counts — in a fresh clone or a work in progress alike.
+tree_state() {
+  git status --porcelain --ignored=matching 2>/dev/null | grep -v -e '__pycache__/$' -e '^!! \.pytest_cache/$' -e '^!! \.ruff_cache/$' || true
+}
+before=$(tree_state)
+rc=0
+python -m pytest -q "$@" || rc=$?
+left=$(comm -13 <(printf '%s\n' "$before" | sort) <(tree_state | sort))
+if [ -n "$left" ]; then
+  printf 'FAILED: the test run left files in the checkout (git status):\n%s\n' "$left" >&2
+  rc=1
+fi
+exit $rc

@@ -1,11 +1,7 @@
-import os
-import sys
-
+"""Fixtures for every test. Shared helpers (Tiny, serve_app, wait_until, …) live in tests/helpers/; the browser
+harness is tests/browser/conftest.py."""
 import pytest
 import torch
-
-# Tests import each other's tiny fixtures (test_trainer.Tiny) as plain modules.
-sys.path.insert(0, os.path.dirname(__file__))
 
 
 @pytest.fixture
@@ -15,4 +11,3 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
-

@@ -13,12 +13,12 @@ import time
 
 import gradio as gr
 import pytest
-from test_bad_input import CKPT_CASES, IMAGE_CASES, MARKER, _digit_png, one_line
-from tiny_ckpts import write_tiny_checkpoints
 
 from genai_demo.models import build
 from genai_demo.training.checkpoints import save_checkpoint
 from genai_demo.training.runs import RunRegistry
+from tests.helpers import serve_app, write_tiny_checkpoints
+from tests.helpers.bad_inputs import CKPT_CASES, IMAGE_CASES, MARKER, digit_png, one_line
 
 # ---------------------------------------------------------------------------------------------------
 # hyper-parameters through the Train handlers (plain methods; the same ones the API endpoints call)
@@ -182,7 +182,7 @@ def test_bad_tab_input_is_refused_clearly(name, args, must_fail, tabs):
 def test_the_tabs_still_work_after_the_barrage(tabs):
     assert _call(tabs, "decode", (V, 0.5, -0.5, 0)).shape == (224, 224)
     assert _call(tabs, "sample", (CG, 16, 3, "rows")).ndim == 2
-    assert len(_call(tabs, "encode", (V, 0, _digit_png()))) == 6
+    assert len(_call(tabs, "encode", (V, 0, digit_png()))) == 6
     assert len(_call(tabs, "generate", (T, "Ma", 1.0, 0, 3, 4))) == 5
 
 
@@ -211,8 +211,6 @@ RAW_CASES = [  # (api, data): JSON with NaN / Infinity literals, as a hand-writt
 
 @pytest.fixture(scope="module")
 def server(tabs):
-    from served import serve_app
-
     with serve_app(max_running=1, max_steps=20_000) as served:
         yield served
 
@@ -281,7 +279,7 @@ def test_uploads_over_the_size_limit_are_refused_by_the_server(server):
     import httpx
 
     url, _ = server
-    small = httpx.post(f"{url}gradio_api/upload", files={"files": ("ok.png", _digit_png(), "image/png")}, timeout=60)
+    small = httpx.post(f"{url}gradio_api/upload", files={"files": ("ok.png", digit_png(), "image/png")}, timeout=60)
     big = httpx.post(f"{url}gradio_api/upload", files={"files": ("big.png", b"\0" * (6 * 2**20), "image/png")}, timeout=60)
     assert small.status_code == 200 and big.status_code == 413 and "maximum allowed size" in big.text
 

@@ -14,7 +14,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from served import wait_until  # noqa: E402
 from torch import nn  # noqa: E402
 
 from genai_demo import models, train  # noqa: E402
@@ -27,6 +26,7 @@ from genai_demo.training.settings import checked  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions  # noqa: E402
 from genai_demo.ui.train_tab import model_changed, tick  # noqa: E402
+from tests.helpers import wait_until
 
 ALICE = SimpleNamespace(session_hash="alice")
 

@@ -15,23 +15,14 @@ import time
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import pytest  # noqa: E402
-from served import serve_app  # noqa: E402
 
 from genai_demo.training.runs import RunRegistry  # noqa: E402
 from genai_demo.ui.app import build_demo  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
+from tests.helpers import Tiny, TinyData, serve_app, wait_until  # noqa: E402
 
 VISITORS, STEPS = 6, 30
 ENDED = ("finished", "failed", "stopped")
-
-
-def wait_until(fn, timeout=60.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if fn():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def trainer_threads() -> list[str]:
@@ -90,8 +81,8 @@ def test_concurrent_visitors_are_isolated_all_finish_and_are_released(served):
         assert (r["final"]["state"], r["final"]["step"], r["final"]["error"]) == ("finished", STEPS, None), r["final"]
     assert reg.running_count() <= 2
     # leaving releases everything: the unload handler ran for each closed client
-    assert wait_until(lambda: reg.sessions() == 0), f"{reg.sessions()} sessions still held"
-    assert wait_until(lambda: not trainer_threads()), trainer_threads()
+    wait_until(lambda: reg.sessions() == 0, what=lambda: f"{reg.sessions()} sessions still held")
+    wait_until(lambda: not trainer_threads(), what=lambda: f"trainer threads still alive: {trainer_threads()}")
     out.clear()
     gc.collect()
 
@@ -109,7 +100,7 @@ def test_threads_return_near_the_baseline_after_a_second_wave(served):
         for t in threads:
             t.join(300)
         assert all(not r["errors"] and not r["breaches"] for r in out.values()), out
-        assert wait_until(lambda: ctx.registry.sessions() == 0 and not trainer_threads())
+        wait_until(lambda: ctx.registry.sessions() == 0 and not trainer_threads())
         out.clear()
         gc.collect()  # the clients' own thread pools go with them
         time.sleep(0.5)
@@ -126,8 +117,6 @@ def test_gradio_queue_summarises_its_analytics_rarely():
 
 
 def test_the_status_poll_reaps_idle_sessions(monkeypatch):
-    from test_trainer import Tiny, TinyData
-
     from genai_demo.models.base import Hyper
     from genai_demo.training.trainer import RunConfig, Trainer
     from genai_demo.ui import train_actions
@@ -138,10 +127,10 @@ def test_the_status_poll_reaps_idle_sessions(monkeypatch):
     a = TrainActions(UIContext(registry=reg), datasets=["mnist5k"])
     cfg = RunConfig(kind="tiny", steps=20_000, hp=Hyper(lr=1e-2, batch_size=4), preview_n=2, device="cpu")
     run = reg.start("gone", cfg, lambda c: Trainer(c, TinyData(), model=Tiny(delay=0.001)))
-    assert wait_until(lambda: run.trainer.state == "running")
+    wait_until(lambda: run.trainer.state == "running")
     time.sleep(0.3)  # "gone" stops polling: idle for longer than idle_s
     a.status(request=type("R", (), {"session_hash": "someone-else"})())  # any visitor's poll reaps
-    assert wait_until(lambda: reg.sessions() == 0 and not run.trainer.alive)
+    wait_until(lambda: reg.sessions() == 0 and not run.trainer.alive)
     assert run.trainer.state == "stopped"
 
 
@@ -171,8 +160,6 @@ def test_releasing_sessions_gives_their_memory_back_to_the_os():
 
 def test_an_ended_run_keeps_no_optimiser_state_or_gradients():
     """A finished / stopped / failed run never steps again: only its weights (for the other tabs) stay."""
-    from test_trainer import Tiny, TinyData
-
     from genai_demo.models.base import Hyper
     from genai_demo.training.trainer import RunConfig, Trainer
 
@@ -181,7 +168,7 @@ def test_an_ended_run_keeps_no_optimiser_state_or_gradients():
                     TinyData(), model=model)
         t.start()
         if steps == 10_000:
-            assert wait_until(lambda t=t: t.snapshot().step > 2)
+            wait_until(lambda t=t: t.snapshot().step > 2)
             t.stop()
         assert t.join(30) and t.state in ("finished", "failed", "stopped")
         assert all(not opt.state for opt in t.opts.values()) and all(p.grad is None for p in t.model.parameters())

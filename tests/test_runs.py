@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from test_trainer import Tiny, TinyData, wait_for
 
 from genai_demo.models.base import Hyper
 from genai_demo.training.runs import RunError, RunRegistry
 from genai_demo.training.trainer import RunConfig, Trainer
+from tests.helpers import Tiny, TinyData, wait_until
 
 
 def cfg(steps=100_000):
@@ -34,7 +34,7 @@ def test_visitors_only_see_and_control_their_own_runs(reg):
         reg.stop("bob", a.id)  # bob cannot stop alice's run even knowing its id
     with pytest.raises(RunError):
         reg.pause("bob", a.id)
-    assert wait_for(lambda: a.trainer.state == "running")
+    wait_until(lambda: a.trainer.state == "running")
 
 
 def test_global_cap_queues_fifo_and_promotes(reg):
@@ -45,15 +45,15 @@ def test_global_cap_queues_fifo_and_promotes(reg):
     assert reg.running_count() == 1
     reg.stop("alice")
     reg.runs("carol")  # any call schedules
-    assert wait_for(lambda: b.trainer.state == "running")
+    wait_until(lambda: b.trainer.state == "running")
     assert reg.queue_position(c) == 1
     reg.pause("bob")
-    assert wait_for(lambda: c.trainer.state == "running")
+    wait_until(lambda: c.trainer.state == "running")
     reg.resume("bob")  # no free slot: bob waits behind nobody but the cap
     assert reg.status(b) == "queued"
     reg.stop("carol")
     reg.runs("bob")
-    assert wait_for(lambda: b.trainer.state == "running")
+    wait_until(lambda: b.trainer.state == "running")
 
 
 def test_new_run_stops_the_previous_and_keeps_a_bounded_list(reg):
@@ -89,7 +89,7 @@ def test_step_on_a_queued_run_starts_it_paused(reg):
     reg.start("alice", cfg(), make_trainer)
     b = reg.start("bob", cfg(), make_trainer)
     reg.step("bob", 2)
-    assert wait_for(lambda: b.trainer.snapshot().step == 2)
+    wait_until(lambda: b.trainer.snapshot().step == 2)
     assert b.trainer.state == "paused" and reg.queue_position(b) is None
 
 

@@ -9,8 +9,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 import pytest  # noqa: E402
-from served import serve_app, wait_until  # noqa: E402
-from test_trainer import Tiny, TinyData  # noqa: E402
 
 from genai_demo import train  # noqa: E402
 from genai_demo.models import family  # noqa: E402
@@ -20,6 +18,7 @@ from genai_demo.training.settings import LIMITS, check, checked  # noqa: E402
 from genai_demo.training.trainer import RunConfig, Trainer  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions  # noqa: E402
+from tests.helpers import Tiny, TinyData, serve_app, wait_until
 
 ALICE = SimpleNamespace(session_hash="alice")
 # out of range or of the wrong kind for the app and for the CLI alike (values the CLI can type)

@@ -1,87 +1,19 @@
 """Trainer lifecycle: start / pause / step / resume / stop, hyper changes, failures, determinism.
 
-Uses a tiny linear model and a tiny synthetic data set so every test runs in well under a second of
-compute; the real families are exercised in test_engine_models.py.
+Uses a tiny linear model and a tiny synthetic data set (tests/helpers/tiny.py) so every test runs in well under a
+second of compute; the real families are exercised in test_models.py.
 """
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 
 import pytest
 import torch
-from torch import nn
 
-from genai_demo.models.base import GenerativeModel, Hyper
+from genai_demo.models.base import Hyper
 from genai_demo.training.trainer import RunConfig, Trainer
-
-
-@dataclasses.dataclass
-class TinyConfig:
-    hidden: int = 8  # bottleneck width
-
-
-class Tiny(GenerativeModel):
-    """A linear autoencoder: enough to have a loss that goes down, nothing more."""
-
-    kind = "tiny"
-    Config = TinyConfig
-
-    def __init__(self, config=None, fail_at: int | None = None, nan_at: int | None = None, delay: float = 0.0):
-        super().__init__(config or TinyConfig())
-        self.enc = nn.Linear(16, self.config.hidden)
-        self.dec = nn.Linear(self.config.hidden, 16)
-        self.calls = 0
-        self.fail_at, self.nan_at, self.delay = fail_at, nan_at, delay
-
-    def make_optimizers(self, hp):
-        return {"model": torch.optim.Adam(self.parameters(), lr=hp.lr)}
-
-    def train_step(self, x, y, opts, hp, generator):
-        self.calls += 1
-        if self.delay:
-            time.sleep(self.delay)
-        if self.fail_at == self.calls:
-            raise RuntimeError("injected failure")
-        x = x.flatten(1)  # (B, 16)
-        loss = ((self.dec(self.enc(x)) - x) ** 2).mean()
-        opts["model"].zero_grad()
-        loss.backward()
-        opts["model"].step()
-        value = float("nan") if self.nan_at == self.calls else loss.item()
-        return {"loss": value}
-
-    @torch.no_grad()
-    def evaluate(self, data, generator):
-        x = data.x.flatten(1)
-        return {"val_loss": ((self.dec(self.enc(x)) - x) ** 2).mean().item()}
-
-    @torch.no_grad()
-    def sample(self, n, generator=None, labels=None):
-        z = torch.randn(n, self.config.hidden, generator=generator)
-        return torch.sigmoid(self.dec(z)).view(n, 1, 4, 4)
-
-
-class TinyData:
-    """Duck-typed like data.ImageData: 64 fixed 4×4 images."""
-
-    modality = "image"
-
-    def __init__(self):
-        g = torch.Generator().manual_seed(0)
-        self.x = torch.rand(64, 1, 4, 4, generator=g)
-        self.y = torch.zeros(64, dtype=torch.long)
-
-    def to(self, device):
-        return self
-
-    def __len__(self):
-        return len(self.x)
-
-    def batch(self, batch_size, generator):
-        idx = torch.randint(len(self.x), (batch_size,), generator=generator)
-        return self.x[idx], self.y[idx]
+from tests.helpers import Tiny, TinyData, wait_until
 
 
 def make(steps=200, seed=0, **model_kw):
@@ -89,15 +21,6 @@ def make(steps=200, seed=0, **model_kw):
                     snapshot_every=50, preview_n=4, device="cpu")
     torch.manual_seed(seed)
     return Trainer(cfg, TinyData(), model=Tiny(**model_kw))
-
-
-def wait_for(cond, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.005)
-    return False
 
 
 def test_runs_to_the_end_and_lowers_the_loss():
@@ -117,19 +40,19 @@ def test_runs_to_the_end_and_lowers_the_loss():
 def test_pause_really_pauses_and_step_runs_exactly_n():
     t = make(steps=10_000, delay=0.001)
     t.start()
-    assert wait_for(lambda: t.snapshot().step > 5)
+    wait_until(lambda: t.snapshot().step > 5)
     t.pause()
     time.sleep(0.05)  # let the in-flight step finish
     frozen_step = t.snapshot().step
     time.sleep(0.2)
     assert t.snapshot().step == frozen_step and t.state == "paused"
     t.step(3)
-    assert wait_for(lambda: t.snapshot().step == frozen_step + 3)
+    wait_until(lambda: t.snapshot().step == frozen_step + 3)
     time.sleep(0.1)
     assert t.snapshot().step == frozen_step + 3
     assert t.snapshot().model_step == frozen_step + 3  # a paused run's frozen model is current
     t.resume()
-    assert wait_for(lambda: t.snapshot().step > frozen_step + 10)
+    wait_until(lambda: t.snapshot().step > frozen_step + 10)
     t.stop()
     assert not t.alive and t.state == "stopped"
 
@@ -137,7 +60,7 @@ def test_pause_really_pauses_and_step_runs_exactly_n():
 def test_step_before_start_runs_paused():
     t = make(steps=100)
     t.step(2)
-    assert wait_for(lambda: t.snapshot().step == 2)
+    wait_until(lambda: t.snapshot().step == 2)
     assert t.state == "paused"
     t.stop()
     assert not t.alive
@@ -172,7 +95,7 @@ def test_hyper_changes_apply_between_steps():
     t.start(paused=True)
     t.set_hyper(lr=0.0123, batch_size=4)
     t.step(1)
-    assert wait_for(lambda: t.snapshot().step == 1)
+    wait_until(lambda: t.snapshot().step == 1)
     assert all(g["lr"] == 0.0123 for g in t.opts["model"].param_groups)
     assert t.snapshot().hp.batch_size == 4
     with pytest.raises(ValueError):

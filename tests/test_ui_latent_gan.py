@@ -12,13 +12,13 @@ import gradio as gr
 import numpy as np
 import pytest
 from PIL import Image
-from tiny_ckpts import write_tiny_checkpoints
 
 from genai_demo.explore import latent as explore
 from genai_demo.explore import webdecoder
 from genai_demo.ui.context import UIContext
 from genai_demo.ui.gan_tab import GanActions
 from genai_demo.ui.latent_tab import LatentActions
+from tests.helpers import write_tiny_checkpoints
 
 REQ = SimpleNamespace(session_hash="visitor-1")
 VAE, CVAE, GAN, CGAN = "pretrained:tiny_vae", "pretrained:tiny_cvae", "pretrained:tiny_gan", "pretrained:tiny_cgan"

@@ -16,7 +16,6 @@ import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from served import wait_until  # noqa: E402
 
 from genai_demo.models import build  # noqa: E402
 from genai_demo.quality import live as live_quality  # noqa: E402
@@ -30,6 +29,7 @@ from genai_demo.ui.quality_view import histogram_html  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions  # noqa: E402
 from genai_demo.ui.train_quality import QualityReadout  # noqa: E402
 from genai_demo.ui.train_tab import tick  # noqa: E402
+from tests.helpers import serve_app, wait_until  # noqa: E402
 
 ALICE = SimpleNamespace(session_hash="alice")
 
@@ -173,8 +173,6 @@ def test_judge_a_data_set_without_classifier_says_so(tmp_path, monkeypatch):
 # ---- through the server ----------------------------------------------------------------------------
 def test_api_judge_through_gradio_client(shipped):
     from gradio_client import Client
-    from served import serve_app
-
     with serve_app() as (url, _):
         c = Client(url, verbose=False, analytics_enabled=False)
         md = c.predict("pretrained:gan_mnist5k", 200, 7, api_name="/judge")

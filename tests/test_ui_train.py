@@ -14,7 +14,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 import pytest  # noqa: E402
-from served import serve_app, wait_until  # noqa: E402
 
 from genai_demo.models import family  # noqa: E402
 from genai_demo.training.checkpoints import load_checkpoint  # noqa: E402
@@ -25,6 +24,7 @@ from genai_demo.ui import train_view as V  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions, save_dir  # noqa: E402
 from genai_demo.ui.train_tab import model_changed, scrub, tick  # noqa: E402
+from tests.helpers import serve_app, wait_until  # noqa: E402
 
 
 def req(session: str):

@@ -8,14 +8,18 @@ Fixtures (stable names — every tests/browser/test_*.py uses them):
     ``ui_ctx.registry.runs(session)``; the registry is shut down at the end of the session.
 ``app_url`` (session)
     Base URL ("http://127.0.0.1:PORT/") of ``build_demo(ui_ctx)`` launched with the app's own
-    ``launch_kwargs()`` (theme, css, head script) on a free local port, in a background thread.
+    ``launch_kwargs()`` (theme, css, head script) on a free local port, in a background thread
+    (``tests.helpers.serve_app``).
 ``browser`` (session)
     Chromium from /usr/bin/chromium, headless, no sandbox / GPU / background networking.
 ``page`` (function)
     A fresh browser context (its own Gradio session) at 1400×1000 with the app loaded (tabs visible).
     Closing it at teardown fires Gradio's unload, which releases the session's runs.
 ``shoot`` (function)
-    ``shoot("train")`` saves the page's viewport as docs/screenshots/train.png (the README uses them).
+    ``shoot("train")`` saves the page's viewport as train.png in ``screenshot_dir`` (session): pytest's temp folder
+    (its path is printed at the end of the run), or the folder named by $GENAI_DEMO_SCREENSHOTS —
+    ``scripts/screenshots.sh`` sets it to docs/screenshots to refresh the README's pictures. A plain run never
+    writes into the checkout.
 
 Use retrying assertions (``expect(locator).to_have_…``) rather than sleeps; components have elem_ids
 (``#train-start``, ``#train-step-count``, …) — see genai_demo/ui/*_tab.py.
@@ -23,20 +27,21 @@ Use retrying assertions (``expect(locator).to_have_…``) rather than sleeps; co
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
 
 from genai_demo.training.runs import RunRegistry
-from genai_demo.ui.app import build_demo, launch_kwargs
 from genai_demo.ui.context import UIContext
+from tests.helpers import serve_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
 VIEWPORT = {"width": 1400, "height": 1000}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PATIENCE_MS = 20_000  # default timeout of page actions and expect() assertions
+SCREENSHOTS_ENV = "GENAI_DEMO_SCREENSHOTS"  # where shoot() writes when set; otherwise a temp folder
+SCREENSHOTS_KEY = pytest.StashKey[Path]()
 
 
 def pytest_collection_modifyitems(items):
@@ -45,10 +50,9 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def pytest_terminal_summary(terminalreporter, config):
+    if SCREENSHOTS_KEY in config.stash:  # a person checks the UI by looking at these
+        terminalreporter.write_line(f"browser screenshots: {config.stash[SCREENSHOTS_KEY]}")
 
 
 @pytest.fixture(scope="session")
@@ -60,11 +64,8 @@ def ui_ctx():
 
 @pytest.fixture(scope="session")
 def app_url(ui_ctx):
-    demo = build_demo(ui_ctx)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
+    with serve_app(ctx=ui_ctx) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -72,8 +73,11 @@ def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium — run "
                     "`sudo apt-get install chromium` (scripts/test.sh does it)", pytrace=False)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect()'s own default is 5 s, the page's is 20 s (below): with both cores busy a first render of a tab can
+    # take longer than 5 s, so a retrying assertion gets the page's patience unless a test asks for more
+    expect.set_options(timeout=PATIENCE_MS)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
@@ -84,19 +88,28 @@ def browser():
 def page(browser, app_url):
     context = browser.new_context(viewport=VIEWPORT)
     pg = context.new_page()
-    pg.set_default_timeout(20_000)
+    pg.set_default_timeout(PATIENCE_MS)
     pg.goto(app_url)
     pg.locator("#main-tabs").wait_for(state="visible")
     yield pg
     context.close()
 
 
+@pytest.fixture(scope="session")
+def screenshot_dir(request, tmp_path_factory) -> Path:
+    wanted = os.environ.get(SCREENSHOTS_ENV)
+    folder = Path(wanted).resolve() if wanted else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    request.config.stash[SCREENSHOTS_KEY] = folder
+    return folder
+
+
 @pytest.fixture
-def shoot(page):
+def shoot(page, screenshot_dir):
     def save(name: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
+        path = screenshot_dir / f"{name}.png"
         page.screenshot(path=str(path))
+        assert path.stat().st_size > 1000, path  # a real picture of the page, not an empty file
         return path
 
     return save

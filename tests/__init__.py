@@ -1,0 +1,1 @@
+"""The test suite is a package so tests import shared helpers as ``tests.helpers`` (never from each other)."""

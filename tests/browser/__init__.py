@@ -1,0 +1,1 @@
+"""Playwright tests: the real app in Debian's chromium (fixtures in conftest.py)."""

@@ -1,0 +1,12 @@
+"""Shared test helpers — import them from here; a test file never imports another test file.
+
+- ``Tiny``, ``TinyData``: a linear autoencoder and 64 fixed 4×4 images, so a Trainer runs in milliseconds.
+- ``write_tiny_checkpoints``: four small untrained image checkpoints for the tab-handler tests.
+- ``serve_app``, ``free_port``: the real app launched on a free local port with its own run registry.
+- ``wait_until``: poll a condition, return its truthy value, fail after a timeout (the one wait helper).
+- ``tests.helpers.bad_inputs`` (import it by name: it builds a few hundred cases): the seeded bad-upload lists.
+"""
+from .serving import free_port, serve_app, wait_until
+from .tiny import Tiny, TinyConfig, TinyData, write_tiny_checkpoints
+
+__all__ = ["Tiny", "TinyConfig", "TinyData", "free_port", "serve_app", "wait_until", "write_tiny_checkpoints"]
