@@ -1,8 +1,10 @@
 """Text corpora for the character-level language model: one line per example, characters as tokens.
 
-A corpus is a small UTF-8 text file shipped in genai_demo/assets/ (provenance in assets/CORPUS.md). It is
-split by lines, once and forever: every HELD_OUT_EVERY-th line is held out, the rest is for training. A
-line becomes "\\n" + its characters, so the newline doubles as the "end of one line / start of the next" token.
+A corpus is a small UTF-8 text file shipped in genai_demo/assets/ (provenance in assets/CORPUS.md): "names" (a first
+name per line) and "tang" (the 300 Tang poems, a line of verse per line, usually a couplet such as
+"床前明月光，疑是地上霜。"; the blank lines between poems are skipped). It is split by lines, once and forever: every
+HELD_OUT_EVERY-th line is held out, the rest is for training. A line becomes "\\n" + its characters, so the newline
+doubles as the "end of one line / start of the next" token.
 A batch is B windows of T + 1 characters, drawn with the caller's generator, shifted by one: y[:, t] is the
 character that follows x[:, :t+1].
 
@@ -15,16 +17,27 @@ import functools
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import torch
 
 from .datasets import DataError
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-CORPORA = {  # corpus name -> (file in assets/, what it is)
-    "names": ("names.txt", "5,163 US first names (1990 US Census lists, via the PyPI package names 0.3.0, MIT)"),
+
+
+class Corpus(NamedTuple):
+    file: str  # in assets/
+    about: str  # what it is, for people
+    unit: str  # what one line is called in sentences ("name", "line")
+    verse: bool = False  # lines are verse: punctuation splits them into verses, the form check applies
+
+
+CORPORA = {  # corpus name -> Corpus
+    "names": Corpus("names.txt", "5,163 US first names (1990 US Census lists, via the PyPI package names 0.3.0, MIT)", "name"),
+    "tang": Corpus("tang.txt", "1,556 lines of the 300 Tang poems (public domain), from Debian's fortunes-zh", "line", verse=True),
 }
+PUNCTUATION = "，。？！；：、,.?!;:"  # what ends a verse in the poem corpus (full-width as written, ASCII as typed)
 HELD_OUT_EVERY = 10  # line i is held out when i % 10 == 9: 10 % of the lines, spread over the alphabet
 SHUFFLE_SEED = 7  # the fixed order of lines in the token stream (see load_text_dataset)
 BLOCK_SIZE = 32  # default window length T (the model's context length, CharLMConfig.block_size)
@@ -42,7 +55,7 @@ def corpus_names() -> list[str]:
 def _all_lines(name: str) -> tuple[str, ...]:
     if name not in CORPORA:
         raise CorpusError(f"unknown text corpus {name!r}: choose one of {', '.join(CORPORA)}")
-    path = ASSETS / CORPORA[name][0]
+    path = ASSETS / CORPORA[name].file
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -76,6 +89,38 @@ def _line_sets(name: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 NOVELTY_WORDS = {"new": "new", "memorised": "memorised", "held-out": "real name, unseen"}  # novelty()'s answers, shown
+
+
+def novelty_words(name: str | None) -> dict[str, str]:
+    """novelty()'s answers as shown for this corpus: "real line, unseen" for the poems, "real name, unseen" for names."""
+    unit = CORPORA[name].unit if name in CORPORA else "name"
+    return {**NOVELTY_WORDS, "held-out": f"real {unit}, unseen"}
+
+
+def verses(line: str) -> list[str]:
+    """A line of verse cut at its punctuation marks: "床前明月光，疑是地上霜。" -> ["床前明月光", "疑是地上霜"]."""
+    out, cur = [], []
+    for ch in line.strip():
+        if ch in PUNCTUATION:
+            out.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur).strip())
+    return [v for v in out if v]
+
+
+@functools.lru_cache(maxsize=8)
+def _verse_sets(name: str) -> tuple[frozenset[str], frozenset[str]]:
+    train, test = (frozenset(v for line in load_corpus(name, s) for v in verses(line)) for s in ("train", "test"))
+    return train, test
+
+
+def verse_novelty(verse: str, name: str) -> str:
+    """novelty() for one verse (a 5- or 7-character half of a couplet): is it copied from a training line?"""
+    train, test = _verse_sets(name)
+    verse = verse.strip()
+    return "memorised" if verse in train else "held-out" if verse in test else "new"
 
 
 def novelty(line: str, name: str) -> str:
