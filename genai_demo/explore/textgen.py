@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 import torch
 
-from ..data.text import CORPORA, load_text_dataset, novelty
+from ..data.text import CORPORA, PUNCTUATION, load_text_dataset, novelty, verse_novelty, verses
 from ..models.charlm import CharLM, adjust_probs, draw, top_tokens, unigram_bpc
 
 SHOWN = {"\n": "⏎", " ": "␣", "\t": "⇥"}  # characters a bar label could not show
 UNSHOWN = {v: k for k, v in SHOWN.items()}
 MAX_SEED = 2**31 - 1
+FORM_LENGTHS = (5, 7)  # characters per verse of classical Chinese poetry: 五言 and 七言
+FORM_TEMPERATURE = 0.8  # the temperature the form check samples at
 
 
 def show_char(ch: str) -> str:
@@ -112,3 +114,38 @@ def score(model: CharLM, corpus: str) -> TextScore | None:
         return None
     val = model.evaluate(test, torch.Generator())["val_bpc"]
     return TextScore(val, unigram_bpc(train.tokens, test.tokens, len(model.vocab)), math.log2(len(model.vocab)))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the poem model's form check
+
+
+def classical(line: str) -> bool:
+    """Has a generated line the classical shape? It ends with a punctuation mark and every verse in it has the same
+    length, 5 or 7 characters: "床前明月光，疑是地上霜。" yes; "床前明月，疑是地上霜。" or an unfinished line no."""
+    line = line.strip()
+    if not line or line[-1] not in PUNCTUATION or any(line[i] in PUNCTUATION and line[i + 1] in PUNCTUATION
+                                                      for i in range(len(line) - 1)):
+        return False
+    lengths = {len(v) for v in verses(line)}
+    return len(lengths) == 1 and lengths <= set(FORM_LENGTHS)
+
+
+def form_share(lines: list[str]) -> float:
+    """The share (0-1) of lines with the classical shape (classical()); 0 for no lines."""
+    return sum(map(classical, lines)) / len(lines) if lines else 0.0
+
+
+@dataclass(frozen=True)
+class Copying:
+    lines: dict[str, float]  # share of whole lines that are new / memorised / held-out
+    verses: dict[str, float]  # the same for single verses (5 or 7 characters between punctuation marks)
+
+
+def copying(lines: list[str], corpus: str) -> Copying:
+    """How much of generated text is copied from the corpus, by whole line and by verse (shares in 0-1)."""
+    def shares(flags: list[str]) -> dict[str, float]:
+        n = max(1, len(flags))
+        return {k: flags.count(k) / n for k in ("new", "memorised", "held-out")}
+    return Copying(shares([novelty(line, corpus) for line in lines if line.strip()]),
+                   shares([verse_novelty(v, corpus) for line in lines for v in verses(line)]))

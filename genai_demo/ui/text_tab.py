@@ -18,6 +18,7 @@ import gradio as gr
 from ..data.text import CorpusError
 from ..explore import textgen
 from ..models import kinds
+from . import text_view
 from .common import FAST, refresh_choices, resolve_model
 from .context import UIContext
 from .learn_tab import learn_link
@@ -25,14 +26,16 @@ from .outputs import Outputs
 from .text_view import STYLE, render_lines, render_text
 
 DEFAULT_MODEL = "pretrained:charlm_names"
+TANG_MODEL = "pretrained:charlm_tang"  # the Tang-poem model: any handler or API call takes this key
 STEP_DELAY = 0.05  # seconds between streamed characters, so the eye can follow (tests set 0)
 MAX_NEW, MAX_PROMPT = 200, 200
 MAX_SESSIONS = 1000  # stream counters kept (oldest dropped first; a dropped one only loses Stop for that stream)
 EMPTY = {"text": "", "marks": ""}
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 INTRO = """<p><b>A language model writes one character at a time.</b> At every step it gives each possible next character
-a probability (the bars), then draws one at random with those odds. This tiny GPT learned first names: type the start of
-one, or <b>click a bar</b> to pick the next character yourself. {link}</p>"""
+a probability (the bars), then draws one at random with those odds. One tiny GPT learned first names, another the 300 Tang
+poems (choose it under <i>Model</i>): type the start of a name or of a verse, or <b>click a bar</b> to pick the next character
+yourself. {link}</p>"""
 LEARN_LINK = re.compile(r"\[(.+?)\]\((#[\w-]+)\)")  # learn_link()'s Markdown link, written as HTML here
 NLL_MD = r"""
 **What the model learned to minimise** — the average negative log-likelihood of the true next character:
@@ -50,6 +53,11 @@ $$\mathcal{L} = -\frac{1}{T}\sum_{t=1}^{T} \log p_\theta(x_t \mid x_{<t})$$
 bars (safer names), $\tau > 1$ flattens them (wilder ones), $\tau = 0$ always takes the tallest bar (greedy). Top-$k$
 keeps only the $k$ tallest bars and renormalises. Then the next character is drawn at random with those odds.
 """
+
+
+def default_model(lang: str | None = None) -> str:
+    """The model the tab opens with: the poem model for Chinese ("zh", "zh-CN", …), else the names model."""
+    return TANG_MODEL if str(lang or "").lower().startswith("zh") else DEFAULT_MODEL
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -136,6 +144,19 @@ class TextActions:
         tail = s.sentence() if s else "no held-out text to score it on"
         return f"**Tiny GPT** · {model.num_params():,} parameters · trained on *{src.data}* · {tail}."
 
+    def hints(self, key, prompt, request: gr.Request = None) -> dict:
+        """The prompt box and the tags' legend for the chosen model's corpus ("e.g. 床前明月光" for the poems); a
+        prompt the model cannot read (Latin letters for the poem model) is cleared instead of raising an error."""
+        model, src = self._model(key, request)
+        label, placeholder = text_view.prompt_hint(src.data)
+        fits = True
+        try:
+            textgen.context_ids(model, "" if prompt is None else str(prompt))
+        except (ValueError, CorpusError):
+            fits = False
+        box = gr.Textbox(label=label, placeholder=placeholder) if fits else gr.Textbox("", label=label, placeholder=placeholder)
+        return {"prompt": box, "legend": text_view.legend(src.data)}
+
     def peek(self, key, prompt, temperature, top_k, request: gr.Request = None):
         """Start over from the prompt without generating: the chart shows what would come next."""
         temperature, top_k, *_ = _settings(temperature, top_k, 0)
@@ -220,8 +241,8 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
                 model = gr.Dropdown([], label="Model", allow_custom_value=True, elem_id="text-model", scale=5)
                 refresh = gr.Button("↻", size="sm", scale=0, min_width=44, elem_id="text-refresh")
             info = gr.Markdown(elem_id="text-model-info")
-            prompt = gr.Textbox("", label="Prompt (start of a name; empty = from scratch)", max_lines=1,
-                                placeholder="e.g. Ma", elem_id="text-prompt")
+            label, placeholder = text_view.prompt_hint("names")
+            prompt = gr.Textbox("", label=label, max_lines=1, placeholder=placeholder, elem_id="text-prompt")
             temperature = gr.Slider(0, 2, value=0.8, step=0.05, label="Temperature τ (0 = greedy)", elem_id="text-temperature")
             top_k = gr.Slider(0, 60, value=0, step=1, label="Top-k (0 = all characters)", elem_id="text-topk")
             with gr.Row():
@@ -235,8 +256,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
         with gr.Column(scale=5, min_width=360):
             out = gr.HTML(render_text(EMPTY), elem_id="text-output")
             status = gr.Markdown("", elem_id="text-status")
-            gr.Markdown("**Finished lines** — *memorised*: copied from the training names; *new*: invented; *real name, "
-                        "unseen*: a held-out name the model never trained on.")
+            legend = gr.Markdown(text_view.legend("names"), elem_id="text-legend")
             lines = gr.HTML(render_lines("", None), elem_id="text-lines")
         with gr.Column(scale=3, min_width=260):
             chart = gr.Label(label="Next character: its odds (after τ and top-k) — click a bar to force it",
@@ -257,17 +277,19 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
     stop_btn.click(a.stop, None, None, concurrency_limit=None, **private)
 
     def choices(current, request: gr.Request):
-        return refresh_choices(ctx, current, request, kinds(view="text"), DEFAULT_MODEL)
+        return refresh_choices(ctx, current, request, kinds(view="text"), default_model())
 
     def initial(request: gr.Request):
         return choices(None, request)
 
     show = dict(fn=frame.wrap(a.peek), inputs=[model, prompt, temperature, top_k], outputs=frame.blocks, **FAST, **private)
     describe = dict(fn=a.info, inputs=model, outputs=info, concurrency_limit=4, **private)
-    gr.on(None, initial, None, model, **private).then(**show).then(**describe)
+    hint = dict(fn=Outputs(prompt=prompt, legend=legend).wrap(a.hints), inputs=[model, prompt],
+                outputs=[prompt, legend], **FAST, **private)
+    gr.on(None, initial, None, model, **private).then(**hint).then(**show).then(**describe)
     gr.on([refresh.click] + ([tab.select] if tab is not None else []), choices, model, model,
           **private).then(**describe)
-    model.input(**show).then(**describe)
+    model.input(**hint).then(**show).then(**describe)
     prompt.change(**show)  # .change, not .input: pasted or autofilled prompts count too
     gr.on([temperature.release, top_k.release], frame.wrap(a.redraw), [model, prompt, temperature, top_k, state], frame.blocks,
           **FAST, **private)

@@ -1,13 +1,18 @@
 """How the Next token tab draws text (HTML strings; no gradio, no maths): the text so far, coloured by who wrote
-each character, and the finished lines tagged new / memorised / a real name the model never saw."""
+each character, and the finished lines tagged new / memorised / a real line (a name, a couplet) the model never saw."""
 from __future__ import annotations
 
 import html
 
-from ..data.text import NOVELTY_WORDS
+from ..data.text import CORPORA, novelty_words
 from ..explore import textgen
 
-NOVELTY = {**NOVELTY_WORDS, "…": "…", "?": "corpus unknown"}  # a line's tag: new / memorised / held-out, or why none
+PROMPTS = {  # corpus -> the prompt box's label and placeholder (a visitor's run on a corpus gets that corpus' pair)
+    "names": ("Prompt (start of a name; empty = from scratch)", "e.g. Ma"),
+    "tang": ("Prompt (start of a line of Tang verse, in Chinese; empty = from scratch)", "e.g. 床前明月光"),
+}
+OTHER_PROMPT = ("Prompt (empty = from scratch)", "")
+UNTAGGED = {"…": "…", "?": "corpus unknown"}  # a line's tag when it has none: unfinished, or the corpus is unknown
 STYLE = """<style>
 #text-output .tok-text { font-family: var(--font-mono); font-size: 1.15rem; line-height: 1.7; white-space: pre-wrap;
   min-height: 9.5em; padding: 10px 14px; border: 1px solid var(--border-color-primary); border-radius: 10px;
@@ -44,5 +49,18 @@ def render_lines(text: str, corpus: str | None) -> str:
     rows = textgen.line_report(text, corpus)
     if not rows:
         return "<i>Nothing yet: press Generate.</i>"
-    chips = [f'<span class="chip {s}">{html.escape(line)}<b>{html.escape(NOVELTY.get(s, s))}</b></span>' for line, s in rows]
+    words = {**novelty_words(corpus), **UNTAGGED}  # "real name, unseen" or "real line, unseen"
+    chips = [f'<span class="chip {s}">{html.escape(line)}<b>{html.escape(words.get(s, s))}</b></span>' for line, s in rows]
     return "".join(chips)
+
+
+def prompt_hint(corpus: str | None) -> tuple[str, str]:
+    """(label, placeholder) of the prompt box for a model trained on `corpus`."""
+    return PROMPTS.get(corpus or "", OTHER_PROMPT)
+
+
+def legend(corpus: str | None) -> str:
+    """The Markdown line that explains the tags of the finished lines, in the corpus' words ("name", "line")."""
+    unit = CORPORA[corpus].unit if corpus in CORPORA else "line"
+    return (f"**Finished lines** — *memorised*: copied from the training {unit}s; *new*: invented; *real {unit}, "
+            f"unseen*: a held-out {unit} the model never trained on.")
