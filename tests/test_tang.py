@@ -12,8 +12,18 @@ import pytest
 import torch
 
 from genai_demo import evaluate_text
-from genai_demo.data.text import CORPORA, corpus_vocab, load_corpus, load_text_dataset, novelty, verse_novelty, verses
+from genai_demo.data.text import (
+    CORPORA,
+    IGNORE,
+    corpus_vocab,
+    load_corpus,
+    load_text_dataset,
+    novelty,
+    verse_novelty,
+    verses,
+)
 from genai_demo.explore import textgen
+from genai_demo.models import build
 from genai_demo.models.charlm import unigram_bpc
 from genai_demo.training.zoo import checkpoint_dir, load_pretrained
 from genai_demo.ui import text_view
@@ -87,6 +97,29 @@ def test_verses_and_their_novelty():
     assert verse_novelty("床前明月光", "tang") == "memorised" and verse_novelty("床前明月雪", "tang") == "new"
     unseen = next(v for line in test for v in verses(line) if all(v not in verses(t) for t in train))
     assert verse_novelty(unseen, "tang") == "held-out"
+
+
+# ---- windows from line starts -------------------------------------------------------------------------------------
+def test_verse_windows_start_at_line_starts_and_score_every_character_once():
+    data = load_text_dataset("tang", "test")
+    assert data.aligned and not load_text_dataset("names", "test").aligned
+    x, y = data.windows()
+    assert (x[:, 0] == 0).all()  # every window starts with "\n": the start of a line
+    scored = y[y != IGNORE]
+    assert torch.equal(scored, data.tokens[1:])  # each character once, in order: the exact held-out loss
+    assert ((y == IGNORE) <= (x == 0)).all()  # padding is "\n" in x, never scored in y
+    bx, by = data.batch(16, torch.Generator().manual_seed(0))
+    assert (bx[:, 0] == 0).all() and torch.equal(bx[:, 1:], by[:, :-1])
+
+
+def test_a_verse_model_reads_from_a_line_start():
+    torch.manual_seed(0)
+    model = build("charlm", {"vocab": corpus_vocab("tang"), "n_layer": 1, "n_embd": 16, "n_head": 2, "block_size": 16})
+    ids = model.encode("\n床前明月光，疑是地上霜。\n举头望明月，")  # 20 ids, context 16
+    assert textgen.window(model, ids) == ids[-16:]
+    assert textgen.window(model, ids, line_start=True) == model.encode("\n举头望明月，")  # the half line before is dropped
+    assert textgen.window(model, ids[:10], line_start=True) == ids[:10]  # short texts are read whole
+    assert textgen.aligned("tang") and not textgen.aligned("names") and not textgen.aligned(None)
 
 
 # ---- the form check ------------------------------------------------------------------------------------------------

@@ -40,9 +40,25 @@ def context_ids(model: CharLM, text: str) -> list[int]:
     return model.encode("\n" + text)
 
 
-def distribution(model: CharLM, text: str, temperature: float = 1.0, top_k: int | None = None, k: int = 10) -> dict[str, float]:
+def aligned(corpus: str | None) -> bool:
+    """Does a model trained on this corpus read each line from its start (verse: data.text.TextData.aligned)?"""
+    return corpus in CORPORA and CORPORA[corpus].verse
+
+
+def window(model: CharLM, ids: list[int], line_start: bool = False) -> list[int]:
+    """The ids the model reads: the last block_size; with line_start, from the first line start among them, as the
+    verse model was trained (a long text slides on by whole lines, never starting mid-verse)."""
+    T = model.config.block_size
+    if len(ids) <= T:
+        return ids
+    tail, nl = ids[-T:], model.stoi.get("\n", 0)
+    return tail[tail.index(nl):] if line_start and nl in tail else tail
+
+
+def distribution(model: CharLM, text: str, temperature: float = 1.0, top_k: int | None = None, k: int = 10,
+                 line_start: bool = False) -> dict[str, float]:
     """{label: probability} of the k likeliest next characters after `text` (after temperature and top-k)."""
-    probs = model.next_token_probs(context_ids(model, text), temperature, top_k or None)
+    probs = model.next_token_probs(window(model, context_ids(model, text), line_start), temperature, top_k or None)
     return {show_char(c): p for c, p in top_tokens(probs, model.vocab, k)}
 
 
@@ -54,8 +70,9 @@ class Step:
 
 
 def stream(model: CharLM, text: str, max_new: int, temperature: float = 1.0, top_k: int | None = None,
-           seed: int = 0, until_newline: bool = False, k: int = 10) -> Iterator[Step]:
+           seed: int = 0, until_newline: bool = False, k: int = 10, line_start: bool = False) -> Iterator[Step]:
     """Extend `text` one character at a time; stop after max_new characters (or at the next "\\n" when until_newline).
+    line_start: the model reads from a line start (window()), as a verse model must.
 
     One torch.Generator seeded with (seed, len(text)) drives every draw, so the same text, settings and seed give
     the same continuation — also when a forced character changed the text in the middle.
@@ -63,12 +80,12 @@ def stream(model: CharLM, text: str, max_new: int, temperature: float = 1.0, top
     ids = context_ids(model, text)
     g = torch.Generator().manual_seed((int(seed) * 1_000_003 + len(ids)) % (2**63 - 1))
     top_k = top_k or None
-    probs = adjust_probs(model.next_token_logits(ids), temperature, top_k)
+    probs = adjust_probs(model.next_token_logits(window(model, ids, line_start)), temperature, top_k)
     for _ in range(max_new):
         tok = draw(probs, g)
         ids.append(tok)
         p = float(probs[tok])
-        probs = adjust_probs(model.next_token_logits(ids), temperature, top_k)
+        probs = adjust_probs(model.next_token_logits(window(model, ids, line_start)), temperature, top_k)
         ch = model.vocab[tok]
         yield Step(ch, p, {show_char(c): q for c, q in top_tokens(probs, model.vocab, k)})
         if until_newline and ch == "\n":

@@ -133,7 +133,7 @@ class TextActions:
     def _frame(self, model, src, state, temperature, top_k, status, probs=None, caret=True) -> dict:
         """What every handler shows, by output name (the text's state goes to the next call, not to the page)."""
         if probs is None:
-            probs = textgen.distribution(model, state["text"], temperature, top_k or None)
+            probs = textgen.distribution(model, state["text"], temperature, top_k or None, line_start=textgen.aligned(src.data))
         return {"text": render_text(state, caret), "chart": probs, "status": status,
                 "lines": render_lines(state["text"], src.data), "state": state}
 
@@ -178,7 +178,8 @@ class TextActions:
         run = self._begin(request)
         yield self._frame(model, src, state, temperature, top_k, first_status)
         n = 0
-        for step in textgen.stream(model, state["text"], max_new, temperature, top_k or None, seed, until_newline):
+        for step in textgen.stream(model, state["text"], max_new, temperature, top_k or None, seed, until_newline,
+                                   line_start=textgen.aligned(src.data)):
             if not self._live(run):
                 return  # Stop, or a newer stream of the same visitor took over
             n += 1
