@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from ..data.images import make_grid, upscale
-from ..data.text import NOVELTY_WORDS, corpus_names, novelty
+from ..data.text import CORPORA, corpus_names, novelty, novelty_words
 from ..models import MODELS, family
 
 DATASETS = {"mnist5k": "MNIST-5k (embedded digits)", "fashion": "Fashion-MNIST", "mnist": "MNIST (60k, cached)",
-            "names": "First names (5,163, text)"}
+            "names": "First names (5,163, text)", "tang": "Tang poems (1,556 lines, text)"}
 PLOT_POINTS = 300  # points per curve sent to the browser: a 2 Hz poll must stay small
 GRID_SCALE = 2  # 10×10 grid of 28 px digits = 302 px → 604 px, nearest-neighbour so pixels stay crisp
 
@@ -195,26 +195,27 @@ TAG = "margin-left:.5em;padding:0 .4em;border-radius:4px;font-size:.72em;font-fa
 def text_html(preview, corpus: str | None = None) -> str | None:
     """A text preview (generated lines) → a numbered monospace box in two columns (None for image previews).
 
-    With the run's corpus, each name is tagged new / copied from the training names / a real name the model
+    With the run's corpus, each line (a name, a couplet) is tagged new / copied from the training lines / a real one the model
     never saw, and a line below counts them: memorising shows up as copies, next to the held-out curve.
     """
     if not isinstance(preview, str):
         return None
     known = corpus in corpus_names()
+    words, unit = novelty_words(corpus), CORPORA[corpus].unit if known else "name"
     items, counts = [], dict.fromkeys(NOVEL, 0)
     for i, line in enumerate(preview.split("\n"), 1):
         tag = ""
         if line.strip() and known:
             kind = novelty(line, corpus)
             counts[kind] += 1
-            tag = f'<span class="novelty-{kind}" style="{TAG.format(*NOVEL[kind])}">{NOVELTY_WORDS[kind]}</span>'
+            tag = f'<span class="novelty-{kind}" style="{TAG.format(*NOVEL[kind])}">{words[kind]}</span>'
         text = html.escape(line) if line.strip() else "<i>(empty)</i>"
         items.append(f'<li><span style="white-space:nowrap"><span style="{TEXT_NUM}">{i}</span>{text}{tag}</span></li>')
     box = f'<ol class="train-text" data-lines="{len(items)}" style="{TEXT_BOX}">{"".join(items)}</ol>'
     if not known:
         return box
-    summary = (f"{counts['new']} new · {counts['memorised']} copied from the training names · "
-               f"{counts['held-out']} real name{'' if counts['held-out'] == 1 else 's'} it never trained on")
+    summary = (f"{counts['new']} new · {counts['memorised']} copied from the training {unit}s · "
+               f"{counts['held-out']} real {unit}{'' if counts['held-out'] == 1 else 's'} it never trained on")
     return box + f'<div class="train-text-summary" style="margin-top:6px;font-size:.9rem">{summary}</div>'
 
 
