@@ -17,6 +17,7 @@ import argparse
 import collections
 import math
 import sys
+import unicodedata
 
 import torch
 
@@ -69,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     flags = [novelty(line, corpus) for line in lines]
     if a.samples:
         print(f"samples (temperature {a.temperature:g}, seed {a.seed}):")
+        col = max(16, *(width(line) for line in lines[: a.samples])) + 1  # flags in one column
         for line, flag in zip(lines[: a.samples], flags, strict=False):
-            print(f"  {line:<16} {flag}")
+            print(f"  {line}{' ' * (col - width(line))}{flag}")
     if a.count:
         c = collections.Counter(flags[: a.count])
         n = sum(c.values())
@@ -78,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     if CORPORA[corpus].verse and a.count:
         form_check(model, corpus, a.count, a.seed)
     return 0
+
+
+def width(text: str) -> int:
+    """Columns a terminal gives `text`: two for each wide (CJK) character, so the flags line up for poems too."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def form_check(model, corpus: str, count: int, seed: int) -> None:

@@ -198,8 +198,9 @@ def test_the_tab_generates_with_the_tang_model(tang, actions):
 def test_the_prompt_box_follows_the_model(tang, actions):
     req = SimpleNamespace(session_hash="tang-hints")
     hint = actions.hints(TANG_MODEL, "", request=req)
-    assert hint["prompt"].placeholder == "e.g. 床前明月光" and "line of verse" in hint["legend"]
-    assert hint["prompt"].value == ""
+    assert hint["prompt"].placeholder == "e.g. 床前明月光" and "Tang verse" in hint["prompt"].label
+    assert "training lines" in hint["legend"] and "real line, unseen" in hint["legend"]
+    assert "value" not in hint["prompt"].constructor_args  # an empty prompt fits every model: left alone
     cleared = actions.hints(TANG_MODEL, "Ma", request=req)  # a Latin prompt the poem model cannot read is cleared
     assert "value" in cleared["prompt"].constructor_args and cleared["prompt"].value == ""
     kept = actions.hints(TANG_MODEL, "床前", request=req)
