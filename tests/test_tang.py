@@ -219,3 +219,31 @@ def test_finished_couplets_are_tagged_in_the_corpus_words():
     html = text_view.render_lines(f"{train[3]}\n{test[3]}\n山山山山山，水水水水水。\n床前", "tang")
     assert html.count('class="chip memorised"') == 1 and html.count('class="chip held-out"') == 1
     assert html.count('class="chip new"') == 1 and "real line, unseen" in html and "real name" not in html
+
+
+# ---- the Train tab -------------------------------------------------------------------------------------------------
+def test_the_train_tab_offers_the_poems_and_trains_them_live():
+    from genai_demo.training.runs import RunRegistry
+    from genai_demo.ui import train_view
+    from genai_demo.ui.train_actions import TrainActions
+    from genai_demo.ui.train_tab import model_changed, tick
+    from tests.helpers import wait_until
+
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000, idle_s=600))
+    a = TrainActions(ctx, datasets=["mnist5k"])
+    try:
+        assert "tang" in a.datasets  # the registry's corpora are offered with no extra wiring
+        *_, data, _ = model_changed("charlm", "mnist5k", a.datasets)
+        assert [k for _, k in data.choices] == ["names", "tang"] and train_view.DATASETS["tang"] in dict(data.choices)
+        who = SimpleNamespace(session_hash="poet")
+        s = a.train("charlm", "tang", 20, None, 32, 1.0, 1, 0, False, who)
+        assert s["data"] == "tang"
+        wait_until(lambda: a.status(who)["state"] == "finished", timeout=120)
+        st = a.status(who)
+        assert set(st["held_out"]) == {"val_loss", "val_bpc"}  # the held-out curve of the poems
+        out = tick(a, {}, who, "charlm")
+        assert "Sampled lines" in out["caption"] and out["text"].count("<li>") == 12
+        assert "copied from the training lines" in out["text"] and "real name" not in out["text"]
+        assert f"run:{st['run_id']}" in [k for _, k in ctx.model_choices(who, ("charlm",))]  # offered in Next token
+    finally:
+        ctx.registry.shutdown()

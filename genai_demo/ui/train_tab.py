@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ..data.text import CORPORA
 from ..models import family, kinds, modality
 from ..training.settings import LIMITS, datasets_for
 from ..training.trainer import pick_device
@@ -29,13 +30,14 @@ def _learn_md(kind: str) -> str:
 
 
 GRID_NOTE = "**Fixed-noise samples** — the same noise decoded as training goes on."
-TEXT_NOTE = "**Sampled names** — drawn with the same random numbers at every snapshot, so you watch them improve."
+TEXT_NOTE = "**Sampled lines** — drawn with the same random numbers at every snapshot, so you watch them improve."
 BATCH_INFO = {False: "Images per step.", True: "Windows of 32 characters per step."}
 
 
-def _caption(step: int, live: bool, text: bool = False) -> str:
+def _caption(step: int, live: bool, text: bool = False, corpus: str | None = None) -> str:
     where = "live" if live else "from the timeline — drag it to the end to follow live"
-    return f"**{'Sampled names' if text else 'Fixed-noise samples'}** at step **{step:,}** ({where})"
+    what = f"Sampled {CORPORA[corpus].unit if corpus in CORPORA else 'line'}s" if text else "Fixed-noise samples"  # names, lines
+    return f"**{what}** at step **{step:,}** ({where})"
 
 
 def _curve_update(view: dict, key: str, frame):
@@ -118,7 +120,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         if not view.get("pinned"):
             s, pic = snap.previews[-1]
             out["text" if text else "grid"] = _picture(pic, run.cfg.data)
-            out["caption"] = _caption(s, live=True, text=text)
+            out["caption"] = _caption(s, live=True, text=text, corpus=run.cfg.data)
             out["timeline"] = gr.Slider(maximum=max(1, last), value=last, interactive=last > 0)
         else:
             out["timeline"] = gr.Slider(maximum=max(1, last), interactive=True)
@@ -150,8 +152,8 @@ def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request) 
     view = dict(view or {})
     view["pinned"] = i < len(snap.previews) - 1
     text = isinstance(pic, str)
-    return {"text" if text else "grid": _picture(pic, run.cfg.data), "caption": _caption(s, live=not view["pinned"], text=text),
-            "view": view}
+    return {"text" if text else "grid": _picture(pic, run.cfg.data),
+            "caption": _caption(s, live=not view["pinned"], text=text, corpus=run.cfg.data), "view": view}
 
 
 def model_changed(kind: str, data: str | None, datasets: list[str]):
