@@ -289,7 +289,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
                 outputs=[prompt, legend], **FAST, **private)
     gr.on(None, initial, None, model, **private).then(**hint).then(**show).then(**describe)
     gr.on([refresh.click] + ([tab.select] if tab is not None else []), choices, model, model,
-          **private).then(**describe)
+          **private).then(**hint).then(**describe)
     model.input(**hint).then(**show).then(**describe)
     prompt.change(**show)  # .change, not .input: pasted or autofilled prompts count too
     gr.on([temperature.release, top_k.release], frame.wrap(a.redraw), [model, prompt, temperature, top_k, state], frame.blocks,
