@@ -18,6 +18,7 @@ import gradio as gr
 
 from ..quality import live as live_quality
 from .context import UIContext
+from .messages import visitor_message
 from .quality_view import note_html, readout_html
 from .train_view import is_text
 
@@ -84,7 +85,7 @@ class QualityReadout:
         try:
             s = self.scores(sid, run, snap)
         except (ValueError, FileNotFoundError) as e:  # e.g. a classifier file that went missing
-            return self._show(view, f"failed:{shown}", note_html(f"Could not measure: {e}", "failed"))
+            return self._show(view, f"failed:{shown}", note_html(visitor_message(f"Could not measure: {e}"), "failed"))
         return self._show(view, shown, readout_html(s, snap.model_step))
 
     @staticmethod
