@@ -12,7 +12,7 @@ from ..training.trainer import pick_device
 from . import train_view as V
 from .context import UIContext
 from .learn_tab import learn_link
-from .train_actions import TrainActions, forget_saves
+from .train_actions import TrainActions, forget_saves, serve_saves_in_place
 from .train_quality import build_panel
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
@@ -156,6 +156,7 @@ def model_changed(kind: str, data: str | None, datasets: list[str]):
 def build(ctx: UIContext) -> TrainActions:
     """Lay out the Train tab inside the current gr.Tab and wire it; returns its handlers."""
     a = TrainActions(ctx)
+    serve_saves_in_place()
     view = gr.State({})
     gpu = pick_device().type == "cuda"
     with gr.Row(equal_height=False):
