@@ -388,7 +388,10 @@ def test_bad_component_server_and_wrong_shapes_get_a_4xx_without_echo(served):
            h.post("gradio_api/component_server/", data={"session_hash": "abc", "component_id": "1000000", "fn_name": "x"},
                   files={"file": ("a", b"x")}),
            h.post("gradio_api/queue/join", json={"data": "y" * 500_000, "fn_index": "z" * 500_000, "session_hash": "abc"}),
-           h.post("gradio_api/queue/join", content=b"{not json", headers={"content-type": "application/json"})]
+           h.post("gradio_api/queue/join", content=b"{not json", headers={"content-type": "application/json"}),
+           h.get("gradio_api/queue/data", params={"session_hash": ""}),  # Gradio raised inside the started stream
+           h.post("gradio_api/call/no-such-endpoint", json={"data": []}),
+           h.post("gradio_api/run/predict", json={"data": [], "fn_index": 10**6, "session_hash": "abc"})]
     for r in bad:
         assert 400 <= r.status_code < 500 and len(r.text) < 400, (r.status_code, r.text[:300])
         detail = r.json()["detail"]

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+from urllib.parse import parse_qs
 
 from starlette.exceptions import HTTPException
 
@@ -50,11 +51,16 @@ async def _answer(send, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _field_problem(body: dict, blocks) -> str | None:
-    """Why a JSON body's protocol fields cannot name anything in this app, or None when they can."""
-    sh = body.get("session_hash")
+def _bad_session(sh) -> str | None:
     if sh is not None and (not isinstance(sh, str) or not 0 < len(sh) <= MAX_SESSION_HASH or not sh.isprintable()):
         return f"session_hash must be a non-empty string of at most {MAX_SESSION_HASH} printable characters."
+    return None
+
+
+def _field_problem(body: dict, blocks) -> str | None:
+    """Why a JSON body's protocol fields cannot name anything in this app, or None when they can."""
+    if problem := _bad_session(body.get("session_hash")):
+        return problem
     for key, known in (("fn_index", blocks.fns), ("component_id", blocks.blocks)):
         v = body.get(key)
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v not in known):
@@ -80,6 +86,9 @@ class RequestGuard:
             return await _answer(send, 400, "The Content-Length header is not a number.")
         if length > limit:  # refused before a byte of the body is read
             return await _answer(send, 413, _too_large_message(limit))
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        if "session_hash" in query and (problem := _bad_session(query["session_hash"][0])):  # e.g. the event stream
+            return await _answer(send, 400, problem)
         if scope.get("method") == "POST" and ctype.startswith("application/json") and CHECKED.match(scope.get("path", "")):
             receive, problem = await self._checked_json(scope, receive, limit)
             if problem:
@@ -149,7 +158,9 @@ class RequestGuard:
             if isinstance(e, _TooLarge) or isinstance(e.__cause__, _TooLarge):  # a route that reads the stream itself
                 return await _answer(send, 413, _too_large_message(limit))
             log.error("%s %s failed", scope.get("method"), scope.get("path"), exc_info=e)
-            client_fault = isinstance(e, (KeyError, IndexError, TypeError, ValueError))  # a route choked on its input
+            from gradio.route_utils import FnIndexInferError  # an API name this app does not have
+
+            client_fault = isinstance(e, (KeyError, IndexError, TypeError, ValueError, FnIndexInferError))
             await _answer(send, 400 if client_fault else 500, "The request is malformed or names something this app "
                           "does not have." if client_fault else "The server could not handle this request.")
 
