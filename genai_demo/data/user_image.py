@@ -19,6 +19,7 @@ from .images import centre_digit, ink_map
 MAX_SIDE = 4096  # user images larger than this on a side are refused
 WORK_SIDE = 1024  # larger uploads are shrunk to this before any pixel maths (area average)
 INK_THRESHOLD = 0.1  # ink below this is noise (JPEG artefacts, paper texture)
+UNREADABLE = "not a readable image: upload a PNG or JPEG, or draw a digit"  # the reason (class, path) is no help to a visitor
 
 
 def load_user_image(img) -> torch.Tensor:
@@ -56,8 +57,8 @@ def _ink(img) -> np.ndarray:
                 img.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise DataError(f"the image is too large (at most {MAX_SIDE} px a side): resize it first") from None
-        except (OSError, ValueError, SyntaxError) as e:
-            raise DataError(f"not a readable image ({type(e).__name__}): upload a PNG or JPEG, or draw a digit") from None
+        except (OSError, ValueError, SyntaxError):
+            raise DataError(UNREADABLE) from None
     if isinstance(img, Image.Image):
         _check_size(*img.size)
         has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
@@ -66,10 +67,10 @@ def _ink(img) -> np.ndarray:
             if max(img.size) > WORK_SIDE:  # the digit ends up 20 px tall: a 4,096 px photo would cost 16x the CPU
                 img.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BOX)  # area average: thin strokes keep their ink
             img = np.asarray(img)
-        except (OSError, ValueError) as e:  # a lazily opened, truncated file fails only here
-            raise DataError(f"not a readable image ({type(e).__name__}): upload a PNG or JPEG, or draw a digit") from None
+        except (OSError, ValueError):  # a lazily opened, truncated file fails only here
+            raise DataError(UNREADABLE) from None
     if not isinstance(img, np.ndarray):
-        raise DataError(f"not an image ({type(img).__name__}): upload a PNG or JPEG, or draw a digit")
+        raise DataError("not an image: upload a PNG or JPEG, or draw a digit")
     a = img[..., 0] if img.ndim == 3 and img.shape[-1] == 1 else img
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] not in (3, 4)):
         raise DataError(f"expected an (H, W), (H, W, 3) or (H, W, 4) image, got shape {a.shape}: upload a PNG or JPEG")

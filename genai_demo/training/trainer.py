@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 import math
 import os
 import threading
@@ -22,6 +23,8 @@ from .native_memory import give_memory_back
 from .settings import check
 
 STATES = ("idle", "running", "paused", "finished", "stopped", "failed")
+FAILED = "an internal error stopped training at step {step} (the server log has the details) — press Start to try again"
+log = logging.getLogger(__name__)
 _INIT_LOCK = threading.Lock()  # model init seeds the global RNG: serialise it between runs
 
 
@@ -255,7 +258,9 @@ class Trainer:
             with self._lock:
                 self._state = final
         except Exception as e:  # surfaced to the UI / CLI: never lost in a dead thread
-            msg = str(e) if isinstance(e, Diverged) else f"{type(e).__name__}: {e}"
+            msg = str(e) if isinstance(e, Diverged) else FAILED.format(step=self._step + 1)  # plain: no class, no path
+            if not isinstance(e, Diverged):
+                log.error("run failed at step %d", self._step + 1, exc_info=e)  # the detail, for the operator
             with self._lock:
                 self._error = msg
                 self.error_trace = traceback.format_exc()

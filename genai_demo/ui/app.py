@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 
 import gradio as gr
+from PIL import Image
 
-from . import gan_tab, latent_tab, learn_tab, text_tab, train_tab
+from ..data.user_image import MAX_SIDE
+from . import gan_tab, http_guard, latent_tab, learn_tab, messages, text_tab, train_tab
 from .context import UIContext
 
 TAB_MODULES = [train_tab, latent_tab, gan_tab, text_tab, learn_tab]  # those defining forget() hear of leaving visitors
@@ -87,12 +89,26 @@ def launch_kwargs() -> dict:
     mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
     theme = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink", font=fonts, font_mono=mono)
     return {"theme": theme, "css": CSS, "head": HEAD,
-            "max_file_size": "5mb", "show_error": True}
+            "max_file_size": "5mb", "show_error": True, **hostile_input_kwargs()}
+
+
+def hostile_input_kwargs() -> dict:
+    """What a script may send is bounded before Gradio reads it: body size, protocol fields (ui/http_guard.py)."""
+    return {"app_kwargs": http_guard.app_kwargs()}
+
+
+def guard_process() -> None:
+    """Process-wide bounds a public app needs, set when the app is built (never at import)."""
+    # Pillow refuses images over 2 × MAX_IMAGE_PIXELS outright (default 179 Mpx): any image Gradio itself decodes is
+    # then ≤ 33.5 Mpx; the Sketchpad and uploads check the header against tighter bounds first.
+    Image.MAX_IMAGE_PIXELS = min(Image.MAX_IMAGE_PIXELS or MAX_SIDE * MAX_SIDE, MAX_SIDE * MAX_SIDE)
+    messages.install()  # what an error tells a visitor: one sentence, no path, no class name (ui/messages.py)
 
 
 def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
     """The gr.Blocks app; a test passes its own ctx (e.g. a registry that allows one run)."""
     ctx = ctx or UIContext()
+    guard_process()
     # Gradio's queue re-summarises its last 10,000 events with pandas after *every* event (~10-16 ms of CPU once
     # full): with 30 pages polling at 2 Hz that is most of a core. Summarise every 1,000 events, keep 2,000.
     # Read when gr.Blocks() creates its queue, so set here; an operator's own values win.

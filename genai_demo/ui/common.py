@@ -16,6 +16,7 @@ from ..training.checkpoints import CheckpointError
 from ..training.runs import RunError
 from ..training.zoo import resolve
 from .context import UIContext
+from .messages import shown, visitor_message
 
 # Controls that fire while dragging: only the last of a burst runs, no concurrency limit, no spinner
 FAST = dict(trigger_mode="always_last", concurrency_limit=None, show_progress="hidden")
@@ -31,9 +32,9 @@ def resolve_model(ctx: UIContext, key, request: gr.Request | None, kinds: tuple[
     try:
         model, src = resolve(key, sid, ctx.registry)
     except (CheckpointError, RunError) as e:
-        raise gr.Error(f"Cannot use model {key!r}: {e}") from None
+        raise gr.Error(visitor_message(f"Cannot use model {shown(key)}: {e}")) from None
     if src.kind not in kinds:
-        raise gr.Error(f"{key!r} is a {src.kind.upper()}; this needs one of: {', '.join(k.upper() for k in kinds)}.")
+        raise gr.Error(f"{shown(key)} is a {src.kind.upper()}; this needs one of: {', '.join(k.upper() for k in kinds)}.")
     return model, src
 
 
@@ -61,5 +62,5 @@ def write_gif(frames, prefix: str, factor: int = 4, duration_ms: int = 120) -> s
 def whole(v, what: str, lo: int, hi: int) -> int:
     """A whole number in [lo, hi] from a slider / API value, or a gr.Error (never int(nan)'s ValueError)."""
     if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) or v != int(v) or not lo <= v <= hi:
-        raise gr.Error(f"{what} must be a whole number between {lo} and {hi}, got {v!r}.")
+        raise gr.Error(f"{what} must be a whole number between {lo} and {hi}, got {shown(v)}.")
     return int(v)

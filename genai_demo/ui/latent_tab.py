@@ -24,7 +24,9 @@ from ..models import kinds
 from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
 from .learn_tab import learn_link
+from .messages import shown
 from .outputs import Outputs
+from .sketchpad import guard
 
 DEFAULT_MODEL = "pretrained:vae_mnist5k"
 ZOOM = 8  # the decoded digit is shown 8x: 224 px, nearest-neighbour so pixels stay crisp
@@ -50,7 +52,7 @@ def _label(model, digit):
     except (TypeError, ValueError, OverflowError):
         raise gr.Error("Choose which digit the CVAE should draw.") from None
     if not 0 <= c < model.config.num_classes:
-        raise gr.Error(f"The digit must be between 0 and {model.config.num_classes - 1}, got {digit!r}.")
+        raise gr.Error(f"The digit must be between 0 and {model.config.num_classes - 1}, got {shown(digit)}.")
     return c
 
 
@@ -58,9 +60,9 @@ def _z(v) -> float:
     try:
         z = float(v)
     except (TypeError, ValueError):
-        raise gr.Error(f"z must be a number, got {v!r}.") from None
+        raise gr.Error(f"z must be a number, got {shown(v)}.") from None
     if not np.isfinite(z) or abs(z) > 4:
-        raise gr.Error(f"z must be between -4 and 4, got {v!r}.")
+        raise gr.Error(f"z must be between -4 and 4, got {shown(v)}.")
     return z
 
 
@@ -222,9 +224,9 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> LatentActions:
                              elem_classes="crisp")
             gif = gr.DownloadButton("⬇ Download GIF", visible=False, size="sm", elem_id="latent-gif")
         with gr.Column(scale=3, min_width=300):
-            sketch = gr.Sketchpad(label="Draw a digit", type="numpy", canvas_size=(280, 280),
-                                  brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"),
-                                  layers=False, height=330, elem_id="latent-sketch")
+            sketch = guard(gr.Sketchpad(label="Draw a digit", type="numpy", canvas_size=(280, 280),  # ui/sketchpad.py
+                                        brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"),
+                                        layers=False, height=330, elem_id="latent-sketch"))
             with gr.Row():
                 encode_btn = gr.Button("Encode drawing", variant="primary", size="sm", min_width=100, elem_id="latent-encode")
                 upload = gr.UploadButton("Upload an image", file_types=["image"], size="sm", min_width=100,

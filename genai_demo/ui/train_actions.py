@@ -8,6 +8,7 @@ never a stack trace. The same methods back the buttons and the public API endpoi
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import shutil
 import tempfile
@@ -29,12 +30,24 @@ from .context import UIContext
 
 SAVE_ROOT = Path(tempfile.gettempdir()) / "genai_demo_saves"  # one folder per session, latest save only
 REAP_EVERY_S = 30.0  # the status poll frees idle sessions at most this often
+_SERVED = False  # SAVE_ROOT is a Gradio static path (serve_saves_in_place)
+_SAVE_LOCKS = [threading.Lock() for _ in range(64)]  # by save folder: two saves of one visitor never interleave
+log = logging.getLogger(__name__)
 ENDED = ("finished", "stopped", "failed")
 
 
 def save_dir(session: str) -> Path:
     # hashed: a session id goes into a path, so it must not be able to name one
     return SAVE_ROOT / hashlib.sha256(session.encode()).hexdigest()[:24]
+
+
+def serve_saves_in_place() -> None:
+    """Let Gradio serve saves from SAVE_ROOT itself (a static path): otherwise every Save is copied into its cache
+    for an hour (148 saves → 662 MB); this way a visitor's one file is the only copy."""
+    global _SERVED
+    if not _SERVED:
+        gr.set_static_paths([SAVE_ROOT])
+        _SERVED = True
 
 
 def forget_saves(session: str) -> None:
@@ -180,7 +193,8 @@ class TrainActions:
         gr.Info(f"{LIMITS[name].label} → {value:g} from the next step on")
 
     def save(self, request) -> str:
-        """Write the run's latest frozen weights to a per-session temp file; returns its path."""
+        """Write the run's latest frozen weights to a per-session file; returns its path. The page downloads it from
+        there (SAVE_ROOT is a static path: no copy in Gradio's cache, one file per visitor on disk)."""
         run = self._run(request)
         snap = run.trainer.snapshot()
         if snap.model is None or snap.model_step == 0:
@@ -190,11 +204,15 @@ class TrainActions:
         meta = {"data": run.cfg.data, "steps": snap.model_step, "seed": run.cfg.seed, "hyper": V.status_dict(
             run, snap)["hyper"], "final_metrics": {k: round(v, 5) for k, v in snap.last.items() if k != "step"},
             "source": "genai-demo Train tab"}
-        try:
-            saved = save_checkpoint(path, snap.model, meta)
-        except CheckpointError as e:  # disk full, …: the previous save is still there
-            raise gr.Error(str(e)) from None
-        for old in folder.iterdir():  # keep only the latest save per visitor — once it is safely written
-            if old != saved and old.is_file():
-                old.unlink(missing_ok=True)
+        with _SAVE_LOCKS[int(folder.name[:8], 16) % len(_SAVE_LOCKS)]:  # one save at a time per visitor
+            try:
+                saved = save_checkpoint(path, snap.model, meta)
+            except CheckpointError as e:  # disk full, …: the previous save is still there
+                log.warning("save for %s failed: %s", folder.name, e)
+                cause = e.__cause__
+                reason = getattr(cause, "strerror", None) or "the server could not write the file"
+                raise gr.Error(f"could not save checkpoint — {reason}; the previous save is kept.") from None
+            for old in folder.iterdir():  # keep only the latest save per visitor — once it is safely written
+                if old != saved and old.is_file():
+                    old.unlink(missing_ok=True)
         return str(saved)

@@ -19,6 +19,7 @@ import gradio as gr
 from ..models import family, modality
 from ..quality import live as live_quality
 from .context import UIContext
+from .messages import visitor_message
 from .quality_view import note_html, readout_html
 
 SAMPLES = 200  # per measurement: enough for a Fréchet distance (> 48 features), ~0.1 s to sample and classify
@@ -87,7 +88,7 @@ class QualityReadout:
         try:
             s = self.scores(sid, run, snap)
         except (ValueError, FileNotFoundError) as e:  # e.g. a classifier file that went missing
-            return self._show(view, f"failed:{shown}", note_html(f"Could not measure: {e}", "failed"))
+            return self._show(view, f"failed:{shown}", note_html(visitor_message(f"Could not measure: {e}"), "failed"))
         return self._show(view, shown, readout_html(s, snap.model_step))
 
     @staticmethod

@@ -16,7 +16,7 @@ from . import train_view as V
 from .context import UIContext
 from .learn_tab import learn_link
 from .outputs import Outputs
-from .train_actions import TrainActions, forget_saves
+from .train_actions import TrainActions, forget_saves, serve_saves_in_place
 from .train_quality import build_panel
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
@@ -169,6 +169,7 @@ def model_changed(kind: str, data: str | None, datasets: list[str]):
 def build(ctx: UIContext) -> TrainActions:
     """Lay out the Train tab inside the current gr.Tab and wire it; returns its handlers."""
     a = TrainActions(ctx)
+    serve_saves_in_place()
     view = gr.State({})
     gpu = pick_device().type == "cuda"
     first = kinds(view="train")[0]  # the model chosen when the page opens (the registry's first: the VAE)
