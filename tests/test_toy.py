@@ -63,12 +63,18 @@ def test_bad_custom_points_give_one_sentence(points):
     assert one_sentence(str(e.value)), str(e.value)
 
 
+def test_config_takes_whole_floats_and_number_strings_as_a_page_sends_them():
+    cfg = ToyConfig(noise_dim=3.0, lr_d="0.004")
+    assert cfg.noise_dim == 3 and isinstance(cfg.noise_dim, int) and cfg.lr_d == 0.004
+
+
 def test_unknown_distribution_and_bad_config_give_one_sentence():
     with pytest.raises(ValueError) as e:
         make_data("swiss roll" * 20)
     assert one_sentence(str(e.value)) and len(str(e.value)) < 160
     for bad in ({"noise_dim": 0}, {"hidden": 1000}, {"lr_d": 0}, {"lr_g": 5}, {"optimizer": "rmsprop"},
-                {"loss": "wasserstein"}, {"d_steps": 0}, {"batch": 4}, {"seed": -1}, {"layers": 9}):
+                {"loss": "wasserstein"}, {"d_steps": 0}, {"batch": 4}, {"seed": -1}, {"layers": 9},
+                {"noise_dim": 2.5}, {"hidden": "wide"}, {"lr_g": "fast"}, {"seed": float("nan")}, {"batch": True}):
         with pytest.raises(ValueError) as e:
             ToyConfig(**bad)
         assert one_sentence(str(e.value))
@@ -275,6 +281,10 @@ def test_history_since_timeline_and_replay():
     old = run.replay(0)
     assert old["step"] == 0 and old["fake"] != f["fake"]
     assert run.replay(-1)["fake"] == f["fake"] and run.replay(99)["step"] == 1000
+    with pytest.raises(ValueError) as e:
+        run.replay("last")
+    assert one_sentence(str(e.value))
+    assert run.frame(since="garbled")["history"]["step"] == f["history"]["step"]
 
 
 def test_a_blown_up_game_fails_with_one_sentence():

@@ -127,6 +127,8 @@ def check_points(points) -> torch.Tensor:
     """Validate drawn points → (n, 2) float32; one-sentence ValueError for anything unusable."""
     if isinstance(points, (str, bytes)) or points is None:
         raise ValueError("Points must be a list of (x, y) pairs.")
+    if hasattr(points, "__len__") and len(points) > MAX_CUSTOM_POINTS:  # before copying a huge list
+        raise ValueError(f"Draw at most {MAX_CUSTOM_POINTS} points (got {len(points)}).")
     try:
         pts = torch.as_tensor(points if isinstance(points, torch.Tensor) else list(points), dtype=torch.float32)
     except (TypeError, ValueError, RuntimeError, OverflowError):

@@ -44,6 +44,19 @@ class ToyConfig:
     seed: int = 0  # seeds the weights, the batches and every fixed view sample
 
     def __post_init__(self):
+        # the page's sliders and the CLI may hand over 2.0 or "0.001": coerce once, refuse what is not a number
+        words = {"noise_dim": "noise dimension", "hidden": "hidden width", "layers": "number of hidden layers",
+                 "batch": "batch size", "d_steps": "number of D steps", "g_steps": "number of G steps", "seed": "seed"}
+        for name, word in words.items():
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v):
+                raise ValueError(f"The {word} must be a whole number.")
+            setattr(self, name, int(v))
+        for name in ("lr_d", "lr_g"):
+            try:
+                setattr(self, name, float(getattr(self, name)))
+            except (TypeError, ValueError):
+                raise ValueError("Each learning rate must be a number.") from None
         checks = [
             (1 <= self.noise_dim <= 8, "The noise dimension must be between 1 and 8."),
             (4 <= self.hidden <= 256, "The hidden width must be between 4 and 256."),

@@ -155,10 +155,14 @@ class ToyRun:
 
     def replay(self, i: int) -> dict:
         """Kept frame number i of timeline() (negative counts from the end), as a dict."""
+        try:
+            i = int(i)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError("Pick a replay frame by its number.") from None
         with self._lock:
             if not self._timeline:
                 raise ValueError("There is nothing to replay yet.")
-            i = max(-len(self._timeline), min(int(i), len(self._timeline) - 1))
+            i = max(-len(self._timeline), min(i, len(self._timeline) - 1))
             return json.loads(self._timeline[i][1])
 
     # ---- the game's thread ---------------------------------------------------------------------------
@@ -174,8 +178,12 @@ class ToyRun:
             self.gan.configure(**self._pending)
             self._pending = {}
 
-    def _history_since(self, since: float | None) -> dict:
+    def _history_since(self, since) -> dict:
         h = self._hist
+        try:
+            since = None if since is None else float(since)
+        except (TypeError, ValueError):
+            since = None  # a garbled "since" from a page: send everything rather than fail
         start = 0 if since is None else next((i for i, s in enumerate(h["step"]) if s > since), len(h["step"]))
         return {k: v[start:] for k, v in h.items()}
 
