@@ -7,13 +7,12 @@ so a playing run costs fps × (steps_per_frame × step cost + frame cost) of CPU
 copy published frames under the lock: they never run a forward pass on the live networks.
 
 A shared ToyBudget (toy_budget.py) caps what all toy runs together may use. The timeline keeps a frame
-every `snapshot_every` steps as compact JSON for the replay scrubber.
+every `snapshot_every` steps (and after every manual step) for the replay scrubber (toy_timeline.py).
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import threading
 import time
 import traceback
@@ -24,10 +23,12 @@ from .toy_budget import ToyBudget
 from .toy_data import ToyData
 from .toy_gan import ToyConfig, ToyGAN, check_loss
 from .toy_metrics import CollapseDetector
+from .toy_timeline import History, Timeline
 from .toy_views import ToyViews
 
 STATES = ("idle", "playing", "paused", "finished", "stopped", "failed")
 KINDS = ("both", "d", "g")  # what one manual step updates
+MAX_QUEUED = 1000  # manual steps waiting at most
 
 
 class ToyRun:
@@ -38,7 +39,7 @@ class ToyRun:
                  budget: ToyBudget | None = None):
         if not 1 <= max_steps <= 200_000:
             raise ValueError("A toy run lasts between 1 and 200,000 steps.")
-        self.max_steps, self.snapshot_every, self.max_snapshots, self.max_points = max_steps, snapshot_every, max_snapshots, max_points
+        self.max_steps, self.snapshot_every = max_steps, snapshot_every
         self.budget = budget
         self.gan = ToyGAN(cfg, data)
         self.views = ToyViews(data, cfg.noise_dim, cfg.seed)
@@ -52,9 +53,9 @@ class ToyRun:
         self._set_pace(steps_per_frame, fps)
         self._step = 0
         self._acc = {"d": [0.0, 0], "g": [0.0, 0]}  # loss sums and counts since the last frame
-        self._hist: dict[str, list] = {k: [] for k in ("step", "d", "g", "modes", "js", "drift")}
+        self._hist = History(max_points)
         self._drift_from: tuple[int, torch.Tensor] | None = None  # (step, display fakes) at the last kept frame
-        self._timeline: list[tuple[int, str]] = []  # (step, compact JSON frame)
+        self._timeline = Timeline(max_snapshots)
         self._error: str | None = None
         self.error_trace: str | None = None
         self._rate = 0.0
@@ -86,13 +87,17 @@ class ToyRun:
         """GAN Lab's slow motion: n rounds, D updates only ("d") or G updates only ("g"); pauses a playing run."""
         if kind not in KINDS:
             raise ValueError("A step updates both players, D only or G only.")
+        try:
+            n = max(1, min(int(n), MAX_QUEUED))
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError("The number of steps must be a whole number.") from None
         if self._thread is None:
             self.start(paused=True)
         with self._wake:
             if self._state == "playing":
                 self._state = "paused"
             if self._state == "paused":
-                self._manual += [kind] * max(1, min(int(n), 1000))
+                self._manual += [kind] * max(0, min(n, MAX_QUEUED - len(self._manual)))  # impatient clicks queue, up to a cap
                 self._wake.notify_all()
 
     def configure(self, **changes) -> None:
@@ -103,12 +108,17 @@ class ToyRun:
             if unknown:
                 raise ValueError("Only the learning rates, optimiser, loss, D:G ratio and pace can change during a run.")
             dataclasses.replace(self.gan.cfg, **changes)  # raises ValueError with one sentence if out of range
-        with self._lock:
+        with self._wake:
             if pace:
                 self._set_pace(pace.get("steps_per_frame", self._pace["steps_per_frame"]), pace.get("fps", self._pace["fps"]))
             self._pending.update(changes)
             if not self._busy:  # the thread is waiting (or gone): apply now, a paused reader sees it at once
                 self._apply_locked()
+            if "loss" in changes and self._thread is not None and self._state == "paused":
+                self._manual.append("refresh")  # the arrows depend on the loss: redraw them without a step
+                self._wake.notify_all()
+        if "loss" in changes and self._thread is None:
+            self._publish()  # nobody else touches the game before start()
 
     def stop(self, timeout: float | None = 10.0) -> None:
         with self._wake:
@@ -143,7 +153,7 @@ class ToyRun:
             return {**self._frame, "state": self._state, "error": self._error, "steps_per_s": round(self._rate, 1),
                     "max_steps": self.max_steps, "collapse": self.detector.message(),
                     "events": [dict(e) for e in self.detector.events], "config": dataclasses.asdict(self.gan.cfg),
-                    "history": self._history_since(since)}
+                    "history": self._hist.since(since)}
 
     def scene(self) -> dict:
         return self.views.scene()
@@ -151,25 +161,22 @@ class ToyRun:
     def timeline(self) -> list[int]:
         """Steps of the kept replay frames, oldest first."""
         with self._lock:
-            return [s for s, _ in self._timeline]
+            return self._timeline.steps()
 
     def replay(self, i: int) -> dict:
         """Kept frame number i of timeline() (negative counts from the end), as a dict."""
-        try:
-            i = int(i)
-        except (TypeError, ValueError, OverflowError):
-            raise ValueError("Pick a replay frame by its number.") from None
         with self._lock:
-            if not self._timeline:
-                raise ValueError("There is nothing to replay yet.")
-            i = max(-len(self._timeline), min(i, len(self._timeline) - 1))
-            return json.loads(self._timeline[i][1])
+            return self._timeline.get(i)
 
     # ---- the game's thread ---------------------------------------------------------------------------
     _busy = False
 
     def _set_pace(self, steps_per_frame, fps) -> None:
-        if not (1 <= int(steps_per_frame) <= 500 and 0 <= float(fps) <= 30):
+        try:
+            ok = 1 <= int(steps_per_frame) <= 500 and 0 <= float(fps) <= 30
+        except (TypeError, ValueError, OverflowError):
+            ok = False
+        if not ok:
             raise ValueError("Steps per frame must be 1-500 and frames per second 0-30 (0: as fast as possible).")
         self._pace = {"steps_per_frame": int(steps_per_frame), "fps": float(fps)}
 
@@ -177,15 +184,6 @@ class ToyRun:
         if self._pending:
             self.gan.configure(**self._pending)
             self._pending = {}
-
-    def _history_since(self, since) -> dict:
-        h = self._hist
-        try:
-            since = None if since is None else float(since)
-        except (TypeError, ValueError):
-            since = None  # a garbled "since" from a page: send everything rather than fail
-        start = 0 if since is None else next((i for i, s in enumerate(h["step"]) if s > since), len(h["step"]))
-        return {k: v[start:] for k, v in h.items()}
 
     def _next_work(self) -> tuple[str, int] | None:
         """Block while paused; (kind, rounds) to run next, or None when the run must end."""
@@ -203,7 +201,8 @@ class ToyRun:
             if self.budget:
                 self.budget.playing(id(self), self._state == "playing")
             if self._state == "paused":
-                return self._manual.pop(0), 1
+                kind = self._manual.pop(0)
+                return kind, 0 if kind == "refresh" else 1
             want, fps = self._pace["steps_per_frame"], self._pace["fps"]
         n = self.budget.steps_per_frame(want, fps) if self.budget and fps > 0 else want
         return "both", min(n, self.max_steps - self._step)
@@ -266,7 +265,7 @@ class ToyRun:
         cov, js = self.views.measure(self.gan)
         frame = self.views.frame(self.gan, self._step, cov, js)
         keep = self._step == 0 or self._state == "paused" or \
-            self._step // self.snapshot_every > (self._timeline[-1][0] if self._timeline else -1) // self.snapshot_every
+            self._step // self.snapshot_every > self._timeline.last_step // self.snapshot_every
         drift = None
         if keep:  # how far the fakes moved since the last kept frame, per 100 steps: ≈ 0.1 once G has settled
             fake = torch.tensor(frame["fake"]).view(-1, 2)  # (SHOW, 2)
@@ -278,20 +277,8 @@ class ToyRun:
         with self._lock:
             self._frame = frame
             if self._step > 0:
-                h = self._hist
-                h["step"].append(self._step)
-                for key in ("d", "g"):
-                    total, count = self._acc[key]
-                    h[key].append(round(total / count, 4) if count else None)  # None: that player did not move
-                    self._acc[key] = [0.0, 0]
-                h["modes"].append(cov.covered)
-                h["js"].append(round(js, 4))
-                h["drift"].append(drift)  # None between kept frames
-                if len(h["step"]) > self.max_points:  # thin the older half, keep the newest point
-                    self._hist = {k: v[:-1:2] + v[-1:] for k, v in h.items()}
+                mean = {k: round(t / c, 4) if c else None for k, (t, c) in self._acc.items()}  # None: that player sat out
+                self._hist.add(step=self._step, **mean, modes=cov.covered, js=round(js, 4), drift=drift)
+                self._acc = {"d": [0.0, 0], "g": [0.0, 0]}
             if keep:
-                if self._timeline and self._timeline[-1][0] == self._step:
-                    self._timeline.pop()
-                self._timeline.append((self._step, json.dumps(frame, separators=(",", ":"))))
-                if len(self._timeline) > self.max_snapshots:  # keep the first and the newest
-                    self._timeline = self._timeline[:-1:2] + self._timeline[-1:]
+                self._timeline.keep(self._step, frame)
