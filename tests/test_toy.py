@@ -1,4 +1,4 @@
-"""The 2-D GAN game's engine: data and modes, losses and arrows, metrics, frames, the runner's controls."""
+"""The 2-D GAN game's engine: data and modes, losses and arrows, determinism, metrics and the collapse detector."""
 from __future__ import annotations
 
 import math
