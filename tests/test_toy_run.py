@@ -125,15 +125,23 @@ def test_a_blown_up_game_fails_with_one_sentence():
 
 def test_budget_shares_the_cores_between_playing_runs():
     budget = ToyBudget(cores=1.0)
-    budget.step_s, budget.frame_s = 1e-3, 3e-3
+    budget.update_s, budget.frame_s = 0.5e-3, 3e-3
     assert budget.steps_per_frame(20, fps=5) == 20  # alone: the full pace
     for i in range(30):
         budget.playing(i, True)
     assert budget.steps_per_frame(20, fps=5) == 3  # 1/30 core at 5 fps = 6.7 ms a frame: 3 rounds + the frame
+    assert budget.steps_per_frame(20, fps=5, updates_per_round=11) == 1  # a 10:1 round costs 11 updates: never 0
     for i in range(30):
         budget.playing(i, False)
-    budget.note(10, step_cpu=0.02, frame_cpu=0.003)  # the measured costs feed the split
-    assert budget.step_s == pytest.approx(0.9e-3 + 0.1 * 2e-3)
+    budget.note(10, update_cpu=0.02, frame_cpu=0.003)  # the measured costs feed the split
+    assert budget.update_s == pytest.approx(0.9 * 0.5e-3 + 0.1 * 2e-3)
+
+
+def test_a_game_with_more_d_steps_plays_fewer_rounds_per_frame():
+    run = ToyRun(ToyConfig(d_steps=9), make_data("line"), max_steps=100, steps_per_frame=20, fps=0)
+    run.start()
+    assert run.join(60)
+    assert run.frame()["history"]["step"][:2] == [4, 8]  # 20 rounds × 2 updates = 40 updates ≈ 4 rounds of 10
 
 
 def test_render_draws_the_frame():

@@ -1,7 +1,7 @@
 """The light CPU budget every toy run of a process shares, so a class of 30 playing fits beside image training.
 
-A toy round costs ≈ 0.6–1 ms of one core and a frame ≈ 2–3 ms (bench/toy.py), so a run playing at 20
-rounds per frame and 5 frames/s needs ≈ 0.1 core: 30 of them would want 3 cores. The budget keeps the
+A toy round (one D and one G update) costs ≈ 0.85 ms of one core and a frame ≈ 2-2.7 ms (bench/toy.py),
+so a run playing at 20 rounds per frame and 5 frames/s needs ≈ 0.1 core: 30 of them would want 3 cores. The budget keeps the
 total to `cores` (default 1, leaving the other core to the image-training slot and the web server):
   - at most `lanes` runs compute at the same moment (a semaphore around each chunk of steps + frame), and
   - each playing run gets an even share, cores / (runs playing), spent as fewer rounds per frame (down to
@@ -23,7 +23,7 @@ class ToyBudget:
         self._lanes = threading.BoundedSemaphore(lanes)
         self._lock = threading.Lock()
         self._playing: set[int] = set()
-        self.step_s, self.frame_s = 1e-3, 3e-3  # running means of one round's / one frame's CPU time
+        self.update_s, self.frame_s = 0.5e-3, 3e-3  # running means of one D or G update's / one frame's CPU time
 
     def lane(self) -> contextlib.AbstractContextManager:
         return self._lanes
@@ -32,14 +32,15 @@ class ToyBudget:
         with self._lock:
             (self._playing.add if on else self._playing.discard)(run_id)
 
-    def steps_per_frame(self, want: int, fps: float) -> int:
+    def steps_per_frame(self, want: int, fps: float, updates_per_round: int = 2) -> int:
         """As many rounds (≤ want) as this run's share of the cores allows at `fps`; at least one."""
         with self._lock:
             share = self.cores / max(1, len(self._playing)) / max(fps, 1e-3)  # CPU-s per frame for this run
-            return max(1, min(want, int((share - self.frame_s) / self.step_s)))
+            return max(1, min(want, int((share - self.frame_s) / (self.update_s * updates_per_round))))
 
-    def note(self, steps: int, step_cpu: float, frame_cpu: float) -> None:
+    def note(self, updates: int, update_cpu: float, frame_cpu: float) -> None:
+        """Feed the CPU time a chunk took: `updates` D / G updates, then one frame."""
         with self._lock:
-            if steps:
-                self.step_s = 0.9 * self.step_s + 0.1 * step_cpu / steps
+            if updates:
+                self.update_s = 0.9 * self.update_s + 0.1 * update_cpu / updates
             self.frame_s = 0.9 * self.frame_s + 0.1 * frame_cpu

@@ -14,10 +14,10 @@ oscillation  plain SGD, lr 0.1 for both, 3,000 steps, seed 3.
              A ring of fakes that never settles: D's green and purple regions flip, the points slide
              round and modes come and go. Seeds 0-7: coverage swings by 3-8 modes over the last half
              and the fakes drift 0.23-0.67 per 100 steps (healthy, seeds 0-19: 0.08-0.13); no collapse.
-minimax      G's loss log(1 - D(G(z))), 10 D steps at lr 1e-2 per G step at 1e-4, 1,000 steps.
+minimax      G's loss log(1 - D(G(z))), 10 D steps at lr 1e-2 per G step at 1e-4, 500 steps.
              D rejects the fakes within a few steps, the arrows shrink to nothing and the fakes freeze.
-             Seeds 0-7: all stall (mean arrow < 1e-6, 0 modes); with the non-saturating loss and the
-             same settings the arrows are ≈ 10-20 long and G moves.
+             Seeds 0-7 (played to 1,000 steps): all stall (mean arrow < 2e-7, 0 modes, fakes still);
+             with the non-saturating loss and the same settings the arrows are 7-16 long and G moves.
 
 Why:
 - healthy: D learning twice as fast as G keeps D's map an up-to-date guide; G moves its points along D's
@@ -56,7 +56,7 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            "G learns 10× faster than D: all its points pile onto one mode, then hop to the next — mode collapse."),
     Preset("oscillation", "ring8", 3000, {"optimizer": "sgd", "lr_d": 0.1, "lr_g": 0.1},
            "Plain SGD with big steps: the fakes circle and modes come and go; the game never settles.", seed=3),
-    Preset("minimax", "ring8", 1000, {"loss": "minimax", "d_steps": 10, "lr_d": 1e-2, "lr_g": 1e-4},
+    Preset("minimax", "ring8", 500, {"loss": "minimax", "d_steps": 10, "lr_d": 1e-2, "lr_g": 1e-4},
            "The original minimax loss: D wins at once, G's arrows vanish and its points freeze. Switch the loss to see them move."),
 )}
 DEFAULT_PRESET = "healthy"

@@ -203,8 +203,10 @@ class ToyRun:
             if self._state == "paused":
                 kind = self._manual.pop(0)
                 return kind, 0 if kind == "refresh" else 1
-            want, fps = self._pace["steps_per_frame"], self._pace["fps"]
-        n = self.budget.steps_per_frame(want, fps) if self.budget and fps > 0 else want
+            fps, per_round = self._pace["fps"], self.gan.cfg.d_steps + self.gan.cfg.g_steps
+            # a frame's work stays ≈ 2 × steps_per_frame updates: a 10:1 game plays fewer rounds, not 5× the CPU
+            want = max(1, round(self._pace["steps_per_frame"] * 2 / per_round))
+        n = self.budget.steps_per_frame(want, fps, per_round) if self.budget and fps > 0 else want
         return "both", min(n, self.max_steps - self._step)
 
     def _run(self) -> None:
@@ -217,13 +219,13 @@ class ToyRun:
                 kind, n = work
                 t0 = time.monotonic()
                 with self.budget.lane() if self.budget else contextlib.nullcontext():
-                    c0 = time.thread_time()
+                    c0, u0 = time.thread_time(), self.gan.d_updates + self.gan.g_updates
                     for _ in range(n):
                         self._one(kind)
                     c1 = time.thread_time()
                     self._publish()
                     if self.budget:
-                        self.budget.note(n, c1 - c0, time.thread_time() - c1)
+                        self.budget.note(self.gan.d_updates + self.gan.g_updates - u0, c1 - c0, time.thread_time() - c1)
                 fps = self._pace["fps"]
                 if self._state == "playing":
                     dt = time.monotonic() - t0
