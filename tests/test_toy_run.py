@@ -34,6 +34,7 @@ def test_frame_is_small_json_with_the_documented_shapes():
     assert f["step"] == 0 and f["state"] == "idle" and f["modes"] == 10 and 0 <= f["js"] <= 1
     scene = run.scene()
     assert len(scene["real"]) == 2 * SHOW and len(scene["modes"]) == 20 and 0 < scene["js_floor"] < 0.2
+    assert scene["style"]["real"] == "#169650" and scene["style"]["fake"] == "#8c3cc8"  # the tab's two colours
     one_d = ToyRun(ToyConfig(noise_dim=1), make_data("line"), fps=0).frame()["manifold"]  # z on a line
     assert one_d["rows"] == 1 and len(one_d["xy"]) == 2 * one_d["cols"]
 

@@ -185,8 +185,10 @@ class ToyGAN:
         that tells G *where* to move is ∂ℓ_G/∂x, and that is a function of D alone:
             non-saturating: ∂/∂x softplus(-l(x)) = -(1 - D(x)) ∇_x l(x)
             minimax:        ∂/∂x -softplus(l(x)) = -D(x) ∇_x l(x)   → 0 where D(x) ≈ 0 (the stall)
-        So each arrow points up D's slope towards "real"; G's update moves the points along the arrows
-        as far as its weights allow (the Jacobian ∂x/∂θ couples neighbouring points: they move together).
+        So each arrow points up D's slope towards "real". G's update moves the points along the arrows as
+        far as its weights allow: to first order an SGD step moves x_i by η Σ_j J_i J_jᵀ a_j (a_j the arrows,
+        J = ∂x/∂θ), a positive semi-definite mix of the arrows, so neighbouring points move together and
+        never against their arrows as a whole (Adam rescales per weight, same picture).
         """
         x = x.detach().clone().requires_grad_(True)
         ell = g_loss_per_point(self.D(x).squeeze(1), self.cfg.loss)  # (n,) per point, not the batch mean

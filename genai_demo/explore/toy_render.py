@@ -1,7 +1,7 @@
 """A 2-D GAN game frame as a picture (numpy + PIL): for the CLI's --png and for the docs.
 
-The page draws frames itself (from toy_views' JSON); this renderer shows the same views with the same
-colours, so a picture in the docs looks like the tab:
+The page is meant to draw frames itself (from toy_views' JSON); this renderer shows the same views with
+the same colours and arrow scale (toy_views.scene()["style"]), so a picture in the docs looks like the tab:
   - background: D's probability "real", green where D says real, purple where it says fake, white at 0.5
   - grey lines: the manifold, G's image of a grid in z-space (folds and stretches show up here)
   - green dots: real points; purple dots: fake points; dark purple ticks: G's gradient at each fake
@@ -14,15 +14,14 @@ import base64
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-REAL = (22, 150, 80)  # real points, everywhere in the tab
-FAKE = (140, 60, 200)  # fake points, everywhere in the tab
+from .toy_views import ARROW_GAIN, ARROW_MAX, FAKE_RGB, REAL_RGB
+
+REAL, FAKE = REAL_RGB, FAKE_RGB  # the tab's two colours (toy_views.py)
 REAL_TINT, FAKE_TINT = np.array([150, 220, 170.0]), np.array([205, 170, 235.0])  # heat-map ends (D = 1, D = 0)
 ARROW = (70, 20, 110)
 GRID = (120, 120, 120)
 INK = (40, 40, 48)
 PLANE_PX, STRIP_PX, PAD = 480, 150, 8
-ARROW_GAIN = 0.15  # plane units of arrow per unit of gradient (clipped at ARROW_MAX): the page uses the same
-ARROW_MAX = 0.4
 
 
 def _font(size: int) -> ImageFont.ImageFont:

@@ -16,7 +16,8 @@ Frame layout (all lists flat, x then y for points):
     grad   float                   mean arrow length, unrounded (so a vanishing gradient still reads > 0)
     manifold {"rows": r, "cols": c, "xy": [2·r·c floats]}   G over a grid in z-space (lines join neighbours)
     modes_covered, modes, on_data, js      coverage of the eval fakes (toy_metrics.py) and binned JS in bits
-scene() carries what does not change during a run: the real points, the modes and the JS floor.
+scene() carries what does not change during a run: the real points, the modes, the JS floor and the
+colours and arrow scale every view uses.
 """
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ SHOW = 200  # fake and real points drawn on the plane
 EVAL = 2000  # points behind the coverage and JS figures (more than shown: steadier numbers)
 HEAT_N = 48  # D's heat-map resolution (cells per side)
 MANIFOLD_N = 11  # grid lines per side in z-space
+# one look for the tab, the PNG renderer and the docs: real points green, fake points purple (GAN Lab's pair)
+REAL_RGB, FAKE_RGB = (22, 150, 80), (140, 60, 200)
+ARROW_GAIN, ARROW_MAX = 0.15, 0.4  # an arrow is drawn 0.15 plane units per unit of gradient, at most 0.4 long
 
 
 def heat_probs(frame: dict) -> list[float]:
@@ -64,7 +68,9 @@ class ToyViews:
         """The run's constant part: real points, mode centres and radii, the JS a perfect G would score."""
         return {"dist": self.data.name, "extent": EXTENT, "real": _flat(self.real_eval[:SHOW]),
                 "modes": _flat(self.data.centres), "mode_radius": _flat(self.data.radius, 3),
-                "js_floor": round(self.js_floor, 4)}
+                "js_floor": round(self.js_floor, 4),
+                "style": {"real": "#" + bytes(REAL_RGB).hex(), "fake": "#" + bytes(FAKE_RGB).hex(),
+                          "arrow_gain": ARROW_GAIN, "arrow_max": ARROW_MAX}}
 
     def frame(self, gan: ToyGAN, step: int, cov: Coverage, js: float) -> dict:
         """The views for the current weights (a few ms: see bench/toy.py)."""
