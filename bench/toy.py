@@ -12,7 +12,9 @@
 4. A class: `--class-size` runs playing at once under one ToyBudget(cores=1): the process's CPU per
    second, the frames per second each run got, and the rounds per frame the budget gave them.
 5. The image-training slot: an MLP GAN Trainer's steps/s alone, then beside the class of 4 (same process,
-   as in the app: the toys' Python holds the GIL between their small ops, which a CPU budget alone misses).
+   as in the app), beside one full-speed toy run in the same process and in another process: if the GIL
+   (the toys' Python between their small ops) cost the Trainer more than the CPU they take, the same-process
+   figure would fall below the other-process one.
 Runs 3 and 4 read process CPU time (time.process_time), which other processes barely disturb.
 """
 from __future__ import annotations
@@ -93,24 +95,42 @@ def play(runs: int, seconds: float, budget: ToyBudget | None) -> tuple[float, li
     return cpu / wall, fps, spf
 
 
-def trainer_rate(seconds: float, toys: int) -> float:
-    """GAN Trainer steps per second over `seconds`, with `toys` runs playing under ToyBudget(cores=1) meanwhile."""
+TOY_PROCESS = ("import sys; sys.path.insert(0, sys.argv[1]); from genai_demo.explore.toy_presets import preset; "
+               "from genai_demo.explore.toy_run import ToyRun; c, d, _ = preset('healthy'); "
+               "r = ToyRun(c, d, max_steps=200_000, steps_per_frame=20, fps=0); r.start(); r.join()")
+
+
+def trainer_rate(seconds: float, beside: str, class_size: int) -> float:
+    """GAN Trainer steps per second over `seconds` with, meanwhile: nothing ("alone"), `class_size` toy runs
+    playing under ToyBudget(cores=1) ("class"), one toy run at full speed in this process ("thread") or in
+    another process ("process"). thread vs process tells the GIL's share of any slowdown from the CPU's."""
+    import subprocess
+
     from genai_demo.data.datasets import load_dataset
     from genai_demo.training.trainer import RunConfig, Trainer
 
     trainer = Trainer(RunConfig(kind="gan", data="mnist5k", steps=10**7, seed=0), load_dataset("mnist5k", "train"))
     cfg, data, _ = preset("healthy")
     budget = ToyBudget(cores=1.0)
-    runs = [ToyRun(cfg, data, max_steps=200_000, steps_per_frame=20, fps=5, budget=budget) for _ in range(toys)]
+    runs, proc = [], None
+    if beside == "class":
+        runs = [ToyRun(cfg, data, max_steps=200_000, steps_per_frame=20, fps=5, budget=budget) for _ in range(class_size)]
+    elif beside == "thread":
+        runs = [ToyRun(cfg, data, max_steps=200_000, steps_per_frame=20, fps=0)]
+    elif beside == "process":
+        proc = subprocess.Popen([sys.executable, "-c", TOY_PROCESS, str(Path(__file__).resolve().parent.parent)])
     trainer.start()
     for r in runs:
         r.start()
-    time.sleep(2.0)
+    time.sleep(3.0)
     s0, t0 = trainer.snapshot().step, time.perf_counter()
     time.sleep(seconds)
     rate = (trainer.snapshot().step - s0) / (time.perf_counter() - t0)
     for r in runs:
         r.stop()
+    if proc:
+        proc.kill()
+        proc.wait()
     trainer.stop()
     return rate
 
@@ -143,9 +163,12 @@ def main() -> int:
     print(f"| measured: {a.class_size} visitors playing under ToyBudget(cores=1) for {a.seconds:g} s | {cpu:.2f} CPU-s/s |")
     print(f"| … frames/s per visitor (min / median / max) | {min(fps):.2f} / {statistics.median(fps):.2f} / {max(fps):.2f} |")
     print(f"| … rounds per frame the budget gave (median) | {statistics.median(spf):.0f} |")
-    alone, beside = trainer_rate(a.seconds, 0), trainer_rate(a.seconds, a.class_size)
-    print(f"| MLP GAN Trainer steps/s alone → beside {a.class_size} playing toy runs | {alone:.1f} → {beside:.1f} "
-          f"({beside / alone:.0%}) |")
+    alone = trainer_rate(a.seconds, "alone", a.class_size)
+    for beside, what in (("class", f"{a.class_size} toy runs playing under the budget"),
+                         ("thread", "one toy run at full speed, same process"),
+                         ("process", "one toy run at full speed, another process")):
+        r = trainer_rate(a.seconds, beside, a.class_size)
+        print(f"| MLP GAN Trainer steps/s: alone → beside {what} | {alone:.1f} → {r:.1f} ({r / alone:.0%}) |")
     print(f"load avg after: {load()}")
     return 0
 
