@@ -13,15 +13,18 @@ import os
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
 from ..models.base import GenerativeModel, Hyper
+from .budget import Budget
 from .native_memory import give_memory_back
 
 STATES = ("idle", "running", "paused", "finished", "stopped", "failed")
 _INIT_LOCK = threading.Lock()  # model init seeds the global RNG: serialise it between runs
+MAX_PENDING_STEPS = 1000  # single steps that may wait at once: repeated step(n) calls do not add up without end
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -55,6 +58,8 @@ class RunConfig:
     max_snapshots: int = 40  # preview timeline bound; thinned the same way
     device: str = "auto"
     diverge_at: float = 1e5  # |loss| above this stops the run as diverged
+    max_seconds: float | None = None  # time budget: seconds of training, then the run stops (None: unbounded; budget.py)
+    max_examples: int | None = None  # work budget: examples drawn, then the run stops (None: unbounded)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,7 +114,10 @@ class Trainer:
         self._wake = threading.Condition(self._lock)  # pause / step / stop signalling
         self._state = "idle"
         self._step = 0
-        self._pending_steps = 0  # single-step requests while paused
+        self._pending_steps = 0  # single-step requests while paused (≤ MAX_PENDING_STEPS)
+        self._working = False  # a step (or its publish) is being computed right now
+        self.budget = Budget(cfg.max_seconds, cfg.max_examples)
+        self.on_idle: Callable[[], None] | None = None  # called (no lock held) when it stops being busy
         self._stop = False
         self._pending_hp: dict[str, Any] = {}
         self._hist: dict[str, list[float]] = {"step": []}
@@ -142,6 +150,7 @@ class Trainer:
         with self._wake:
             if self._state == "paused":
                 self._state = "running"
+                self._pending_steps = 0  # running supersedes the single steps still waiting
                 self._wake.notify_all()
 
     def step(self, n: int = 1) -> None:
@@ -150,7 +159,7 @@ class Trainer:
             self.start(paused=True)
         with self._wake:
             if self._state == "paused":
-                self._pending_steps += max(1, int(n))
+                self._pending_steps = min(MAX_PENDING_STEPS, self._pending_steps + max(1, int(n)))
                 self._wake.notify_all()
 
     def stop(self, timeout: float | None = 10.0) -> None:
@@ -179,6 +188,16 @@ class Trainer:
     @property
     def state(self) -> str:
         return self._state
+
+    @property
+    def pending_steps(self) -> int:
+        return self._pending_steps
+
+    @property
+    def busy(self) -> bool:
+        """Computing, or about to: running, single steps waiting, or a step still finishing after a pause / stop.
+        The registry counts busy runs against the training cap."""
+        return self._state == "running" or self._pending_steps > 0 or self._working
 
     @property
     def started(self) -> bool:
@@ -221,16 +240,19 @@ class Trainer:
             if self._state == "paused":
                 self._pending_steps -= 1
             self._apply_hp_locked()
+            self._working = True
             return True
 
     def _run(self) -> None:
         torch.set_num_threads(training_threads()) if self.device.type == "cpu" else None
         t_last, s_last = time.perf_counter(), 0
+        spent = None  # why the budget stopped the run
         try:
             self._publish(snapshot=True)  # step-0 preview: what noise looks like before training
             while self._step < self.cfg.steps:
                 if not self._wait_for_work():
                     break
+                t_step = time.perf_counter()
                 hp = self._hp
                 x, y = self.data.batch(hp.batch_size, self.gen)
                 metrics = self.model.train_step(x, y, self.opts, hp, self.gen)
@@ -247,10 +269,18 @@ class Trainer:
                         self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
                     t_last, s_last = now, self._step
                     self._publish(snapshot=self._step % self.cfg.snapshot_every == 0 or single)
-            final = "stopped" if self._stop and self._step < self.cfg.steps else "finished"
+                self.budget.charge(time.perf_counter() - t_step, self.model.examples_per_step(hp))
+                with self._lock:
+                    self._working = False
+                if not self.busy and self.on_idle:  # its single steps are done: the slot is free
+                    self.on_idle()
+                if (spent := self.budget.spent()) and self._step < self.cfg.steps:
+                    break
+            final = "stopped" if (self._stop or spent) and self._step < self.cfg.steps else "finished"
             self._publish(snapshot=True)
             with self._lock:
                 self._state = final
+                self._error = spent if final == "stopped" else None  # the budget's reason is the status line
         except Exception as e:  # surfaced to the UI / CLI: never lost in a dead thread
             msg = str(e) if isinstance(e, Diverged) else f"{type(e).__name__}: {e}"
             with self._lock:
@@ -258,6 +288,10 @@ class Trainer:
                 self.error_trace = traceback.format_exc()
                 self._state = "failed"
         finally:  # the run can never step again: free Adam's moments and the gradients (~half a kept run's memory)
+            with self._lock:
+                self._working, self._pending_steps = False, 0  # no longer busy: its training slot is free
+            if self.on_idle:
+                self.on_idle()
             for opt in self.opts.values():
                 opt.state.clear()
             self.model.zero_grad(set_to_none=True)

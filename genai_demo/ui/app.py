@@ -18,6 +18,7 @@ import os
 
 import gradio as gr
 
+from . import fair
 from .context import UIContext
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,16 @@ def launch_kwargs() -> dict:
     mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
     theme = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink", font=fonts, font_mono=mono)
     return {"theme": theme, "css": CSS, "head": HEAD,
-            "max_file_size": "5mb", "show_error": True}
+            "max_file_size": "5mb", "show_error": True,
+            # Gradio keeps ~390 KB of state per session (a copy of every component's config), for up to 10,000
+            # sessions: 3.9 GB for a script with fresh session ids. Keep the most recently active ones only.
+            "state_session_capacity": session_capacity()}
+
+
+def session_capacity() -> int:
+    """Sessions whose Gradio state is kept (the least recently active beyond go): twice the visitors that may
+    hold runs, so every page in use keeps its state; ≈ 80 MB at most."""
+    return int(os.environ.get("GENAI_DEMO_GRADIO_SESSIONS", 200))
 
 
 def _tab_module(name: str, optional: bool):
@@ -155,4 +165,5 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
                     m.forget(ctx, sid)
 
         demo.unload(release)
+    fair.install(demo)  # heavy jobs (judge, sample, walk, generate): a fair share per client address
     return demo

@@ -14,6 +14,19 @@ import gradio as gr
 from ..training.runs import RunRegistry
 from ..training.zoo import Source, sources
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def client_address(request) -> str:
+    """The caller's address as uvicorn saw it, for the per-address limits; "" when unknown or loopback.
+
+    Behind a proxy, uvicorn takes X-Forwarded-For only from the addresses in env FORWARDED_ALLOW_IPS (default
+    loopback), so a visitor cannot forge it (docs/limits.md). Loopback means this machine itself: the operator,
+    the tests, or a local proxy that sends no X-Forwarded-For — per-address limits would then lump every visitor
+    together, so only the global limits apply to it."""
+    host = str(getattr(getattr(request, "client", None), "host", "") or "")
+    return "" if host in LOOPBACK else host
+
 
 @dataclass
 class UIContext:
@@ -25,6 +38,10 @@ class UIContext:
         if not sid:
             raise gr.Error("No session: reload the page (or pass a session with gradio_client).")
         return sid
+
+    @staticmethod
+    def client(request: gr.Request | None) -> str:
+        return client_address(request)
 
     def model_choices(self, request: gr.Request | None, kinds: tuple[str, ...]) -> list[tuple[str, str]]:
         """(label, key) pairs for a gr.Dropdown: the visitor's runs first, then the shipped checkpoints."""

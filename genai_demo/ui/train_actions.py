@@ -112,7 +112,7 @@ class TrainActions:
         try:
             cfg = V.run_config(model, data, steps, lr, batch_size, beta, d_steps, seed, full_size, self.datasets,
                                self.ctx.registry.max_steps)
-            run = self.ctx.registry.start(sid, cfg, make_trainer)
+            run = self.ctx.registry.start(sid, cfg, make_trainer, client=self.ctx.client(request))
         except (ValueError, RunError) as e:
             raise gr.Error(f"Cannot start: {e}") from None
         return self._status(run)
