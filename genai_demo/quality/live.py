@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ..models.base import GenerativeModel
+from ..training.native_memory import give_memory_back
 from . import scores as quality
 from .metrics import neg_elbo
 
@@ -65,6 +66,9 @@ def readout(model: GenerativeModel, data_name: str, n: int = 200, seed: int = 0)
 def judge(model: GenerativeModel, data_name: str, n: int = 500, seed: int = 0, k: int = 10) -> tuple[dict, np.ndarray]:
     """quality.judge() of n seeded samples and the memorisation picture: the k samples closest to a training
     image (top row) above those training images (bottom row), uint8."""
-    with one_thread():
-        s = quality.judge(model, data_name, n=n, seed=seed)
-        return s, quality.neighbour_pairs(s, s["samples"], k=k)
+    try:
+        with one_thread():
+            s = quality.judge(model, data_name, n=n, seed=seed)
+            return s, quality.neighbour_pairs(s, s["samples"], k=k)
+    finally:  # up to ~90 MB of temporaries at n = 2,000, else kept by this worker thread's malloc arena
+        give_memory_back()

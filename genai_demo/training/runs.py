@@ -66,7 +66,7 @@ class RunRegistry:
         # visitors holding runs at once: ~100 × 3 kept runs × ≤ 25 MB stays within a 16 GB Space
         self.max_sessions = max_sessions or int(_env("GENAI_DEMO_MAX_SESSIONS", 100))
         # … of which one client address may hold (a classroom behind one NAT address shares it: raise it there)
-        self.max_per_client = max_per_client or int(_env("GENAI_DEMO_SESSIONS_PER_CLIENT", 10))
+        self.max_per_client = max_per_client or int(_env("GENAI_DEMO_SESSIONS_PER_CLIENT", 3))
         # a session whose runs have not trained for this long gives its place up to a newcomer when full
         self.reclaim_s = _env("GENAI_DEMO_RECLAIM_S", 600) if reclaim_s is None else reclaim_s
         # each run's budgets (budget.py; 0 = none): 10 minutes of training, 5 M examples (20,000 steps at batch 64 for any model)

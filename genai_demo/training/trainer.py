@@ -248,10 +248,11 @@ class Trainer:
         t_last, s_last = time.perf_counter(), 0
         spent = None  # why the budget stopped the run
         try:
-            self._publish(snapshot=True)  # step-0 preview: what noise looks like before training
             while self._step < self.cfg.steps:
                 if not self._wait_for_work():
                     break
+                if not self._previews:  # step-0 preview (what noise looks like), once there is work: a run that
+                    self._publish(snapshot=True)  # only waits, paused, holds no frozen copy (~10 MB for a VAE)
                 t_step = time.perf_counter()
                 hp = self._hp
                 x, y = self.data.batch(hp.batch_size, self.gen)
@@ -272,8 +273,11 @@ class Trainer:
                 self.budget.charge(time.perf_counter() - t_step, self.model.examples_per_step(hp))
                 with self._lock:
                     self._working = False
-                if not self.busy and self.on_idle:  # its single steps are done: the slot is free
-                    self.on_idle()
+                if not self.busy:  # paused, single steps done: it waits now, without its gradients (the next step
+                    self.model.zero_grad(set_to_none=True)  # recomputes them) and handing back what its steps freed
+                    give_memory_back()  # (~30 MB for a VAE, else kept by this thread's malloc arena)
+                    if self.on_idle:
+                        self.on_idle()  # the slot is free
                 if (spent := self.budget.spent()) and self._step < self.cfg.steps:
                     break
             final = "stopped" if (self._stop or spent) and self._step < self.cfg.steps else "finished"
