@@ -1,17 +1,13 @@
 """Per-visitor runs: who owns which Trainer, how many may train at once, and clean-up.
 
-Each browser session (Gradio's ``request.session_hash``; a CLI / gradio_client caller gets one too)
-owns its runs. Every operation takes the caller's session, so nobody can pause or stop another
-visitor's run: the id of someone else's run is simply "not found". A global cap bounds how many runs
-compute at once (a 2-core Space cannot train 30 GANs) — single steps included: a stepping run holds a
-slot like a running one. The rest wait in a queue whose position is shown: first come, first served,
-except that one client address cannot line up runs ahead of another address's first (``scheduler.py``).
-
-What one visitor can hold is bounded (a public Space is open to scripts, not only to its page):
-- sessions holding runs, globally and per client address; a session that has not trained for
-  ``reclaim_s`` gives its place up when a newcomer needs it (a script polling forever holds nothing);
-- each run's training time and work (``budget.py``), and its waiting single steps.
-Sessions idle for longer than ``idle_s`` are reaped, and ``release`` frees a closed tab's runs.
+Each browser session (Gradio's ``request.session_hash``; a CLI / gradio_client caller gets one too) owns its
+runs. Every operation takes the caller's session, so nobody can pause or stop another visitor's run: the id of
+someone else's run is simply "not found". A global cap bounds how many runs compute at once (a 2-core Space
+cannot train 30 GANs), single steps included. The rest wait in a queue whose position is shown (``scheduler.py``:
+first come, first served, interleaved by client address). What one visitor can hold is bounded — a public Space
+is open to scripts, not only to its page: places (sessions holding runs) globally and per client address, a
+place not used for training for ``reclaim_s`` going to a newcomer when full; each run's time and work
+(``budget.py``); its waiting single steps. Idle sessions are reaped, ``release`` frees a closed tab's runs.
 No gradio here: the UI layer passes session ids and client addresses in.
 """
 from __future__ import annotations
@@ -25,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .native_memory import give_memory_back
-from .scheduler import WaitQueue
+from .scheduler import WaitQueue, longest_idle
 from .trainer import MAX_PENDING_STEPS, RunConfig, Trainer
 
 
@@ -69,7 +65,7 @@ class RunRegistry:
         self.max_per_client = max_per_client or int(_env("GENAI_DEMO_SESSIONS_PER_CLIENT", 3))
         # a session whose runs have not trained for this long gives its place up to a newcomer when full
         self.reclaim_s = _env("GENAI_DEMO_RECLAIM_S", 600) if reclaim_s is None else reclaim_s
-        # each run's budgets (budget.py; 0 = none): 10 minutes of training, 5 M examples (20,000 steps at batch 64 for any model)
+        # each run's budgets (budget.py; 0 = none): 10 min of training; 5 M examples (20,000 steps at batch 64, D:G 1)
         self.run_seconds = (_env("GENAI_DEMO_RUN_SECONDS", 600) if run_seconds is None else run_seconds) or None
         self.run_examples = int(_env("GENAI_DEMO_RUN_EXAMPLES", 5_000_000) if run_examples is None else run_examples) or None
         self._lock = threading.RLock()
@@ -88,8 +84,7 @@ class RunRegistry:
             return list(self._runs.get(session, []))
 
     def current(self, session: str) -> Run | None:
-        runs = self.runs(session)
-        return runs[-1] if runs else None
+        return (self.runs(session) or [None])[-1]
 
     def get(self, session: str, run_id: str | None = None) -> Run:
         """The caller's run by id (its newest when None); another session's id is 'not found'."""
@@ -290,13 +285,12 @@ class RunRegistry:
 
     def _reclaim(self, sessions: list[str], evicted: list[Run]) -> bool:
         """Evict the session that has gone longest without training, if that is longer than reclaim_s."""
-        now = time.monotonic()
-        idle = [s for s in sessions if self._runs.get(s) and now - self._trained.get(s, 0.0) > self.reclaim_s
-                and not any(r.trainer.busy for r in self._runs[s]) and not self._queue.holds(s)]
-        if not idle:
-            return False
-        evicted += self._evict(min(idle, key=lambda s: self._trained.get(s, 0.0)))
-        return True
+        idle = [s for s in sessions if self._runs.get(s) and not self._queue.holds(s)
+                and not any(r.trainer.busy for r in self._runs[s])]
+        s = longest_idle(idle, self._trained, self.reclaim_s)
+        if s is not None:
+            evicted += self._evict(s)
+        return s is not None
 
     def _on_idle(self) -> None:
         """A trainer stopped computing (run ended, or its single steps are done): its slot goes on at once."""

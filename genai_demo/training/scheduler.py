@@ -1,5 +1,5 @@
-"""The queue of runs waiting for a training slot, and the order it serves them in. No locking, no gradio:
-``RunRegistry`` holds its lock around every call.
+"""The queue of runs waiting for a training slot and the order it serves them in, and which idle visitor gives
+up a place to a newcomer. No locking, no gradio: ``RunRegistry`` holds its lock around every call.
 
 Serving order is arrival order, except that a client address's k-th waiting run goes after every other
 address's (k-1)-th. One address lining up ten runs (a script with ten session ids) then delays a newcomer by
@@ -8,6 +8,7 @@ one run, not ten; runs from different addresses keep first come, first served. A
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,3 +65,11 @@ class WaitQueue:
             return None
         self._items = [w for w in self._items if w is not order[0]]
         return order[0]
+
+
+def longest_idle(sessions: list[str], trained: dict[str, float], after_s: float) -> str | None:
+    """Of sessions not training, the one whose runs last trained longest ago, if that is more than after_s ago: the
+    place to give a newcomer when the server (or an address) is full. None when every one trained recently."""
+    now = time.monotonic()
+    old = [s for s in sessions if now - trained.get(s, 0.0) > after_s]
+    return min(old, key=lambda s: trained.get(s, 0.0)) if old else None

@@ -107,9 +107,9 @@ def launch_kwargs() -> dict:
 
 
 def session_capacity() -> int:
-    """Sessions whose Gradio state is kept (the least recently active beyond go): twice the visitors that may
-    hold runs, so every page in use keeps its state; ≈ 80 MB at most."""
-    return int(os.environ.get("GENAI_DEMO_GRADIO_SESSIONS", 200))
+    """Sessions whose Gradio state is kept (the least recently active beyond go): as many as the visitors that may
+    hold runs; ≈ 40 MB at most. A page in use polls twice a second, so it stays among the most recent."""
+    return int(os.environ.get("GENAI_DEMO_GRADIO_SESSIONS", 100))
 
 
 def _tab_module(name: str, optional: bool):
