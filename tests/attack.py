@@ -23,6 +23,14 @@ class Reply:
     output: object  # the endpoint's return value (ok) or the error message shown to the visitor
     seconds: float
     http: int = 200  # a refusal before the queue (4xx / 5xx) has ok False and this code
+    waited: float | None = None  # seconds until the job started running (None: it never did)
+    began: float = 0.0  # time.perf_counter() when the call was made, and when it ended
+    ended: float = 0.0
+
+    @property
+    def started(self) -> float | None:
+        """time.perf_counter() when the job started running (None: it never did)."""
+        return None if self.waited is None else self.began + self.waited
 
 
 def fn_indices(url: str) -> dict[str, int]:
@@ -38,6 +46,13 @@ def new_session() -> str:
 def call(url: str, fn_index: int, data: list, session: str | None = None, client: str | None = None,
          timeout: float = 120.0) -> Reply:
     """One event through the queue, start to finish; `client` is the address the server should see."""
+    began = time.perf_counter()
+    reply = _call(url, fn_index, data, session, client, timeout)
+    reply.began, reply.ended = began, time.perf_counter()
+    return reply
+
+
+def _call(url: str, fn_index: int, data: list, session: str | None, client: str | None, timeout: float) -> Reply:
     session = session or new_session()
     headers = {"content-type": "application/json"} | ({"x-forwarded-for": client} if client else {})
     t0 = time.perf_counter()
@@ -46,7 +61,7 @@ def call(url: str, fn_index: int, data: list, session: str | None = None, client
         r = h.post("gradio_api/queue/join", content=json.dumps(body))
         if r.status_code != 200:
             return Reply(False, r.text, time.perf_counter() - t0, r.status_code)
-        event = r.json()["event_id"]
+        event, waited = r.json()["event_id"], None
         with h.stream("GET", "gradio_api/queue/data", params={"session_hash": session}) as s:
             for line in s.iter_lines():
                 if not line.startswith("data:"):
@@ -54,12 +69,15 @@ def call(url: str, fn_index: int, data: list, session: str | None = None, client
                 msg = json.loads(line[5:])
                 if msg.get("event_id") not in (None, event):
                     continue
+                if msg.get("msg") == "process_starts" and waited is None:
+                    waited = time.perf_counter() - t0
                 if msg.get("msg") == "process_completed":
                     out = msg.get("output") or {}
                     if msg.get("success"):
                         data_out = out.get("data") or [None]
-                        return Reply(True, data_out[0] if len(data_out) == 1 else data_out, time.perf_counter() - t0)
-                    return Reply(False, out.get("error"), time.perf_counter() - t0)
+                        return Reply(True, data_out[0] if len(data_out) == 1 else data_out, time.perf_counter() - t0,
+                                     waited=waited)
+                    return Reply(False, out.get("error"), time.perf_counter() - t0, waited=waited)
                 if msg.get("msg") == "unexpected_error":
                     return Reply(False, msg.get("message"), time.perf_counter() - t0)
     return Reply(False, "stream ended without a result", time.perf_counter() - t0)
@@ -76,7 +94,7 @@ class Probe:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            r = call(self.url, self.index, [], self.session, client="198.51.100.77")
+            r = call(self.url, self.index, [], self.session, client="100.64.2.77")
             (self.latencies if r.ok else self.errors).append(r.seconds if r.ok else r.output)
             self._stop.wait(self.every)
 

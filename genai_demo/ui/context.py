@@ -7,6 +7,7 @@ callers, so nothing per-visitor is created there; the registry creates entries l
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 import gradio as gr
@@ -14,18 +15,19 @@ import gradio as gr
 from ..training.runs import RunRegistry
 from ..training.zoo import Source, sources
 
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
-
 
 def client_address(request) -> str:
-    """The caller's address as uvicorn saw it, for the per-address limits; "" when unknown or loopback.
+    """The caller's address as uvicorn saw it, for the per-address limits; "" when unknown or private.
 
     Behind a proxy, uvicorn takes X-Forwarded-For only from the addresses in env FORWARDED_ALLOW_IPS (default
-    loopback), so a visitor cannot forge it (docs/limits.md). Loopback means this machine itself: the operator,
-    the tests, or a local proxy that sends no X-Forwarded-For — per-address limits would then lump every visitor
-    together, so only the global limits apply to it."""
+    loopback), so a visitor cannot forge it (docs/limits.md). A private address (loopback, a LAN, or a proxy's
+    inside address when FORWARDED_ALLOW_IPS is not set for it) may stand for many visitors at once — the
+    classroom on a school server, everyone behind an unconfigured proxy — so only the global limits apply to it."""
     host = str(getattr(getattr(request, "client", None), "host", "") or "")
-    return "" if host in LOOPBACK else host
+    try:
+        return "" if ipaddress.ip_address(host).is_private else host
+    except ValueError:  # not an address (a test client's name): keep it as given
+        return host
 
 
 @dataclass

@@ -12,8 +12,8 @@ the freed workers.
 How: ``install(demo)`` wraps this demo's ``Queue.push`` (Gradio 6.31; the attack test in
 tests/test_attacks_runs.py fails if that hook ever stops being called). Jobs are counted from Gradio's own
 table of pending events (``event_ids_to_events``: queued and running ones, dropped when they end or are
-cancelled), so nothing can leak. The address is ``context.client_address``; without one (loopback), the
-session stands in for it.
+cancelled), so nothing can leak. The address is ``context.client_address``; without one (a private address),
+the session stands in for it.
 """
 from __future__ import annotations
 
