@@ -83,8 +83,10 @@ def judge(url, fn) -> str:
     for t in threads:
         t.join()
     refused = [r for r in burst if not r.ok]
+    done = sum(1 for r in burst if r.ok and mine.started is not None and r.ended < mine.started)
     return (f"{len(refused)} of 12 refused (slowest {max((r.seconds for r in refused), default=0):.2f} s); one job alone "
-            f"{alone:.1f} s; the other visitor's /judge took {mine.seconds:.1f} s")
+            f"{alone:.1f} s; the other visitor's /judge waited {mine.waited or 0:.1f} s ({done} of the burst's jobs ended "
+            f"first) and took {mine.seconds:.1f} s in all")
 
 
 ATTACKS = {"steps": steps, "places": places, "judge": judge}
