@@ -290,7 +290,7 @@ def test_a_failed_run_is_reported_once(actions, monkeypatch):
         def train_step(self, *args):
             raise RuntimeError("the GPU caught fire")
 
-    monkeypatch.setattr(factory, "make_trainer", lambda s: Trainer(factory.run_config(s), load_dataset("mnist5k"), model=Broken()))
+    monkeypatch.setattr(factory, "make_trainer", lambda cfg: Trainer(cfg, load_dataset("mnist5k"), model=Broken()))
     alice = req("alice")
     actions.train("vae", "mnist5k", 100, 1e-3, 32, 1.0, 1, 0, False, alice)
     wait_until(lambda: actions.status(alice)["state"] == "failed")

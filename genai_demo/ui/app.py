@@ -16,7 +16,7 @@ import gradio as gr
 from PIL import Image
 
 from ..data.user_image import MAX_SIDE
-from . import gan_tab, http_guard, latent_tab, learn_tab, messages, text_tab, train_tab
+from . import fair, gan_tab, http_guard, latent_tab, learn_tab, messages, text_tab, train_tab
 from .context import UIContext
 
 TAB_MODULES = [train_tab, latent_tab, gan_tab, text_tab, learn_tab]  # those defining forget() hear of leaving visitors
@@ -89,7 +89,16 @@ def launch_kwargs() -> dict:
     mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
     theme = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink", font=fonts, font_mono=mono)
     return {"theme": theme, "css": CSS, "head": HEAD,
-            "max_file_size": "5mb", "show_error": True, **hostile_input_kwargs()}
+            "max_file_size": "5mb", "show_error": True,
+            # Gradio keeps ~390 KB of state per session (a copy of every component's config), for up to 10,000
+            # sessions: 3.9 GB for a script with fresh session ids. Keep the most recently active ones only.
+            "state_session_capacity": session_capacity(), **hostile_input_kwargs()}
+
+
+def session_capacity() -> int:
+    """Sessions whose Gradio state is kept (the least recently active beyond go): as many as the visitors that may
+    hold runs; ≈ 40 MB at most. A page in use polls twice a second, so it stays among the most recent."""
+    return int(os.environ.get("GENAI_DEMO_GRADIO_SESSIONS", 100))
 
 
 def hostile_input_kwargs() -> dict:
@@ -141,4 +150,5 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
                     m.forget(ctx, sid)
 
         demo.unload(release)
+    fair.install(demo)  # heavy jobs (judge, sample, walk, generate): a fair share per client address
     return demo

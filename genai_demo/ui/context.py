@@ -7,12 +7,27 @@ callers, so nothing per-visitor is created there; the registry creates entries l
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 import gradio as gr
 
 from ..training.runs import RunRegistry
 from ..training.zoo import Source, sources
+
+
+def client_address(request) -> str:
+    """The caller's address as uvicorn saw it, for the per-address limits; "" when unknown or private.
+
+    Behind a proxy, uvicorn takes X-Forwarded-For only from the addresses in env FORWARDED_ALLOW_IPS (default
+    loopback), so a visitor cannot forge it (docs/limits.md). A private address (loopback, a LAN, or a proxy's
+    inside address when FORWARDED_ALLOW_IPS is not set for it) may stand for many visitors at once — the
+    classroom on a school server, everyone behind an unconfigured proxy — so only the global limits apply to it."""
+    host = str(getattr(getattr(request, "client", None), "host", "") or "")
+    try:
+        return "" if ipaddress.ip_address(host).is_private else host
+    except ValueError:  # not an address (a test client's name): keep it as given
+        return host
 
 
 @dataclass
@@ -25,6 +40,10 @@ class UIContext:
         if not sid:
             raise gr.Error("No session: reload the page (or pass a session with gradio_client).")
         return sid
+
+    @staticmethod
+    def client(request: gr.Request | None) -> str:
+        return client_address(request)
 
     def model_choices(self, request: gr.Request | None, kinds: tuple[str, ...]) -> list[tuple[str, str]]:
         """(label, key) pairs for a gr.Dropdown: the visitor's runs first, then the shipped checkpoints."""

@@ -116,7 +116,7 @@ class TrainActions:
         sid = self.ctx.session(request)
         try:
             settings = checked(form, kinds=kinds(view="train"), datasets=self.datasets, max_steps=self.ctx.registry.max_steps)
-            run = self.ctx.registry.start(sid, settings)
+            run = self.ctx.registry.start(sid, settings, client=self.ctx.client(request))
         except (ValueError, RunError, DataError) as e:
             raise gr.Error(f"Cannot start: {e}") from None
         return self._status(run)

@@ -81,6 +81,8 @@ def status_markdown(d: dict) -> str:
     parts = [head, f"step {d['step']:,} / {d['total']:,}"]
     if state == "running":
         parts += [f"{d['steps_per_s']:.1f} steps/s", f"ETA {fmt_duration(d['eta_s'])}"]
+    if state == "stopped" and d.get("error"):
+        parts.append(d["error"])  # the server stopped it: its time or work budget was used
     parts.append(f"`{d['device']}`")
     if hp:
         knobs = family(d["model"]).knobs if d["model"] in MODELS else ()
