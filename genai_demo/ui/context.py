@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import gradio as gr
 
+from ..explore.toy_sessions import ToySessions
 from ..training.runs import RunRegistry
 from ..training.zoo import Source, sources
 
@@ -18,6 +19,7 @@ from ..training.zoo import Source, sources
 @dataclass
 class UIContext:
     registry: RunRegistry = field(default_factory=RunRegistry)
+    toys: ToySessions = field(default_factory=ToySessions)  # every visitor's 2-D GAN game (ui/toy_tab.py)
 
     @staticmethod
     def session(request: gr.Request | None) -> str:
