@@ -20,6 +20,9 @@ from .toy_gan import ToyConfig
 from .toy_run import ToyRun
 
 MAX_STEPS = 20_000  # a run's longest game; the tab's "stop at" field may ask for less
+# A playing game alone runs 40 rounds per frame at 5 frames/s: 200 rounds/s (the healthy preset's 2,000 in ≈ 10 s)
+# for ≈ 0.2 core; with more games playing, the shared budget cuts the rounds per frame, never the frame rate.
+STEPS_PER_FRAME, FPS = 40, 5.0
 
 
 def _env(name: str, default: float) -> float:
@@ -67,7 +70,7 @@ class ToySessions:
                 raise ValueError(f"All {self.max_runs} 2-D games of this server are in use: try again in a few minutes.")
         if old is not None:
             old.run.stop(timeout=5)
-        run = ToyRun(cfg, data, max_steps=steps, steps_per_frame=20, fps=5.0, budget=self.budget)
+        run = ToyRun(cfg, data, max_steps=steps, steps_per_frame=STEPS_PER_FRAME, fps=FPS, budget=self.budget)
         with self._lock:
             self._count += 1
             game = self._games[sid] = ToyGame(run, self._count, preset)

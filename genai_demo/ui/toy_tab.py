@@ -39,6 +39,17 @@ def _v(*values) -> dict:
     return dict(zip(SETTINGS, values, strict=True))
 
 
+def _points(text) -> list | None:
+    """The page's drawing (a JSON list of [x, y]) → a list; toy_data.check_points judges its contents."""
+    try:
+        pts = json.loads(text) if isinstance(text, str) and len(text) < 100_000 else None
+    except ValueError:
+        pts = None
+    if pts is not None and not isinstance(pts, list):
+        raise gr.Error("Points must be a list of (x, y) pairs.")
+    return pts
+
+
 LIVE = ("lr_d", "lr_g", "optimizer", "loss", "d_steps", "g_steps")  # what configure() may change during a game
 
 
@@ -61,10 +72,10 @@ class ToyActions:
         """A new game from the controls `v` (SETTINGS → value); the data may be the visitor's drawing (JSON pairs)."""
         cfg, steps = self._config(v)
         dist = v["dist"]
+        pts = _points(points) if dist == "custom" else None
+        if dist == "custom" and not pts:
+            raise gr.Error(TEXTS["no_points"])
         try:
-            pts = json.loads(points) if dist == "custom" and isinstance(points, str) and len(points) < 100_000 else None
-            if dist == "custom" and not pts:
-                raise gr.Error(TEXTS["no_points"])
             data = make_data(dist, pts)
         except (ValueError, TypeError) as e:
             raise gr.Error(visitor_message(e)) from None
@@ -248,7 +259,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> ToyTab:
 
     def on_data(p, pr, di, se, st, ld, lg, op, lo, ds, gs, nz, request: gr.Request):
         """New data: a new game, except "Draw your own" before any drawing, which pauses the game while the visitor draws."""
-        if di == "custom" and len(json.loads(p or "[]")) < 3:
+        if di == "custom" and len(_points(p) or []) < 3:
             g = ctx.toys.get(ctx.session(request))
             if g is not None:
                 g.run.pause()
