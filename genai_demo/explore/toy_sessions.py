@@ -20,9 +20,9 @@ from .toy_gan import ToyConfig
 from .toy_run import ToyRun
 
 MAX_STEPS = 20_000  # a run's longest game; the tab's "stop at" field may ask for less
-# A playing game alone runs 40 rounds per frame at 5 frames/s: 200 rounds/s (the healthy preset's 2,000 in ≈ 10 s)
+# A playing game alone runs 25 rounds per frame at 8 frames/s: 200 rounds/s (the healthy preset's 2,000 in ≈ 10 s)
 # for ≈ 0.2 core; with more games playing, the shared budget cuts the rounds per frame, never the frame rate.
-STEPS_PER_FRAME, FPS = 40, 5.0
+STEPS_PER_FRAME, FPS = 25, 8.0
 
 
 def _env(name: str, default: float) -> float:

@@ -50,7 +50,8 @@
       S.since = S.hist.step.length ? S.hist.step[S.hist.step.length - 1] : null;
       S.frame = p.frame; S.view = p.view || null; S.key = p.key;
       const now = performance.now();
-      S.times.push(now); while (S.times.length > 30) S.times.shift();
+      S.times.push([now, p.frame.step]); while (S.times.length > 12) S.times.shift();  // for the steps/s readout
+      if (S.stamps) S.stamps.push([now, p.frame.step]);  // bench/toy_browser.py sets S.stamps to time every paint
       S.draws += 1;
     }
   }
@@ -123,7 +124,7 @@
     const c = chart.getContext("2d"); c.setTransform(dpr, 0, 0, dpr, 0, 0); c.clearRect(0, 0, W, H);
     if (!h || !h.step.length) return;
     const st = (S.scene && S.scene.style) || {}, x0 = 34, x1 = W - 30, last = Math.max(h.step[h.step.length - 1], 1);
-    const X = (s) => x0 + (x1 - x0) * s / last, panels = [[8, H / 2 - 12], [H / 2 + 12, H - 16]];
+    const X = (s) => x0 + (x1 - x0) * s / last, panels = [[18, H / 2 - 8], [H / 2 + 20, H - 16]];
     c.font = "11px system-ui, sans-serif"; c.lineWidth = 1.6;
     const line = (ys, lo, hi, [top, bot], colour) => {
       c.strokeStyle = colour; c.beginPath(); let on = false;
@@ -136,10 +137,10 @@
     line(h.d, lo, hi, panels[0], "#475569"); line(h.g, lo, hi, panels[0], st.fake || "#8c3cc8");
     const M = (S.frame && S.frame.modes) || 8;
     line(h.modes, 0, M, panels[1], st.real || "#169650"); line(h.js, 0, 1, panels[1], "#e11d48");
-    c.fillStyle = "#475569"; c.fillText(`${T.loss_d || "D loss"}`, x0 + 4, 20); c.fillStyle = st.fake || "#8c3cc8"; c.fillText(`${T.loss_g || "G loss"}`, x0 + 60, 20);
-    c.fillStyle = "#64748b"; c.fillText(hi.toFixed(1), 2, 16); c.fillText(lo.toFixed(1), 2, panels[0][1]);
-    c.fillStyle = st.real || "#169650"; c.fillText(`${T.modes || "modes"} (0-${M})`, x0 + 4, panels[1][0] + 12);
-    c.fillStyle = "#e11d48"; c.fillText(`${T.js || "JS"} (0-1 ${T.bits || "bits"})`, x0 + 150, panels[1][0] + 12);
+    c.fillStyle = "#475569"; c.fillText(`${T.loss_d || "D loss"}`, x0, 12); c.fillStyle = st.fake || "#8c3cc8"; c.fillText(`${T.loss_g || "G loss"}`, x0 + 60, 12);
+    c.fillStyle = "#64748b"; c.fillText(hi.toFixed(1), 2, 26); c.fillText(lo.toFixed(1), 2, panels[0][1]);
+    c.fillStyle = st.real || "#169650"; c.fillText(`${T.modes || "modes"} (0-${M})`, x0, panels[1][0] - 5);
+    c.fillStyle = "#e11d48"; c.fillText(`${T.js || "JS"} (0-1 ${T.bits || "bits"})`, x0 + 150, panels[1][0] - 5);
     c.fillStyle = "#64748b"; c.textAlign = "right"; c.fillText(`${T.step || "step"} ${last.toLocaleString("en")}`, x1, H - 3); c.textAlign = "left";
     c.strokeStyle = "rgba(220,38,38,.7)";  // collapse events and the replayed step as vertical marks
     for (const e of (S.frame && S.frame.events) || []) { c.beginPath(); c.moveTo(X(e.step), panels[1][0]); c.lineTo(X(e.step), panels[1][1]); c.stroke(); }
@@ -157,7 +158,8 @@
     set(".toy-grad", Number(f.grad).toPrecision(2));
     set(".toy-state", S.view ? `${T.replaying || "replay"} ${p.replay.i + 1} / ${p.replay.n}` : (T.states || {})[fr.state] || fr.state);
     root.querySelector(".toy-dot").className = `toy-dot dot dot-${S.view ? "paused" : { playing: "running" }[fr.state] || fr.state}`;
-    set(".toy-rate", fr.state === "playing" ? `${n(Math.round(fr.steps_per_s))} ${T.steps_s || "steps/s"}` : "");
+    const [t0, s0] = S.times[0] || [0, 0], [t1, s1] = S.times[S.times.length - 1] || [0, 0];  // steps per second as seen here
+    set(".toy-rate", fr.state === "playing" && t1 > t0 ? `${n(Math.round((s1 - s0) / (t1 - t0) * 1000))} ${T.steps_s || "steps/s"}` : "");
     set(".toy-collapse", fr.error || fr.collapse || "");
     if (!p.message) set(".toy-note", p.shows || "");
   };

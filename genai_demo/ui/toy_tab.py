@@ -24,6 +24,7 @@ from .context import UIContext
 from .messages import visitor_message
 from .toy_view import TEXTS, view_html
 
+POLL_S = 0.125  # the page asks 8 times a second: a game publishes 8 frames/s, so every frame is painted
 TAB_LABEL = "2-D GAN"  # app.py finds the tab by it (the HEAD script and the timer switch)
 JS_FILE = Path(__file__).with_name("toy.js")  # read when the tab is built, not at import
 KEY_JS = """(...a) => { const S = window.__genaiToy; a[0] = JSON.stringify(S ? {game: S.game, since: S.since, key: S.key} : {});
@@ -235,7 +236,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> ToyTab:
 
     quick = {"show_progress": "hidden", "api_visibility": "private"}
     paint = dict(fn=None, inputs=[frame], outputs=None, js=JS_FILE.read_text(), queue=False, **quick)
-    timer = gr.Timer(0.2, active=tab is None)
+    timer = gr.Timer(POLL_S, active=tab is None)
     # the tick: only reads a published frame (or skips); no concurrency limit, no queue round trip
 
     # Gradio hands gr.Request only to a parameter annotated so, never through *args: hence the spelled-out defs
