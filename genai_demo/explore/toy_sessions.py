@@ -23,6 +23,7 @@ MAX_STEPS = 20_000  # a run's longest game; the tab's "stop at" field may ask fo
 # A playing game alone runs 25 rounds per frame at 8 frames/s: 200 rounds/s (the healthy preset's 2,000 in ≈ 10 s)
 # for ≈ 0.2 core; with more games playing, the shared budget cuts the rounds per frame, never the frame rate.
 STEPS_PER_FRAME, FPS = 25, 8.0
+SWEEP_EVERY_S = 30  # how often get() looks for idle games
 
 
 def _env(name: str, default: float) -> float:
@@ -53,8 +54,11 @@ class ToySessions:
         self._games: dict[str, ToyGame] = {}
         self._lock = threading.Lock()
         self._count = 0
+        self._swept = time.monotonic()
 
     def get(self, sid: str) -> ToyGame | None:
+        if time.monotonic() - self._swept > SWEEP_EVERY_S:  # the pages' polls drive the idle sweep
+            self.sweep()
         with self._lock:
             game = self._games.get(sid)
             if game is not None:
@@ -84,7 +88,7 @@ class ToySessions:
 
     def sweep(self) -> int:
         """Stop and drop games nobody polled for idle_s seconds; how many went."""
-        now = time.monotonic()
+        now = self._swept = time.monotonic()
         with self._lock:
             idle = [s for s, g in self._games.items() if now - g.seen > self.idle_s]
             gone = [self._games.pop(s) for s in idle]
