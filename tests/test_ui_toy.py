@@ -122,6 +122,14 @@ def test_registry_is_bounded_forgets_and_sweeps(ctx):
     assert ctx.toys.sweep() == 2 and len(ctx.toys) == 0
 
 
+def test_poll_with_values_no_page_sends_answers_one_sentence(ctx):
+    a = ToyActions(ctx)
+    out = json.loads(a.poll(["not", "a", "string"], controls(preset=["x"], dist={"a": 1}), REQ))
+    assert out == {"message": "Choose the data from the list: ring8, grid25, moons, spiral, line or your own drawing."}
+    out = json.loads(a.poll("{}", controls(seed="zero"), REQ))
+    assert "seed" in out["message"] and "frame" not in out
+
+
 def test_lesson_link_names_a_preset():
     assert toy_tab.link_preset({"tab": "toy", "preset": "collapse"}) == "collapse"
     assert toy_tab.link_preset({"tab": "toy", "preset": "nope"}) is None
@@ -134,7 +142,9 @@ BAD = [
     ("reset", ("{\"a\": 1}", controls(dist="custom")), "list of (x, y) pairs"),
     ("reset", (json.dumps([[0, 0], [1, 1], [9, 9]]), controls(dist="custom")), "inside the plane"),
     ("reset", (json.dumps([[0, 0]] * 1001), controls(dist="custom")), "at most 1000"),
-    ("reset", ("[]", controls(dist="torus")), "Unknown distribution"),
+    ("reset", ("[]", controls(dist="torus")), "Choose the data"),
+    ("reset", ("[]", controls(dist=["ring8"])), "Choose the data"),
+    ("reset", (json.dumps([[0, 0], [1, "a"], [1, 1]]), controls(dist="custom")), "pairs of numbers"),
     ("reset", ("[]", controls(seed=-1)), "seed"),
     ("reset", ("[]", controls(seed=float("nan"))), "seed"),
     ("reset", ("[]", controls(steps=0)), "last step"),

@@ -74,14 +74,16 @@ class ToyActions:
         """A new game from the controls `v` (SETTINGS → value); the data may be the visitor's drawing (JSON pairs)."""
         cfg, steps = self._config(v)
         dist = v["dist"]
+        if not isinstance(dist, str) or dist not in (*DISTRIBUTIONS, "custom"):
+            raise gr.Error(TEXTS["bad_data"])
         pts = _points(points) if dist == "custom" else None
         if dist == "custom" and not pts:
             raise gr.Error(TEXTS["no_points"])
         try:
             data = make_data(dist, pts)
-        except (ValueError, TypeError) as e:
+        except ValueError as e:
             raise gr.Error(visitor_message(e)) from None
-        named = v["preset"] if v["preset"] in PRESETS and dist == PRESETS[v["preset"]].dist else None
+        named = v["preset"] if str(v["preset"]) in PRESETS and dist == PRESETS[v["preset"]].dist else None
         self._new(request, cfg, data, steps, named)
 
     def _new(self, request, cfg, data, steps, name=None):
@@ -93,7 +95,7 @@ class ToyActions:
     def load_preset(self, name, seed=None, request: gr.Request = None):
         """A preset's game (with its own seed unless `seed` is given), and the controls set to its values."""
         try:
-            cfg, data, steps = preset(name, None if seed in (None, "") else whole(seed, "The seed", 0, 2**31 - 1))
+            cfg, data, steps = preset(str(name), None if seed in (None, "") else whole(seed, "The seed", 0, 2**31 - 1))
         except ValueError as e:
             raise gr.Error(visitor_message(e)) from None
         self._new(request, cfg, data, steps, name)
@@ -159,6 +161,8 @@ class ToyActions:
             g = self.game(request, v)
         except gr.Error as e:
             return json.dumps({"message": visitor_message(e.message)})
+        except (TypeError, ValueError, KeyError):  # values no page sends (a hand-made call): say so once per tick
+            return json.dumps({"message": TEXTS["bad_values"]})
         try:
             have = json.loads(have) if isinstance(have, str) and len(have) < 1000 else {}
             have = have if isinstance(have, dict) else {}
