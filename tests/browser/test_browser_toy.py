@@ -38,8 +38,9 @@ def test_play_moves_the_map_and_the_points_then_pause_holds(page, shoot):
     shoot("toy")
     page.click("#toy-pause")
     expect(page.locator(PLANE)).to_have_attribute("data-state", "paused")
+    page.wait_for_timeout(1500)  # the chunk running when pause came still publishes its frame: let it land
     held = seen(page)
-    page.wait_for_timeout(1000)
+    page.wait_for_timeout(1500)
     assert seen(page)["step"] == held["step"]
 
 
