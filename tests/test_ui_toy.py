@@ -130,6 +130,16 @@ def test_poll_with_values_no_page_sends_answers_one_sentence(ctx):
     assert "seed" in out["message"] and "frame" not in out
 
 
+def test_a_lazy_default_game_never_replaces_one_a_button_made(ctx):
+    a = ToyActions(ctx)
+    a.load_preset("collapse", request=REQ)
+    made = ctx.toys.get(REQ.session_hash)
+    a.reset("[]", controls(), REQ, if_absent=True)  # what a poll does when it found no game a moment earlier
+    assert ctx.toys.get(REQ.session_hash) is made and payload(a)["frame"]["config"]["lr_g"] == 1e-2
+    a.reset("[]", controls(), REQ)  # a button always replaces
+    assert ctx.toys.get(REQ.session_hash).number == made.number + 1 and made.run.state in ("idle", "stopped")
+
+
 def test_lesson_link_names_a_preset():
     assert toy_tab.link_preset({"tab": "toy", "preset": "collapse"}) == "collapse"
     assert toy_tab.link_preset({"tab": "toy", "preset": "nope"}) is None

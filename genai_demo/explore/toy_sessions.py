@@ -65,19 +65,25 @@ class ToySessions:
                 game.seen = time.monotonic()
             return game
 
-    def new(self, sid: str, cfg: ToyConfig, data: ToyData, steps: int, preset: str | None = None) -> ToyGame:
-        """Replace the visitor's game by a fresh, unstarted one; ValueError (one sentence) when full or invalid."""
+    def new(self, sid: str, cfg: ToyConfig, data: ToyData, steps: int, preset: str | None = None,
+            if_absent: bool = False) -> ToyGame:
+        """Replace the visitor's game by a fresh, unstarted one (or, with `if_absent`, keep one that exists by now);
+        ValueError (one sentence) when the server is full. The old game stays readable until the new one is in."""
         self.sweep()
         with self._lock:
-            old = self._games.pop(sid, None)
+            if sid not in self._games and len(self._games) >= self.max_runs:
+                raise ValueError(f"All {self.max_runs} 2-D games of this server are in use: try again in a few minutes.")
+        run = ToyRun(cfg, data, max_steps=steps, steps_per_frame=STEPS_PER_FRAME, fps=FPS, budget=self.budget)
+        with self._lock:  # a poll creating the default game and a button creating another may race: one wins whole
+            old = self._games.get(sid)
+            if if_absent and old is not None:
+                return old  # the new run never started: nothing to stop
             if old is None and len(self._games) >= self.max_runs:
                 raise ValueError(f"All {self.max_runs} 2-D games of this server are in use: try again in a few minutes.")
-        if old is not None:
-            old.run.stop(timeout=5)
-        run = ToyRun(cfg, data, max_steps=steps, steps_per_frame=STEPS_PER_FRAME, fps=FPS, budget=self.budget)
-        with self._lock:
             self._count += 1
             game = self._games[sid] = ToyGame(run, self._count, preset)
+        if old is not None:
+            old.run.stop(timeout=5)
         return game
 
     def forget(self, sid: str) -> None:

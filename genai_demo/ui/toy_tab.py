@@ -70,7 +70,7 @@ class ToyActions:
         except ValueError as e:
             raise gr.Error(visitor_message(e)) from None
 
-    def reset(self, points, v: dict, request: gr.Request = None):
+    def reset(self, points, v: dict, request: gr.Request = None, if_absent: bool = False):
         """A new game from the controls `v` (SETTINGS → value); the data may be the visitor's drawing (JSON pairs)."""
         cfg, steps = self._config(v)
         dist = v["dist"]
@@ -84,21 +84,21 @@ class ToyActions:
         except ValueError as e:
             raise gr.Error(visitor_message(e)) from None
         named = v["preset"] if str(v["preset"]) in PRESETS and dist == PRESETS[v["preset"]].dist else None
-        self._new(request, cfg, data, steps, named)
+        self._new(request, cfg, data, steps, named, if_absent)
 
-    def _new(self, request, cfg, data, steps, name=None):
+    def _new(self, request, cfg, data, steps, name=None, if_absent=False):
         try:
-            return self.ctx.toys.new(self.ctx.session(request), cfg, data, steps, name)
+            return self.ctx.toys.new(self.ctx.session(request), cfg, data, steps, name, if_absent)
         except ValueError as e:
             raise gr.Error(visitor_message(e)) from None
 
-    def load_preset(self, name, seed=None, request: gr.Request = None):
+    def load_preset(self, name, seed=None, request: gr.Request = None, if_absent: bool = False):
         """A preset's game (with its own seed unless `seed` is given), and the controls set to its values."""
         try:
             cfg, data, steps = preset(str(name), None if seed in (None, "") else whole(seed, "The seed", 0, 2**31 - 1))
         except ValueError as e:
             raise gr.Error(visitor_message(e)) from None
-        self._new(request, cfg, data, steps, name)
+        self._new(request, cfg, data, steps, name, if_absent)
         return [data.name, cfg.seed, steps, cfg.lr_d, cfg.lr_g, cfg.optimizer, cfg.loss, cfg.d_steps, cfg.g_steps, cfg.noise_dim]
 
     def game(self, request, v: dict | None = None):
@@ -106,9 +106,9 @@ class ToyActions:
         g = self.ctx.toys.get(self.ctx.session(request))
         if g is None:
             if not v or v.get("dist") == "custom":
-                self.load_preset(DEFAULT_PRESET, request=request)
+                self.load_preset(DEFAULT_PRESET, request=request, if_absent=True)
             else:
-                self.reset("[]", v, request=request)
+                self.reset("[]", v, request=request, if_absent=True)  # a button's game made meanwhile wins
             g = self.ctx.toys.get(self.ctx.session(request))
         return g
 
