@@ -44,7 +44,7 @@ def toy_svg() -> str:
                    for x, y in ((90, 150), (120, 110), (80, 95)))
     arrows = "".join(f'<line x1="{x}" y1="{y}" x2="{x + 60}" y2="{y - 12}" stroke="#3c145a" stroke-width="2.5" '
                      'marker-end="url(#toy-head)"/>' for x, y in ((90, 150), (120, 110), (80, 95)))
-    return f"""<svg viewBox="0 0 400 230" xmlns="http://www.w3.org/2000/svg" role="img"
+    return f"""<svg viewBox="0 0 400 230" xmlns="http://www.w3.org/2000/svg" role="img" style="max-width: 440px"
  aria-label="D's map with real and fake points and G's arrows">
  <defs><linearGradient id="toy-map" x1="0" x2="1"><stop offset="0" stop-color="{FAKE}" stop-opacity=".45"/>
   <stop offset=".5" stop-color="#fff"/><stop offset="1" stop-color="{REAL}" stop-opacity=".45"/></linearGradient>
