@@ -71,6 +71,21 @@ def test_step_d_moves_only_the_map_and_step_g_only_the_points(ctx):
     assert (now["d_updates"], now["g_updates"]) == (1, 1)
 
 
+def test_switching_to_the_minimax_loss_redraws_the_arrows_without_a_step(ctx):
+    a = ToyActions(ctx)
+    payload(a)
+    a.step("d", controls(), REQ)  # D learns a little: the fakes now sit where D says "fake", D(x) < ½
+    run = ctx.toys.get(REQ.session_hash).run
+    run.wait_idle(30)
+    before = payload(a)["frame"]
+    a.configure({**controls(), "loss": "minimax", "lr_g": 5e-4}, REQ)
+    wait_until(lambda: payload(a)["frame"]["config"]["loss"] == "minimax", timeout=30, what="the loss to change")
+    run.wait_idle(30)
+    after = payload(a)["frame"]
+    assert after["step"] == before["step"] and after["config"]["lr_g"] == 5e-4
+    assert after["grad"] < before["grad"]  # scaled by D(x) < ½ instead of 1 - D(x) > ½
+
+
 def test_poll_skips_what_the_page_already_has_and_sends_history_since(ctx):
     a = ToyActions(ctx)
     p = payload(a)

@@ -1,7 +1,7 @@
 """The "2-D GAN" tab: GAN Lab's game (Kahng et al., VIS 2018) played live on this app's engine.
 
 Each visitor gets one game (explore/toy_sessions.py → explore/toy_run.py), created lazily by the first poll or
-button. The page draws everything itself (toy.js, in a <canvas>): a gr.Timer(0.2) tick asks `poll` for the
+button. The page draws everything itself (toy.js, in a <canvas>): a gr.Timer(POLL_S) tick asks `poll` for the
 latest frame, sending back which game, step and frame the page already has, so an unchanged game costs a
 skipped event and a changed one about 9 KB of numbers; a js= step then paints it. The tab holds no torch maths.
 
