@@ -161,7 +161,7 @@
     const [t0, s0] = S.times[0] || [0, 0], [t1, s1] = S.times[S.times.length - 1] || [0, 0];  // steps per second as seen here
     set(".toy-rate", fr.state === "playing" && t1 > t0 ? `${n(Math.round((s1 - s0) / (t1 - t0) * 1000))} ${T.steps_s || "steps/s"}` : "");
     set(".toy-collapse", fr.error || fr.collapse || "");
-    if (!p.message) set(".toy-note", p.shows || "");
+    if (!p.message) set(".toy-note", fr.state === "finished" ? `${p.shows || ""} ${T.finished || ""}` : p.shows || "");
   };
 
   S.paint();

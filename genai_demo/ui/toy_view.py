@@ -37,6 +37,7 @@ TEXTS = {
     "js": {"points": "points drawn", "draw_hint": "Click or drag here to draw your own data", "loss_d": "D loss",
            "loss_g": "G loss", "modes": "modes covered", "js": "JS divergence", "bits": "bits", "step": "step",
            "replaying": "replay", "steps_s": "steps/s",
+           "finished": "The game reached its last step: raise “Stop at step” and press ↺ Reset to play longer.",
            "states": {"idle": "ready", "playing": "playing", "paused": "paused", "finished": "finished",
                       "stopped": "stopped", "failed": "failed"}},
 }
