@@ -5,7 +5,7 @@ button. The page draws everything itself (toy.js, in a <canvas>): a gr.Timer(POL
 latest frame, sending back which game, step and frame the page already has, so an unchanged game costs a
 skipped event and a changed one about 9 KB of numbers; a js= step then paints it. The tab holds no torch maths.
 
-Lesson links: ``?tab=toy&preset=NAME`` opens this tab with that preset loaded (``link_hook`` in app.py's load).
+Lesson links: ``?tab=toy&preset=NAME`` opens this tab with that preset loaded (``lesson_link`` in app.py's demo.load).
 Every visible English word of the tab is in TEXTS (and toy.js reads its own through a data attribute).
 """
 from __future__ import annotations
@@ -48,7 +48,7 @@ def _points(text) -> list | None:
     except ValueError:
         pts = None
     if pts is not None and not isinstance(pts, list):
-        raise gr.Error("Points must be a list of (x, y) pairs.")
+        raise gr.Error(TEXTS["bad_points"])
     return pts
 
 
@@ -290,7 +290,8 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> ToyTab:
     for btn, kind in ((step_d, "d"), (step_g, "g"), (step_both, "both")):
         btn.click(stepper(kind), controls, replay, **busy)
     reset.click(on_reset, [points, *controls], replay, js=POINTS_JS, **busy)
-    preset_dd.change(on_preset, preset_dd, [dist, seed, steps, lr_d, lr_g, opt, loss, d_steps, g_steps, noise], **busy)
+    preset_dd.change(on_preset, preset_dd, [dist, seed, steps, lr_d, lr_g, opt, loss, d_steps, g_steps, noise], **busy).then(
+        None, js="() => { window.__genaiToy?.setDraw?.(false); return []; }", queue=False, **quick)  # a preset ends drawing
     dist.input(None, dist, None, js=DRAW_MODE_JS, queue=False, **quick)
     dist.input(on_data, [points, *controls], replay, js=POINTS_JS, **busy)
     noise.release(on_reset, [points, *controls], replay, js=POINTS_JS, **busy)

@@ -25,6 +25,7 @@ TEXTS = {
                 "minimax": "Minimax stalls"},
     "no_points": "Draw at least 3 points on the plane first (choose “Draw your own”, then click or drag).",
     "nothing": "There is nothing to replay yet: play or step first.",
+    "bad_points": "Points must be a list of (x, y) pairs.",
     "bad_data": "Choose the data from the list: ring8, grid25, moons, spiral, line or your own drawing.",
     "bad_values": "These settings cannot make a game: reload the page.",
     "replay_range": "The replay position must be between 0 and 100.",
