@@ -16,10 +16,10 @@ import gradio as gr
 from PIL import Image
 
 from ..data.user_image import MAX_SIDE
-from . import fair, gan_tab, http_guard, latent_tab, learn_tab, messages, text_tab, train_tab
+from . import fair, gan_tab, http_guard, latent_tab, learn_tab, messages, text_tab, toy_tab, toy_view, train_tab
 from .context import UIContext
 
-TAB_MODULES = [train_tab, latent_tab, gan_tab, text_tab, learn_tab]  # those defining forget() hear of leaving visitors
+TAB_MODULES = [train_tab, latent_tab, gan_tab, text_tab, toy_tab, learn_tab]  # those defining forget() hear of leaving visitors
 
 HEADER = """<div class="app-header">
   <div class="app-title">genai-demo <span>— watch generative models learn, then play with them</span></div>
@@ -88,7 +88,7 @@ def launch_kwargs() -> dict:
     fonts = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
     mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
     theme = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink", font=fonts, font_mono=mono)
-    return {"theme": theme, "css": CSS, "head": HEAD,
+    return {"theme": theme, "css": CSS + toy_view.CSS, "head": HEAD,
             "max_file_size": "5mb", "show_error": True,
             # Gradio keeps ~390 KB of state per session (a copy of every component's config), for up to 10,000
             # sessions: 3.9 GB for a script with fresh session ids. Keep the most recently active ones only.
@@ -126,7 +126,7 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
     # delete_cache: sample grids and GIFs are written to Gradio's cache; drop files older than 1 h every 10 min
     with gr.Blocks(title="genai-demo — watch generative models learn", delete_cache=(600, 3600)) as demo:
         gr.HTML(HEADER)
-        with gr.Tabs(elem_id="main-tabs"):
+        with gr.Tabs(elem_id="main-tabs") as tabs:
             # labels: the browser tests and HEAD's script find tabs by them; ids / elem_ids for gr.Tabs(selected=…) and CSS
             with gr.Tab("Train", id="train", elem_id="tab-train"):
                 train_tab.build(ctx)
@@ -136,6 +136,8 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
                 gan_tab.build(ctx, tab)
             with gr.Tab("Next token", id="text", elem_id="tab-text") as tab:
                 text_tab.build(ctx, tab)
+            with gr.Tab(toy_tab.TAB_LABEL, id="toy", elem_id="tab-toy") as tab:
+                toy = toy_tab.build(ctx, tab)
             with gr.Tab("How it works", id="learn", elem_id="tab-learn"):
                 learn_tab.build(ctx)
 
@@ -150,5 +152,20 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
                     m.forget(ctx, sid)
 
         demo.unload(release)
+
+        def lesson_link(request: gr.Request):
+            """?tab=toy&preset=NAME (a lesson's link): open the 2-D GAN tab with that preset, its live view on."""
+            name = toy_tab.link_preset(dict(getattr(request, "query_params", None) or {}))
+            if name is None:
+                return gr.skip(), gr.skip(), gr.skip()
+            return gr.Tabs(selected="toy"), name, gr.Timer(active=True)
+
+        demo.load(lesson_link, None, [tabs, toy.preset, toy.timer], api_visibility="private", show_progress="hidden")
+
+        def toy_timer(evt: gr.SelectData):
+            """The 2-D GAN view polls only while its tab shows (its game plays on in the background)."""
+            return gr.Timer(active=evt.value == toy_tab.TAB_LABEL)
+
+        tabs.select(toy_timer, None, toy.timer, queue=False, api_visibility="private", show_progress="hidden")
     fair.install(demo)  # heavy jobs (judge, sample, walk, generate): a fair share per client address
     return demo

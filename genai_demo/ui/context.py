@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import gradio as gr
 
+from ..explore.toy_sessions import ToySessions
 from ..training.runs import RunRegistry
 from ..training.zoo import Source, sources
 
@@ -33,6 +34,7 @@ def client_address(request) -> str:
 @dataclass
 class UIContext:
     registry: RunRegistry = field(default_factory=RunRegistry)
+    toys: ToySessions = field(default_factory=ToySessions)  # every visitor's 2-D GAN game (ui/toy_tab.py)
 
     @staticmethod
     def session(request: gr.Request | None) -> str:

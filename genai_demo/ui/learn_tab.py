@@ -12,8 +12,10 @@ from ..models.dcgan import DCGANConfig
 from ..models.gan import GANConfig
 from ..models.vae import VAEConfig
 from .diagrams import Box, chain_svg
+from .learn_toy import TOY_MD, toy_svg
 
-SECTIONS = {"gan": "GAN", "dcgan": "DCGAN", "vae": "VAE", "cvae": "CVAE", "cgan": "CGAN", "text": "Next token"}
+SECTIONS = {"gan": "GAN", "dcgan": "DCGAN", "vae": "VAE", "cvae": "CVAE", "cgan": "CGAN", "text": "Next token",
+            "toy": "the 2-D GAN game"}
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 GAN_G_HIDDEN = (256, 512, 1024)  # gan.MLPGenerator's widths
 GAN_D_HIDDEN = (512, 256)  # gan.MLPDiscriminator's widths
@@ -208,9 +210,11 @@ def _section(key: str, title: str, svg: str, text: str, extra_anchor: str | None
 def build(ctx=None) -> None:
     """Lay out the How-it-works tab (static content; ctx is unused but kept for the common signature)."""
     toc = " · ".join(f"[{t}](#learn-{k})" for k, t in (("gan", "GAN"), ("dcgan", "DCGAN"), ("vae", "VAE"),
-                                                      ("cvae", "Conditioning: CVAE & CGAN"), ("text", "Next token")))
+                                                      ("cvae", "Conditioning: CVAE & CGAN"), ("text", "Next token"),
+                                                      ("toy", "The 2-D GAN game")))
     gr.Markdown(f"**Jump to:** {toc}", elem_classes="learn-toc")
     _section("gan", "GAN — a minimax game", gan_svg(), GAN_MD)
+    _section("toy", "The GAN game in two dimensions — what moves G's points", toy_svg(), TOY_MD)
     _section("dcgan", "DCGAN — the game with convolutions", dcgan_svg(light=True), DCGAN_MD)
     _section("vae", "VAE — a 2-D latent space, the reparameterisation trick and the KL term", vae_svg(), VAE_MD)
     _section("cvae", "Conditioning — CVAE and CGAN", vae_svg(conditional=True), COND_MD, extra_anchor="cgan",
