@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import gradio as gr
 
+from ..i18n import DEFAULT, normalise, t
 from ..training.runs import RunRegistry
 from ..training.zoo import Source, sources
 
@@ -18,12 +19,24 @@ from ..training.zoo import Source, sources
 @dataclass
 class UIContext:
     registry: RunRegistry = field(default_factory=RunRegistry)
+    langs: dict[str, str] = field(default_factory=dict)  # session → "en" | "zh-CN", the visitor's choice
+
+    def lang(self, request: gr.Request | None) -> str:
+        """The caller's language: the page's choice (set on load and by the switch); English for API callers."""
+        sid = getattr(request, "session_hash", None) if request is not None else None
+        return self.langs.get(sid, DEFAULT) if sid else DEFAULT
+
+    def set_lang(self, sid: str | None, lang) -> str:
+        lang = normalise(lang) or DEFAULT
+        if sid:
+            self.langs[sid] = lang
+        return lang
 
     @staticmethod
     def session(request: gr.Request | None) -> str:
         sid = getattr(request, "session_hash", None) if request is not None else None
         if not sid:
-            raise gr.Error("No session: reload the page (or pass a session with gradio_client).")
+            raise gr.Error(t("err_no_session"))
         return sid
 
     def model_choices(self, request: gr.Request | None, kinds: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -1,0 +1,69 @@
+"""The catalogues and the language choice: every key in both languages with the same {placeholders}, ?lang= before
+Accept-Language before English, English for a key a language lacks, the switch kept per visitor."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from genai_demo import i18n
+from genai_demo.i18n import LANGS, catalogue, pick_language, placeholders, t
+from genai_demo.ui.context import UIContext
+
+
+def test_every_key_exists_in_every_language_with_the_same_placeholders():
+    en = catalogue("en")
+    assert len(en) > 5
+    for lang in LANGS:
+        other = catalogue(lang)
+        assert set(other) == set(en), f"{lang}: missing {set(en) - set(other)}, extra {set(other) - set(en)}"
+        for key, msg in en.items():
+            assert isinstance(other[key], str) and other[key].strip(), f"{lang}:{key} is empty"
+            assert placeholders(other[key]) == placeholders(msg), f"{lang}:{key} placeholders differ"
+
+
+def test_chinese_messages_are_chinese():
+    zh = catalogue("zh-CN")
+    han = [k for k, v in zh.items() if any("\u4e00" <= c <= "\u9fff" for c in v)]
+    # a few keys may be model names or symbols only; most must hold Chinese characters
+    assert len(han) >= 0.9 * len(zh)
+
+
+@pytest.mark.parametrize("query, header, expected", [
+    ({"lang": "zh"}, "en-US,en;q=0.9", "zh-CN"),
+    ({"lang": "zh-CN"}, None, "zh-CN"),
+    ({"lang": "zh_cn"}, None, "zh-CN"),
+    ({"lang": "en"}, "zh-CN,zh;q=0.9", "en"),
+    ({"lang": "klingon"}, "zh-CN,zh;q=0.9", "zh-CN"),  # an unknown ?lang= falls through to the browser
+    ({}, "fr-FR,fr;q=0.9,zh-TW;q=0.8,en;q=0.5", "zh-CN"),  # best-weighted language we have
+    ({}, "en;q=0.4, zh;q=0.7", "zh-CN"),
+    ({}, "zh;q=0, en", "en"),  # q=0 means "not this one"
+    ({}, "de-DE,fr", "en"),
+    ({}, "", "en"),
+    (None, None, "en"),
+    ({}, "zh;q=oops, en", "en"),
+    ({"lang": ["zh"]}, None, "en"),  # not a string: ignored, never a crash
+])
+def test_pick_language(query, header, expected):
+    assert pick_language(query, header) == expected
+
+
+def test_a_missing_key_falls_back_to_english_then_to_itself(monkeypatch):
+    monkeypatch.setitem(catalogue("zh-CN"), "__probe__", "")  # present but empty → English
+    monkeypatch.setitem(catalogue("en"), "__probe__", "step {step}")
+    assert t("__probe__", "zh-CN", step=3) == "step 3"
+    assert t("__no_such_key__", "zh-CN") == "__no_such_key__"
+    assert t("tab_train", "zh") == catalogue("zh-CN")["tab_train"] != catalogue("en")["tab_train"]
+    assert t("tab_train", None) == t("tab_train", "fr") == catalogue("en")["tab_train"]
+    assert i18n.normalise("zh-Hans-CN") == "zh-CN" and i18n.normalise("EN-gb") == "en"
+
+
+def test_the_language_is_kept_per_visitor_and_api_callers_get_english():
+    ctx = UIContext()
+    ctx.set_lang("alice", "zh")
+    ctx.set_lang("bob", "en")
+    assert ctx.lang(SimpleNamespace(session_hash="alice")) == "zh-CN"
+    assert ctx.lang(SimpleNamespace(session_hash="bob")) == "en"
+    assert ctx.lang(SimpleNamespace(session_hash="carol")) == "en"  # never loaded the page (gradio_client)
+    assert ctx.lang(None) == "en"
+    assert ctx.set_lang("alice", "nonsense") == "en"
