@@ -13,6 +13,7 @@ Messages given to L() must not contain braces: the browser formats them as ICU m
 """
 from __future__ import annotations
 
+import json
 from functools import cache
 
 import gradio as gr
@@ -40,6 +41,11 @@ def L(key: str) -> I18nData:  # noqa: N802 — reads like a label in the layout 
     return I18nData(key)
 
 
+def L_or(key: str, fallback: str):  # noqa: N802
+    """L(key) when the catalogues have it, else the plain text (a new data set or family before it is translated)."""
+    return I18nData(key) if key in catalogue("en") else fallback
+
+
 @cache
 def gradio_i18n() -> gr.I18n:
     """The catalogues as Gradio's gr.I18n, for demo.launch(i18n=...)."""
@@ -47,5 +53,8 @@ def gradio_i18n() -> gr.I18n:
 
 
 def in_language(text, lang: str = "en") -> str:
-    """A component text as a visitor in `lang` reads it: an L(key) looked up, a plain string as it is (for tests)."""
+    """A component text as a visitor in `lang` reads it: an L(key) (or its serialised form, as in a choice's label)
+    looked up, a plain string as it is. For tests."""
+    if isinstance(text, str) and text.startswith("__i18n__"):
+        text = I18nData(json.loads(text[len("__i18n__"):])["key"])
     return t(text.key, lang) if isinstance(text, I18nData) else text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ..i18n import t
 from ..models.dcgan import DCGANConfig
 from ..models.gan import GANConfig
 from ..models.vae import VAEConfig
@@ -20,11 +21,12 @@ GAN_D_HIDDEN = (512, 256)  # gan.MLPDiscriminator's widths
 N_CLASSES = 10
 
 
-def learn_link(section: str) -> str:
+def learn_link(section: str, lang: str = "en") -> str:
     """Markdown for other tabs, e.g. learn_link("gan") → "[How it works → GAN](#learn-gan)"."""
     if section not in SECTIONS:
         raise ValueError(f"unknown How-it-works section {section!r}; choose from {', '.join(SECTIONS)}")
-    return f"[How it works → {SECTIONS[section]}](#learn-{section})"
+    name = t("tab_text", lang) if section == "text" else SECTIONS[section]  # the others are model names
+    return f"[{t('tab_learn', lang)} → {name}](#learn-{section})"
 
 
 # ---- diagrams ---------------------------------------------------------------------------------------
