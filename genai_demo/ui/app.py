@@ -71,7 +71,8 @@ CSS = """
 .train-buttons button { white-space: nowrap; padding-left: 6px !important; padding-right: 6px !important; }
 .grid-caption { margin-bottom: -4px; }
 .app-top { align-items: flex-start !important; }
-#lang-switch { flex-grow: 0 !important; min-width: 9.5em !important; }
+#lang-switch { flex-grow: 0 !important; min-width: 11em !important; }
+#lang-switch label { white-space: nowrap; }
 #lang-switch .wrap { flex-wrap: nowrap; }
 """
 
@@ -132,33 +133,40 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
         with gr.Tabs(elem_id="main-tabs"):
             # labels are catalogue keys (the browser shows them in the visitor's language); ids / elem_ids for
             # gr.Tabs(selected=…), CSS, the tests and HEAD's script
-            with gr.Tab(L("tab_train"), id="train", elem_id="tab-train"):
+            with gr.Tab(L("tab_train"), id="train", elem_id="tab-train") as train:
                 train_tab.build(ctx)
             with gr.Tab(L("tab_latent"), id="latent", elem_id="tab-latent") as tab:
                 latent_tab.build(ctx, tab)
-            with gr.Tab(L("tab_gan"), id="gan", elem_id="tab-gan") as tab:
-                gan_tab.build(ctx, tab)
-            with gr.Tab(L("tab_text"), id="text", elem_id="tab-text") as tab:
-                text_tab.build(ctx, tab)
-            with gr.Tab(L("tab_learn"), id="learn", elem_id="tab-learn"):
+            with gr.Tab(L("tab_gan"), id="gan", elem_id="tab-gan") as gan:
+                gan_tab.build(ctx, gan)
+            with gr.Tab(L("tab_text"), id="text", elem_id="tab-text") as text:
+                text_tab.build(ctx, text)
+            with gr.Tab(L("tab_learn"), id="learn", elem_id="tab-learn") as learn:
                 learn_tab.build(ctx)
+        tabs = {"tab_train": train, "tab_latent": tab, "tab_gan": gan, "tab_text": text, "tab_learn": learn}
+        # Gradio 6.31 translates a tab's name once, when its panel first renders: names of tabs not yet opened would
+        # stay in the first language, so the names are also sent as plain text on load and on every switch
+        shell = [switch, header, *tabs.values()]
+
+        def texts(lang: str) -> list:
+            return [header_html(lang), *(gr.Tab(label=t(key, lang)) for key in tabs)]
 
         def opened(request: gr.Request):
             """A page opened: its language from ?lang=, else Accept-Language, else English (kept per visitor)."""
             headers = getattr(request, "headers", None) or {}
             lang = pick_language(dict(getattr(request, "query_params", None) or {}), headers.get("accept-language"))
             lang = ctx.set_lang(getattr(request, "session_hash", None), lang)
-            return lang, header_html(lang)
+            return [lang, *texts(lang)]
 
         def switched(lang, request: gr.Request):
             """EN | 中文 clicked: Python-written text follows from the next refresh; the run is untouched."""
             lang = ctx.set_lang(getattr(request, "session_hash", None), lang)
-            return header_html(lang)
+            return texts(lang)
 
         # the js= runs in the browser after Python answered: Gradio's component texts switch in place
-        demo.load(opened, None, [switch, header], api_visibility="private", concurrency_limit=None).then(
+        demo.load(opened, None, shell, api_visibility="private", concurrency_limit=None).then(
             None, switch, None, js=SET_LOCALE_JS)
-        switch.input(switched, switch, header, api_visibility="private", concurrency_limit=None, js=SET_LOCALE_JS)
+        switch.input(switched, switch, shell[1:], api_visibility="private", concurrency_limit=None, js=SET_LOCALE_JS)
 
         def release(request: gr.Request):
             """The visitor closed or reloaded the page: stop their runs, drop their files."""

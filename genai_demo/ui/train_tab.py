@@ -81,8 +81,9 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     if lang != view.get("lang"):  # EN | 中文 switched: forget what the browser shows, so every text is re-sent
         view = {k: v for k, v in view.items() if k not in ("md", "counter", "label", "fam", "text", "shots")}
         view["lang"] = lang
-        if chosen in kinds(view="train"):
-            out["learn"] = _learn_md(chosen, lang)
+        if chosen in kinds(view="train") and run is None:  # with a run, the run's family decides (below)
+            plot_a, plot_b = V.plots(chosen)
+            out.update(learn=_learn_md(chosen, lang), formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
     new_run = view.get("run") != d["run_id"] or not view.get("init")
     if new_run:
         # what the plots and the boxes show survives a new run: the browser still shows it (see _curve_update)
@@ -211,7 +212,7 @@ def build(ctx: UIContext) -> TrainActions:
                 reset = gr.Button(L("train_btn_reset"), variant="stop", size="md", elem_id="train-reset", min_width=60)
             with gr.Row(elem_classes="train-buttons", equal_height=True):
                 step_n = gr.Dropdown([(L(f"train_step_{n}"), n) for n in (1, 10, 100)], value=1, container=False,
-                                     elem_id="train-step-n", min_width=60, scale=1)
+                                     label=L("train_step_n"), show_label=False, elem_id="train-step-n", min_width=60, scale=1)
                 save = gr.Button(L("train_btn_save"), size="md", elem_id="train-save", min_width=60, scale=1)
             saved = gr.File(label=L("train_file"), visible=False, elem_id="train-file", interactive=False,
                             height=60)

@@ -1,0 +1,79 @@
+"""The page in Chinese: ?lang=zh turns every translated tab Chinese (no stray English outside a short allow-list of
+model names, data-set names, units and symbols), EN | 中文 switches in place without touching a running training,
+and a gradio_client caller still gets English."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.test_browser_train import COUNTER, wait_for_step
+
+# what stays English on purpose: model and data-set names, units, symbols, file types, the device name
+ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "ELBO", "KL", "Adam", "BCE", "NLL", "bpc",
+           "lr", "batch", "safetensors", "cpu", "cuda", "mnist5k", "fashion", "names", "API", "Gradio",
+           "genai", "demo", "EN", "Language"}  # the app's name; the switch names each language in its own words
+TABS = {"train": "训练"}  # tab id → its Chinese name: the tabs converted so far
+
+# every visible text node of the page (KaTeX formulas, inputs' own values, icons' text excluded), one string each
+VISIBLE_TEXTS = """() => {
+  const out = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || !el || el.closest('.katex, script, style, [aria-hidden="true"]')) continue;
+    if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
+    out.push(n.textContent.trim());
+  }
+  return out;
+}"""
+
+
+def english_words(texts: list[str]) -> list[str]:
+    """Words of two or more Latin letters not on the allow-list, with the text they came from."""
+    found = []
+    for text in texts:
+        for word in re.findall(r"[A-Za-z]{2,}", text):
+            if word not in ALLOWED:
+                found.append(f"{word!r} in {text[:80]!r}")
+    return found
+
+
+def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
+    page.goto(app_url + "?lang=zh")
+    page.locator("#main-tabs").wait_for(state="visible")
+    expect(page.locator("#app-header")).to_contain_text("生成模型")
+    expect(page.locator("#lang-switch input[value='zh-CN']")).to_be_checked()
+    for tab, name in TABS.items():
+        page.get_by_role("tab", name=name).click()
+        expect(page.locator(f"#tab-{tab}")).to_be_visible()
+        if tab == "train":
+            expect(page.locator("#train-status")).to_contain_text("还没有训练")
+            expect(page.locator("#train-quality")).to_contain_text("样本质量")  # its own timer (every 6 s)
+            expect(page.locator("#train-formula-a")).to_contain_text("每张图像的损失")
+        leftover = english_words(page.evaluate(VISIBLE_TEXTS))
+        assert not leftover, f"untranslated on the {tab} tab: {leftover[:20]}"
+        shoot(f"zh-{tab}")
+
+
+def test_switching_language_mid_run_keeps_the_run(page, ui_ctx):
+    page.locator("#train-model").get_by_text("VAE", exact=True).click()
+    page.locator("#train-steps input").fill("4000")
+    page.locator("#train-start").click()
+    wait_for_step(page, 5)
+    expect(page.locator("#train-status")).to_contain_text("running")
+    before = int(page.locator(COUNTER).get_attribute("data-step"))
+
+    page.locator("#lang-switch").get_by_text("中文").click()
+    expect(page.locator("#train-status")).to_contain_text("训练中")  # Python-written text, re-sent by the tick
+    expect(page.get_by_role("tab", name="训练")).to_be_visible()  # Gradio's component texts, switched in place
+    expect(page.locator("#train-pause")).to_contain_text("暂停")
+    wait_for_step(page, before + 20)  # the same run kept counting: no reload, no new run
+    runs = ui_ctx.registry.runs(page.evaluate("window.__gradio_session_hash__"))
+    assert len(runs) == 1
+
+    page.locator("#lang-switch").get_by_text("EN", exact=True).click()
+    expect(page.locator("#train-status")).to_contain_text("running")
+    expect(page.get_by_role("tab", name="Train")).to_be_visible()
+    page.locator("#train-reset").click()
+    expect(page.locator(COUNTER)).to_have_attribute("data-state", "none")
