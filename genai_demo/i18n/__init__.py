@@ -36,7 +36,7 @@ def normalise(lang) -> str | None:
     return "zh-CN" if primary == "zh" else "en" if primary == "en" else None
 
 
-def t(key: str, lang: str | None = DEFAULT, **kw) -> str:
+def t(key: str, lang: str | None = DEFAULT, /, **kw) -> str:
     """The message for `key` in `lang` (English if that language lacks it), with {placeholders} filled from kw."""
     lang = normalise(lang) or DEFAULT
     msg = catalogue(lang).get(key) or catalogue(DEFAULT).get(key) or key
