@@ -67,3 +67,13 @@ def test_the_language_is_kept_per_visitor_and_api_callers_get_english():
     assert ctx.lang(SimpleNamespace(session_hash="carol")) == "en"  # never loaded the page (gradio_client)
     assert ctx.lang(None) == "en"
     assert ctx.set_lang("alice", "nonsense") == "en"
+
+
+def test_catalogue_numbers_agree_with_the_code():
+    """A few static texts state a number the code decides: the catalogue must say the same in each language."""
+    from genai_demo.quality.scores import CLASS_SHARE
+    from genai_demo.ui import gan_tab
+
+    for lang in LANGS:
+        assert str(gan_tab.JUDGE_N) in t("gan_judge_head", lang)
+        assert f"{CLASS_SHARE * 100:g} %" in t("gan_hist_head", lang)
