@@ -12,7 +12,7 @@ both files have the same keys and the same ``{placeholders}``, so neither happen
 from __future__ import annotations
 
 import json
-import string
+import re
 from functools import cache
 from pathlib import Path
 
@@ -44,8 +44,9 @@ def t(key: str, lang: str | None = DEFAULT, /, **kw) -> str:
 
 
 def placeholders(msg: str) -> set[str]:
-    """The {names} a message expects (what t()'s kw must supply)."""
-    return {name for _, name, _, _ in string.Formatter().parse(msg) if name}
+    """The {names} a message expects (what t()'s kw must supply). Only plain names count: a long text with LaTeX
+    (``\\sum_{t=1}``) is never formatted (t() formats only when given values), so its braces are not placeholders."""
+    return set(re.findall(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})", msg))
 
 
 def pick_language(query_params=None, accept_language: str | None = None) -> str:

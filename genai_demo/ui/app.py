@@ -118,6 +118,7 @@ def guard_process() -> None:
 def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
     """The gr.Blocks app; a test passes its own ctx (e.g. a registry that allows one run)."""
     ctx = ctx or UIContext()
+    ctx.lang_texts = []  # filled by the tabs of this build (a ctx built into a second demo starts afresh)
     guard_process()
     # Gradio's queue re-summarises its last 10,000 events with pandas after *every* event (~10-16 ms of CPU once
     # full): with 30 pages polling at 2 Hz that is most of a core. Summarise every 1,000 events, keep 2,000.
@@ -146,10 +147,11 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
         tabs = {"tab_train": train, "tab_latent": tab, "tab_gan": gan, "tab_text": text, "tab_learn": learn}
         # Gradio 6.31 translates a tab's name once, when its panel first renders: names of tabs not yet opened would
         # stay in the first language, so the names are also sent as plain text on load and on every switch
-        shell = [switch, header, *tabs.values()]
+        shell = [switch, header, *tabs.values(), *(c for c, _ in ctx.lang_texts)]
 
         def texts(lang: str) -> list:
-            return [header_html(lang), *(gr.Tab(label=t(key, lang)) for key in tabs)]
+            return [header_html(lang), *(gr.Tab(label=t(key, lang)) for key in tabs),
+                    *(render(lang) for _, render in ctx.lang_texts)]
 
         def opened(request: gr.Request):
             """A page opened: its language from ?lang=, else Accept-Language, else English (kept per visitor)."""

@@ -20,6 +20,13 @@ from ..training.zoo import Source, sources
 class UIContext:
     registry: RunRegistry = field(default_factory=RunRegistry)
     langs: dict[str, str] = field(default_factory=dict)  # session → "en" | "zh-CN", the visitor's choice
+    # (component, render(lang) → its value): static Python-written texts the app re-sends on load and on a switch
+    lang_texts: list = field(default_factory=list)
+
+    def translated(self, component, render):
+        """Register a component whose text Python writes in the visitor's language (see ui/app.py)."""
+        self.lang_texts.append((component, render))
+        return component
 
     def lang(self, request: gr.Request | None) -> str:
         """The caller's language: the page's choice (set on load and by the switch); English for API callers."""

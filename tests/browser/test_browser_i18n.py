@@ -9,11 +9,16 @@ from playwright.sync_api import expect
 
 from tests.browser.test_browser_train import COUNTER, wait_for_step
 
-# what stays English on purpose: model and data-set names, units, symbols, file types, the device name
+# what stays English on purpose: model, data-set and layer names (as in PyTorch), units, symbols, file types, API values
 ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "ELBO", "KL", "Adam", "BCE", "NLL", "bpc",
-           "lr", "batch", "safetensors", "cpu", "cuda", "mnist5k", "fashion", "names", "API", "Gradio",
-           "genai", "demo", "EN", "Language"}  # the app's name; the switch names each language in its own words
-TABS = {"train": "训练"}  # tab id → its Chinese name: the tabs converted so far
+           "lr", "batch", "safetensors", "cpu", "cuda", "mnist5k", "fashion", "names", "API", "Gradio", "GIF",
+           "lerp", "slerp",  # interpolation methods, named as the API names them
+           "Linear", "ReLU", "LeakyReLU", "BN", "tanh", "sigmoid", "softmax", "logit", "ConvT", "Conv", "LN", "LayerNorm",
+           "MLP", "causal", "attn", "heads", "block", "ngf", "ndf", "s2", "one", "hot", "BatchNorm", "log", "CPU",
+           "genai", "demo",  # layer names and maths in the diagrams; the app's name
+           "EN", "Language"}  # the switch names each language in its own words
+CITATION = re.compile(r"\[[^\]]*\d{4}\]")  # [Goodfellow et al. 2014]: authors' names stay as published
+TABS = {"train": "训练", "latent": "潜空间探索", "gan": "GAN 工作室", "learn": "原理讲解"}  # tab id → Chinese name
 
 # every visible text node of the page (KaTeX formulas, inputs' own values, icons' text excluded), one string each
 VISIBLE_TEXTS = """() => {
@@ -33,7 +38,7 @@ def english_words(texts: list[str]) -> list[str]:
     """Words of two or more Latin letters not on the allow-list, with the text they came from."""
     found = []
     for text in texts:
-        for word in re.findall(r"[A-Za-z]{2,}", text):
+        for word in re.findall(r"[A-Za-z]{2,}", CITATION.sub("", text)):
             if word not in ALLOWED:
                 found.append(f"{word!r} in {text[:80]!r}")
     return found
@@ -51,8 +56,10 @@ def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
             expect(page.locator("#train-status")).to_contain_text("还没有训练")
             expect(page.locator("#train-quality")).to_contain_text("样本质量")  # its own timer (every 6 s)
             expect(page.locator("#train-formula-a")).to_contain_text("每张图像的损失")
+        if tab == "learn":
+            expect(page.locator("#learn-vae-text")).to_contain_text("重参数化")
         leftover = english_words(page.evaluate(VISIBLE_TEXTS))
-        assert not leftover, f"untranslated on the {tab} tab: {leftover[:20]}"
+        assert not leftover, f"untranslated on the {tab} tab: {leftover[:40]}"
         shoot(f"zh-{tab}")
 
 
