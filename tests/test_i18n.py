@@ -77,3 +77,32 @@ def test_catalogue_numbers_agree_with_the_code():
     for lang in LANGS:
         assert str(gan_tab.JUDGE_N) in t("gan_judge_head", lang)
         assert f"{CLASS_SHARE * 100:g} %" in t("gan_hist_head", lang)
+
+
+def _drawn(text: str, font) -> bytes:
+    from PIL import Image, ImageDraw
+
+    pic = Image.new("L", (40, 24), 255)
+    ImageDraw.Draw(pic).text((2, 2), text, fill=0, font=font)
+    return pic.tobytes()
+
+
+def test_pictures_draw_chinese_with_real_glyphs_or_fall_back_to_english(monkeypatch):
+    import numpy as np
+
+    from genai_demo.explore import plots
+    from genai_demo.i18n import fonts
+    from genai_demo.ui.latent_tab import class_names
+
+    data = SimpleNamespace(name="fashion", classes=["T-shirt/top", "Trouser"])
+    assert fonts.has_cjk(), "fonts-wqy-microhei is missing: scripts/test.sh installs it (packages.txt lists it)"
+    cjk = fonts.font(14, cjk=True)
+    # two different characters draw differently (Pillow's default font draws both as the same empty box)
+    assert _drawn("裤", cjk) != _drawn("包", cjk) and len(set(_drawn("裤", cjk))) > 1
+    assert _drawn("裤", fonts.font(14)) == _drawn("包", fonts.font(14))  # why the CJK font is needed
+    assert class_names(data, "zh-CN") == ["T恤/上衣", "裤子"] and class_names(data, "en") == data.classes
+    pic, _ = plots.map_base(np.zeros((40, 40), np.uint8), 4.0, np.zeros((2, 2)), np.array([0, 1]), class_names(data, "zh-CN"))
+    assert pic.height > 40
+
+    monkeypatch.setattr(fonts, "has_cjk", lambda: False)  # no CJK font on this machine: English labels
+    assert class_names(data, "zh-CN") == data.classes

@@ -20,7 +20,7 @@ from ..data.datasets import DataError
 from ..data.user_image import load_user_image
 from ..explore import latent as explore
 from ..explore import plots, webdecoder
-from ..i18n import t
+from ..i18n import catalogue, fonts, t
 from ..models import kinds
 from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
@@ -55,6 +55,14 @@ def _label(model, digit, lang: str = "en"):
     if not 0 <= c < model.config.num_classes:
         raise gr.Error(t("latent_err_digit_range", lang, hi=model.config.num_classes - 1, got=shown(digit)))
     return c
+
+
+def class_names(data, lang: str = "en") -> list[str]:
+    """The map legend's names in the visitor's language; English when no CJK font is installed (see show())."""
+    if lang == "en" or not fonts.has_cjk():
+        return list(data.classes)
+    return [t(f"class_{data.name}_{i}", lang) if f"class_{data.name}_{i}" in catalogue("en") else c
+            for i, c in enumerate(data.classes)]
 
 
 def _z(v, lang: str = "en") -> float:
@@ -94,7 +102,7 @@ class LatentActions:
             data = explore.held_out(src.data)
         except DataError as e:
             raise gr.Error(t("latent_err_held_out", lang, data=src.data, error=e)) from None
-        return explore.map_picture(model, data, _label(model, digit, lang), bool(show_points))
+        return explore.map_picture(model, data, _label(model, digit, lang), bool(show_points), classes=class_names(data, lang))
 
     def map_image(self, key, z1, z2, digit, show_points, pts, request: gr.Request = None):
         """The latent map with the A / B / drawing markers. The z cross-hair is the page's overlay (decoder.js),
@@ -117,11 +125,14 @@ class LatentActions:
     def show(self, key, z1, z2, digit, show_points, pts, request: gr.Request = None) -> dict:
         """Redraw everything for a (new) model or digit: digit picker, decoder file, map and its geometry."""
         model, src = self._model(key, request)
+        lang = self.ctx.lang(request)
+        if lang != "en" and not fonts.has_cjk():
+            gr.Warning(t("no_cjk_font", lang))  # the map's legend falls back to English
         classes = explore.held_out(src.data).classes if model.conditional else [str(i) for i in range(10)]
         digit = digit if digit in range(len(classes)) else 0
         pick = gr.Dropdown(choices=[(f"{i} · {c}" if c != str(i) else c, i) for i, c in enumerate(classes)],
                            value=digit, visible=model.conditional)
-        base, geo = self._base(model, src, digit, show_points)
+        base, geo = self._base(model, src, digit, show_points, lang)
         where = {**dataclasses.asdict(geo), "width": base.width, "height": base.height}  # for the page's cross-hair
         return {"digit": pick, "decoder": self._decoder(model), "map": self.map_image(key, z1, z2, digit, show_points, pts, request),
                 "geometry": where}
