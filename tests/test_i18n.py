@@ -106,3 +106,19 @@ def test_pictures_draw_chinese_with_real_glyphs_or_fall_back_to_english(monkeypa
 
     monkeypatch.setattr(fonts, "has_cjk", lambda: False)  # no CJK font on this machine: English labels
     assert class_names(data, "zh-CN") == data.classes
+
+
+def test_errors_speak_the_callers_language_and_api_callers_get_english():
+    import gradio as gr
+
+    from genai_demo.ui.gan_tab import GanActions
+
+    ctx = UIContext()
+    ctx.set_lang("alice", "zh-CN")  # alice switched the page to 中文; bob is a gradio_client script
+    gan = GanActions(ctx)
+    with pytest.raises(gr.Error) as zh:
+        gan.sample("pretrained:gan_mnist5k", 7, 0, request=SimpleNamespace(session_hash="alice"))
+    with pytest.raises(gr.Error) as en:
+        gan.sample("pretrained:gan_mnist5k", 7, 0, request=SimpleNamespace(session_hash="bob"))
+    assert zh.value.message == t("err_whole", "zh-CN", what="n", lo=16, hi=100, got="7") and "整数" in zh.value.message
+    assert en.value.message == "n must be a whole number between 16 and 100, got 7."
