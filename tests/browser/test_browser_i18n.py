@@ -18,7 +18,7 @@ ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "EL
            "genai", "demo",  # layer names and maths in the diagrams; the app's name
            "EN", "Language"}  # the switch names each language in its own words
 CITATION = re.compile(r"\[[^\]]*\d{4}\]")  # [Goodfellow et al. 2014]: authors' names stay as published
-TABS = {"train": "训练", "latent": "潜空间探索", "gan": "GAN 工作室", "learn": "原理讲解"}  # tab id → Chinese name
+TABS = {"train": "训练", "latent": "潜空间探索", "gan": "GAN 工作室", "text": "下一个词元", "learn": "原理讲解"}  # tab id → Chinese name
 
 # every visible text node of the page (KaTeX formulas, inputs' own values, icons' text excluded), one string each
 VISIBLE_TEXTS = """() => {
@@ -56,6 +56,8 @@ def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
             expect(page.locator("#train-status")).to_contain_text("还没有训练")
             expect(page.locator("#train-quality")).to_contain_text("样本质量")  # its own timer (every 6 s)
             expect(page.locator("#train-formula-a")).to_contain_text("每张图像的损失")
+        if tab == "text":
+            expect(page.locator("#text-model-info")).to_contain_text("参数")
         if tab == "learn":
             expect(page.locator("#learn-vae-text")).to_contain_text("重参数化")
         leftover = english_words(page.evaluate(VISIBLE_TEXTS))
