@@ -123,7 +123,8 @@ class TextActions:
         model, src = self._model(key, request)
         s = textgen.score(model, src.data)
         lang = self.ctx.lang(request)
-        tail = s.sentence() if s else t("text_no_held_out", lang)  # s.sentence(): English for now (explore/textgen.py)
+        tail = t("text_score", lang, val=f"{s.val_bpc:.2f}", unigram=f"{s.unigram_bpc:.2f}", uniform=f"{s.uniform_bpc:.2f}") \
+            if s else t("text_no_held_out", lang)
         return t("text_info", lang, params=f"{model.num_params():,}", data=src.data, tail=tail)
 
     def peek(self, key, prompt, temperature, top_k, request: gr.Request = None):

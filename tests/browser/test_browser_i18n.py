@@ -12,13 +12,14 @@ from tests.browser.test_browser_train import COUNTER, wait_for_step
 # what stays English on purpose: model, data-set and layer names (as in PyTorch), units, symbols, file types, API values
 ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "ELBO", "KL", "Adam", "BCE", "NLL", "bpc",
            "lr", "batch", "safetensors", "cpu", "cuda", "mnist5k", "fashion", "names", "API", "Gradio", "GIF",
-           "lerp", "slerp",  # interpolation methods, named as the API names them
+           "lerp", "slerp", "Top", "top", "logits",  # methods and terms named as the API and the papers name them
            "Linear", "ReLU", "LeakyReLU", "BN", "tanh", "sigmoid", "softmax", "logit", "ConvT", "Conv", "LN", "LayerNorm",
            "MLP", "causal", "attn", "heads", "block", "ngf", "ndf", "s2", "one", "hot", "BatchNorm", "log", "CPU",
            "genai", "demo",  # layer names and maths in the diagrams; the app's name
            "EN", "Language"}  # the switch names each language in its own words
 CITATION = re.compile(r"\[[^\]]*\d{4}\]")  # [Goodfellow et al. 2014]: authors' names stay as published
-TABS = {"train": "训练", "latent": "潜空间探索", "gan": "GAN 工作室", "text": "下一个词元", "learn": "原理讲解"}  # tab id → Chinese name
+# tab id → its Chinese name
+TABS = {"train": "训练", "latent": "潜空间探索", "gan": "GAN 工作室", "text": "下一个词元", "learn": "原理讲解"}
 
 # every visible text node of the page (KaTeX formulas, inputs' own values, icons' text excluded), one string each
 VISIBLE_TEXTS = """() => {
