@@ -91,8 +91,8 @@ def test_pictures_draw_chinese_with_real_glyphs_or_fall_back_to_english(monkeypa
     import numpy as np
 
     from genai_demo.explore import plots
+    from genai_demo.explore.plots import class_names
     from genai_demo.i18n import fonts
-    from genai_demo.ui.latent_tab import class_names
 
     data = SimpleNamespace(name="fashion", classes=["T-shirt/top", "Trouser"])
     assert fonts.has_cjk(), "fonts-wqy-microhei is missing: scripts/test.sh installs it (packages.txt lists it)"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ..i18n import fonts
+from ..i18n import catalogue, fonts, t
 
 # matplotlib's "tab10": ten colours that stay distinct for most colour-blind readers
 CLASS_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
@@ -28,6 +28,14 @@ POINT_A, POINT_B, DRAWN = (255, 200, 0), (0, 220, 255), (255, 255, 255)
 def _font(size: int, cjk: bool = False) -> ImageFont.ImageFont:
     """Pillow's bundled TrueType font (same look on every machine); for Chinese words a CJK font (i18n/fonts.py)."""
     return fonts.font(size, cjk)
+
+
+def class_names(data, lang: str = "en") -> list[str]:
+    """The map legend's names in the visitor's language; English when no CJK font is installed (the UI then says so in one line)."""
+    if lang == "en" or not fonts.has_cjk():
+        return list(data.classes)
+    return [t(f"class_{data.name}_{i}", lang) if f"class_{data.name}_{i}" in catalogue("en") else c
+            for i, c in enumerate(data.classes)]
 
 
 @dataclass(frozen=True)

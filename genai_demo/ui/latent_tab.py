@@ -20,7 +20,7 @@ from ..data.datasets import DataError
 from ..data.user_image import load_user_image
 from ..explore import latent as explore
 from ..explore import plots, webdecoder
-from ..i18n import catalogue, fonts, t
+from ..i18n import fonts, t
 from ..models import kinds
 from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
@@ -55,14 +55,6 @@ def _label(model, digit, lang: str = "en"):
     if not 0 <= c < model.config.num_classes:
         raise gr.Error(t("latent_err_digit_range", lang, hi=model.config.num_classes - 1, got=shown(digit)))
     return c
-
-
-def class_names(data, lang: str = "en") -> list[str]:
-    """The map legend's names in the visitor's language; English when no CJK font is installed (see show())."""
-    if lang == "en" or not fonts.has_cjk():
-        return list(data.classes)
-    return [t(f"class_{data.name}_{i}", lang) if f"class_{data.name}_{i}" in catalogue("en") else c
-            for i, c in enumerate(data.classes)]
 
 
 def _z(v, lang: str = "en") -> float:
@@ -102,7 +94,7 @@ class LatentActions:
             data = explore.held_out(src.data)
         except DataError as e:
             raise gr.Error(t("latent_err_held_out", lang, data=src.data, error=e)) from None
-        return explore.map_picture(model, data, _label(model, digit, lang), bool(show_points), classes=class_names(data, lang))
+        return explore.map_picture(model, data, _label(model, digit, lang), bool(show_points), classes=plots.class_names(data, lang))
 
     def map_image(self, key, z1, z2, digit, show_points, pts, request: gr.Request = None):
         """The latent map with the A / B / drawing markers. The z cross-hair is the page's overlay (decoder.js),

@@ -34,30 +34,7 @@ def _data_label(name: str):
     return L_or(f"data_{name}", V.DATASETS.get(name, name))  # translated in the browser once the catalogue has it
 
 
-def _note(text: bool, lang: str = "en") -> str:
-    return t("train_text_note" if text else "train_grid_note", lang)
 BATCH_INFO = {False: "train_batch_info_images", True: "train_batch_info_text"}  # catalogue keys
-
-
-def _caption(step: int, live: bool, text: bool = False, lang: str = "en") -> str:
-    where = t("train_caption_live" if live else "train_caption_past", lang)
-    return t("train_caption_text" if text else "train_caption_images", lang, step=f"{step:,}", where=where)
-
-
-def _curve_update(view: dict, key: str, frame):
-    """The value for a LinePlot, working around two Gradio 6.31 front-end quirks (checked in a browser):
-    a plot never redraws lines after an empty table, and it keeps the colour legend of the first table
-    it drew. So the caller sends nothing while there is no data (frame None), and this clears the plot (None)
-    for one tick whenever the set of series changes (a new model family, a held-out curve appearing); the
-    next tick draws it."""
-    names = sorted(set(frame["series"]))
-    shown = view.get(key)
-    if shown is not None and shown != names:
-        view[key] = None
-        view["curves"] = None  # redraw on the next tick
-        return None
-    view[key] = names
-    return frame
 
 
 def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: str | None = None) -> dict:
@@ -86,14 +63,14 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
             out.update(learn=_learn_md(chosen, lang), formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
     new_run = view.get("run") != d["run_id"] or not view.get("init")
     if new_run:
-        # what the plots and the boxes show survives a new run: the browser still shows it (see _curve_update)
+        # what the plots and the boxes show survives a new run: the browser still shows it (see V.curve_update)
         view = {"init": True, "run": d["run_id"], "pinned": False, "lang": view.get("lang"), "series_a": view.get("series_a"),
                 "series_b": view.get("series_b"), "text": view.get("text")}
     text = modality(run.cfg.kind) == "text" if run else modality(chosen) == "text" if chosen in kinds(view="train") \
         else bool(view.get("text"))
     if text != view.get("text"):
         out.update(grid_box=gr.Column(visible=not text), text_box=gr.Column(visible=text),
-                   quality_box=gr.Column(visible=not text), caption=_note(text, lang))
+                   quality_box=gr.Column(visible=not text), caption=V.note(text, lang))
         view["text"] = text
     md = V.status_markdown(d, lang)
     if md != view.get("md"):
@@ -107,7 +84,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         view["label"] = label
     if run is None:
         if new_run:
-            out.update(plot_a=None, plot_b=None, grid=None, caption=_note(text, lang), text=None,
+            out.update(plot_a=None, plot_b=None, grid=None, caption=V.note(text, lang), text=None,
                        timeline=gr.Slider(maximum=1, value=0, interactive=False))
             view["series_a"] = view["series_b"] = None
         return _with_view(out, view, before)
@@ -123,7 +100,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         for name, plot, series in (("plot_a", plot_a, "series_a"), ("plot_b", plot_b, "series_b")):
             frame = V.curve_frame(plot, snap.history, snap.evals)
             if frame is not None:  # never an empty table: the plot would not draw lines after it
-                out[name] = _curve_update(view, series, frame)
+                out[name] = V.curve_update(view, series, frame)
     shots = (len(snap.previews), snap.previews[-1][0] if snap.previews else -1)
     if snap.previews and (new_run or shots != view.get("shots")):
         view["shots"] = shots
@@ -131,7 +108,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         if not view.get("pinned"):
             s, pic = snap.previews[-1]
             out["text" if text else "grid"] = _picture(pic, run.cfg.data, lang)
-            out["caption"] = _caption(s, live=True, text=text, lang=lang)
+            out["caption"] = V.caption(s, live=True, text=text, lang=lang)
             out["timeline"] = gr.Slider(maximum=max(1, last), value=last, interactive=last > 0)
         else:
             out["timeline"] = gr.Slider(maximum=max(1, last), interactive=True)
@@ -165,7 +142,7 @@ def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request) 
     view["pinned"] = i < len(snap.previews) - 1
     text = isinstance(pic, str)
     return {"text" if text else "grid": _picture(pic, run.cfg.data, lang),
-            "caption": _caption(s, live=not view["pinned"], text=text, lang=lang),
+            "caption": V.caption(s, live=not view["pinned"], text=text, lang=lang),
             "view": view}
 
 
@@ -234,7 +211,7 @@ def build(ctx: UIContext) -> TrainActions:
             with gr.Row(equal_height=False):
                 with gr.Column(scale=6, min_width=320):
                     counter = gr.HTML(V.progress_html(0, 0, "none"), elem_id="train-step-count")
-                    caption = gr.Markdown(_note(False), elem_id="train-grid-caption", elem_classes="grid-caption")
+                    caption = gr.Markdown(V.note(False), elem_id="train-grid-caption", elem_classes="grid-caption")
                     with gr.Column(elem_id="train-grid-box") as grid_box:
                         grid = gr.Image(type="numpy", format="png", image_mode="L", show_label=False,
                                         interactive=False, elem_id="train-grid", buttons=["download", "fullscreen"])

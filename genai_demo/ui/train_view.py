@@ -104,6 +104,16 @@ def progress_html(step: int, total: int, state: str, lang: str = "en") -> str:
             f'<div class="step-bar"><div style="width:{pct:.1f}%"></div></div></div>')
 
 
+# ---- captions ------------------------------------------------------------------------------------
+def note(text: bool, lang: str = "en") -> str:
+    return t("train_text_note" if text else "train_grid_note", lang)
+
+
+def caption(step: int, live: bool, text: bool = False, lang: str = "en") -> str:
+    where = t("train_caption_live" if live else "train_caption_past", lang)
+    return t("train_caption_text" if text else "train_caption_images", lang, step=f"{step:,}", where=where)
+
+
 # ---- curves ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Plot:
@@ -163,6 +173,22 @@ COLORS = {"loss (−ELBO)": "#4f46e5", "reconstruction": "#0ea5e9", "held-out lo
           "D loss": "#dc2626", "G loss": "#2563eb", "D accuracy": "#059669", "mean D(x)": "#7c3aed",
           "mean D(G(z))": "#f97316", "train NLL": "#4f46e5", "held-out NLL": "#f59e0b", "train bpc": "#059669",
           "held-out bpc": "#db2777"}
+
+
+def curve_update(view: dict, key: str, frame):
+    """The value for a LinePlot, working around two Gradio 6.31 front-end quirks (checked in a browser):
+    a plot never redraws lines after an empty table, and it keeps the colour legend of the first table
+    it drew. So the caller sends nothing while there is no data (frame None), and this clears the plot (None)
+    for one tick whenever the set of series changes (a new model family, a held-out curve appearing); the
+    next tick draws it."""
+    names = sorted(set(frame["series"]))
+    shown = view.get(key)
+    if shown is not None and shown != names:
+        view[key] = None
+        view["curves"] = None  # redraw on the next tick
+        return None
+    view[key] = names
+    return frame
 
 
 def _thin(n: int, max_points: int) -> np.ndarray:
