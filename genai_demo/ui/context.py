@@ -49,5 +49,5 @@ class UIContext:
     def model_choices(self, request: gr.Request | None, kinds: tuple[str, ...]) -> list[tuple[str, str]]:
         """(label, key) pairs for a gr.Dropdown: the visitor's runs first, then the shipped checkpoints."""
         sid = getattr(request, "session_hash", None) if request is not None else None
-        found: list[Source] = sources(sid, self.registry, kinds)
+        found: list[Source] = sources(sid, self.registry, kinds, self.lang(request))
         return [(s.label, s.key) for s in found]

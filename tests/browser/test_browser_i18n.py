@@ -57,6 +57,8 @@ def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
             expect(page.locator("#train-status")).to_contain_text("还没有训练")
             expect(page.locator("#train-quality")).to_contain_text("样本质量")  # its own timer (every 6 s)
             expect(page.locator("#train-formula-a")).to_contain_text("每张图像的损失")
+        if tab in ("latent", "gan", "text"):  # the model list is filled (in the visitor's language) when the tab opens
+            expect(page.locator(f"#{tab}-model input")).to_have_value(re.compile("预训练"))
         if tab == "text":
             expect(page.locator("#text-model-info")).to_contain_text("参数")
         if tab == "learn":
