@@ -11,7 +11,7 @@ from tests.browser.test_browser_train import COUNTER, wait_for_step
 
 # what stays English on purpose: model, data-set and layer names (as in PyTorch), units, symbols, file types, API values
 ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "ELBO", "KL", "Adam", "BCE", "NLL", "bpc",
-           "lr", "batch", "safetensors", "cpu", "cuda", "mnist5k", "fashion", "names", "API", "Gradio", "GIF",
+           "lr", "batch", "ms", "safetensors", "cpu", "cuda", "mnist5k", "fashion", "names", "API", "Gradio", "GIF",
            "lerp", "slerp", "Top", "top", "logits",  # methods and terms named as the API and the papers name them
            "Linear", "ReLU", "LeakyReLU", "BN", "tanh", "sigmoid", "softmax", "logit", "ConvT", "Conv", "LN", "LayerNorm",
            "MLP", "causal", "attn", "heads", "block", "ngf", "ndf", "s2", "one", "hot", "BatchNorm", "log", "CPU",
@@ -59,6 +59,10 @@ def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
             expect(page.locator("#train-formula-a")).to_contain_text("每张图像的损失")
         if tab in ("latent", "gan", "text"):  # the model list is filled (in the visitor's language) when the tab opens
             expect(page.locator(f"#{tab}-model input")).to_have_value(re.compile("预训练"))
+        if tab == "latent":  # the page's own decoder (decoder.js) writes its note in the page's language
+            expect(page.locator("#latent-decoded .decoder-note")).to_contain_text("在你的浏览器中解码")
+        if tab == "gan":
+            expect(page.locator("#gan-grid img")).to_be_visible()
         if tab == "text":
             expect(page.locator("#text-model-info")).to_contain_text("参数")
         if tab == "learn":
