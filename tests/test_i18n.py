@@ -122,3 +122,15 @@ def test_errors_speak_the_callers_language_and_api_callers_get_english():
         gan.sample("pretrained:gan_mnist5k", 7, 0, request=SimpleNamespace(session_hash="bob"))
     assert zh.value.message == t("err_whole", "zh-CN", what="n", lo=16, hi=100, got="7") and "整数" in zh.value.message
     assert en.value.message == "n must be a whole number between 16 and 100, got 7."
+
+
+@pytest.mark.parametrize("name, value, words", [("steps", "ten", "步数必须是整数"), ("lr", 5.0, "学习率必须在 1e-06 到 0.1 之间"),
+                                                ("seed", -1, "随机种子必须在")])
+def test_settings_errors_in_the_visitors_language(name, value, words):
+    from genai_demo.training.settings import check
+    from genai_demo.ui.train_actions import said
+
+    with pytest.raises(ValueError) as e:
+        check(name, value)
+    assert said(e.value, "en") == str(e.value)  # English: the settings layer's own sentence, unchanged
+    assert said(e.value, "zh-CN").startswith(words)

@@ -25,7 +25,7 @@ from ..models import family, kinds
 from ..models.family import KNOBS
 from ..training.checkpoints import CheckpointError, save_checkpoint
 from ..training.runs import Run, RunError
-from ..training.settings import LIMITS, check, checked
+from ..training.settings import LIMITS, SettingError, check, checked
 from . import train_view as V
 from .context import UIContext
 from .messages import shown
@@ -36,6 +36,14 @@ _SERVED = False  # SAVE_ROOT is a Gradio static path (serve_saves_in_place)
 _SAVE_LOCKS = [threading.Lock() for _ in range(64)]  # by save folder: two saves of one visitor never interleave
 log = logging.getLogger(__name__)
 ENDED = ("finished", "stopped", "failed")
+def said(e: Exception, lang: str) -> str:
+    """A settings error in the visitor's language (English: the sentence as the settings layer wrote it)."""
+    if lang == "en" or not isinstance(e, SettingError):
+        return str(e)
+    name = e.values["name"]
+    return t(e.key, lang, **{**e.values, "name": t(HYPER_KEYS.get(name, f"train_{name}"), lang)})
+
+
 HYPER_KEYS = {"lr": "train_lr", "batch_size": "train_batch", "beta": "train_beta", "d_steps": "train_dsteps"}  # names
 
 
@@ -121,7 +129,8 @@ class TrainActions:
             settings = checked(form, kinds=kinds(view="train"), datasets=self.datasets, max_steps=self.ctx.registry.max_steps)
             run = self.ctx.registry.start(sid, settings)
         except (ValueError, RunError, DataError) as e:
-            raise gr.Error(t("train_err_start", self.ctx.lang(request), error=e)) from None
+            lang = self.ctx.lang(request)
+            raise gr.Error(t("train_err_start", lang, error=said(e, lang))) from None
         return self._status(run)
 
     def status(self, request: gr.Request = None) -> dict:
@@ -189,7 +198,7 @@ class TrainActions:
         try:
             value = check(name, value)
         except ValueError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(said(e, self.ctx.lang(request))) from None
         if getattr(run.trainer.snapshot().hp, name) == value:
             return  # e.g. the field lost focus without an edit: nothing to announce
         run.trainer.set_hyper(**{name: value})
