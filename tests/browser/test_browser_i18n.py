@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_browser_train import COUNTER, wait_for_step
@@ -93,3 +94,16 @@ def test_switching_language_mid_run_keeps_the_run(page, ui_ctx):
     expect(page.get_by_role("tab", name="Train")).to_be_visible()
     page.locator("#train-reset").click()
     expect(page.locator(COUNTER)).to_have_attribute("data-state", "none")
+
+
+def test_an_api_caller_gets_english_while_a_page_is_in_chinese(page, app_url):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    page.goto(app_url + "?lang=zh")  # a visitor in Chinese at the same time
+    expect(page.locator("#app-header")).to_contain_text("生成模型")
+    c = Client(app_url, verbose=False, analytics_enabled=False)
+    with pytest.raises(AppError, match="Cannot use model 'pretrained:nope'"):
+        c.predict("pretrained:nope", 64, 0, "random", api_name="/sample")
+    with pytest.raises(AppError, match="steps must be between"):
+        c.predict(model="vae", data="mnist5k", steps=10**9, api_name="/train")
