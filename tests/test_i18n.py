@@ -134,3 +134,17 @@ def test_settings_errors_in_the_visitors_language(name, value, words):
         check(name, value)
     assert said(e.value, "en") == str(e.value)  # English: the settings layer's own sentence, unchanged
     assert said(e.value, "zh-CN").startswith(words)
+
+
+def test_run_refusals_in_the_visitors_language():
+    from genai_demo.training.runs import RunError, RunRegistry
+    from genai_demo.ui.train_actions import said
+
+    reg = RunRegistry(max_running=1)
+    try:
+        with pytest.raises(RunError) as e:
+            reg.get("alice")  # Pause / Step / Save with no run
+        assert said(e.value, "en") == str(e.value) == "no training run yet — press Start first"
+        assert said(e.value, "zh-CN") == t("run_none", "zh-CN") and "开始" in said(e.value, "zh-CN")
+    finally:
+        reg.shutdown()

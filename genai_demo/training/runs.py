@@ -23,7 +23,12 @@ from .trainer import RunConfig, Trainer
 
 
 class RunError(ValueError):
-    """A user-facing reason an operation on runs was refused."""
+    """A user-facing reason an operation on runs was refused: the English sentence, plus a catalogue key and its
+    values so the UI can say it in the visitor's language (genai_demo/i18n: run_* keys)."""
+
+    def __init__(self, sentence: str, key: str | None = None, **values):
+        super().__init__(sentence)
+        self.key, self.values = key, values
 
 
 @dataclass
@@ -78,7 +83,9 @@ class RunRegistry:
         for r in runs:
             if r.id == run_id:
                 return r
-        raise RunError("no training run yet — press Start first" if run_id is None else f"run {run_id} not found")
+        if run_id is None:
+            raise RunError("no training run yet — press Start first", "run_none")
+        raise RunError(f"run {run_id} not found", "run_not_found", run=run_id)
 
     def queue_position(self, run: Run) -> int | None:
         """1-based place in the queue, or None when not waiting."""
@@ -106,11 +113,11 @@ class RunRegistry:
 
         make_trainer: training.factory.make_trainer unless given (tests pass tiny models)."""
         if not 1 <= cfg.steps <= self.max_steps:
-            raise RunError(f"steps must be between 1 and {self.max_steps:,}")
+            raise RunError(f"steps must be between 1 and {self.max_steps:,}", "run_steps", high=f"{self.max_steps:,}")
         with self._lock:
             self._touch(session)
             if session not in self._runs and len(self._runs) >= self.max_sessions:
-                raise RunError("the server is full right now — please try again in a few minutes")
+                raise RunError("the server is full right now — please try again in a few minutes", "run_full")
             for old in self._runs.get(session, []):
                 self._dequeue(old)
                 if old.trainer.alive:
@@ -147,7 +154,7 @@ class RunRegistry:
         """Single steps are cheap and user-paced: they bypass the queue."""
         run = self.get(session, run_id)
         if not 1 <= n <= 1000:
-            raise RunError("step count must be between 1 and 1000")
+            raise RunError("step count must be between 1 and 1000", "run_step_count")
         with self._lock:
             if self._dequeue(run) and not run.trainer.started:
                 run.trainer.start(paused=True)
@@ -206,7 +213,7 @@ class RunRegistry:
     # ---- internals (called with the lock held) --------------------------------------------------
     def _touch(self, session: str) -> None:
         if not session:
-            raise RunError("no session — reload the page")
+            raise RunError("no session — reload the page", "run_no_session")
         self._seen[session] = time.monotonic()
 
     def _dequeue(self, run: Run) -> bool:

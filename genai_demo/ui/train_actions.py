@@ -37,11 +37,13 @@ _SAVE_LOCKS = [threading.Lock() for _ in range(64)]  # by save folder: two saves
 log = logging.getLogger(__name__)
 ENDED = ("finished", "stopped", "failed")
 def said(e: Exception, lang: str) -> str:
-    """A settings error in the visitor's language (English: the sentence as the settings layer wrote it)."""
-    if lang == "en" or not isinstance(e, SettingError):
+    """A settings or run error in the visitor's language (English: the sentence as the lower layer wrote it)."""
+    if lang == "en" or not getattr(e, "key", None):
         return str(e)
-    name = e.values["name"]
-    return t(e.key, lang, **{**e.values, "name": t(HYPER_KEYS.get(name, f"train_{name}"), lang)})
+    values = dict(e.values)
+    if isinstance(e, SettingError):  # the setting's name as the Train tab labels it
+        values["name"] = t(HYPER_KEYS.get(values["name"], f"train_{values['name']}"), lang)
+    return t(e.key, lang, **values)
 
 
 HYPER_KEYS = {"lr": "train_lr", "batch_size": "train_batch", "beta": "train_beta", "d_steps": "train_dsteps"}  # names
@@ -82,7 +84,7 @@ class TrainActions:
             return self.ctx.registry.get(sid)
         except RunError as e:
             if must_exist:
-                raise gr.Error(str(e)) from None
+                raise gr.Error(said(e, self.ctx.lang(request))) from None
             return None
 
     def _status(self, run: Run | None) -> dict:
@@ -161,7 +163,7 @@ class TrainActions:
         try:
             self.ctx.registry.step(run.session, int(n), run.id)
         except RunError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(said(e, self.ctx.lang(request))) from None
         return self._status(run)
 
     def stop(self, request: gr.Request = None) -> dict:
