@@ -148,3 +148,19 @@ def test_run_refusals_in_the_visitors_language():
         assert said(e.value, "zh-CN") == t("run_none", "zh-CN") and "开始" in said(e.value, "zh-CN")
     finally:
         reg.shutdown()
+
+
+def test_a_bad_drawing_is_refused_in_the_visitors_language():
+    import gradio as gr
+    import numpy as np
+
+    from genai_demo.ui.latent_tab import LatentActions
+
+    ctx = UIContext()
+    ctx.set_lang("alice", "zh-CN")
+    latent = LatentActions(ctx)
+    blank = np.full((280, 280, 4), 0, np.uint8)  # a cleared canvas: transparent everywhere
+    for sid, expected in (("alice", t("data_empty", "zh-CN")), ("bob", "the drawing is empty — draw a digit first")):
+        with pytest.raises(gr.Error) as e:
+            latent.encode("pretrained:vae_mnist5k", 0, blank, True, None, request=SimpleNamespace(session_hash=sid))
+        assert e.value.message == expected

@@ -157,7 +157,8 @@ class LatentActions:
         except DataError as e:
             if quiet:  # the canvas was cleared: nothing to encode, nothing to complain about
                 return {}
-            raise gr.Error(str(e)) from None
+            lang = self.ctx.lang(request)
+            raise gr.Error(t(e.key, lang, **e.values) if e.key and lang != "en" else str(e)) from None
         lang = self.ctx.lang(request)
         label = _label(model, digit, lang)
         mu = explore.encode_image(model, x, label)
