@@ -56,7 +56,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     d = V.status_dict(run, snap, reg.queue_position(run) if run else None)
     out = {}
     if lang != view.get("lang"):  # EN | 中文 switched: forget what the browser shows, so every text is re-sent
-        view = {k: v for k, v in view.items() if k not in ("md", "counter", "label", "fam", "text", "shots")}
+        view = {k: v for k, v in view.items() if k not in ("md", "counter", "label", "fam", "text", "shots", "curves")}
         view["lang"] = lang
         if chosen in kinds(view="train") and run is None:  # with a run, the run's family decides (below)
             plot_a, plot_b = V.plots(chosen)
@@ -98,7 +98,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     if new_run or curves != view.get("curves"):
         view["curves"] = curves
         for name, plot, series in (("plot_a", plot_a, "series_a"), ("plot_b", plot_b, "series_b")):
-            frame = V.curve_frame(plot, snap.history, snap.evals)
+            frame = V.curve_frame(plot, snap.history, snap.evals, lang=lang)
             if frame is not None:  # never an empty table: the plot would not draw lines after it
                 out[name] = V.curve_update(view, series, frame)
     shots = (len(snap.previews), snap.previews[-1][0] if snap.previews else -1)
@@ -224,11 +224,11 @@ def build(ctx: UIContext) -> TrainActions:
                     p_a, p_b = V.plots(first)
                     tex_a = gr.Markdown(p_a.markdown, latex_delimiters=LATEX, elem_id="train-formula-a", elem_classes="formula")
                     plot_a = gr.LinePlot(None, x="step", y="value", color="series", show_label=False,
-                                         color_map=V.COLORS, height=230, elem_id="train-loss-plot", y_title=" ",
+                                         color_map=V.colors(), height=230, elem_id="train-loss-plot", y_title=" ",
                                          color_title=" ")
                     tex_b = gr.Markdown(p_b.markdown, latex_delimiters=LATEX, elem_id="train-formula-b", elem_classes="formula")
                     plot_b = gr.LinePlot(None, x="step", y="value", color="series", show_label=False,
-                                         color_map=V.COLORS, height=190, elem_id="train-aux-plot", y_title=" ",
+                                         color_map=V.colors(), height=190, elem_id="train-aux-plot", y_title=" ",
                                          color_title=" ")
 
     # ---- wiring -----------------------------------------------------------------------------------

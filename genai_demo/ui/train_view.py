@@ -191,6 +191,22 @@ def curve_update(view: dict, key: str, frame):
     return frame
 
 
+# legend name → catalogue key: the curves' legend in the visitor's language, each colour the same in both
+SERIES_KEYS = {"loss (−ELBO)": "series_elbo", "reconstruction": "series_recon", "held-out loss": "series_val_loss",
+               "D loss": "series_d_loss", "G loss": "series_g_loss", "D accuracy": "series_d_acc", "mean D(x)": "series_d_real",
+               "mean D(G(z))": "series_d_fake", "train NLL": "series_nll", "held-out NLL": "series_val_nll",
+               "train bpc": "series_bpc", "held-out bpc": "series_val_bpc", "loss": "series_loss"}
+
+
+def series_name(name: str, lang: str = "en") -> str:
+    return t(SERIES_KEYS[name], lang) if name in SERIES_KEYS and lang != "en" else name
+
+
+def colors() -> dict[str, str]:
+    """COLORS plus the same colours under each translated legend name (the plots' color_map)."""
+    return {**COLORS, **{series_name(n, "zh-CN"): c for n, c in COLORS.items()}}
+
+
 def _thin(n: int, max_points: int) -> np.ndarray:
     """Indices of at most max_points evenly spread points, always keeping the newest."""
     if n <= max_points:
@@ -200,7 +216,7 @@ def _thin(n: int, max_points: int) -> np.ndarray:
 
 
 def curve_frame(plot: Plot, history: dict[str, list[float]], evals: dict[str, list[float]] | None = None,
-                max_points: int = PLOT_POINTS) -> pd.DataFrame | None:
+                max_points: int = PLOT_POINTS, lang: str = "en") -> pd.DataFrame | None:
     """Long-format table (step, value, series) for a gr.LinePlot, one series per metric the plot shows;
     None while there is nothing to draw."""
     parts = []
@@ -211,7 +227,7 @@ def curve_frame(plot: Plot, history: dict[str, list[float]], evals: dict[str, li
             values = source.get(key)
             if values and len(values) == len(steps):
                 parts.append(pd.DataFrame({"step": np.asarray(steps)[keep], "value": np.asarray(values)[keep],
-                                           "series": name}))
+                                           "series": series_name(name, lang)}))
     return pd.concat(parts, ignore_index=True) if parts else None
 
 

@@ -73,7 +73,7 @@ def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
         shoot(f"zh-{tab}")
 
 
-def test_switching_language_mid_run_keeps_the_run(page, ui_ctx):
+def test_switching_language_mid_run_keeps_the_run(page, ui_ctx, shoot):
     page.locator("#train-model").get_by_text("VAE", exact=True).click()
     page.locator("#train-steps input").fill("4000")
     page.locator("#train-start").click()
@@ -86,8 +86,10 @@ def test_switching_language_mid_run_keeps_the_run(page, ui_ctx):
     expect(page.get_by_role("tab", name="训练")).to_be_visible()  # Gradio's component texts, switched in place
     expect(page.locator("#train-pause")).to_contain_text("暂停")
     wait_for_step(page, before + 20)  # the same run kept counting: no reload, no new run
+    expect(page.locator("#train-grid-caption")).to_contain_text("固定噪声样本")
     runs = ui_ctx.registry.runs(page.evaluate("window.__gradio_session_hash__"))
     assert len(runs) == 1
+    shoot("zh-train-running")
 
     page.locator("#lang-switch").get_by_text("EN", exact=True).click()
     expect(page.locator("#train-status")).to_contain_text("running")
