@@ -109,3 +109,20 @@ def test_an_api_caller_gets_english_while_a_page_is_in_chinese(page, app_url):
         c.predict("pretrained:nope", 64, 0, "random", api_name="/sample")
     with pytest.raises(AppError, match="steps must be between"):
         c.predict(model="vae", data="mnist5k", steps=10**9, api_name="/train")
+
+
+def test_the_browsers_language_decides_unless_the_url_says_otherwise(browser, app_url):
+    from tests.browser.conftest import VIEWPORT
+
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")  # Accept-Language: zh-CN
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        expect(page.locator("#train-status")).to_contain_text("还没有训练")
+        expect(page.get_by_role("tab", name="训练")).to_be_visible()
+        page.goto(app_url + "?lang=en")  # the link's choice wins over the browser
+        expect(page.locator("#train-status")).to_contain_text("No run yet")
+        expect(page.get_by_role("tab", name="Train")).to_be_visible()
+        expect(page.locator("#train-pause")).to_contain_text("Pause")
+    finally:
+        context.close()
