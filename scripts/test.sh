@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The one test command (README and .ci/run): install the test dependencies, then run every test.
-# Debian packages: chromium (browser tests drive /usr/bin/chromium) and dataset-fashion-mnist.
+# Debian packages: chromium (browser tests drive /usr/bin/chromium), dataset-fashion-mnist and fonts-wqy-microhei
+# (Chinese glyphs for the browser and for pictures with words).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" = "0" ] || SUDO="sudo"
-if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/datasets/fashion-mnist ]; then
+if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/datasets/fashion-mnist ] || [ ! -d /usr/share/fonts/truetype/wqy ]; then
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y -q chromium dataset-fashion-mnist \
-    || { $SUDO apt-get update -q && $SUDO apt-get install -y -q chromium dataset-fashion-mnist; }
+  $SUDO apt-get install -y -q chromium dataset-fashion-mnist fonts-wqy-microhei \
+    || { $SUDO apt-get update -q && $SUDO apt-get install -y -q chromium dataset-fashion-mnist fonts-wqy-microhei; }
 fi
 python -m pip install -q -r requirements-test.txt
 

@@ -12,10 +12,11 @@ import pytest
 from genai_demo.training.runs import RunRegistry
 from genai_demo.ui import app as shell
 from genai_demo.ui.context import UIContext
+from genai_demo.ui.lang import in_language
 
 
 def tab_labels(demo: gr.Blocks) -> list[str]:
-    return [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
+    return [in_language(b.label) for b in demo.blocks.values() if isinstance(b, gr.Tab)]
 
 
 def build() -> gr.Blocks:
@@ -34,7 +35,7 @@ def test_tabs_in_order_with_their_ids():
 
 def test_selecting_a_model_tab_refreshes_its_model_list():
     demo = build()
-    tabs = {b.label: block_id for block_id, b in demo.blocks.items() if isinstance(b, gr.Tab)}
+    tabs = {in_language(b.label): block_id for block_id, b in demo.blocks.items() if isinstance(b, gr.Tab)}
     on_select = {tab for d in demo.fns.values() if d.name == "choices" for tab, event in d.targets if event == "select"}
     assert on_select == {tabs["Latent explorer"], tabs["GAN studio"], tabs["Next token"]}
 

@@ -22,6 +22,7 @@ from genai_demo.training.runs import RunRegistry  # noqa: E402
 from genai_demo.training.settings import checked  # noqa: E402
 from genai_demo.ui import train_view as V  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
+from genai_demo.ui.lang import in_language  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions, save_dir  # noqa: E402
 from genai_demo.ui.train_tab import model_changed, scrub, tick  # noqa: E402
 from tests.helpers import serve_app, wait_until  # noqa: E402
@@ -217,7 +218,8 @@ def test_model_and_data_must_match(actions, model, data, message):
 def test_choosing_the_tiny_gpt_offers_only_text_corpora():
     datasets = ["mnist5k", "fashion", "names"]
     beta, dsteps, full, lr, steps, learn, data, batch = model_changed("charlm", "mnist5k", datasets)
-    assert data.choices == [(V.DATASETS["names"], "names")] and data.value == "names"
+    assert [(in_language(label), key) for label, key in data.choices] == [(V.DATASETS["names"], "names")]
+    assert data.value == "names"
     assert beta.visible is False and dsteps.visible is False and full.visible is False
     assert lr == 1e-3 and steps == family("charlm").steps and batch.value == 64 and "#learn-text" in learn
     *_, data, _ = model_changed("gan", "names", datasets)

@@ -28,7 +28,12 @@ from .trainer import MAX_PENDING_STEPS, RunConfig, Trainer
 
 
 class RunError(ValueError):
-    """A user-facing reason an operation on runs was refused."""
+    """A user-facing reason an operation on runs was refused: the English sentence, plus a catalogue key and its
+    values so the UI can say it in the visitor's language (genai_demo/i18n: run_* keys)."""
+
+    def __init__(self, sentence: str, key: str | None = None, **values):
+        super().__init__(sentence)
+        self.key, self.values = key, values
 
 
 @dataclass
@@ -96,7 +101,9 @@ class RunRegistry:
         for r in runs:
             if r.id == run_id:
                 return r
-        raise RunError("no training run yet — press Start first" if run_id is None else f"run {run_id} not found")
+        if run_id is None:
+            raise RunError("no training run yet — press Start first", "run_none")
+        raise RunError(f"run {run_id} not found", "run_not_found", run=run_id)
 
     def queue_position(self, run: Run) -> int | None:
         """1-based place in the queue, or None when not waiting."""
@@ -123,7 +130,7 @@ class RunRegistry:
         make_trainer: training.factory.make_trainer unless given (tests pass tiny models).
         client: the caller's address, for the per-address bound ("" when unknown)."""
         if not 1 <= cfg.steps <= self.max_steps:
-            raise RunError(f"steps must be between 1 and {self.max_steps:,}")
+            raise RunError(f"steps must be between 1 and {self.max_steps:,}", "run_steps", high=f"{self.max_steps:,}")
         if isinstance(cfg, RunSettings):
             cfg = factory.run_config(cfg)  # the app's live schedule (frequent publishes, ~40 snapshots)
         if cfg.max_seconds is None and cfg.max_examples is None:  # the server's budgets, unless the caller set its own
@@ -188,7 +195,7 @@ class RunRegistry:
         one this run holds), else they wait in the queue. At most MAX_PENDING_STEPS wait at once."""
         run = self.get(session, run_id)
         if not 1 <= n <= 1000:
-            raise RunError("step count must be between 1 and 1000")
+            raise RunError("step count must be between 1 and 1000", "run_step_count")
         with self._lock:
             waiting = self._queue.find(run)
             queued = waiting.n if waiting is not None and waiting.action == "step" else 0
@@ -246,7 +253,7 @@ class RunRegistry:
     # ---- internals (called with the lock held) --------------------------------------------------
     def _touch(self, session: str) -> None:
         if not session:
-            raise RunError("no session — reload the page")
+            raise RunError("no session — reload the page", "run_no_session")
         if session not in self._runs:
             return  # a session without runs holds nothing here, however often it asks
         now = self._seen[session] = time.monotonic()
@@ -286,7 +293,7 @@ class RunRegistry:
             if len(theirs) >= self.max_per_client and not self._reclaim(theirs, evicted):
                 raise RunError("too many training sessions from your network right now — please try again in a few minutes")
         if len(self._runs) >= self.max_sessions and not self._reclaim(list(self._runs), evicted):
-            raise RunError("the server is full right now — please try again in a few minutes")
+            raise RunError("the server is full right now — please try again in a few minutes", "run_full")
         return evicted
 
     def _reclaim(self, sessions: list[str], evicted: list[Run]) -> bool:

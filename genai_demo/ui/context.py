@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import gradio as gr
 
 from ..explore.toy_sessions import ToySessions
+from ..i18n import DEFAULT, normalise, t
 from ..training.runs import RunRegistry
 from ..training.zoo import Source, sources
 
@@ -35,12 +36,31 @@ def client_address(request) -> str:
 class UIContext:
     registry: RunRegistry = field(default_factory=RunRegistry)
     toys: ToySessions = field(default_factory=ToySessions)  # every visitor's 2-D GAN game (ui/toy_tab.py)
+    langs: dict[str, str] = field(default_factory=dict)  # session → "en" | "zh-CN", the visitor's choice
+    # (component, render(lang) → its value): static Python-written texts the app re-sends on load and on a switch
+    lang_texts: list = field(default_factory=list)
+
+    def translated(self, component, render):
+        """Register a component whose text Python writes in the visitor's language (see ui/app.py)."""
+        self.lang_texts.append((component, render))
+        return component
+
+    def lang(self, request: gr.Request | None) -> str:
+        """The caller's language: the page's choice (set on load and by the switch); English for API callers."""
+        sid = getattr(request, "session_hash", None) if request is not None else None
+        return self.langs.get(sid, DEFAULT) if sid else DEFAULT
+
+    def set_lang(self, sid: str | None, lang) -> str:
+        lang = normalise(lang) or DEFAULT
+        if sid:
+            self.langs[sid] = lang
+        return lang
 
     @staticmethod
     def session(request: gr.Request | None) -> str:
         sid = getattr(request, "session_hash", None) if request is not None else None
         if not sid:
-            raise gr.Error("No session: reload the page (or pass a session with gradio_client).")
+            raise gr.Error(t("err_no_session"))
         return sid
 
     @staticmethod
@@ -50,5 +70,5 @@ class UIContext:
     def model_choices(self, request: gr.Request | None, kinds: tuple[str, ...]) -> list[tuple[str, str]]:
         """(label, key) pairs for a gr.Dropdown: the visitor's runs first, then the shipped checkpoints."""
         sid = getattr(request, "session_hash", None) if request is not None else None
-        found: list[Source] = sources(sid, self.registry, kinds)
+        found: list[Source] = sources(sid, self.registry, kinds, self.lang(request))
         return [(s.label, s.key) for s in found]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import html
 
-from ..data.text import NOVELTY_WORDS
 from ..explore import textgen
+from ..i18n import t
 
-NOVELTY = {**NOVELTY_WORDS, "…": "…", "?": "corpus unknown"}  # a line's tag: new / memorised / held-out, or why none
+# a line's tag: new / memorised / held-out, or why none (catalogue keys; "…" is shown as it is)
+NOVELTY = {"new": "novelty_new", "memorised": "novelty_memorised", "held-out": "novelty_held_out", "?": "novelty_unknown"}
 STYLE = """<style>
 #text-output .tok-text { font-family: var(--font-mono); font-size: 1.15rem; line-height: 1.7; white-space: pre-wrap;
   min-height: 9.5em; padding: 10px 14px; border: 1px solid var(--border-color-primary); border-radius: 10px;
@@ -39,10 +40,11 @@ def render_text(state: dict, caret: bool = True) -> str:
     return f'<div class="tok-text">{"".join(parts)}</div>'
 
 
-def render_lines(text: str, corpus: str | None) -> str:
+def render_lines(text: str, corpus: str | None, lang: str = "en") -> str:
     """Each finished line as a chip tagged with its relation to the corpus."""
     rows = textgen.line_report(text, corpus)
     if not rows:
-        return "<i>Nothing yet: press Generate.</i>"
-    chips = [f'<span class="chip {s}">{html.escape(line)}<b>{html.escape(NOVELTY.get(s, s))}</b></span>' for line, s in rows]
+        return f"<i>{t('text_nothing_yet', lang)}</i>"
+    chips = [f'<span class="chip {s}">{html.escape(line)}<b>{html.escape(t(NOVELTY[s], lang) if s in NOVELTY else s)}</b></span>'
+             for line, s in rows]
     return "".join(chips)
