@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README and .ci/run): install the test dependencies, then run every test.
-# Debian packages: chromium (browser tests drive /usr/bin/chromium), dataset-fashion-mnist, fonts-wqy-microhei (a CJK
-# font, so chromium draws the Tang-poem model's characters) and fortunes-zh (the poems the tang corpus is made from).
+# Debian packages: chromium (browser tests drive /usr/bin/chromium), dataset-fashion-mnist, fonts-wqy-microhei
+# (Chinese glyphs for the browser and for pictures with words) and fortunes-zh (the poems the tang corpus is made from).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""

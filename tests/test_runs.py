@@ -89,6 +89,9 @@ def test_step_on_a_queued_run_starts_it_paused(reg):
     reg.start("alice", cfg(), make_trainer)
     b = reg.start("bob", cfg(), make_trainer)
     reg.step("bob", 2)
+    # steps compute like training does: bob's wait for the only slot (issue 11: stepping bypassed the cap)
+    assert reg.status(b) == "queued" and b.trainer.snapshot().step == 0
+    reg.pause("alice")  # the slot frees: bob's steps run
     wait_until(lambda: b.trainer.snapshot().step == 2)
     assert b.trainer.state == "paused" and reg.queue_position(b) is None
 

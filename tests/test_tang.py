@@ -28,6 +28,7 @@ from genai_demo.models.charlm import unigram_bpc
 from genai_demo.training.zoo import checkpoint_dir, load_pretrained
 from genai_demo.ui import text_view
 from genai_demo.ui.context import UIContext
+from genai_demo.ui.lang import in_language
 from genai_demo.ui.text_tab import DEFAULT_MODEL, TANG_MODEL, TextActions, default_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,15 +199,17 @@ def test_the_tab_generates_with_the_tang_model(tang, actions):
 def test_the_prompt_box_follows_the_model(tang, actions):
     req = SimpleNamespace(session_hash="tang-hints")
     hint = actions.hints(TANG_MODEL, "", request=req)
-    assert hint["prompt"].placeholder == "e.g. 床前明月光" and "Tang verse" in hint["prompt"].label
-    assert "training lines" in hint["legend"] and "real line, unseen" in hint["legend"]
+    assert in_language(hint["prompt"].placeholder) == "e.g. 床前明月光" and "Tang verse" in in_language(hint["prompt"].label)
+    assert in_language(hint["prompt"].placeholder, "zh-CN") == "例如 床前明月光"  # translated in the browser
+    legend = in_language(hint["legend"].value)
+    assert "training lines" in legend and "real line, unseen" in legend
     assert "value" not in hint["prompt"].constructor_args  # an empty prompt fits every model: left alone
     cleared = actions.hints(TANG_MODEL, "Ma", request=req)  # a Latin prompt the poem model cannot read is cleared
     assert "value" in cleared["prompt"].constructor_args and cleared["prompt"].value == ""
     kept = actions.hints(TANG_MODEL, "床前", request=req)
     assert "value" not in kept["prompt"].constructor_args  # a prompt it can read stays as typed
     names = actions.hints(DEFAULT_MODEL, "Ma", request=req)
-    assert names["prompt"].placeholder == "e.g. Ma" and "training names" in names["legend"]
+    assert in_language(names["prompt"].placeholder) == "e.g. Ma" and "training names" in in_language(names["legend"].value)
 
 
 def test_default_model_by_language():
@@ -234,7 +237,9 @@ def test_the_train_tab_offers_the_poems_and_trains_them_live():
     try:
         assert "tang" in a.datasets  # the registry's corpora are offered with no extra wiring
         *_, data, _ = model_changed("charlm", "mnist5k", a.datasets)
-        assert [k for _, k in data.choices] == ["names", "tang"] and train_view.DATASETS["tang"] in dict(data.choices)
+        assert [k for _, k in data.choices] == ["names", "tang"]
+        assert [in_language(label, "zh-CN") for label, _ in data.choices][1] == "唐诗（1,556 句，文本）"
+        assert train_view.DATASETS["tang"] == in_language(data.choices[1][0])  # the English label, in one place
         who = SimpleNamespace(session_hash="poet")
         s = a.train("charlm", "tang", 20, None, 32, 1.0, 1, 0, False, who)
         assert s["data"] == "tang"

@@ -12,10 +12,11 @@ import pytest
 from genai_demo.training.runs import RunRegistry
 from genai_demo.ui import app as shell
 from genai_demo.ui.context import UIContext
+from genai_demo.ui.lang import in_language
 
 
 def tab_labels(demo: gr.Blocks) -> list[str]:
-    return [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
+    return [in_language(b.label) for b in demo.blocks.values() if isinstance(b, gr.Tab)]
 
 
 def build() -> gr.Blocks:
@@ -24,17 +25,17 @@ def build() -> gr.Blocks:
 
 def test_tabs_in_order_with_their_ids():
     demo = build()
-    assert tab_labels(demo) == ["Train", "Latent explorer", "GAN studio", "Next token", "How it works"]
+    assert tab_labels(demo) == ["Train", "Latent explorer", "GAN studio", "Next token", "2-D GAN", "How it works"]
     tabs = [b for b in demo.blocks.values() if isinstance(b, gr.Tab)]
     assert [(t.id, t.elem_id) for t in tabs] == [("train", "tab-train"), ("latent", "tab-latent"), ("gan", "tab-gan"),
-                                                 ("text", "tab-text"), ("learn", "tab-learn")]
+                                                 ("text", "tab-text"), ("toy", "tab-toy"), ("learn", "tab-learn")]
     api = {d.api_name for d in demo.fns.values() if d.api_visibility == "public"}
     assert {"train", "status", "pause", "resume", "step", "stop"} <= api
 
 
 def test_selecting_a_model_tab_refreshes_its_model_list():
     demo = build()
-    tabs = {b.label: block_id for block_id, b in demo.blocks.items() if isinstance(b, gr.Tab)}
+    tabs = {in_language(b.label): block_id for block_id, b in demo.blocks.items() if isinstance(b, gr.Tab)}
     on_select = {tab for d in demo.fns.values() if d.name == "choices" for tab, event in d.targets if event == "select"}
     assert on_select == {tabs["Latent explorer"], tabs["GAN studio"], tabs["Next token"]}
 

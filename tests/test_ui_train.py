@@ -22,6 +22,7 @@ from genai_demo.training.runs import RunRegistry  # noqa: E402
 from genai_demo.training.settings import checked  # noqa: E402
 from genai_demo.ui import train_view as V  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
+from genai_demo.ui.lang import in_language  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions, save_dir  # noqa: E402
 from genai_demo.ui.train_tab import model_changed, scrub, tick  # noqa: E402
 from tests.helpers import serve_app, wait_until  # noqa: E402
@@ -217,7 +218,8 @@ def test_model_and_data_must_match(actions, model, data, message):
 def test_choosing_the_tiny_gpt_offers_only_text_corpora():
     datasets = ["mnist5k", "fashion", "names"]
     beta, dsteps, full, lr, steps, learn, data, batch = model_changed("charlm", "mnist5k", datasets)
-    assert data.choices == [(V.DATASETS["names"], "names")] and data.value == "names"
+    assert [(in_language(label), key) for label, key in data.choices] == [(V.DATASETS["names"], "names")]
+    assert data.value == "names"
     assert beta.visible is False and dsteps.visible is False and full.visible is False
     assert lr == 1e-3 and steps == family("charlm").steps and batch.value == 64 and "#learn-text" in learn
     *_, data, _ = model_changed("gan", "names", datasets)
@@ -290,14 +292,17 @@ def test_a_failed_run_is_reported_once(actions, monkeypatch):
         def train_step(self, *args):
             raise RuntimeError("the GPU caught fire")
 
-    monkeypatch.setattr(factory, "make_trainer", lambda s: Trainer(factory.run_config(s), load_dataset("mnist5k"), model=Broken()))
+    monkeypatch.setattr(factory, "make_trainer", lambda cfg: Trainer(cfg, load_dataset("mnist5k"), model=Broken()))
     alice = req("alice")
     actions.train("vae", "mnist5k", 100, 1e-3, 32, 1.0, 1, 0, False, alice)
     wait_until(lambda: actions.status(alice)["state"] == "failed")
-    assert "RuntimeError: the GPU caught fire" in actions.status(alice)["error"]
-    with pytest.warns(UserWarning, match="Training failed: RuntimeError: the GPU caught fire"):
+    # the visitor reads a plain sentence; the exception (class and text) is in the trainer's trace, for the log
+    error = actions.status(alice)["error"]
+    assert error.startswith("an internal error stopped training at step 1") and "RuntimeError" not in error
+    assert "RuntimeError: the GPU caught fire" in actions.ctx.registry.get("alice").trainer.error_trace
+    with pytest.warns(UserWarning, match="Training failed: an internal error stopped training at step 1"):
         out = tick(actions, {}, alice)
-    assert "failed" in out["status"] and "the GPU caught fire" in out["status"]
+    assert "failed" in out["status"] and "an internal error" in out["status"] and "the GPU caught fire" not in out["status"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the second look does not warn again
         tick(actions, out["view"], alice)

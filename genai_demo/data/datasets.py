@@ -31,7 +31,12 @@ import torch
 
 
 class DataError(Exception):
-    """A missing or corrupt file or a bad argument; the message is one line that says what to do."""
+    """A missing or corrupt file or a bad argument; the message is one line that says what to do. ``key`` / values:
+    the same sentence as a catalogue message (genai_demo/i18n: data_* keys), for the visitor's language."""
+
+    def __init__(self, sentence: str = "", key: str | None = None, **values):
+        super().__init__(sentence)
+        self.key, self.values = key, values
 
 
 MNIST_CLASSES = [str(d) for d in range(10)]

@@ -93,12 +93,6 @@ def _line_sets(name: str) -> tuple[frozenset[str], frozenset[str]]:
 NOVELTY_WORDS = {"new": "new", "memorised": "memorised", "held-out": "real name, unseen"}  # novelty()'s answers, shown
 
 
-def novelty_words(name: str | None) -> dict[str, str]:
-    """novelty()'s answers as shown for this corpus: "real line, unseen" for the poems, "real name, unseen" for names."""
-    unit = CORPORA[name].unit if name in CORPORA else "name"
-    return {**NOVELTY_WORDS, "held-out": f"real {unit}, unseen"}
-
-
 def verses(line: str) -> list[str]:
     """A line of verse cut at its punctuation marks: "床前明月光，疑是地上霜。" -> ["床前明月光", "疑是地上霜"]."""
     out, cur = [], []

@@ -19,6 +19,7 @@ from .images import centre_digit, ink_map
 MAX_SIDE = 4096  # user images larger than this on a side are refused
 WORK_SIDE = 1024  # larger uploads are shrunk to this before any pixel maths (area average)
 INK_THRESHOLD = 0.1  # ink below this is noise (JPEG artefacts, paper texture)
+UNREADABLE = "not a readable image: upload a PNG or JPEG, or draw a digit"  # the reason (class, path) is no help to a visitor
 
 
 def load_user_image(img) -> torch.Tensor:
@@ -31,15 +32,16 @@ def load_user_image(img) -> torch.Tensor:
     """
     ink = _ink(img)  # (H, W) float32, 1 = full ink, background 0
     if not (ink > INK_THRESHOLD).any():
-        raise DataError("the drawing is empty — draw a digit first")
+        raise DataError("the drawing is empty — draw a digit first", "data_empty")
     return torch.from_numpy(centre_digit(ink, INK_THRESHOLD))[None]  # (1, 28, 28)
 
 
 def _check_size(w: int, h: int) -> None:
     if w > MAX_SIDE or h > MAX_SIDE:
-        raise DataError(f"the image is {w}x{h} px, too large (at most {MAX_SIDE} px a side): resize it first")
+        raise DataError(f"the image is {w}x{h} px, too large (at most {MAX_SIDE} px a side): resize it first", "data_too_large",
+                        max=MAX_SIDE)
     if w == 0 or h == 0:
-        raise DataError("the image has no pixels — draw a digit first")
+        raise DataError("the image has no pixels — draw a digit first", "data_empty")
 
 
 def _ink(img) -> np.ndarray:
@@ -55,9 +57,10 @@ def _ink(img) -> np.ndarray:
                 _check_size(*img.size)  # before decoding a single pixel
                 img.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise DataError(f"the image is too large (at most {MAX_SIDE} px a side): resize it first") from None
-        except (OSError, ValueError, SyntaxError) as e:
-            raise DataError(f"not a readable image ({type(e).__name__}): upload a PNG or JPEG, or draw a digit") from None
+            raise DataError(f"the image is too large (at most {MAX_SIDE} px a side): resize it first", "data_too_large",
+                            max=MAX_SIDE) from None
+        except (OSError, ValueError, SyntaxError):
+            raise DataError(UNREADABLE, "data_unreadable") from None
     if isinstance(img, Image.Image):
         _check_size(*img.size)
         has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
@@ -66,10 +69,10 @@ def _ink(img) -> np.ndarray:
             if max(img.size) > WORK_SIDE:  # the digit ends up 20 px tall: a 4,096 px photo would cost 16x the CPU
                 img.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BOX)  # area average: thin strokes keep their ink
             img = np.asarray(img)
-        except (OSError, ValueError) as e:  # a lazily opened, truncated file fails only here
-            raise DataError(f"not a readable image ({type(e).__name__}): upload a PNG or JPEG, or draw a digit") from None
+        except (OSError, ValueError):  # a lazily opened, truncated file fails only here
+            raise DataError(UNREADABLE, "data_unreadable") from None
     if not isinstance(img, np.ndarray):
-        raise DataError(f"not an image ({type(img).__name__}): upload a PNG or JPEG, or draw a digit")
+        raise DataError("not an image: upload a PNG or JPEG, or draw a digit", "data_unreadable")
     a = img[..., 0] if img.ndim == 3 and img.shape[-1] == 1 else img
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] not in (3, 4)):
         raise DataError(f"expected an (H, W), (H, W, 3) or (H, W, 4) image, got shape {a.shape}: upload a PNG or JPEG")

@@ -4,4 +4,7 @@
 - ``plots``: the 2-D latent plane as a picture (numpy + PIL)
 - ``webdecoder``: a 2-D VAE's decoder as a small file the page runs itself
 - ``textgen``: next-token generation for the Next-token tab and the text CLI
+- ``toy_*``: the 2-D GAN game (GAN Lab-style): ``toy_data`` distributions and modes, ``toy_gan`` the tiny G / D
+  and their steps, ``toy_metrics`` coverage / JS / collapse, ``toy_views`` frames, ``toy_run`` the live runner,
+  ``toy_budget`` the CPU all toy runs share, ``toy_presets`` the lessons, ``toy_render`` a frame as a PNG
 """

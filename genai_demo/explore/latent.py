@@ -201,8 +201,10 @@ def held_out(name: str):
     return load_dataset(name, "test")
 
 
-def map_picture(model, data, label=None, show_points: bool = True, grid: int = 20, extent: float = 4.0, step: int = 0):
+def map_picture(model, data, label=None, show_points: bool = True, grid: int = 20, extent: float = 4.0, step: int = 0,
+                classes: list[str] | None = None):
     """The latent plane as a picture: decoded manifold covering z in [-extent, extent]^2, held-out means on top.
+    classes: the legend's names (default the data set's; the UI passes them in the visitor's language).
 
     Returns (PIL image, plots.MapGeometry), cached; draw markers on a copy with plots.with_markers.
     """
@@ -211,9 +213,10 @@ def map_picture(model, data, label=None, show_points: bool = True, grid: int = 2
     def compute():
         pic = images.make_grid(manifold(model, grid, span, label, step=step), nrow=grid, pad=0)  # (28 grid, 28 grid)
         mu, y = latent_map(model, data, step=step) if show_points else (None, None)
-        return plots.map_base(pic, extent, mu, y, data.classes)
+        return plots.map_base(pic, extent, mu, y, names)
 
-    return cached(model, step, ("map_picture", data.name, label, show_points, grid, float(extent)), compute)
+    names = list(classes or data.classes)
+    return cached(model, step, ("map_picture", data.name, label, show_points, grid, float(extent), tuple(names)), compute)
 
 
 # ---------------------------------------------------------------------------------------------------

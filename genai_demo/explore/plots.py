@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ..i18n import catalogue, fonts, t
+
 # matplotlib's "tab10": ten colours that stay distinct for most colour-blind readers
 CLASS_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
                  (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
@@ -23,8 +25,17 @@ INK = (40, 40, 48)
 POINT_A, POINT_B, DRAWN = (255, 200, 0), (0, 220, 255), (255, 255, 255)
 
 
-def _font(size: int) -> ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)  # Pillow's bundled TrueType font: same look on every machine
+def _font(size: int, cjk: bool = False) -> ImageFont.ImageFont:
+    """Pillow's bundled TrueType font (same look on every machine); for Chinese words a CJK font (i18n/fonts.py)."""
+    return fonts.font(size, cjk)
+
+
+def class_names(data, lang: str = "en") -> list[str]:
+    """The map legend's names in the visitor's language; English when no CJK font is installed (the UI then says so in one line)."""
+    if lang == "en" or not fonts.has_cjk():
+        return list(data.classes)
+    return [t(f"class_{data.name}_{i}", lang) if f"class_{data.name}_{i}" in catalogue("en") else c
+            for i, c in enumerate(data.classes)]
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,7 @@ def map_base(manifold: np.ndarray, extent: float, mu: np.ndarray | None = None, 
     (omit both to show the manifold alone). dim: brightness of the manifold under the dots.
     """
     size = manifold.shape[0]
-    tick_font, label_font = _font(13), _font(14)
+    tick_font, label_font = _font(13), _font(14, cjk=not all(name.isascii() for name in classes or []))
     left, top, right = 34, 50, 34  # top: room for the image box's label chip, which Gradio lays over the picture
     legend = _legend_rows(list(classes or []), size, label_font) if mu is not None else []
     height = top + size + 26 + 22 * len(legend) + 6

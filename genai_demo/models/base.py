@@ -74,6 +74,10 @@ class GenerativeModel(nn.Module):
         """
         raise NotImplementedError
 
+    def examples_per_step(self, hp: Hyper) -> int:
+        """Examples one train_step draws (a run's work budget counts them): one batch unless overridden."""
+        return int(hp.batch_size)
+
     # ---- generation --------------------------------------------------------------------------
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, labels: torch.Tensor | None = None) -> torch.Tensor:

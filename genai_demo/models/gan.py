@@ -165,6 +165,9 @@ class GAN(GenerativeModel):
         return F.one_hot(y, self.config.num_classes).float()
 
     # ---- GenerativeModel contract --------------------------------------------------------------
+    def examples_per_step(self, hp: Hyper) -> int:
+        return int(hp.batch_size) * (max(1, int(hp.d_steps)) + 1)  # one batch per update: k for D, one for G
+
     def make_optimizers(self, hp: Hyper) -> dict[str, torch.optim.Optimizer]:
         # beta1 = 0.5: the default 0.9 made GAN training oscillate and go unstable [Rad16 §4]
         betas = (0.5, 0.999)

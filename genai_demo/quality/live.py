@@ -21,6 +21,7 @@ import torch
 
 from ..models import family
 from ..models.base import GenerativeModel
+from ..training.native_memory import give_memory_back
 from . import scores as quality
 from .metrics import neg_elbo
 from .report import Report
@@ -73,9 +74,12 @@ class Judgement:
     nearest: np.ndarray  # (2·30+2, k·30+2) uint8: the k samples closest to a training image above those images
 
 
-def judge(model: GenerativeModel, data_name: str, n: int = 500, seed: int = 0, k: int = 10) -> Judgement:
+def judge(model: GenerativeModel, data_name: str, n: int = 500, seed: int = 0, k: int = 10, lang: str = "en") -> Judgement:
     """quality.judge() of n seeded samples as a Report, and the memorisation picture: the k samples closest to a
     training image (top row) above those training images (bottom row)."""
-    with one_thread():
-        s = quality.judge(model, data_name, n=n, seed=seed)
-        return Judgement(Report.of(s), quality.neighbour_pairs(s, s["samples"], k=k))
+    try:
+        with one_thread():
+            s = quality.judge(model, data_name, n=n, seed=seed)
+            return Judgement(Report.of(s, lang), quality.neighbour_pairs(s, s["samples"], k=k))
+    finally:  # up to ~90 MB of temporaries at n = 2,000, else kept by this worker thread's malloc arena
+        give_memory_back()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n import t
 from .scores import CLASS_SHARE
 
 
@@ -28,29 +29,27 @@ class Report:
     histogram: list[int]  # samples the classifier puts in each class, same order as class_names
 
     @classmethod
-    def of(cls, s: dict) -> Report:
+    def of(cls, s: dict, lang: str = "en") -> Report:
         """The rows of a judge() / score_images() result: only the scores it holds (Fréchet needs enough
         samples, label accuracy a conditional model, the nearest image a search, the ELBO a VAE)."""
         k = len(s["histogram"])
-        rows = [Row("classifier confidence", f"{s['confidence']:.3f}", f"{s['real_confidence']:.3f}",
-                    "mean max softmax; ≥ 0.9 looks real"),
-                Row("classes covered", f"{s['classes_covered']}/{k}", f"{s['real_classes_covered']}/{k}",
-                    f"classes with ≥ {CLASS_SHARE:.0%} of the samples; few = mode collapse")]
+
+        def row(key, samples, real, **kw):  # the catalogue's r_{key} names the metric, r_{key}_note says how to read it
+            return Row(t(f"r_{key}", lang), samples, real, t(f"r_{key}_note", lang, **kw))
+        rows = [row("confidence", f"{s['confidence']:.3f}", f"{s['real_confidence']:.3f}"),
+                row("covered", f"{s['classes_covered']}/{k}", f"{s['real_classes_covered']}/{k}", share=f"{CLASS_SHARE:.0%}")]
         if "frechet" in s:
-            rows.append(Row("Fréchet distance", f"{s['frechet']:.2f}", f"{s['frechet_real']:.2f}",
-                            f"classifier features vs held-out; real = {s['n']} training images"))
+            rows.append(row("frechet", f"{s['frechet']:.2f}", f"{s['frechet_real']:.2f}", n=s["n"]))
         if "label_acc" in s:
-            rows.append(Row("label accuracy", f"{s['label_acc']:.3f}", "", "classifier agrees with the requested class"))
+            rows.append(row("label_acc", f"{s['label_acc']:.3f}", ""))
         if "nn_dist" in s:
-            rows.append(Row("nearest training image", f"{s['nn_dist']:.2f}", f"{s['nn_dist_real']:.2f}",
-                            f"mean L2 to the closest training image (min {s['nn_dist_min']:.2f}; ≈ 0 = a copy)"))
+            rows.append(row("nn", f"{s['nn_dist']:.2f}", f"{s['nn_dist_real']:.2f}", min=f"{s['nn_dist_min']:.2f}"))
         if "neg_elbo" in s:
-            rows += [Row("negative ELBO (nats)", f"{s['neg_elbo']:.1f}", "",
-                         f"held-out: recon {s['recon_nats']:.1f} + KL {s['kl']:.1f}"),
-                     Row("reconstruction MSE", f"{s['recon_mse']:.4f}", "", "held-out, posterior mean"),
-                     Row("reconstruction SSIM", f"{s['recon_ssim']:.3f}", "", "1 = identical")]
-        title = f"{s.get('kind', 'images').upper()} on {s['data']} · {s['n']} samples" + (
-            f" (seed {s['seed']})" if "seed" in s else "")
+            rows += [row("elbo", f"{s['neg_elbo']:.1f}", "", recon=f"{s['recon_nats']:.1f}", kl=f"{s['kl']:.1f}"),
+                     row("mse", f"{s['recon_mse']:.4f}", ""),
+                     row("ssim", f"{s['recon_ssim']:.3f}", "")]
+        title = t("r_title", lang, kind=s.get("kind", "images").upper(), data=s["data"], n=s["n"]) + (
+            t("r_title_seed", lang, seed=s["seed"]) if "seed" in s else "")
         names = s.get("class_names") or [str(i) for i in range(k)]
         return cls(title, rows, list(names), list(s["histogram"]))
 
@@ -67,9 +66,9 @@ def format_table(r: Report) -> str:
     return "\n".join([r.title, *lines, f"class histogram  {_histogram_line(r)}"])
 
 
-def markdown_table(r: Report) -> str:
+def markdown_table(r: Report, lang: str = "en") -> str:
     """The title and the rows as a Markdown table (the GAN studio draws the histogram as bars beside it)."""
-    lines = [f"**{r.title}**", "", "| metric | samples | real images | |", "|---|---:|---:|---|"]
+    lines = [f"**{r.title}**", "", t("r_header", lang), "|---|---:|---:|---|"]
     return "\n".join(lines + [f"| {row.metric} | {row.samples} | {row.real} | {row.note} |" for row in r.rows])
 
 

@@ -1,14 +1,18 @@
 """Per-visitor runs: who owns which Trainer, how many may train at once, and clean-up.
 
-Each browser session (Gradio's ``request.session_hash``; a CLI / gradio_client caller gets one too)
-owns its runs. Every operation takes the caller's session, so nobody can pause or stop another
-visitor's run: the id of someone else's run is simply "not found". A global cap bounds how many runs
-train at once (a 2-core Space cannot train 30 GANs); the rest wait in a FIFO queue whose position is
-shown. Sessions idle for longer than ``idle_s`` are reaped, and ``release`` frees a closed tab's runs.
-No gradio here: the UI layer passes session ids in.
+Each browser session (Gradio's ``request.session_hash``; a CLI / gradio_client caller gets one too) owns its
+runs. Every operation takes the caller's session, so nobody can pause or stop another visitor's run: the id of
+someone else's run is simply "not found". A global cap bounds how many runs compute at once (a 2-core Space
+cannot train 30 GANs), single steps included. The rest wait in a queue whose position is shown (``scheduler.py``:
+first come, first served, interleaved by client address). What one visitor can hold is bounded — a public Space
+is open to scripts, not only to its page: places (sessions holding runs) globally and per client address, a
+place not used for training for ``reclaim_s`` going to a newcomer when full; each run's time and work
+(``budget.py``); its waiting single steps. Idle sessions are reaped, ``release`` frees a closed tab's runs.
+No gradio here: the UI layer passes session ids and client addresses in.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import threading
@@ -18,12 +22,18 @@ from dataclasses import dataclass, field
 
 from . import factory
 from .native_memory import give_memory_back
+from .scheduler import WaitQueue, longest_idle
 from .settings import RunSettings
-from .trainer import RunConfig, Trainer
+from .trainer import MAX_PENDING_STEPS, RunConfig, Trainer
 
 
 class RunError(ValueError):
-    """A user-facing reason an operation on runs was refused."""
+    """A user-facing reason an operation on runs was refused: the English sentence, plus a catalogue key and its
+    values so the UI can say it in the visitor's language (genai_demo/i18n: run_* keys)."""
+
+    def __init__(self, sentence: str, key: str | None = None, **values):
+        super().__init__(sentence)
+        self.key, self.values = key, values
 
 
 @dataclass
@@ -39,6 +49,10 @@ class Run:
         return f"{self.id}: {self.cfg.kind.upper()} on {self.cfg.data}, seed {self.cfg.seed}"
 
 
+def _env(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 def default_max_running() -> int:
     """One training run per two cores: the other core serves the page and the sliders."""
     return max(1, int(os.environ.get("GENAI_DEMO_MAX_RUNS", (os.cpu_count() or 2) // 2)))
@@ -46,17 +60,27 @@ def default_max_running() -> int:
 
 class RunRegistry:
     def __init__(self, max_running: int | None = None, max_per_session: int = 3, max_steps: int = 20_000,
-                 idle_s: float = 1800.0, max_sessions: int | None = None):
+                 idle_s: float = 1800.0, max_sessions: int | None = None, max_per_client: int | None = None,
+                 reclaim_s: float | None = None, run_seconds: float | None = None, run_examples: int | None = None):
         self.max_running = max_running or default_max_running()
         self.max_per_session = max_per_session  # kept runs per visitor (finished ones stay selectable)
         self.max_steps = max_steps
         self.idle_s = idle_s
         # visitors holding runs at once: ~100 × 3 kept runs × ≤ 25 MB stays within a 16 GB Space
-        self.max_sessions = max_sessions or int(os.environ.get("GENAI_DEMO_MAX_SESSIONS", 100))
+        self.max_sessions = max_sessions or int(_env("GENAI_DEMO_MAX_SESSIONS", 100))
+        # … of which one client address may hold (a classroom behind one NAT address shares it: raise it there)
+        self.max_per_client = max_per_client or int(_env("GENAI_DEMO_SESSIONS_PER_CLIENT", 3))
+        # a session whose runs have not trained for this long gives its place up to a newcomer when full
+        self.reclaim_s = _env("GENAI_DEMO_RECLAIM_S", 600) if reclaim_s is None else reclaim_s
+        # each run's budgets (budget.py; 0 = none): 10 min of training; 5 M examples (20,000 steps at batch 64, D:G 1)
+        self.run_seconds = (_env("GENAI_DEMO_RUN_SECONDS", 600) if run_seconds is None else run_seconds) or None
+        self.run_examples = int(_env("GENAI_DEMO_RUN_EXAMPLES", 5_000_000) if run_examples is None else run_examples) or None
         self._lock = threading.RLock()
-        self._runs: dict[str, list[Run]] = {}  # session → its runs, oldest first
-        self._seen: dict[str, float] = {}  # session → last activity (monotonic)
-        self._queue: list[tuple[Run, str]] = []  # (run, "start" | "resume") waiting for a slot
+        self._runs: dict[str, list[Run]] = {}  # session → its runs, oldest first (an empty list: being built)
+        self._client: dict[str, str] = {}  # session → client address ("" unknown: only the global bound applies)
+        self._seen: dict[str, float] = {}  # session → last request (monotonic); sessions with runs only
+        self._trained: dict[str, float] = {}  # session → last time it had a run training or waiting to
+        self._queue = WaitQueue()  # runs waiting for a slot
         self._ids = itertools.count(1)
 
     # ---- queries -------------------------------------------------------------------------------
@@ -67,8 +91,7 @@ class RunRegistry:
             return list(self._runs.get(session, []))
 
     def current(self, session: str) -> Run | None:
-        runs = self.runs(session)
-        return runs[-1] if runs else None
+        return (self.runs(session) or [None])[-1]
 
     def get(self, session: str, run_id: str | None = None) -> Run:
         """The caller's run by id (its newest when None); another session's id is 'not found'."""
@@ -78,22 +101,22 @@ class RunRegistry:
         for r in runs:
             if r.id == run_id:
                 return r
-        raise RunError("no training run yet — press Start first" if run_id is None else f"run {run_id} not found")
+        if run_id is None:
+            raise RunError("no training run yet — press Start first", "run_none")
+        raise RunError(f"run {run_id} not found", "run_not_found", run=run_id)
 
     def queue_position(self, run: Run) -> int | None:
         """1-based place in the queue, or None when not waiting."""
         with self._lock:
-            for i, (r, _) in enumerate(self._queue):
-                if r is run:
-                    return i + 1
-        return None
+            return self._queue.position(run)
 
     def status(self, run: Run) -> str:
         return "queued" if self.queue_position(run) else run.trainer.state
 
     def running_count(self) -> int:
+        """Runs computing now (running, stepping, or finishing a step): never more than max_running."""
         with self._lock:
-            return sum(1 for rs in self._runs.values() for r in rs if r.trainer.state == "running")
+            return sum(1 for rs in self._runs.values() for r in rs if r.trainer.busy)
 
     def sessions(self) -> int:
         with self._lock:
@@ -101,35 +124,52 @@ class RunRegistry:
 
     # ---- actions -------------------------------------------------------------------------------
     def start(self, session: str, cfg: RunSettings | RunConfig,
-              make_trainer: Callable[[RunSettings | RunConfig], Trainer] | None = None) -> Run:
+              make_trainer: Callable[[RunSettings | RunConfig], Trainer] | None = None, *, client: str = "") -> Run:
         """Create a run for this visitor (stopping its previous active one) and start or queue it.
 
-        make_trainer: training.factory.make_trainer unless given (tests pass tiny models)."""
+        make_trainer: training.factory.make_trainer unless given (tests pass tiny models).
+        client: the caller's address, for the per-address bound ("" when unknown)."""
         if not 1 <= cfg.steps <= self.max_steps:
-            raise RunError(f"steps must be between 1 and {self.max_steps:,}")
+            raise RunError(f"steps must be between 1 and {self.max_steps:,}", "run_steps", high=f"{self.max_steps:,}")
+        if isinstance(cfg, RunSettings):
+            cfg = factory.run_config(cfg)  # the app's live schedule (frequent publishes, ~40 snapshots)
+        if cfg.max_seconds is None and cfg.max_examples is None:  # the server's budgets, unless the caller set its own
+            cfg = dataclasses.replace(cfg, max_seconds=self.run_seconds, max_examples=self.run_examples)
         with self._lock:
             self._touch(session)
-            if session not in self._runs and len(self._runs) >= self.max_sessions:
-                raise RunError("the server is full right now — please try again in a few minutes")
-            for old in self._runs.get(session, []):
-                self._dequeue(old)
+            evicted = []
+            if session not in self._runs:
+                evicted = self._make_room(client)
+                self._runs[session] = []  # the place is taken now: two concurrent starts cannot both squeeze in
+                self._client[session] = client
+            for old in self._runs[session]:
+                self._queue.remove(old)
                 if old.trainer.alive:
                     old.trainer.stop(timeout=0)  # it finishes its current step and publishes
-        trainer = (make_trainer or factory.make_trainer)(cfg)  # loads data / builds the model outside the lock
+            self._seen[session] = self._trained[session] = time.monotonic()
+        self._stop_all(evicted)
+        try:
+            trainer = (make_trainer or factory.make_trainer)(cfg)  # loads data / builds the model outside the lock
+        except BaseException:
+            with self._lock:
+                if self._runs.get(session) == []:  # nothing built: give the place back
+                    self._forget(session)
+            raise
         with self._lock:
             run = Run(id=f"r{next(self._ids)}", session=session, cfg=trainer.cfg, trainer=trainer)
             mine = self._runs.setdefault(session, [])
             mine.append(run)
             while len(mine) > self.max_per_session:  # forget the oldest; it was stopped above
-                self._dequeue(mine.pop(0))
-            self._queue.append((run, "start"))
+                self._queue.remove(mine.pop(0))
+            trainer.on_idle = self._on_idle
+            self._queue.add(run, "start", self._client.get(session, client))
             self._schedule()
             return run
 
     def pause(self, session: str, run_id: str | None = None) -> Run:
         run = self.get(session, run_id)
         with self._lock:
-            if self._dequeue(run) and not run.trainer.started:
+            if self._queue.remove(run) and not run.trainer.started:
                 run.trainer.start(paused=True)  # a queued run that never started becomes a paused one
             run.trainer.pause()
             self._schedule()
@@ -138,27 +178,45 @@ class RunRegistry:
     def resume(self, session: str, run_id: str | None = None) -> Run:
         run = self.get(session, run_id)
         with self._lock:
-            if run.trainer.state == "paused" and not self.queue_position(run):
-                self._queue.append((run, "resume"))
+            waiting = self._queue.find(run)
+            if waiting is not None and waiting.action == "step":
+                waiting.action = "resume"  # it waits for a slot either way; resuming supersedes the steps
+            elif run.trainer.state == "paused" and waiting is None:
+                if run.trainer.busy:
+                    run.trainer.resume()  # its single steps already hold a slot: it keeps it
+                else:
+                    self._queue.add(run, "resume", self._client.get(session, ""))
+            self._trained[session] = time.monotonic()
             self._schedule()
         return run
 
     def step(self, session: str, n: int = 1, run_id: str | None = None) -> Run:
-        """Single steps are cheap and user-paced: they bypass the queue."""
+        """Run n more steps, then stay paused. Steps compute like training does: they need a free slot (or the
+        one this run holds), else they wait in the queue. At most MAX_PENDING_STEPS wait at once."""
         run = self.get(session, run_id)
         if not 1 <= n <= 1000:
-            raise RunError("step count must be between 1 and 1000")
+            raise RunError("step count must be between 1 and 1000", "run_step_count")
         with self._lock:
-            if self._dequeue(run) and not run.trainer.started:
-                run.trainer.start(paused=True)
+            waiting = self._queue.find(run)
+            queued = waiting.n if waiting is not None and waiting.action == "step" else 0
+            if run.trainer.pending_steps + queued + n > MAX_PENDING_STEPS:
+                raise RunError(f"at most {MAX_PENDING_STEPS:,} steps can wait at once — let the current ones finish first")
+            self._trained[session] = time.monotonic()
+            if waiting is not None:  # queued to start / resume / step: it will step instead, when its turn comes
+                waiting.action, waiting.n = "step", queued + n
+                return run
+            holds = run.trainer.busy
             run.trainer.pause()
-            run.trainer.step(n)
+            if holds or self.running_count() < self.max_running:
+                run.trainer.step(n)  # starts the thread (paused) if needed
+            else:
+                self._queue.add(run, "step", self._client.get(session, ""), n)
         return run
 
     def stop(self, session: str, run_id: str | None = None) -> Run:
         run = self.get(session, run_id)
         with self._lock:
-            self._dequeue(run)
+            self._queue.remove(run)
         run.trainer.stop(timeout=5)
         with self._lock:
             self._schedule()
@@ -171,15 +229,39 @@ class RunRegistry:
             mine = self._runs.get(session, [])
             if run in mine:
                 mine.remove(run)
+            if not mine:
+                self._forget(session)  # no runs left: it holds no place any more
         return run
 
     def release(self, session: str) -> int:
         """Stop and forget every run of a session (tab closed); returns how many were freed."""
         with self._lock:
-            runs = self._runs.pop(session, [])
-            self._seen.pop(session, None)
-            for r in runs:
-                self._dequeue(r)
+            runs = self._evict(session)
+        return self._stop_all(runs)
+
+    def reap(self, now: float | None = None) -> int:
+        """Release sessions idle for longer than idle_s (called periodically by the app)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            idle = [s for s, t in self._seen.items() if now - t > self.idle_s]
+        return sum(self.release(s) for s in idle)
+
+    def shutdown(self) -> None:
+        for s in list(self._runs):
+            self.release(s)
+
+    # ---- internals (called with the lock held) --------------------------------------------------
+    def _touch(self, session: str) -> None:
+        if not session:
+            raise RunError("no session — reload the page", "run_no_session")
+        if session not in self._runs:
+            return  # a session without runs holds nothing here, however often it asks
+        now = self._seen[session] = time.monotonic()
+        if any(r.trainer.busy for r in self._runs[session]) or self._queue.holds(session):
+            self._trained[session] = now
+
+    def _stop_all(self, runs: list[Run]) -> int:
+        """Stop evicted runs (outside the lock: a run's last publish may take a moment) and free their memory."""
         for r in runs:
             r.trainer.stop(timeout=5)
         with self._lock:
@@ -190,37 +272,55 @@ class RunRegistry:
             give_memory_back()  # … and handed back to the OS (glibc would keep ~25 MB per VAE run mapped)
         return n
 
-    def reap(self, now: float | None = None) -> int:
-        """Release sessions idle for longer than idle_s (called periodically by the app)."""
-        now = time.monotonic() if now is None else now
+    def _evict(self, session: str) -> list[Run]:
+        """Forget a session and unqueue its runs; the caller stops them (``_stop_all``) once the lock is free."""
+        runs = self._runs.get(session, [])
+        self._forget(session)
+        for r in runs:
+            self._queue.remove(r)
+        return runs
+
+    def _forget(self, session: str) -> None:
+        for d in (self._runs, self._client, self._seen, self._trained):
+            d.pop(session, None)
+
+    def _make_room(self, client: str) -> list[Run]:
+        """Make sure a new session may hold runs: evict the longest-inactive one if needed (its runs are
+        returned, to be stopped), else refuse."""
+        evicted: list[Run] = []
+        if client:
+            theirs = [s for s, c in self._client.items() if c == client]
+            if len(theirs) >= self.max_per_client and not self._reclaim(theirs, evicted):
+                raise RunError("too many training sessions from your network right now — please try again in a few minutes")
+        if len(self._runs) >= self.max_sessions and not self._reclaim(list(self._runs), evicted):
+            raise RunError("the server is full right now — please try again in a few minutes", "run_full")
+        return evicted
+
+    def _reclaim(self, sessions: list[str], evicted: list[Run]) -> bool:
+        """Evict the session that has gone longest without training, if that is longer than reclaim_s."""
+        idle = [s for s in sessions if self._runs.get(s) and not self._queue.holds(s)
+                and not any(r.trainer.busy for r in self._runs[s])]
+        s = longest_idle(idle, self._trained, self.reclaim_s)
+        if s is not None:
+            evicted += self._evict(s)
+        return s is not None
+
+    def _on_idle(self) -> None:
+        """A trainer stopped computing (run ended, or its single steps are done): its slot goes on at once."""
         with self._lock:
-            idle = [s for s, t in self._seen.items() if now - t > self.idle_s]
-        return sum(self.release(s) for s in idle)
-
-    def shutdown(self) -> None:
-        with self._lock:
-            sessions = list(self._runs)
-        for s in sessions:
-            self.release(s)
-
-    # ---- internals (called with the lock held) --------------------------------------------------
-    def _touch(self, session: str) -> None:
-        if not session:
-            raise RunError("no session — reload the page")
-        self._seen[session] = time.monotonic()
-
-    def _dequeue(self, run: Run) -> bool:
-        before = len(self._queue)
-        self._queue = [(r, a) for r, a in self._queue if r is not run]
-        return len(self._queue) != before
+            self._schedule()
 
     def _schedule(self) -> None:
-        """Promote queued runs, oldest first, while there are free training slots."""
+        """Promote waiting runs, in serving order, while there are free training slots."""
         free = self.max_running - self.running_count()
-        while free > 0 and self._queue:
-            run, action = self._queue.pop(0)
-            if action == "start" and not run.trainer.started:
-                run.trainer.start()
+        while free > 0 and (w := self._queue.pop()) is not None:
+            trainer = w.run.trainer
+            if w.action == "step":
+                trainer.pause()
+                trainer.step(w.n)
+            elif w.action == "start" and not trainer.started:
+                trainer.start()
             else:
-                run.trainer.resume()
+                trainer.resume()
             free -= 1
+

@@ -45,6 +45,15 @@ HYPER = tuple(f.name for f in dataclasses.fields(Hyper))  # the settings a run m
 MODALITY_WORDS = {"image": "images", "text": "text (it predicts the next character)"}  # for the mismatch sentence
 
 
+class SettingError(ValueError):
+    """A setting out of bounds: the English sentence, plus a catalogue key and its values so the UI can say it in the
+    visitor's language (genai_demo/i18n: setting_* keys; ``name`` is the setting)."""
+
+    def __init__(self, sentence: str, key: str, **values):
+        super().__init__(sentence)
+        self.key, self.values = key, values
+
+
 def check(name: str, value: Any, high: float | None = None, offline: bool = False) -> int | float:
     """``value`` for setting ``name`` as an int or float, or a ValueError with one sentence for a person.
 
@@ -52,11 +61,13 @@ def check(name: str, value: Any, high: float | None = None, offline: bool = Fals
     limit = LIMITS[name]
     top = limit.top(high, offline)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{limit.label} must be a {'whole ' if limit.whole else ''}number, got {value!r}")
+        raise SettingError(f"{limit.label} must be a {'whole ' if limit.whole else ''}number, got {value!r}",
+                           "setting_whole" if limit.whole else "setting_number", name=name, got=repr(value)[:40])
     if limit.whole and (not math.isfinite(value) or value != int(value)):
-        raise ValueError(f"{limit.label} must be a whole number, got {value:g}")
+        raise SettingError(f"{limit.label} must be a whole number, got {value:g}", "setting_whole", name=name, got=f"{value:g}")
     if not math.isfinite(value) or not limit.low <= value <= top:
-        raise ValueError(f"{limit.label} must be between {limit.fmt(limit.low)} and {limit.fmt(top)}, got {value:g}")
+        raise SettingError(f"{limit.label} must be between {limit.fmt(limit.low)} and {limit.fmt(top)}, got {value:g}",
+                           "setting_range", name=name, low=limit.fmt(limit.low), high=limit.fmt(top), got=f"{value:g}")
     return int(value) if limit.whole else float(value)
 
 

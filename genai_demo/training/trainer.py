@@ -8,77 +8,27 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 import math
-import os
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
 from ..models.base import GenerativeModel, Hyper
+from .budget import Budget
+from .config import RunConfig, Snapshot, pick_device, training_threads  # callers import these from here too
 from .native_memory import give_memory_back
 from .settings import check
 
 STATES = ("idle", "running", "paused", "finished", "stopped", "failed")
+FAILED = "an internal error stopped training at step {step} (the server log has the details) — press Start to try again"
+log = logging.getLogger(__name__)
 _INIT_LOCK = threading.Lock()  # model init seeds the global RNG: serialise it between runs
-
-
-def pick_device(name: str = "auto") -> torch.device:
-    """cuda → mps → cpu, or exactly what was asked."""
-    if name != "auto":
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def training_threads() -> int:
-    """Leave one core for the UI / event loop (2 cores → 1 training thread)."""
-    return max(1, (os.cpu_count() or 2) - 1)
-
-
-@dataclasses.dataclass
-class RunConfig:
-    kind: str  # model family: a key of models.MODELS ("vae", "gan", "charlm", …)
-    data: str = "mnist5k"  # data set name (see data.dataset_names())
-    steps: int = 3000  # optimisation steps to run (a "step" = one G update for GANs)
-    seed: int = 0  # seeds the weights, the batch draws and the noise: same seed + config → same losses
-    hp: Hyper = dataclasses.field(default_factory=Hyper)
-    model_config: dict | None = None  # overrides of the family's config dataclass
-    publish_every: int = 20  # steps between metric publishes (steps run back to back in between)
-    snapshot_every: int = 200  # steps between frozen copies + preview grids
-    preview_n: int = 100  # images in the fixed-noise preview (10 × 10)
-    max_points: int = 1000  # metric history bound; halved by dropping every other point when hit
-    max_snapshots: int = 40  # preview timeline bound; thinned the same way
-    device: str = "auto"
-    diverge_at: float = 1e5  # |loss| above this stops the run as diverged
-
-
-@dataclasses.dataclass(frozen=True)
-class Snapshot:
-    """What a reader sees: a consistent, immutable copy taken under the lock."""
-
-    state: str
-    step: int
-    total: int
-    history: dict[str, list[float]]  # "step" plus one list per metric, equal lengths
-    evals: dict[str, list[float]]  # held-out metrics at snapshot steps: "step" plus e.g. "val_loss"
-    previews: list[tuple[int, Any]]  # (step, preview) timeline; preview = uint8 (n,28,28) or str
-    model: GenerativeModel | None  # frozen eval-mode CPU copy (None before the first publish)
-    model_step: int  # step at which `model` was copied
-    steps_per_s: float
-    eta_s: float | None
-    device: str
-    error: str | None  # why the run failed / diverged (one readable line)
-    hp: Hyper
-
-    @property
-    def last(self) -> dict[str, float]:
-        return {k: v[-1] for k, v in self.history.items() if v}
+MAX_PENDING_STEPS = 1000  # single steps that may wait at once: repeated step(n) calls do not add up without end
 
 
 class Trainer:
@@ -110,7 +60,10 @@ class Trainer:
         self._wake = threading.Condition(self._lock)  # pause / step / stop signalling
         self._state = "idle"
         self._step = 0
-        self._pending_steps = 0  # single-step requests while paused
+        self._pending_steps = 0  # single-step requests while paused (≤ MAX_PENDING_STEPS)
+        self._working = False  # a step (or its publish) is being computed right now
+        self.budget = Budget(cfg.max_seconds, cfg.max_examples)
+        self.on_idle: Callable[[], None] | None = None  # called (no lock held) when it stops being busy
         self._stop = False
         self._pending_hp: dict[str, Any] = {}
         self._hist: dict[str, list[float]] = {"step": []}
@@ -143,6 +96,7 @@ class Trainer:
         with self._wake:
             if self._state == "paused":
                 self._state = "running"
+                self._pending_steps = 0  # running supersedes the single steps still waiting
                 self._wake.notify_all()
 
     def step(self, n: int = 1) -> None:
@@ -151,7 +105,7 @@ class Trainer:
             self.start(paused=True)
         with self._wake:
             if self._state == "paused":
-                self._pending_steps += max(1, int(n))
+                self._pending_steps = min(MAX_PENDING_STEPS, self._pending_steps + max(1, int(n)))
                 self._wake.notify_all()
 
     def stop(self, timeout: float | None = 10.0) -> None:
@@ -182,6 +136,16 @@ class Trainer:
     @property
     def state(self) -> str:
         return self._state
+
+    @property
+    def pending_steps(self) -> int:
+        return self._pending_steps
+
+    @property
+    def busy(self) -> bool:
+        """Computing, or about to: running, single steps waiting, or a step still finishing after a pause / stop.
+        The registry counts busy runs against the training cap."""
+        return self._state == "running" or self._pending_steps > 0 or self._working
 
     @property
     def started(self) -> bool:
@@ -224,16 +188,20 @@ class Trainer:
             if self._state == "paused":
                 self._pending_steps -= 1
             self._apply_hp_locked()
+            self._working = True
             return True
 
     def _run(self) -> None:
         torch.set_num_threads(training_threads()) if self.device.type == "cpu" else None
         t_last, s_last = time.perf_counter(), 0
+        spent = None  # why the budget stopped the run
         try:
-            self._publish(snapshot=True)  # step-0 preview: what noise looks like before training
             while self._step < self.cfg.steps:
                 if not self._wait_for_work():
                     break
+                if not self._previews:  # step-0 preview (what noise looks like), once there is work: a run that
+                    self._publish(snapshot=True)  # only waits, paused, holds no frozen copy (~10 MB for a VAE)
+                t_step = time.perf_counter()
                 hp = self._hp
                 x, y = self.data.batch(hp.batch_size, self.gen)
                 metrics = self.model.train_step(x, y, self.opts, hp, self.gen)
@@ -250,17 +218,34 @@ class Trainer:
                         self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
                     t_last, s_last = now, self._step
                     self._publish(snapshot=self._step % self.cfg.snapshot_every == 0 or single)
-            final = "stopped" if self._stop and self._step < self.cfg.steps else "finished"
+                self.budget.charge(time.perf_counter() - t_step, self.model.examples_per_step(hp))
+                with self._lock:
+                    self._working = False
+                if not self.busy:  # paused, single steps done: it waits now, without its gradients (the next step
+                    self.model.zero_grad(set_to_none=True)  # recomputes them) and handing back what its steps freed
+                    give_memory_back()  # (~30 MB for a VAE, else kept by this thread's malloc arena)
+                    if self.on_idle:
+                        self.on_idle()  # the slot is free
+                if (spent := self.budget.spent()) and self._step < self.cfg.steps:
+                    break
+            final = "stopped" if (self._stop or spent) and self._step < self.cfg.steps else "finished"
             self._publish(snapshot=True)
             with self._lock:
                 self._state = final
+                self._error = spent if final == "stopped" else None  # the budget's reason is the status line
         except Exception as e:  # surfaced to the UI / CLI: never lost in a dead thread
-            msg = str(e) if isinstance(e, Diverged) else f"{type(e).__name__}: {e}"
+            msg = str(e) if isinstance(e, Diverged) else FAILED.format(step=self._step + 1)  # plain: no class, no path
+            if not isinstance(e, Diverged):
+                log.error("run failed at step %d", self._step + 1, exc_info=e)  # the detail, for the operator
             with self._lock:
                 self._error = msg
                 self.error_trace = traceback.format_exc()
                 self._state = "failed"
         finally:  # the run can never step again: free Adam's moments and the gradients (~half a kept run's memory)
+            with self._lock:
+                self._working, self._pending_steps = False, 0  # no longer busy: its training slot is free
+            if self.on_idle:
+                self.on_idle()
             for opt in self.opts.values():
                 opt.state.clear()
             self.model.zero_grad(set_to_none=True)

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import catalogue, t
 from ..models import family
 from ..models.base import GenerativeModel
 from .checkpoints import CheckpointError, load_checkpoint, read_metadata
@@ -34,7 +35,7 @@ _cache: dict[str, tuple[GenerativeModel, dict]] = {}
 _cache_lock = threading.Lock()
 
 
-def pretrained(kinds: tuple[str, ...] | None = None) -> list[Source]:
+def pretrained(kinds: tuple[str, ...] | None = None, lang: str = "en") -> list[Source]:
     """Shipped checkpoints (sorted by name), optionally only some families; unreadable files are skipped."""
     out = []
     d = checkpoint_dir()
@@ -46,8 +47,8 @@ def pretrained(kinds: tuple[str, ...] | None = None) -> list[Source]:
         if kinds is None or h["kind"] in kinds:
             data = h["meta"].get("data", "?")
             steps = h["meta"].get("steps", "?")
-            out.append(Source(f"pretrained:{path.stem}", f"{family(h['kind']).name} · {data} · pretrained "
-                              f"({steps} steps)", h["kind"], data))
+            out.append(Source(f"pretrained:{path.stem}", t("zoo_pretrained", lang, model=family(h["kind"]).name, data=data,
+                                                                 steps=steps), h["kind"], data))
     return out
 
 
@@ -63,16 +64,18 @@ def load_pretrained(stem: str) -> tuple[GenerativeModel, dict]:
         return _cache[stem]
 
 
-def sources(session: str | None, registry: RunRegistry | None, kinds: tuple[str, ...] | None = None) -> list[Source]:
+def sources(session: str | None, registry: RunRegistry | None, kinds: tuple[str, ...] | None = None,
+            lang: str = "en") -> list[Source]:
     """The dropdown choices: the visitor's runs that have weights (newest first), then pretrained."""
     mine = []
     if session and registry is not None:
         for run in reversed(registry.runs(session)):
             snap = run.trainer.snapshot()
             if snap.model is not None and snap.model_step > 0 and (kinds is None or run.cfg.kind in kinds):
-                mine.append(Source(f"run:{run.id}", f"{family(run.cfg.kind).name} · {run.cfg.data} · "
-                                   f"your run {run.id} (step {snap.model_step}, {snap.state})", run.cfg.kind, run.cfg.data))
-    return mine + pretrained(kinds)
+                state = t(f"state_{snap.state}", lang) if f"state_{snap.state}" in catalogue("en") else snap.state
+                mine.append(Source(f"run:{run.id}", t("zoo_run", lang, model=family(run.cfg.kind).name, data=run.cfg.data,
+                                                      run=run.id, step=snap.model_step, state=state), run.cfg.kind, run.cfg.data))
+    return mine + pretrained(kinds, lang)
 
 
 def resolve(key: str, session: str | None = None, registry: RunRegistry | None = None) -> tuple[GenerativeModel, Source]:

@@ -13,17 +13,23 @@ from __future__ import annotations
 import os
 
 import gradio as gr
+from PIL import Image
 
-from . import gan_tab, latent_tab, learn_tab, text_tab, train_tab
+from ..data.user_image import MAX_SIDE
+from ..i18n import LANGS, pick_language, t
+from . import fair, gan_tab, http_guard, latent_tab, learn_tab, messages, text_tab, toy_tab, toy_view, train_tab
 from .context import UIContext
+from .lang import SET_LOCALE_JS, SWITCH_CHOICES, L, gradio_i18n
 
-TAB_MODULES = [train_tab, latent_tab, gan_tab, text_tab, learn_tab]  # those defining forget() hear of leaving visitors
+TAB_MODULES = [train_tab, latent_tab, gan_tab, text_tab, toy_tab, learn_tab]  # those defining forget() hear of leaving visitors
 
-HEADER = """<div class="app-header">
-  <div class="app-title">genai-demo <span>— watch generative models learn, then play with them</span></div>
-  <div class="app-pitch">Train a VAE or a GAN on real digits (or a tiny GPT on first names) right here and see every
-  step: the losses, the formulas behind them and the samples sharpening. Pretrained models are ready in every tab.</div>
-</div>"""
+
+
+def header_html(lang: str) -> str:
+    """The page's title and pitch in the visitor's language (re-sent on load and by the EN | 中文 switch)."""
+    return (f'<div class="app-header"><div class="app-title">genai-demo <span>— {t("app_subtitle", lang)}</span></div>'
+            f'<div class="app-pitch">{t("app_pitch", lang)}</div></div>')
+
 
 CSS = """
 .app-header { padding: 4px 4px 0; }
@@ -64,6 +70,10 @@ CSS = """
 .train-buttons { gap: 8px !important; }
 .train-buttons button { white-space: nowrap; padding-left: 6px !important; padding-right: 6px !important; }
 .grid-caption { margin-bottom: -4px; }
+.app-top { align-items: flex-start !important; }
+#lang-switch { flex-grow: 0 !important; min-width: 11em !important; }
+#lang-switch label { white-space: nowrap; }
+#lang-switch .wrap { flex-wrap: nowrap; }
 """
 
 # Links written by learn_link() ("#learn-gan") open the How-it-works tab, then scroll to the section.
@@ -73,7 +83,9 @@ document.addEventListener('click', (ev) => {
   if (!a) return;
   ev.preventDefault();
   const id = a.getAttribute('href').slice(1);
-  const tab = [...document.querySelectorAll('button[role="tab"]')].find(b => b.textContent.trim().startsWith('How it works'));
+  // by id, not by its label: the label is in the visitor's language
+  const tab = document.getElementById('tab-learn-button')
+    || [...document.querySelectorAll('button[role="tab"]')].find(b => /How it works|原理/.test(b.textContent));
   if (tab) tab.click();
   setTimeout(() => document.getElementById(id)?.scrollIntoView({behavior: 'smooth', block: 'start'}), 150);
 }, true);
@@ -86,13 +98,37 @@ def launch_kwargs() -> dict:
     fonts = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
     mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
     theme = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink", font=fonts, font_mono=mono)
-    return {"theme": theme, "css": CSS, "head": HEAD,
-            "max_file_size": "5mb", "show_error": True}
+    return {"theme": theme, "css": CSS + toy_view.CSS, "head": HEAD, "i18n": gradio_i18n(),
+            "max_file_size": "5mb", "show_error": True,
+            # Gradio keeps ~390 KB of state per session (a copy of every component's config), for up to 10,000
+            # sessions: 3.9 GB for a script with fresh session ids. Keep the most recently active ones only.
+            "state_session_capacity": session_capacity(), **hostile_input_kwargs()}
+
+
+def session_capacity() -> int:
+    """Sessions whose Gradio state is kept (the least recently active beyond go): as many as the visitors that may
+    hold runs; ≈ 40 MB at most. A page in use polls twice a second, so it stays among the most recent."""
+    return int(os.environ.get("GENAI_DEMO_GRADIO_SESSIONS", 100))
+
+
+def hostile_input_kwargs() -> dict:
+    """What a script may send is bounded before Gradio reads it: body size, protocol fields (ui/http_guard.py)."""
+    return {"app_kwargs": http_guard.app_kwargs()}
+
+
+def guard_process() -> None:
+    """Process-wide bounds a public app needs, set when the app is built (never at import)."""
+    # Pillow refuses images over 2 × MAX_IMAGE_PIXELS outright (default 179 Mpx): any image Gradio itself decodes is
+    # then ≤ 33.5 Mpx; the Sketchpad and uploads check the header against tighter bounds first.
+    Image.MAX_IMAGE_PIXELS = min(Image.MAX_IMAGE_PIXELS or MAX_SIDE * MAX_SIDE, MAX_SIDE * MAX_SIDE)
+    messages.install()  # what an error tells a visitor: one sentence, no path, no class name (ui/messages.py)
 
 
 def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
     """The gr.Blocks app; a test passes its own ctx (e.g. a registry that allows one run)."""
     ctx = ctx or UIContext()
+    ctx.lang_texts = []  # filled by the tabs of this build (a ctx built into a second demo starts afresh)
+    guard_process()
     # Gradio's queue re-summarises its last 10,000 events with pandas after *every* event (~10-16 ms of CPU once
     # full): with 30 pages polling at 2 Hz that is most of a core. Summarise every 1,000 events, keep 2,000.
     # Read when gr.Blocks() creates its queue, so set here; an operator's own values win.
@@ -100,19 +136,51 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "2000")
     # delete_cache: sample grids and GIFs are written to Gradio's cache; drop files older than 1 h every 10 min
     with gr.Blocks(title="genai-demo — watch generative models learn", delete_cache=(600, 3600)) as demo:
-        gr.HTML(HEADER)
-        with gr.Tabs(elem_id="main-tabs"):
-            # labels: the browser tests and HEAD's script find tabs by them; ids / elem_ids for gr.Tabs(selected=…) and CSS
-            with gr.Tab("Train", id="train", elem_id="tab-train"):
+        with gr.Row(elem_classes="app-top"):
+            header = gr.HTML(header_html("en"), elem_id="app-header")
+            switch = gr.Radio(SWITCH_CHOICES, value="en", label="Language / 语言", show_label=False,
+                              elem_id="lang-switch", container=False)
+        with gr.Tabs(elem_id="main-tabs") as main_tabs:
+            # labels are catalogue keys (the browser shows them in the visitor's language); ids / elem_ids for
+            # gr.Tabs(selected=…), CSS, the tests and HEAD's script
+            with gr.Tab(L("tab_train"), id="train", elem_id="tab-train") as train:
                 train_tab.build(ctx)
-            with gr.Tab("Latent explorer", id="latent", elem_id="tab-latent") as tab:
+            with gr.Tab(L("tab_latent"), id="latent", elem_id="tab-latent") as tab:
                 latent_tab.build(ctx, tab)
-            with gr.Tab("GAN studio", id="gan", elem_id="tab-gan") as tab:
-                gan_tab.build(ctx, tab)
-            with gr.Tab("Next token", id="text", elem_id="tab-text") as tab:
-                text_tab.build(ctx, tab)
-            with gr.Tab("How it works", id="learn", elem_id="tab-learn"):
+            with gr.Tab(L("tab_gan"), id="gan", elem_id="tab-gan") as gan:
+                gan_tab.build(ctx, gan)
+            with gr.Tab(L("tab_text"), id="text", elem_id="tab-text") as text:
+                text_tab.build(ctx, text)
+            with gr.Tab(L("tab_toy"), id="toy", elem_id="tab-toy") as toy_block:
+                toy = toy_tab.build(ctx, toy_block)
+            with gr.Tab(L("tab_learn"), id="learn", elem_id="tab-learn") as learn:
                 learn_tab.build(ctx)
+        tabs = {"tab_train": train, "tab_latent": tab, "tab_gan": gan, "tab_text": text, "tab_toy": toy_block,
+                "tab_learn": learn}
+        # Gradio 6.31 translates a tab's name once, when its panel first renders: names of tabs not yet opened would
+        # stay in the first language, so the names are also sent as plain text on load and on every switch
+        shell = [switch, header, *tabs.values(), *(c for c, _ in ctx.lang_texts)]
+
+        def texts(lang: str) -> list:
+            return [header_html(lang), *(gr.Tab(label=t(key, lang)) for key in tabs),
+                    *(render(lang) for _, render in ctx.lang_texts)]
+
+        def opened(request: gr.Request):
+            """A page opened: its language from ?lang=, else Accept-Language, else English (kept per visitor)."""
+            headers = getattr(request, "headers", None) or {}
+            lang = pick_language(dict(getattr(request, "query_params", None) or {}), headers.get("accept-language"))
+            lang = ctx.set_lang(getattr(request, "session_hash", None), lang)
+            return [lang, *texts(lang)]
+
+        def switched(lang, request: gr.Request):
+            """EN | 中文 clicked: Python-written text follows from the next refresh; the run is untouched."""
+            lang = ctx.set_lang(getattr(request, "session_hash", None), lang)
+            return texts(lang)
+
+        # the js= runs in the browser after Python answered: Gradio's component texts switch in place
+        demo.load(opened, None, shell, api_visibility="private", concurrency_limit=None).then(
+            None, switch, None, js=SET_LOCALE_JS)
+        switch.input(switched, switch, shell[1:], api_visibility="private", concurrency_limit=None, js=SET_LOCALE_JS)
 
         def release(request: gr.Request):
             """The visitor closed or reloaded the page: stop their runs, drop their files."""
@@ -120,9 +188,27 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
             if not sid:
                 return
             ctx.registry.release(sid)
+            ctx.langs.pop(sid, None)
             for m in TAB_MODULES:
                 if hasattr(m, "forget"):
                     m.forget(ctx, sid)
 
         demo.unload(release)
+
+        def lesson_link(request: gr.Request):
+            """?tab=toy&preset=NAME (a lesson's link): open the 2-D GAN tab with that preset, its live view on."""
+            name = toy_tab.link_preset(dict(getattr(request, "query_params", None) or {}))
+            if name is None:
+                return gr.skip(), gr.skip(), gr.skip()
+            return gr.Tabs(selected="toy"), name, gr.Timer(active=True)
+
+        demo.load(lesson_link, None, [main_tabs, toy.preset, toy.timer], api_visibility="private", show_progress="hidden")
+
+        def toy_timer(evt: gr.SelectData):
+            """The 2-D GAN view polls only while its tab shows (its game plays on in the background)."""
+            return gr.Timer(active=evt.value in toy_names)
+
+        toy_names = {t("tab_toy", lang) for lang in LANGS}  # the tab's name as the page shows it
+        main_tabs.select(toy_timer, None, toy.timer, queue=False, api_visibility="private", show_progress="hidden")
+    fair.install(demo)  # heavy jobs (judge, sample, walk, generate): a fair share per client address
     return demo

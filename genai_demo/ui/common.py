@@ -12,10 +12,12 @@ import gradio as gr
 import numpy as np
 
 from ..data import images
+from ..i18n import t
 from ..training.checkpoints import CheckpointError
 from ..training.runs import RunError
 from ..training.zoo import resolve
 from .context import UIContext
+from .messages import shown, visitor_message
 
 # Controls that fire while dragging: only the last of a burst runs, no concurrency limit, no spinner
 FAST = dict(trigger_mode="always_last", concurrency_limit=None, show_progress="hidden")
@@ -25,15 +27,16 @@ INLINE_MATH = [{"left": "$", "right": "$", "display": False}]  # $…$ in a tab'
 
 def resolve_model(ctx: UIContext, key, request: gr.Request | None, kinds: tuple[str, ...]):
     """(model, Source) for a dropdown key, or a gr.Error a visitor can act on."""
+    lang = ctx.lang(request)
     if not key or not isinstance(key, str):
-        raise gr.Error("Choose a model first.")
+        raise gr.Error(t("err_choose_model", lang))
     sid = getattr(request, "session_hash", None)
     try:
         model, src = resolve(key, sid, ctx.registry)
     except (CheckpointError, RunError) as e:
-        raise gr.Error(f"Cannot use model {key!r}: {e}") from None
+        raise gr.Error(visitor_message(t("err_cannot_use_model", lang, key=shown(key), error=e))) from None
     if src.kind not in kinds:
-        raise gr.Error(f"{key!r} is a {src.kind.upper()}; this needs one of: {', '.join(k.upper() for k in kinds)}.")
+        raise gr.Error(t("err_wrong_kind", lang, key=shown(key), kind=src.kind.upper(), kinds=", ".join(k.upper() for k in kinds)))
     return model, src
 
 
@@ -58,8 +61,8 @@ def write_gif(frames, prefix: str, factor: int = 4, duration_ms: int = 120) -> s
     return str(images.save_gif(frames, path, duration_ms=duration_ms, factor=factor))
 
 
-def whole(v, what: str, lo: int, hi: int) -> int:
+def whole(v, what: str, lo: int, hi: int, lang: str = "en") -> int:
     """A whole number in [lo, hi] from a slider / API value, or a gr.Error (never int(nan)'s ValueError)."""
     if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) or v != int(v) or not lo <= v <= hi:
-        raise gr.Error(f"{what} must be a whole number between {lo} and {hi}, got {v!r}.")
+        raise gr.Error(t("err_whole", lang, what=what, lo=lo, hi=hi, got=shown(v)))
     return int(v)

@@ -7,27 +7,68 @@ callers, so nothing per-visitor is created there; the registry creates entries l
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 import gradio as gr
 
+from ..explore.toy_sessions import ToySessions
+from ..i18n import DEFAULT, normalise, t
 from ..training.runs import RunRegistry
 from ..training.zoo import Source, sources
+
+
+def client_address(request) -> str:
+    """The caller's address as uvicorn saw it, for the per-address limits; "" when unknown or private.
+
+    Behind a proxy, uvicorn takes X-Forwarded-For only from the addresses in env FORWARDED_ALLOW_IPS (default
+    loopback), so a visitor cannot forge it (docs/limits.md). A private address (loopback, a LAN, or a proxy's
+    inside address when FORWARDED_ALLOW_IPS is not set for it) may stand for many visitors at once — the
+    classroom on a school server, everyone behind an unconfigured proxy — so only the global limits apply to it."""
+    host = str(getattr(getattr(request, "client", None), "host", "") or "")
+    try:
+        return "" if ipaddress.ip_address(host).is_private else host
+    except ValueError:  # not an address (a test client's name): keep it as given
+        return host
 
 
 @dataclass
 class UIContext:
     registry: RunRegistry = field(default_factory=RunRegistry)
+    toys: ToySessions = field(default_factory=ToySessions)  # every visitor's 2-D GAN game (ui/toy_tab.py)
+    langs: dict[str, str] = field(default_factory=dict)  # session → "en" | "zh-CN", the visitor's choice
+    # (component, render(lang) → its value): static Python-written texts the app re-sends on load and on a switch
+    lang_texts: list = field(default_factory=list)
+
+    def translated(self, component, render):
+        """Register a component whose text Python writes in the visitor's language (see ui/app.py)."""
+        self.lang_texts.append((component, render))
+        return component
+
+    def lang(self, request: gr.Request | None) -> str:
+        """The caller's language: the page's choice (set on load and by the switch); English for API callers."""
+        sid = getattr(request, "session_hash", None) if request is not None else None
+        return self.langs.get(sid, DEFAULT) if sid else DEFAULT
+
+    def set_lang(self, sid: str | None, lang) -> str:
+        lang = normalise(lang) or DEFAULT
+        if sid:
+            self.langs[sid] = lang
+        return lang
 
     @staticmethod
     def session(request: gr.Request | None) -> str:
         sid = getattr(request, "session_hash", None) if request is not None else None
         if not sid:
-            raise gr.Error("No session: reload the page (or pass a session with gradio_client).")
+            raise gr.Error(t("err_no_session"))
         return sid
+
+    @staticmethod
+    def client(request: gr.Request | None) -> str:
+        return client_address(request)
 
     def model_choices(self, request: gr.Request | None, kinds: tuple[str, ...]) -> list[tuple[str, str]]:
         """(label, key) pairs for a gr.Dropdown: the visitor's runs first, then the shipped checkpoints."""
         sid = getattr(request, "session_hash", None) if request is not None else None
-        found: list[Source] = sources(sid, self.registry, kinds)
+        found: list[Source] = sources(sid, self.registry, kinds, self.lang(request))
         return [(s.label, s.key) for s in found]

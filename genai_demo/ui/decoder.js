@@ -110,6 +110,9 @@ async (z1, z2, digit, file, geo) => {
   S.last = { z1, z2, digit, url: file.url, ms: performance.now() - t0 };
   const note = document.querySelector("#latent-decoded .decoder-note");
   const sizes = d.header.layers.map((l) => l[0]).slice(1).concat(d.header.layers.at(-1)[1]);  // hidden widths, 784
-  if (note) note.textContent = `decoded in your browser in ${S.last.ms.toFixed(1)} ms · z ${k ? `(2) + digit (${k})` : "(2)"} → ${sizes.join(" → ")}`;
+  const zh = document.documentElement.lang === "zh-CN";  // set by the EN | 中文 switch (ui/lang.py)
+  const inputs = k ? `(2) + ${zh ? "数字" : "digit"} (${k})` : "(2)";
+  if (note) note.textContent = zh ? `在你的浏览器中解码，用时 ${S.last.ms.toFixed(1)} ms · z ${inputs} → ${sizes.join(" → ")}`
+    : `decoded in your browser in ${S.last.ms.toFixed(1)} ms · z ${inputs} → ${sizes.join(" → ")}`;
   return [];
 }

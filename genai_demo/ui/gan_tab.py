@@ -13,12 +13,14 @@ import numpy as np
 
 from ..data import images
 from ..explore import latent as explore
+from ..i18n import t
 from ..models import kinds
 from ..quality import live as live_quality
 from ..quality.report import format_markdown, markdown_table
 from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
-from .learn_tab import learn_link
+from .lang import L
+from .messages import shown
 from .outputs import Outputs
 from .quality_view import histogram_html
 
@@ -27,38 +29,33 @@ N_MIN, N_MAX = 16, 100
 MAX_SEED = 2**31 - 1
 JUDGE_N, JUDGE_MIN, JUDGE_MAX = 500, 100, 2000  # samples judged (the Fréchet distance needs > 48; 500 take ~2 s)
 RANDOM, ROWS = "random", "rows"  # class choices besides a single class number
-COMPARE_NOTE = ("**Same n, same seed, two families.** The VAE's digits are *blurrier*: its decoder outputs the "
-                "average image of everything its $z$ could stand for, and averaging (under the pixel-wise BCE loss) "
-                "smears uncertain strokes into grey. The GAN's are *sharp*, because its discriminator rejects anything "
-                "that doesn't look real, but a GAN may cover fewer styles than the data holds (mode dropping): look "
-                "for missing digits or near-duplicates.")
+COMPARE_NOTE = "gan_compare_note"  # catalogue key
 SHOW_JUDGEMENT = "() => document.getElementById('gan-judge-box')?.scrollIntoView({behavior: 'smooth', block: 'start'})"
-MEMO_NOTE = ("**Memorisation check.** Top: the 10 samples closest to a training image; bottom: that training image. "
-             "Exact copies would mean the generator memorised its data; the table's *nearest training image* row "
-             "compares the distance with new real images'. (Pixel distance favours thin strokes: 1s come up first.)")
+MEMO_NOTE = "gan_memo_note"  # catalogue key
+CLASS_CHOICES = [(L("gan_random_classes"), RANDOM), (L("gan_rows"), ROWS)]
 
 
-def _n(n) -> int:
+def _n(n, lang: str = "en") -> int:
     try:
         v = int(n)
     except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
-        raise gr.Error(f"n must be a whole number between {N_MIN} and {N_MAX}, got {n!r}.") from None
+        raise gr.Error(t("err_whole", lang, what="n", lo=N_MIN, hi=N_MAX, got=shown(n))) from None
     if v != n or not N_MIN <= v <= N_MAX:
-        raise gr.Error(f"n must be a whole number between {N_MIN} and {N_MAX}, got {n!r}.")
+        raise gr.Error(t("err_whole", lang, what="n", lo=N_MIN, hi=N_MAX, got=shown(n)))
     return v
 
 
-def _seed(s) -> int:
+def _seed(s, lang: str = "en") -> int:
     try:
         v = int(s)
     except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
-        raise gr.Error(f"The seed must be a whole number between 0 and {MAX_SEED}, got {s!r}.") from None
+        raise gr.Error(t("gan_err_seed", lang, hi=MAX_SEED, got=shown(s))) from None
     if v != s or not 0 <= v <= MAX_SEED:
-        raise gr.Error(f"The seed must be a whole number between 0 and {MAX_SEED}, got {s!r}.")
+        raise gr.Error(t("gan_err_seed", lang, hi=MAX_SEED, got=shown(s)))
     return v
 
 
-def _class(model, choice) -> int | str | None:
+def _class(model, choice, lang: str = "en") -> int | str | None:
     """A class number, ROWS, or None (random classes / unconditional model, which ignores the choice)."""
     if not model.conditional or choice in (None, "", RANDOM):
         return None
@@ -67,9 +64,9 @@ def _class(model, choice) -> int | str | None:
     try:
         c = int(choice)
     except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
-        raise gr.Error(f"Class must be '{RANDOM}', '{ROWS}' or a number 0-9, got {choice!r}.") from None
+        raise gr.Error(t("gan_err_class", lang, random=RANDOM, rows=ROWS, got=shown(choice))) from None
     if not 0 <= c < model.config.num_classes:
-        raise gr.Error(f"Class must be between 0 and {model.config.num_classes - 1}, got {choice!r}.")
+        raise gr.Error(t("gan_err_class_range", lang, hi=model.config.num_classes - 1, got=shown(choice)))
     return c
 
 
@@ -93,9 +90,10 @@ class GanActions:
 
     def sample(self, key, n, seed, label=RANDOM, request: gr.Request = None):
         """A grid of n samples for a seed. label: 'random', 'rows' (one row per class) or a class. API: "sample"."""
-        n, seed = _n(n), _seed(seed)
+        lang = self.ctx.lang(request)
+        n, seed = _n(n, lang), _seed(seed, lang)
         model, _ = resolve_model(self.ctx, key, request, kinds(view="studio"))
-        c = _class(model, label)
+        c = _class(model, label, lang)
         if c == ROWS:
             k = model.config.num_classes
             per = max(3, math.ceil(n / k))  # one row per class: k rows of `per` samples
@@ -104,11 +102,12 @@ class GanActions:
 
     def walk(self, key, seed_a, seed_b, steps, mode, label=RANDOM, request: gr.Request = None):
         """The path between the noise of two seeds: a strip (one per class for a conditional model) and a GIF."""
-        seed_a, seed_b = _seed(seed_a), _seed(seed_b)
+        lang = self.ctx.lang(request)
+        seed_a, seed_b = _seed(seed_a, lang), _seed(seed_b, lang)
         model, _ = resolve_model(self.ctx, key, request, kinds(view="studio"))
         if mode not in ("lerp", "slerp"):
-            raise gr.Error(f"Interpolation must be 'lerp' or 'slerp', got {mode!r}.")
-        steps, c = whole(steps, "Steps", 2, 32), _class(model, label)
+            raise gr.Error(t("gan_err_mode", lang, got=shown(mode)))
+        steps, c = whole(steps, t("gan_steps", lang), 2, 32, lang), _class(model, label, lang)
         labels = list(range(model.config.num_classes)) if model.conditional and not isinstance(c, int) else [c]
         walks = [explore.latent_walk(model, seed_a, seed_b, steps, mode, y) for y in labels]  # each (steps, 1, 28, 28)
         strip = _picture(np.concatenate([w.numpy() for w in walks]), nrow=steps, target=900)
@@ -122,7 +121,8 @@ class GanActions:
 
     def compare(self, vae_key, gan_key, n, seed, request: gr.Request = None):
         """VAE and GAN samples side by side, same n and seed."""
-        n, seed = _n(n), _seed(seed)
+        lang = self.ctx.lang(request)
+        n, seed = _n(n, lang), _seed(seed, lang)
         out = []
         for key, group in ((vae_key, "vae"), (gan_key, "gan")):
             model, _ = resolve_model(self.ctx, key, request, kinds(view="studio", group=group))
@@ -131,12 +131,13 @@ class GanActions:
 
     def _judged(self, key, n, seed, request) -> live_quality.Judgement:
         """The judgement of the model's n samples for a seed, or Unjudgeable."""
-        n, seed = whole(n, "n", JUDGE_MIN, JUDGE_MAX), _seed(seed)
+        lang = self.ctx.lang(request)
+        n, seed = whole(n, "n", JUDGE_MIN, JUDGE_MAX, lang), _seed(seed, lang)
         model, src = resolve_model(self.ctx, key, request, kinds(view="studio"))
         problem = live_quality.unsupported(src.data)
         if problem:
             raise Unjudgeable(problem)
-        return live_quality.judge(model, src.data, n, seed)
+        return live_quality.judge(model, src.data, n, seed, lang=lang)
 
     def judge(self, key, seed, request: gr.Request = None, n=JUDGE_N) -> dict:
         """The button: the box shown, the scores as a table, the class histogram as bars, the memorisation
@@ -145,10 +146,10 @@ class GanActions:
             j = self._judged(key, n, seed, request)
         except Unjudgeable as e:
             gr.Warning(str(e))
-            return {"box": gr.Column(visible=True), "table": f"**This model cannot be judged.** {e}", "histogram": "",
+            return {"box": gr.Column(visible=True), "table": t("gan_unjudgeable", self.ctx.lang(request), why=e), "histogram": "",
                     "nearest": None}
         r = j.report
-        return {"box": gr.Column(visible=True), "table": markdown_table(r),
+        return {"box": gr.Column(visible=True), "table": markdown_table(r, self.ctx.lang(request)),
                 "histogram": histogram_html(r.histogram, r.class_names, bar_px=90),
                 "nearest": images.upscale(j.nearest, max(1, round(560 / j.nearest.shape[1])))}
 
@@ -163,9 +164,9 @@ class GanActions:
         """(choices, value, visible) of the class dropdown: shown only for a CGAN / CVAE."""
         model, src = resolve_model(self.ctx, key, request, kinds(view="studio"))
         if not model.conditional:
-            return [("random classes", RANDOM), ("one row per class", ROWS)], RANDOM, False
+            return CLASS_CHOICES, RANDOM, False
         classes = explore.held_out(src.data).classes
-        choices = [("random classes", RANDOM), ("one row per class", ROWS)]
+        choices = list(CLASS_CHOICES)
         choices += [(c if c == str(i) else f"{i} · {c}", str(i)) for i, c in enumerate(classes)]
         return choices, current if current in [v for _, v in choices] else ROWS, True
 
@@ -181,63 +182,60 @@ class GanActions:
 def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
     """Lay out the tab (inside `tab`, whose selection refreshes the model lists; None: only the ↻ button does)."""
     a = GanActions(ctx)
-    gr.Markdown("**A generator turns noise into images.** Each seed names one draw of the noise "
-                "$z \\sim \\mathcal N(0, I)$: the same seed gives the same images, a new seed new ones. "
-                f"Walk from one seed's $z$ to another's and watch the digits morph. {learn_link('gan')}",
-                latex_delimiters=INLINE_MATH)
+    gr.Markdown(L("gan_intro"), latex_delimiters=INLINE_MATH)  # the catalogue holds its LaTeX and link too
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=340):
             with gr.Row():
-                model = gr.Dropdown([], label="Model", allow_custom_value=True, elem_id="gan-model", scale=5)
+                model = gr.Dropdown([], label=L("latent_model"), allow_custom_value=True, elem_id="gan-model", scale=5)
                 refresh = gr.Button("↻", size="sm", scale=0, min_width=44, elem_id="gan-refresh")
-            cls = gr.Dropdown([("random classes", RANDOM), ("one row per class", ROWS)], value=ROWS, label="Class (CGAN / CVAE)",
+            cls = gr.Dropdown(CLASS_CHOICES, value=ROWS, label=L("gan_class"),
                               allow_custom_value=True, visible=False, elem_id="gan-class")
-            n = gr.Slider(N_MIN, N_MAX, value=64, step=1, label="Samples n", elem_id="gan-n")
+            n = gr.Slider(N_MIN, N_MAX, value=64, step=1, label=L("gan_n"), elem_id="gan-n")
             with gr.Row():
-                seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED, elem_id="gan-seed", scale=3,
+                seed = gr.Number(0, label=L("train_seed"), precision=0, minimum=0, maximum=MAX_SEED, elem_id="gan-seed", scale=3,
                                  min_width=100)
-                dice = gr.Button("New seed", size="sm", scale=2, min_width=90, elem_id="gan-dice")
+                dice = gr.Button(L("gan_new_seed"), size="sm", scale=2, min_width=90, elem_id="gan-dice")
             with gr.Row():
-                sample_btn = gr.Button("Sample", variant="primary", elem_id="gan-sample", min_width=100)
-                judge_btn = gr.Button("Judge these samples", elem_id="gan-judge", min_width=100)
-            gr.Markdown("#### Latent walk")
+                sample_btn = gr.Button(L("gan_sample"), variant="primary", elem_id="gan-sample", min_width=100)
+                judge_btn = gr.Button(L("gan_judge"), elem_id="gan-judge", min_width=100)
+            gr.Markdown(L("gan_walk_head"))
             with gr.Row():
-                seed_a = gr.Number(1, label="From seed", precision=0, minimum=0, maximum=MAX_SEED, min_width=90,
+                seed_a = gr.Number(1, label=L("gan_from_seed"), precision=0, minimum=0, maximum=MAX_SEED, min_width=90,
                                    elem_id="gan-seed-a")
-                seed_b = gr.Number(2, label="To seed", precision=0, minimum=0, maximum=MAX_SEED, min_width=90,
+                seed_b = gr.Number(2, label=L("gan_to_seed"), precision=0, minimum=0, maximum=MAX_SEED, min_width=90,
                                    elem_id="gan-seed-b")
-            steps = gr.Slider(4, 16, value=10, step=1, label="Steps", elem_id="gan-steps")
-            mode = gr.Radio([("lerp (straight line)", "lerp"), ("slerp (great circle)", "slerp")], value="slerp",
-                            label="Path", elem_id="gan-mode")
-            walk_btn = gr.Button("Walk", variant="primary", elem_id="gan-walk-btn")
+            steps = gr.Slider(4, 16, value=10, step=1, label=L("gan_steps"), elem_id="gan-steps")
+            mode = gr.Radio([(L("gan_lerp"), "lerp"), (L("gan_slerp"), "slerp")], value="slerp",
+                            label=L("gan_path"), elem_id="gan-mode")
+            walk_btn = gr.Button(L("gan_walk"), variant="primary", elem_id="gan-walk-btn")
         with gr.Column(scale=5, min_width=420):
-            grid = gr.Image(label="Samples", format="png", interactive=False, height=500, elem_id="gan-grid",
+            grid = gr.Image(label=L("gan_samples"), format="png", interactive=False, height=500, elem_id="gan-grid",
                             elem_classes="crisp", buttons=["download", "fullscreen"])
-            strip = gr.Image(label="Latent walk · lerp: a straight line · slerp: an arc keeping |z| where the prior has its mass",
+            strip = gr.Image(label=L("gan_walk_label"),
                              format="png",
                              interactive=False, height=140, elem_id="gan-walk", elem_classes="crisp")
-            gif = gr.DownloadButton("⬇ Download GIF", visible=False, size="sm", elem_id="gan-gif")
+            gif = gr.DownloadButton(L("latent_download_gif"), visible=False, size="sm", elem_id="gan-gif")
     with gr.Column(visible=False, elem_id="gan-judge-box") as judge_box:  # shown by the first judgement
-        gr.Markdown(f"#### How good are they? {JUDGE_N} samples of the model for this seed, judged by a small classifier")
+        gr.Markdown(L("gan_judge_head"))  # says JUDGE_N (500): a test checks the catalogue agrees
         judge_md = gr.Markdown(elem_id="gan-judge-table")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=340):
-                gr.Markdown("**Samples per class** — red: under 5 %, a class the generator rarely draws")
+                gr.Markdown(L("gan_hist_head"))
                 judge_hist = gr.HTML(elem_id="gan-judge-hist")
             with gr.Column(scale=1, min_width=340):
-                pairs = gr.Image(label="Nearest training images", format="png", interactive=False, show_label=False,
+                pairs = gr.Image(label=L("gan_nearest"), format="png", interactive=False, show_label=False,
                                  elem_id="gan-judge-pairs", elem_classes="crisp", buttons=["download"])
-                gr.Markdown(MEMO_NOTE)
-    with gr.Accordion("VAE and GAN side by side", open=True, elem_id="gan-compare-box"):
+                gr.Markdown(L(MEMO_NOTE))
+    with gr.Accordion(L("gan_side_by_side"), open=True, elem_id="gan-compare-box"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=340):
                 vae_model = gr.Dropdown([], label="VAE", allow_custom_value=True, elem_id="gan-vae-model")
                 gan_model = gr.Dropdown([], label="GAN", allow_custom_value=True, elem_id="gan-gan-model")
-                compare_btn = gr.Button("Compare (uses n and seed above)", elem_id="gan-compare")
-                gr.Markdown(COMPARE_NOTE, latex_delimiters=INLINE_MATH)
-            vae_img = gr.Image(label="VAE samples", format="png", interactive=False, height=340, elem_id="gan-vae-img",
+                compare_btn = gr.Button(L("gan_compare"), elem_id="gan-compare")
+                gr.Markdown(L(COMPARE_NOTE), latex_delimiters=INLINE_MATH)
+            vae_img = gr.Image(label=L("gan_vae_samples"), format="png", interactive=False, height=340, elem_id="gan-vae-img",
                                elem_classes="crisp", scale=2)
-            gan_img = gr.Image(label="GAN samples", format="png", interactive=False, height=340, elem_id="gan-gan-img",
+            gan_img = gr.Image(label=L("gan_gan_samples"), format="png", interactive=False, height=340, elem_id="gan-gan-img",
                                elem_classes="crisp", scale=2)
 
     # ---- wiring ------------------------------------------------------------------------------------

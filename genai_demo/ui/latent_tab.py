@@ -20,18 +20,21 @@ from ..data.datasets import DataError
 from ..data.user_image import load_user_image
 from ..explore import latent as explore
 from ..explore import plots, webdecoder
+from ..i18n import fonts, t
 from ..models import kinds
 from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
-from .learn_tab import learn_link
+from .lang import L
+from .messages import shown
 from .outputs import Outputs
+from .sketchpad import guard
 
 DEFAULT_MODEL = "pretrained:vae_mnist5k"
 ZOOM = 8  # the decoded digit is shown 8x: 224 px, nearest-neighbour so pixels stay crisp
 DECODER_JS = Path(__file__).with_name("decoder.js")  # read when the tab is built, not at import
 # The page's decoder draws into this canvas (28×28, scaled up by CSS with crisp pixels)
 DECODED_HTML = ('<div class="decoder-wrap"><canvas width="28" height="28" role="img" aria-label="The decoded digit"></canvas>'
-                '<div class="decoder-note">loading the decoder…</div></div>')
+                '<div class="decoder-note">…</div></div>')  # decoder.js writes the note, in the page's language
 EMPTY = {"a": None, "b": None, "drawn": None}
 START = {"a": [-2.0, -2.0], "b": [2.0, 2.0], "drawn": None}  # a first A → B walk across the plane
 # The sketchpad opens with no tool chosen; pick its brush so a visitor can draw straight away.
@@ -41,26 +44,26 @@ PICK_BRUSH = """() => { const pick = (n) => {
   setTimeout(() => pick(20), 100); }"""
 
 
-def _label(model, digit):
+def _label(model, digit, lang: str = "en"):
     """The CVAE's class (0..9) from the digit dropdown; None for the plain VAE."""
     if not model.conditional:
         return None
     try:
         c = int(digit)
     except (TypeError, ValueError, OverflowError):
-        raise gr.Error("Choose which digit the CVAE should draw.") from None
+        raise gr.Error(t("latent_err_digit", lang)) from None
     if not 0 <= c < model.config.num_classes:
-        raise gr.Error(f"The digit must be between 0 and {model.config.num_classes - 1}, got {digit!r}.")
+        raise gr.Error(t("latent_err_digit_range", lang, hi=model.config.num_classes - 1, got=shown(digit)))
     return c
 
 
-def _z(v) -> float:
+def _z(v, lang: str = "en") -> float:
     try:
         z = float(v)
     except (TypeError, ValueError):
-        raise gr.Error(f"z must be a number, got {v!r}.") from None
+        raise gr.Error(t("latent_err_z_number", lang, got=shown(v))) from None
     if not np.isfinite(z) or abs(z) > 4:
-        raise gr.Error(f"z must be between -4 and 4, got {v!r}.")
+        raise gr.Error(t("latent_err_z_range", lang, got=shown(v)))
     return z
 
 
@@ -75,48 +78,53 @@ class LatentActions:
     def _model(self, key, request):
         model, src = resolve_model(self.ctx, key, request, kinds(view="latent"))
         if explore.z_dim(model) != 2:
-            raise gr.Error("The Latent explorer needs a VAE with a 2-D latent space.")
+            raise gr.Error(t("latent_err_2d", self.ctx.lang(request)))
         return model, src
 
     def decode(self, key, z1, z2, digit=0, request: gr.Request = None):
         """The digit at (z1, z2), 224 px. API: "decode"."""
         model, _ = self._model(key, request)
-        img = explore.decode(model, [[_z(z1), _z(z2)]], _label(model, digit))  # (1, 1, 28, 28)
+        lang = self.ctx.lang(request)
+        img = explore.decode(model, [[_z(z1, lang), _z(z2, lang)]], _label(model, digit, lang))  # (1, 1, 28, 28)
         return images.upscale(images.to_uint8(img[0, 0]), ZOOM)
 
-    def _base(self, model, src, digit, show_points):
+    def _base(self, model, src, digit, show_points, lang: str = "en"):
         """(cached map picture without markers, its MapGeometry) for this model, digit and dot setting."""
         try:
             data = explore.held_out(src.data)
         except DataError as e:
-            raise gr.Error(f"Cannot load the held-out {src.data} images: {e}") from None
-        return explore.map_picture(model, data, _label(model, digit), bool(show_points))
+            raise gr.Error(t("latent_err_held_out", lang, data=src.data, error=e)) from None
+        return explore.map_picture(model, data, _label(model, digit, lang), bool(show_points), classes=plots.class_names(data, lang))
 
     def map_image(self, key, z1, z2, digit, show_points, pts, request: gr.Request = None):
         """The latent map with the A / B / drawing markers. The z cross-hair is the page's overlay (decoder.js),
         so a slider drag never waits for this picture; z is still checked, as every handler does."""
         model, src = self._model(key, request)
-        _z(z1), _z(z2)
-        base, geo = self._base(model, src, digit, show_points)
+        lang = self.ctx.lang(request)
+        _z(z1, lang), _z(z2, lang)
+        base, geo = self._base(model, src, digit, show_points, lang)
         pts = pts or EMPTY
         return plots.with_markers(base, geo, a=pts["a"], b=pts["b"], drawn=pts["drawn"])
 
     @staticmethod
-    def _decoder(model) -> str:
+    def _decoder(model, lang: str = "en") -> str:
         """Path of the model's decoder file for the page (genai_demo/explore/webdecoder.py), current weights."""
         try:
             return webdecoder.decoder_file(model)
         except (ValueError, OSError) as e:
-            raise gr.Error(f"Cannot prepare this model's decoder for the page: {e}") from None
+            raise gr.Error(t("latent_err_decoder", lang, error=e)) from None
 
     def show(self, key, z1, z2, digit, show_points, pts, request: gr.Request = None) -> dict:
         """Redraw everything for a (new) model or digit: digit picker, decoder file, map and its geometry."""
         model, src = self._model(key, request)
+        lang = self.ctx.lang(request)
+        if lang != "en" and not fonts.has_cjk():
+            gr.Warning(t("no_cjk_font", lang))  # the map's legend falls back to English
         classes = explore.held_out(src.data).classes if model.conditional else [str(i) for i in range(10)]
         digit = digit if digit in range(len(classes)) else 0
         pick = gr.Dropdown(choices=[(f"{i} · {c}" if c != str(i) else c, i) for i, c in enumerate(classes)],
                            value=digit, visible=model.conditional)
-        base, geo = self._base(model, src, digit, show_points)
+        base, geo = self._base(model, src, digit, show_points, lang)
         where = {**dataclasses.asdict(geo), "width": base.width, "height": base.height}  # for the page's cross-hair
         return {"digit": pick, "decoder": self._decoder(model), "map": self.map_image(key, z1, z2, digit, show_points, pts, request),
                 "geometry": where}
@@ -143,26 +151,28 @@ class LatentActions:
         if image is None:
             if quiet:
                 return {}
-            raise gr.Error("Draw a digit (or upload an image) first.")
+            raise gr.Error(t("latent_err_draw_first", self.ctx.lang(request)))
         try:
             x = load_user_image(image)  # (1, 28, 28) in [0, 1], centred like MNIST
         except DataError as e:
             if quiet:  # the canvas was cleared: nothing to encode, nothing to complain about
                 return {}
-            raise gr.Error(str(e)) from None
-        label = _label(model, digit)
+            lang = self.ctx.lang(request)
+            raise gr.Error(t(e.key, lang, **e.values) if e.key and lang != "en" else str(e)) from None
+        lang = self.ctx.lang(request)
+        label = _label(model, digit, lang)
         mu = explore.encode_image(model, x, label)
         z1, z2 = (round(float(v), 2) for v in mu.clamp(-4, 4))
         recon, err, sim = explore.reconstruct(model, x, label)
         pair = images.upscale(images.strip(np.stack([images.to_uint8(x), images.to_uint8(recon)]), pad=1), 5)
-        note = (f"**MSE** {err:.4f} · **SSIM** {sim:.3f} — encoded to z = ({float(mu[0]):.2f}, {float(mu[1]):.2f}). "
-                "Left: your digit as the model sees it (28×28); right: decoded from z.")
+        note = t("latent_recon_note", lang, mse=f"{err:.4f}", ssim=f"{sim:.3f}", z=f"({float(mu[0]):.2f}, {float(mu[1]):.2f})")
         pts = {**(pts or EMPTY), "drawn": [float(mu[0]), float(mu[1])]}
         return {"z1": z1, "z2": z2, "map": self.map_image(key, z1, z2, digit, show_points, pts, request),
                 "recon": pair, "note": note, "points": pts}
 
     def set_point(self, which: str, key, z1, z2, digit, show_points, pts, request: gr.Request = None):
-        pts = {**(pts or EMPTY), which: [_z(z1), _z(z2)]}
+        lang = self.ctx.lang(request)
+        pts = {**(pts or EMPTY), which: [_z(z1, lang), _z(z2, lang)]}
         return pts, self.map_image(key, z1, z2, digit, show_points, pts, request)
 
     def interpolate(self, key, digit, steps, pts, request: gr.Request = None):
@@ -170,9 +180,10 @@ class LatentActions:
         model, _ = self._model(key, request)
         pts = pts or EMPTY
         if pts["a"] is None or pts["b"] is None:
-            raise gr.Error("Set point A and point B first (move the sliders, then press “Set A here” / “Set B here”).")
-        z = explore.interpolate(pts["a"], pts["b"], whole(steps, "Interpolation steps", 2, 64), "lerp")  # (steps, 2)
-        imgs = explore.decode(model, z, _label(model, digit))  # (steps, 1, 28, 28)
+            raise gr.Error(t("latent_err_set_ab", self.ctx.lang(request)))
+        lang = self.ctx.lang(request)
+        z = explore.interpolate(pts["a"], pts["b"], whole(steps, t("latent_steps", lang), 2, 64, lang), "lerp")  # (steps, 2)
+        imgs = explore.decode(model, z, _label(model, digit, lang))  # (steps, 1, 28, 28)
         frames = list(imgs) + list(imgs.flip(0))[1:-1]  # ping-pong so the GIF loops smoothly
         gif = write_gif(frames, "latent_walk_")
         return images.upscale(images.strip(imgs), 3), gr.DownloadButton(value=gif, visible=True)
@@ -186,23 +197,20 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> LatentActions:
     """Lay out the tab (inside `tab`, whose selection refreshes the model list; None: only the ↻ button does)."""
     a = LatentActions(ctx)
     pts = gr.State(dict(START))
-    gr.Markdown("**A 2-D VAE squeezes every digit into two numbers.** The encoder outputs a Gaussian per image "
-                "and training samples $z = \\mu + \\sigma \\odot \\varepsilon$, $\\varepsilon \\sim \\mathcal N(0, I)$; "
-                f"here you move $z$ yourself and watch the decoder draw. {learn_link('vae')}",
-                latex_delimiters=INLINE_MATH)
+    gr.Markdown(L("latent_intro"), latex_delimiters=INLINE_MATH)  # the catalogue holds its LaTeX and link too
     with gr.Row(equal_height=False):
         with gr.Column(scale=5, min_width=420):
             with gr.Row():
-                model = gr.Dropdown([], label="Model", allow_custom_value=True, elem_id="latent-model", scale=4)
-                digit = gr.Dropdown([(str(i), i) for i in range(10)], value=0, label="Digit (CVAE: sliders = style)",
+                model = gr.Dropdown([], label=L("latent_model"), allow_custom_value=True, elem_id="latent-model", scale=4)
+                digit = gr.Dropdown([(str(i), i) for i in range(10)], value=0, label=L("latent_digit"),
                                     visible=False, elem_id="latent-digit", scale=2)
                 refresh = gr.Button("↻", size="sm", scale=0, min_width=44, elem_id="latent-refresh")
             # JPEG: ~4 ms to encode on every slider step where PNG takes ~120 ms for this busy picture
-            latent_map = gr.Image(label="Latent plane · click to jump", format="jpeg",
+            latent_map = gr.Image(label=L("latent_map"), format="jpeg",
                                   interactive=False, buttons=["download", "fullscreen"], elem_id="latent-map", height=600)
-            show_points = gr.Checkbox(True, label="Show the held-out images' means (coloured by class)", elem_id="latent-points")
+            show_points = gr.Checkbox(True, label=L("latent_points"), elem_id="latent-points")
         with gr.Column(scale=3, min_width=300):
-            gr.HTML(DECODED_HTML, label="Decoder output at z", show_label=True, container=True,
+            gr.HTML(DECODED_HTML, label=L("latent_decoded"), show_label=True, container=True,
                     elem_id="latent-decoded")
             dec_file = gr.File(visible=False, elem_id="latent-decoder-file")  # the page's decoder weights
             map_geo = gr.JSON(visible=False)  # where the map's plot sits in its picture, for the page's cross-hair
@@ -211,27 +219,26 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> LatentActions:
             z1 = gr.Slider(-4, 4, value=0.0, step=0.01, label="z1", elem_id="latent-z1")
             z2 = gr.Slider(-4, 4, value=0.0, step=0.01, label="z2", elem_id="latent-z2")
             with gr.Row():
-                set_a = gr.Button("Set A here", size="sm", min_width=90, elem_id="latent-set-a")
-                set_b = gr.Button("Set B here", size="sm", min_width=90, elem_id="latent-set-b")
-            gr.Markdown("<small>Put z where you like (sliders, a click on the map or a drawing), then set A; "
-                        "move on and set B.</small>", elem_classes="latent-hint")
+                set_a = gr.Button(L("latent_set_a"), size="sm", min_width=90, elem_id="latent-set-a")
+                set_b = gr.Button(L("latent_set_b"), size="sm", min_width=90, elem_id="latent-set-b")
+            gr.Markdown(L("latent_hint"), elem_classes="latent-hint")
             with gr.Row():
-                steps = gr.Slider(4, 16, value=10, step=1, label="Steps A → B", scale=3, min_width=140, elem_id="latent-steps")
-                interp = gr.Button("Interpolate", variant="primary", scale=2, min_width=100, elem_id="latent-interpolate")
+                steps = gr.Slider(4, 16, value=10, step=1, label=L("latent_steps_ab"), scale=3, min_width=140, elem_id="latent-steps")
+                interp = gr.Button(L("latent_interpolate"), variant="primary", scale=2, min_width=100, elem_id="latent-interpolate")
             strip = gr.Image(label="A → B", format="png", interactive=False, height=110, elem_id="latent-strip",
                              elem_classes="crisp")
-            gif = gr.DownloadButton("⬇ Download GIF", visible=False, size="sm", elem_id="latent-gif")
+            gif = gr.DownloadButton(L("latent_download_gif"), visible=False, size="sm", elem_id="latent-gif")
         with gr.Column(scale=3, min_width=300):
-            sketch = gr.Sketchpad(label="Draw a digit", type="numpy", canvas_size=(280, 280),
-                                  brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"),
-                                  layers=False, height=330, elem_id="latent-sketch")
+            sketch = guard(gr.Sketchpad(label=L("latent_sketch"), type="numpy", canvas_size=(280, 280),  # ui/sketchpad.py
+                                        brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"),
+                                        layers=False, height=330, elem_id="latent-sketch"))
             with gr.Row():
-                encode_btn = gr.Button("Encode drawing", variant="primary", size="sm", min_width=100, elem_id="latent-encode")
-                upload = gr.UploadButton("Upload an image", file_types=["image"], size="sm", min_width=100,
+                encode_btn = gr.Button(L("latent_encode"), variant="primary", size="sm", min_width=100, elem_id="latent-encode")
+                upload = gr.UploadButton(L("latent_upload"), file_types=["image"], size="sm", min_width=100,
                                          elem_id="latent-upload")
-            recon = gr.Image(label="Your digit → reconstruction", format="png", interactive=False, height=160,
+            recon = gr.Image(label=L("latent_recon"), format="png", interactive=False, height=160,
                              elem_id="latent-recon", elem_classes="crisp")
-            recon_note = gr.Markdown("*Draw a digit: it is encoded as you draw, and a white ◆ marks its z on the map.*",
+            recon_note = gr.Markdown(L("latent_recon_hint"),
                                      elem_id="latent-recon-note")
 
     # ---- wiring ------------------------------------------------------------------------------------

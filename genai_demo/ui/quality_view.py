@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 
+from ..i18n import t
 from ..quality.scores import CLASS_SHARE
 
 CARD = ("padding:10px 12px;border:1px solid var(--block-border-color);border-radius:8px;"
@@ -53,35 +54,33 @@ def _row(name: str, sample: str, real: str, hint: str = "") -> str:
             f'<td style="{CELL};font-weight:600">{sample}</td><td style="{CELL};{SUBDUED}">{real}</td></tr>')
 
 
-def readout_html(s: dict, step: int) -> str:
+def readout_html(s: dict, step: int, lang: str = "en") -> str:
     """The Train tab's card for live_quality.readout() output `s`, measured on the snapshot of `step`."""
-    k = len(s["histogram"])
-    rows = [_row("classifier confidence", f"{s['confidence']:.3f}", f"{s['real_confidence']:.3f}",
-                 "mean highest class probability; real images score about this"),
-            _row("classes covered", f"{s['classes_covered']}/{k}", f"{s['real_classes_covered']}/{k}",
-                 f"classes holding at least {CLASS_SHARE:.0%} of the samples; few = mode collapse")]
+    k, share = len(s["histogram"]), f"{CLASS_SHARE:.0%}"
+    rows = [_row(t("q_confidence", lang), f"{s['confidence']:.3f}", f"{s['real_confidence']:.3f}", t("q_confidence_tip", lang)),
+            _row(t("q_covered", lang), f"{s['classes_covered']}/{k}", f"{s['real_classes_covered']}/{k}",
+                 t("q_covered_tip", lang, share=share))]
     if "frechet" in s:
-        rows.append(_row("Fréchet distance ↓", f"{s['frechet']:.1f}", f"{s['frechet_real']:.1f}",
-                         f"classifier features of {s['n']} samples vs held-out images; real: {s['n']} training images"))
+        rows.append(_row(t("q_frechet", lang), f"{s['frechet']:.1f}", f"{s['frechet_real']:.1f}",
+                         t("q_frechet_tip", lang, n=s["n"])))
     if "label_acc" in s:
-        rows.append(_row("label accuracy", f"{s['label_acc']:.3f}", "", "the classifier agrees with the class asked for"))
+        rows.append(_row(t("q_label_acc", lang), f"{s['label_acc']:.3f}", "", t("q_label_acc_tip", lang)))
     if "neg_elbo" in s:
-        rows.append(_row("held-out −ELBO ↓", f"{s['neg_elbo']:.1f} nats", "",
-                         f"reconstruction {s['recon_nats']:.1f} + KL {s['kl']:.1f} nats per held-out image"))
+        rows.append(_row(t("q_elbo", lang), f"{s['neg_elbo']:.1f} nats", "",
+                         t("q_elbo_tip", lang, recon=f"{s['recon_nats']:.1f}", kl=f"{s['kl']:.1f}")))
     head = (f'<div style="display:flex;flex-wrap:wrap;justify-content:space-between;align-items:baseline;column-gap:8px">'
-            f'<b>Sample quality</b><span style="{SUBDUED};font-size:.85rem">measured at step '
-            f'<b class="quality-step">{step:,}</b></span></div>')
+            f'<b>{t("q_title", lang)}</b><span style="{SUBDUED};font-size:.85rem">'
+            f'{t("q_measured_at", lang, step=f"<b class=quality-step>{step:,}</b>")}</span></div>')
     table = (f'<table style="width:100%;border:none;border-collapse:collapse;margin:4px 0 0;font-variant-numeric:tabular-nums">'
              f'<tr style="border:none;background:none;font-size:.75rem;{SUBDUED}"><td style="{CELL}"></td>'
-             f'<td style="{CELL}">samples</td><td style="{CELL}">real</td></tr>{"".join(rows)}</table>')
-    note = (f'<div style="font-size:.78rem;{SUBDUED};margin-top:4px">What a small classifier trained on '
-            f'{html.escape(s["data"])} makes of {s["n"]} samples of the snapshot; "real": what real images score. '
-            f'Bars: samples per class (red: under {CLASS_SHARE:.0%}).</div>')
+             f'<td style="{CELL}">{t("q_samples", lang)}</td><td style="{CELL}">{t("q_real", lang)}</td></tr>{"".join(rows)}</table>')
+    note = (f'<div style="font-size:.78rem;{SUBDUED};margin-top:4px">'
+            f'{t("q_note", lang, data=html.escape(s["data"]), n=s["n"], share=share)}</div>')
     return (f'<div class="quality-card" data-step="{step}" data-kind="{s.get("kind", "")}" style="{CARD}">'
             f'{head}{table}{histogram_html(s["histogram"], s.get("class_names"))}{note}</div>')
 
 
-def note_html(text: str, state: str = "idle") -> str:
+def note_html(text: str, state: str = "idle", lang: str = "en") -> str:
     """The card while there is nothing measured to show (no run yet, no classifier for the data set, …)."""
-    return (f'<div class="quality-card" data-state="{state}" style="{CARD}"><b>Sample quality</b>'
+    return (f'<div class="quality-card" data-state="{state}" style="{CARD}"><b>{t("q_title", lang)}</b>'
             f'<div style="{SUBDUED};margin-top:2px">{html.escape(text)}</div></div>')

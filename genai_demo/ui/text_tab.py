@@ -17,10 +17,12 @@ import gradio as gr
 
 from ..data.text import CorpusError
 from ..explore import textgen
+from ..i18n import pick_language, t
 from ..models import kinds
 from . import text_view
 from .common import FAST, refresh_choices, resolve_model
 from .context import UIContext
+from .lang import L
 from .learn_tab import learn_link
 from .outputs import Outputs
 from .text_view import STYLE, render_lines, render_text
@@ -32,27 +34,13 @@ MAX_NEW, MAX_PROMPT = 200, 200
 MAX_SESSIONS = 1000  # stream counters kept (oldest dropped first; a dropped one only loses Stop for that stream)
 EMPTY = {"text": "", "marks": ""}
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
-INTRO = """<p><b>A language model writes one character at a time.</b> At every step it gives each possible next character
-a probability (the bars), then draws one at random with those odds. One tiny GPT learned first names, another the 300 Tang
-poems (choose it under <i>Model</i>): type the start of a name or of a verse, or <b>click a bar</b> to pick the next character
-yourself. {link}</p>"""
 LEARN_LINK = re.compile(r"\[(.+?)\]\((#[\w-]+)\)")  # learn_link()'s Markdown link, written as HTML here
-NLL_MD = r"""
-**What the model learned to minimise** — the average negative log-likelihood of the true next character:
+# the intro (text_intro) and the formula text (text_nll_md, LaTeX: written by Python, not gr.I18n) are catalogue messages
 
-$$\mathcal{L} = -\frac{1}{T}\sum_{t=1}^{T} \log p_\theta(x_t \mid x_{<t})$$
 
-- $x_{<t}$ — the characters before position $t$: all the model may look at (its causal mask hides the future).
-- $p_\theta(x_t \mid x_{<t})$ — the probability the network with weights $\theta$ gave the character that really came
-  next: one bar of the chart above.
-- $-\log$ — a confident right guess costs almost nothing, a surprise costs a lot ($-\ln 0.01 \approx 4.6$).
-- $\frac{1}{T}\sum_t$ — averaged over every position of every training window: nats per character; divided by
-  $\ln 2$ it is *bits per character* (bpc), the number shown under the model.
-
-**Sampling:** $p_i = \dfrac{e^{z_i/\tau}}{\sum_j e^{z_j/\tau}}$ over the logits $z$: temperature $\tau < 1$ sharpens the
-bars (safer names), $\tau > 1$ flattens them (wilder ones), $\tau = 0$ always takes the tallest bar (greedy). Top-$k$
-keeps only the $k$ tallest bars and renormalises. Then the next character is drawn at random with those odds.
-"""
+def intro_html(lang: str = "en") -> str:
+    link = LEARN_LINK.sub(r'<a href="\2">\1</a>', learn_link("text", lang))
+    return STYLE + f"<p>{t('text_intro', lang, link=link)}</p>"
 
 
 def default_model(lang: str | None = None) -> str:
@@ -130,32 +118,33 @@ class TextActions:
         self._check(model, prompt)
         return {"text": prompt, "marks": "p" * len(prompt)}
 
-    def _frame(self, model, src, state, temperature, top_k, status, probs=None, caret=True) -> dict:
+    def _frame(self, model, src, state, temperature, top_k, status, probs=None, caret=True, lang: str = "en") -> dict:
         """What every handler shows, by output name (the text's state goes to the next call, not to the page)."""
         if probs is None:
             probs = textgen.distribution(model, state["text"], temperature, top_k or None, line_start=textgen.aligned(src.data))
         return {"text": render_text(state, caret), "chart": probs, "status": status,
-                "lines": render_lines(state["text"], src.data), "state": state}
+                "lines": render_lines(state["text"], src.data, lang), "state": state}
 
     def info(self, key, request: gr.Request = None) -> str:
         """One line about the chosen model: size, corpus, held-out bits per character against the baselines."""
         model, src = self._model(key, request)
         s = textgen.score(model, src.data)
-        tail = s.sentence() if s else "no held-out text to score it on"
-        return f"**Tiny GPT** · {model.num_params():,} parameters · trained on *{src.data}* · {tail}."
+        lang = self.ctx.lang(request)
+        tail = t("text_score", lang, val=f"{s.val_bpc:.2f}", unigram=f"{s.unigram_bpc:.2f}", uniform=f"{s.uniform_bpc:.2f}") \
+            if s else t("text_no_held_out", lang)
+        return t("text_info", lang, params=f"{model.num_params():,}", data=src.data, tail=tail)
 
     def hints(self, key, prompt, request: gr.Request = None) -> dict:
         """The prompt box and the tags' legend for the chosen model's corpus ("e.g. 床前明月光" for the poems); a
         prompt the model cannot read (Latin letters for the poem model) is cleared instead of raising an error."""
         model, src = self._model(key, request)
-        label, placeholder = text_view.prompt_hint(src.data)
-        fits = True
+        label, placeholder, legend = (L(k) for k in text_view.prompt_keys(src.data))  # translated in the browser
         try:
             textgen.context_ids(model, "" if prompt is None else str(prompt))
+            box = gr.Textbox(label=label, placeholder=placeholder)
         except (ValueError, CorpusError):
-            fits = False
-        box = gr.Textbox(label=label, placeholder=placeholder) if fits else gr.Textbox("", label=label, placeholder=placeholder)
-        return {"prompt": box, "legend": text_view.legend(src.data)}
+            box = gr.Textbox("", label=label, placeholder=placeholder)
+        return {"prompt": box, "legend": gr.Markdown(legend)}
 
     def peek(self, key, prompt, temperature, top_k, request: gr.Request = None):
         """Start over from the prompt without generating: the chart shows what would come next."""
@@ -163,7 +152,8 @@ class TextActions:
         model, src = self._model(key, request)
         state = self._start(model, prompt)
         self._begin(request)  # a running stream of this visitor stops: its text was replaced
-        return self._frame(model, src, state, temperature, top_k, "Press **Generate**, or click a bar to choose the next character.")
+        lang = self.ctx.lang(request)
+        return self._frame(model, src, state, temperature, top_k, t("text_status_ready", lang), lang=lang)
 
     def redraw(self, key, prompt, temperature, top_k, state, request: gr.Request = None):
         """New temperature / top-k: the same text, its next-character chart recomputed."""
@@ -171,12 +161,13 @@ class TextActions:
         model, src = self._model(key, request)
         state = self._current(model, prompt, state)
         self._begin(request)  # a running stream stops; the next one uses the new settings
-        return self._frame(model, src, state, temperature, top_k, f"τ = {temperature:g}, top-k = {top_k or 'all'}: "
-                           "the bars now show the odds the next draw would use.")
+        lang = self.ctx.lang(request)
+        return self._frame(model, src, state, temperature, top_k, t("text_status_retuned", lang, tau=f"{temperature:g}",
+                           k=top_k or t("text_all", lang)), lang=lang)
 
     def _run(self, model, src, state, temperature, top_k, seed, max_new, until_newline, first_status, request, prefix=""):
-        run = self._begin(request)
-        yield self._frame(model, src, state, temperature, top_k, first_status)
+        run, lang = self._begin(request), self.ctx.lang(request)
+        yield self._frame(model, src, state, temperature, top_k, first_status, lang=lang)
         n = 0
         for step in textgen.stream(model, state["text"], max_new, temperature, top_k or None, seed, until_newline,
                                    line_start=textgen.aligned(src.data)):
@@ -184,17 +175,18 @@ class TextActions:
                 return  # Stop, or a newer stream of the same visitor took over
             n += 1
             state = {"text": state["text"] + step.char, "marks": state["marks"] + "m"}
-            status = f"{prefix}Step {n}: drew **“{textgen.show_char(step.char)}”**, which had p = {step.p:.2f}."
+            status = prefix + t("text_status_drew", lang, n=n, char=textgen.show_char(step.char), p=f"{step.p:.2f}")
             if self.delay:
                 time.sleep(self.delay)
-            yield self._frame(model, src, state, temperature, top_k, status, step.next_probs)
+            yield self._frame(model, src, state, temperature, top_k, status, step.next_probs, lang=lang)
 
     def generate(self, key, prompt, temperature, top_k, seed, max_new, request: gr.Request = None):
         """Stream max_new characters after the prompt, one frame per character. API: "generate"."""
         temperature, top_k, seed, max_new = _settings(temperature, top_k, seed, max_new)
         model, src = self._model(key, request)
         state = self._start(model, prompt)
-        yield from self._run(model, src, state, temperature, top_k, seed, max_new, False, "Generating…", request)
+        first = t("text_status_generating", self.ctx.lang(request))
+        yield from self._run(model, src, state, temperature, top_k, seed, max_new, False, first, request)
 
     def next_token(self, key, prompt, temperature, top_k, seed, state=None, request: gr.Request = None):
         """One more character: continue the current text (or start from the prompt). API: "next_token"."""
@@ -220,11 +212,12 @@ class TextActions:
         label = evt.value if isinstance(evt.value, str) else None
         ch = textgen.char_of(label) if label else None
         if not ch or len(ch) != 1 or ch not in model.vocab:
-            raise gr.Error("Click one of the bars to choose the next character.")
+            raise gr.Error(t("text_err_click_bar", self.ctx.lang(request)))
         state = self._current(model, prompt, state)
         state = {"text": state["text"] + ch, "marks": state["marks"] + "y"}
-        chose = f"You chose **“{textgen.show_char(ch)}”**"
-        first = f"{chose}; the model continues to the end of the line."
+        lang = self.ctx.lang(request)
+        chose = t("text_you_chose", lang, char=textgen.show_char(ch))
+        first = t("text_continues", lang, chose=chose)
         yield from self._run(model, src, state, temperature, top_k, seed, 40, True, first, request, f"{chose} · ")
 
 
@@ -235,34 +228,34 @@ class TextActions:
 def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
     """Lay out the tab (inside `tab`, whose selection refreshes the model list; None: only the ↻ button does)."""
     a = TextActions(ctx)
-    gr.HTML(STYLE + INTRO.format(link=LEARN_LINK.sub(r'<a href="\2">\1</a>', learn_link("text"))), elem_id="text-intro")
+    ctx.translated(gr.HTML(intro_html("en"), elem_id="text-intro"), intro_html)
     with gr.Row(equal_height=False):
         with gr.Column(scale=4, min_width=340):
             with gr.Row():
-                model = gr.Dropdown([], label="Model", allow_custom_value=True, elem_id="text-model", scale=5)
+                model = gr.Dropdown([], label=L("latent_model"), allow_custom_value=True, elem_id="text-model", scale=5)
                 refresh = gr.Button("↻", size="sm", scale=0, min_width=44, elem_id="text-refresh")
             info = gr.Markdown(elem_id="text-model-info")
-            label, placeholder = text_view.prompt_hint("names")
-            prompt = gr.Textbox("", label=label, max_lines=1, placeholder=placeholder, elem_id="text-prompt")
-            temperature = gr.Slider(0, 2, value=0.8, step=0.05, label="Temperature τ (0 = greedy)", elem_id="text-temperature")
-            top_k = gr.Slider(0, 60, value=0, step=1, label="Top-k (0 = all characters)", elem_id="text-topk")
+            prompt = gr.Textbox("", label=L("text_prompt"), max_lines=1,
+                                placeholder=L("text_prompt_placeholder"), elem_id="text-prompt")
+            temperature = gr.Slider(0, 2, value=0.8, step=0.05, label=L("text_temperature"), elem_id="text-temperature")
+            top_k = gr.Slider(0, 60, value=0, step=1, label=L("text_topk"), elem_id="text-topk")
             with gr.Row():
-                seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=textgen.MAX_SEED, elem_id="text-seed",
+                seed = gr.Number(0, label=L("train_seed"), precision=0, minimum=0, maximum=textgen.MAX_SEED, elem_id="text-seed",
                                  min_width=90)
-                max_new = gr.Slider(1, MAX_NEW, value=60, step=1, label="New characters", elem_id="text-max-new", min_width=140)
+                max_new = gr.Slider(1, MAX_NEW, value=60, step=1, label=L("text_max_new"), elem_id="text-max-new", min_width=140)
             with gr.Row():
-                gen_btn = gr.Button("Generate", variant="primary", elem_id="text-generate", scale=2)
-                step_btn = gr.Button("Step", elem_id="text-step", scale=1, min_width=70)
-                stop_btn = gr.Button("Stop", variant="stop", elem_id="text-stop", scale=1, min_width=70)
+                gen_btn = gr.Button(L("text_generate"), variant="primary", elem_id="text-generate", scale=2)
+                step_btn = gr.Button(L("text_step"), elem_id="text-step", scale=1, min_width=70)
+                stop_btn = gr.Button(L("text_stop"), variant="stop", elem_id="text-stop", scale=1, min_width=70)
         with gr.Column(scale=5, min_width=360):
             out = gr.HTML(render_text(EMPTY), elem_id="text-output")
             status = gr.Markdown("", elem_id="text-status")
-            legend = gr.Markdown(text_view.legend("names"), elem_id="text-legend")
+            legend = gr.Markdown(L("text_lines_head"), elem_id="text-legend")
             lines = gr.HTML(render_lines("", None), elem_id="text-lines")
         with gr.Column(scale=3, min_width=260):
-            chart = gr.Label(label="Next character: its odds (after τ and top-k) — click a bar to force it",
+            chart = gr.Label(label=L("text_chart"),
                              num_top_classes=10, show_heading=False, elem_id="text-probs")
-    gr.Markdown(NLL_MD, latex_delimiters=LATEX, elem_id="text-formula")
+    ctx.translated(gr.Markdown(t("text_nll_md"), latex_delimiters=LATEX, elem_id="text-formula"), lambda lang: t("text_nll_md", lang))
     state = gr.State(dict(EMPTY))
 
     # ---- wiring ------------------------------------------------------------------------------------
@@ -277,11 +270,15 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
     chart.select(frame.wrap(a.force), [*settings, state], frame.blocks, concurrency_limit=8, show_progress="hidden", **private)
     stop_btn.click(a.stop, None, None, concurrency_limit=None, **private)
 
-    def choices(current, request: gr.Request):
-        return refresh_choices(ctx, current, request, kinds(view="text"), default_model())
+    def choices(current, request: gr.Request, default: str = DEFAULT_MODEL):
+        return refresh_choices(ctx, current, request, kinds(view="text"), default)
 
     def initial(request: gr.Request):
-        return choices(None, request)
+        """The page opened: the poem model for a Chinese page, the names model otherwise. The language is read from
+        the request as ui/app.py reads it (its own load event may not have run yet)."""
+        headers = getattr(request, "headers", None) or {}
+        lang = pick_language(dict(getattr(request, "query_params", None) or {}), headers.get("accept-language"))
+        return choices(None, request, default_model(lang))
 
     show = dict(fn=frame.wrap(a.peek), inputs=[model, prompt, temperature, top_k], outputs=frame.blocks, **FAST, **private)
     describe = dict(fn=a.info, inputs=model, outputs=info, concurrency_limit=4, **private)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import html
 
-from ..data.text import CORPORA, novelty_words
+from ..data.text import CORPORA
 from ..explore import textgen
+from ..i18n import t
 
-PROMPTS = {  # corpus -> the prompt box's label and placeholder (a visitor's run on a corpus gets that corpus' pair)
-    "names": ("Prompt (start of a name; empty = from scratch)", "e.g. Ma"),
-    "tang": ("Prompt (start of a line of Tang verse, in Chinese; empty = from scratch)", "e.g. 床前明月光"),
-}
-OTHER_PROMPT = ("Prompt (empty = from scratch)", "")
-UNTAGGED = {"…": "…", "?": "corpus unknown"}  # a line's tag when it has none: unfinished, or the corpus is unknown
+# a line's tag: new / memorised / held-out, or why none (catalogue keys; "…" is shown as it is)
+NOVELTY = {"new": "novelty_new", "memorised": "novelty_memorised", "held-out": "novelty_held_out", "?": "novelty_unknown"}
+VERSE_NOVELTY = {**NOVELTY, "held-out": "novelty_held_out_line"}  # "real line, unseen" for the poems
+# corpus -> catalogue keys of the prompt box's label and placeholder and of the tags' legend (names: the tab's own)
+PROMPT_KEYS = {"tang": ("text_prompt_tang", "text_prompt_placeholder_tang", "text_lines_head_tang")}
+NAMES_KEYS = ("text_prompt", "text_prompt_placeholder", "text_lines_head")
 STYLE = """<style>
 #text-output .tok-text { font-family: var(--font-mono); font-size: 1.15rem; line-height: 1.7; white-space: pre-wrap;
   min-height: 9.5em; padding: 10px 14px; border: 1px solid var(--border-color-primary); border-radius: 10px;
@@ -44,23 +45,18 @@ def render_text(state: dict, caret: bool = True) -> str:
     return f'<div class="tok-text">{"".join(parts)}</div>'
 
 
-def render_lines(text: str, corpus: str | None) -> str:
+def render_lines(text: str, corpus: str | None, lang: str = "en") -> str:
     """Each finished line as a chip tagged with its relation to the corpus."""
     rows = textgen.line_report(text, corpus)
     if not rows:
-        return "<i>Nothing yet: press Generate.</i>"
-    words = {**novelty_words(corpus), **UNTAGGED}  # "real name, unseen" or "real line, unseen"
-    chips = [f'<span class="chip {s}">{html.escape(line)}<b>{html.escape(words.get(s, s))}</b></span>' for line, s in rows]
+        return f"<i>{t('text_nothing_yet', lang)}</i>"
+    tags = VERSE_NOVELTY if textgen.aligned(corpus) else NOVELTY
+    chips = [f'<span class="chip {s}">{html.escape(line)}<b>{html.escape(t(tags[s], lang) if s in tags else s)}</b></span>'
+             for line, s in rows]
     return "".join(chips)
 
 
-def prompt_hint(corpus: str | None) -> tuple[str, str]:
-    """(label, placeholder) of the prompt box for a model trained on `corpus`."""
-    return PROMPTS.get(corpus or "", OTHER_PROMPT)
-
-
-def legend(corpus: str | None) -> str:
-    """The Markdown line that explains the tags of the finished lines, in the corpus' words ("name", "line")."""
-    unit = CORPORA[corpus].unit if corpus in CORPORA else "line"
-    return (f"**Finished lines** — *memorised*: copied from the training {unit}s; *new*: invented; *real {unit}, "
-            f"unseen*: a held-out {unit} the model never trained on.")
+def prompt_keys(corpus: str | None) -> tuple[str, str, str]:
+    """Catalogue keys of the prompt's label and placeholder ("e.g. 床前明月光" for the poems) and of the tags' legend,
+    for a model trained on `corpus` (a visitor's run on the poems gets the poems' keys)."""
+    return PROMPT_KEYS.get(corpus or "", NAMES_KEYS) if corpus in CORPORA else NAMES_KEYS

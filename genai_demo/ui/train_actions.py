@@ -8,6 +8,7 @@ never a stack trace. The same methods back the buttons and the public API endpoi
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import shutil
 import tempfile
@@ -19,22 +20,47 @@ import gradio as gr
 
 from ..data.datasets import FASHION_DIR, DataError, mnist_cache_dir
 from ..data.text import corpus_names
+from ..i18n import t
 from ..models import family, kinds
 from ..models.family import KNOBS
 from ..training.checkpoints import CheckpointError, save_checkpoint
 from ..training.runs import Run, RunError
-from ..training.settings import LIMITS, check, checked
+from ..training.settings import LIMITS, SettingError, check, checked
 from . import train_view as V
 from .context import UIContext
+from .messages import shown
 
 SAVE_ROOT = Path(tempfile.gettempdir()) / "genai_demo_saves"  # one folder per session, latest save only
 REAP_EVERY_S = 30.0  # the status poll frees idle sessions at most this often
+_SERVED = False  # SAVE_ROOT is a Gradio static path (serve_saves_in_place)
+_SAVE_LOCKS = [threading.Lock() for _ in range(64)]  # by save folder: two saves of one visitor never interleave
+log = logging.getLogger(__name__)
 ENDED = ("finished", "stopped", "failed")
+def said(e: Exception, lang: str) -> str:
+    """A settings or run error in the visitor's language (English: the sentence as the lower layer wrote it)."""
+    if lang == "en" or not getattr(e, "key", None):
+        return str(e)
+    values = dict(e.values)
+    if isinstance(e, SettingError):  # the setting's name as the Train tab labels it
+        values["name"] = t(HYPER_KEYS.get(values["name"], f"train_{values['name']}"), lang)
+    return t(e.key, lang, **values)
+
+
+HYPER_KEYS = {"lr": "train_lr", "batch_size": "train_batch", "beta": "train_beta", "d_steps": "train_dsteps"}  # names
 
 
 def save_dir(session: str) -> Path:
     # hashed: a session id goes into a path, so it must not be able to name one
     return SAVE_ROOT / hashlib.sha256(session.encode()).hexdigest()[:24]
+
+
+def serve_saves_in_place() -> None:
+    """Let Gradio serve saves from SAVE_ROOT itself (a static path): otherwise every Save is copied into its cache
+    for an hour (148 saves → 662 MB); this way a visitor's one file is the only copy."""
+    global _SERVED
+    if not _SERVED:
+        gr.set_static_paths([SAVE_ROOT])
+        _SERVED = True
 
 
 def forget_saves(session: str) -> None:
@@ -58,7 +84,7 @@ class TrainActions:
             return self.ctx.registry.get(sid)
         except RunError as e:
             if must_exist:
-                raise gr.Error(str(e)) from None
+                raise gr.Error(said(e, self.ctx.lang(request))) from None
             return None
 
     def _status(self, run: Run | None) -> dict:
@@ -66,11 +92,11 @@ class TrainActions:
             return V.status_dict()
         return V.status_dict(run, run.trainer.snapshot(), self.ctx.registry.queue_position(run))
 
-    @staticmethod
-    def _refuse_if_ended(run: Run, doing: str) -> None:
+    def _refuse_if_ended(self, run: Run, doing: str, request=None) -> None:
         state = run.trainer.state
         if state in ENDED:
-            raise gr.Error(f"this run has {state} — nothing to {doing}; press Start for a new run")
+            lang = self.ctx.lang(request)
+            raise gr.Error(t("train_err_ended", lang, state=t(f"state_{state}", lang), doing=t(f"train_doing_{doing}", lang)))
 
     def maybe_reap(self) -> None:
         """Free idle sessions (and their old saves) now and then; called from the cheap status poll."""
@@ -103,9 +129,10 @@ class TrainActions:
         sid = self.ctx.session(request)
         try:
             settings = checked(form, kinds=kinds(view="train"), datasets=self.datasets, max_steps=self.ctx.registry.max_steps)
-            run = self.ctx.registry.start(sid, settings)
+            run = self.ctx.registry.start(sid, settings, client=self.ctx.client(request))
         except (ValueError, RunError, DataError) as e:
-            raise gr.Error(f"Cannot start: {e}") from None
+            lang = self.ctx.lang(request)
+            raise gr.Error(t("train_err_start", lang, error=said(e, lang))) from None
         return self._status(run)
 
     def status(self, request: gr.Request = None) -> dict:
@@ -116,27 +143,27 @@ class TrainActions:
     def pause(self, request: gr.Request = None) -> dict:
         """Pause the caller's run after its current step (a queued run leaves the queue, paused)."""
         run = self._run(request)
-        self._refuse_if_ended(run, "pause")
+        self._refuse_if_ended(run, "pause", request)
         self.ctx.registry.pause(run.session, run.id)
         return self._status(run)
 
     def resume(self, request: gr.Request = None) -> dict:
         """Resume the caller's paused run (it may wait in the queue for a free training slot)."""
         run = self._run(request)
-        self._refuse_if_ended(run, "resume")
+        self._refuse_if_ended(run, "resume", request)
         self.ctx.registry.resume(run.session, run.id)
         return self._status(run)
 
     def step(self, n: int = 1, request: gr.Request = None) -> dict:
         """Run n more steps (1–1000) and stay paused; pauses a running run first."""
         run = self._run(request)
-        self._refuse_if_ended(run, "step")
+        self._refuse_if_ended(run, "step", request)
         if isinstance(n, bool) or not isinstance(n, int | float) or not math.isfinite(n) or n != int(n):  # int(nan) raises
-            raise gr.Error(f"step count must be a whole number, got {n!r}")
+            raise gr.Error(t("train_err_step_count", self.ctx.lang(request), got=shown(n)))
         try:
             self.ctx.registry.step(run.session, int(n), run.id)
         except RunError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(said(e, self.ctx.lang(request))) from None
         return self._status(run)
 
     def stop(self, request: gr.Request = None) -> dict:
@@ -161,7 +188,7 @@ class TrainActions:
         """Stop the current run and forget it (the visitor's older runs stay)."""
         run = self._run(request)
         self.ctx.registry.discard(run.session, run.id)
-        gr.Info("Run stopped and discarded.")
+        gr.Info(t("train_discarded", self.ctx.lang(request)))
 
     def set_hyper(self, name: str, value, request) -> None:
         """Apply one edited hyper-parameter to the running / paused run, between two steps."""
@@ -173,28 +200,36 @@ class TrainActions:
         try:
             value = check(name, value)
         except ValueError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(said(e, self.ctx.lang(request))) from None
         if getattr(run.trainer.snapshot().hp, name) == value:
             return  # e.g. the field lost focus without an edit: nothing to announce
         run.trainer.set_hyper(**{name: value})
-        gr.Info(f"{LIMITS[name].label} → {value:g} from the next step on")
+        lang = self.ctx.lang(request)
+        label = t(HYPER_KEYS[name], lang) if name in HYPER_KEYS and lang != "en" else LIMITS[name].label
+        gr.Info(t("train_hyper_applied", lang, name=label, value=f"{value:g}"))
 
     def save(self, request) -> str:
-        """Write the run's latest frozen weights to a per-session temp file; returns its path."""
+        """Write the run's latest frozen weights to a per-session file; returns its path. The page downloads it from
+        there (SAVE_ROOT is a static path: no copy in Gradio's cache, one file per visitor on disk)."""
         run = self._run(request)
         snap = run.trainer.snapshot()
         if snap.model is None or snap.model_step == 0:
-            raise gr.Error("Nothing learned yet — train a few steps before saving.")
+            raise gr.Error(t("train_err_nothing_to_save", self.ctx.lang(request)))
         folder = save_dir(run.session)
         path = folder / f"{run.cfg.kind}_{run.cfg.data}_step{snap.model_step}.safetensors"
         meta = {"data": run.cfg.data, "steps": snap.model_step, "seed": run.cfg.seed, "hyper": V.status_dict(
             run, snap)["hyper"], "final_metrics": {k: round(v, 5) for k, v in snap.last.items() if k != "step"},
             "source": "genai-demo Train tab"}
-        try:
-            saved = save_checkpoint(path, snap.model, meta)
-        except CheckpointError as e:  # disk full, …: the previous save is still there
-            raise gr.Error(str(e)) from None
-        for old in folder.iterdir():  # keep only the latest save per visitor — once it is safely written
-            if old != saved and old.is_file():
-                old.unlink(missing_ok=True)
+        with _SAVE_LOCKS[int(folder.name[:8], 16) % len(_SAVE_LOCKS)]:  # one save at a time per visitor
+            try:
+                saved = save_checkpoint(path, snap.model, meta)
+            except CheckpointError as e:  # disk full, …: the previous save is still there
+                log.warning("save for %s failed: %s", folder.name, e)
+                cause = e.__cause__
+                lang = self.ctx.lang(request)
+                reason = getattr(cause, "strerror", None) or t("train_err_write", lang)
+                raise gr.Error(t("train_err_save", lang, reason=reason)) from None
+            for old in folder.iterdir():  # keep only the latest save per visitor — once it is safely written
+                if old != saved and old.is_file():
+                    old.unlink(missing_ok=True)
         return str(saved)

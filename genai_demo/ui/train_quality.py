@@ -16,16 +16,18 @@ from collections import OrderedDict
 
 import gradio as gr
 
+from ..i18n import t
 from ..models import family, modality
 from ..quality import live as live_quality
 from .context import UIContext
+from .lang import L
+from .messages import visitor_message
 from .quality_view import note_html, readout_html
 
 SAMPLES = 200  # per measurement: enough for a Fréchet distance (> 48 features), ~0.1 s to sample and classify
 CACHE_SIZE = 256  # measurements kept (a few hundred small dicts): old runs' entries fall out first
 DEFAULT_EVERY_S = 6.0
-IDLE = ("Start an image run: every few seconds a small classifier judges 200 samples of its newest snapshot — "
-        "how confident it is, how many classes appear, how far the samples are from real images.")
+IDLE = "q_idle"  # catalogue key of the card's text while there is no run
 
 
 def quality_every_s() -> float:
@@ -65,30 +67,33 @@ class QualityReadout:
         `view` (per-visitor gr.State) remembers what the card shows, so an unchanged run costs nothing."""
         view = dict(view or {})
         sid = self.ctx.session(request)
+        lang = self.ctx.lang(request)
+        if view.get("lang") != lang:  # EN | 中文 switched: the card is drawn again in the new language
+            view = {"lang": lang}
         run = self.ctx.registry.current(sid)
         if run is None:
-            return self._show(view, "idle", note_html(IDLE))
+            return self._show(view, "idle", note_html(t(IDLE, lang), lang=lang))
         if modality(run.cfg.kind) == "text":
             return gr.skip(), view  # the card is hidden for text runs: nothing to measure
         if not family(run.cfg.kind).quality:  # an image family the classifier cannot judge (its spec says so)
-            return self._show(view, f"unjudged:{run.id}", note_html(f"Sample quality does not apply to a "
-                                                                    f"{family(run.cfg.kind).name}.", "unsupported"))
+            return self._show(view, f"unjudged:{run.id}", note_html(t("q_not_applicable", lang, model=family(run.cfg.kind).name),
+                                                                    "unsupported", lang))
         problem = live_quality.unsupported(run.cfg.data)
         if problem:
-            return self._show(view, f"unsupported:{run.id}", note_html(problem, "unsupported"))
+            return self._show(view, f"unsupported:{run.id}", note_html(problem, "unsupported", lang))
         snap = run.trainer.snapshot()
         if snap.model is None:
-            return self._show(view, f"waiting:{run.id}", note_html("Waiting for the run's first snapshot…", "waiting"))
+            return self._show(view, f"waiting:{run.id}", note_html(t("q_waiting", lang), "waiting", lang))
         shown = f"{run.id}@{snap.model_step}"
         if view.get("shown") == shown:
             if force:
-                gr.Info(f"Already measured at step {snap.model_step:,}: there is no newer snapshot yet.")
+                gr.Info(t("q_already", lang, step=f"{snap.model_step:,}"))
             return gr.skip(), view
         try:
             s = self.scores(sid, run, snap)
         except (ValueError, FileNotFoundError) as e:  # e.g. a classifier file that went missing
-            return self._show(view, f"failed:{shown}", note_html(f"Could not measure: {e}", "failed"))
-        return self._show(view, shown, readout_html(s, snap.model_step))
+            return self._show(view, f"failed:{shown}", note_html(visitor_message(t("q_failed", lang, error=e)), "failed", lang))
+        return self._show(view, shown, readout_html(s, snap.model_step, lang))
 
     @staticmethod
     def _show(view: dict, shown: str, card: str) -> tuple:
@@ -104,8 +109,8 @@ def build_panel(ctx: UIContext) -> tuple[QualityReadout, gr.Column]:
     q = QualityReadout(ctx)
     view = gr.State({})
     with gr.Column(elem_id="train-quality-box") as box:
-        card = gr.HTML(note_html(IDLE), elem_id="train-quality")
-        now = gr.Button("Measure now", size="sm", elem_id="train-quality-now")
+        card = gr.HTML(note_html(t(IDLE)), elem_id="train-quality")
+        now = gr.Button(L("q_measure_now"), size="sm", elem_id="train-quality-now")
     heavy = {"concurrency_limit": 2, "concurrency_id": "train-quality", "api_visibility": "private"}
 
     def on_timer(v, request: gr.Request):

@@ -9,51 +9,32 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..data.text import CORPORA
+from ..i18n import t
 from ..models import family, kinds, modality
 from ..training.settings import LIMITS, datasets_for
 from ..training.trainer import pick_device
 from . import train_view as V
 from .context import UIContext
+from .lang import L, L_or
 from .learn_tab import learn_link
 from .outputs import Outputs
-from .train_actions import TrainActions, forget_saves
+from .train_actions import TrainActions, forget_saves, serve_saves_in_place
 from .train_quality import build_panel
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
-START_LABEL = {"paused": "▶ Resume", "running": "↻ Restart", "queued": "↻ Restart"}  # symbols every font has
+START_LABEL = {"paused": "train_btn_resume", "running": "train_btn_restart", "queued": "train_btn_restart"}  # keys
 
 
-def _learn_md(kind: str) -> str:
+def _learn_md(kind: str, lang: str = "en") -> str:
     section = family(kind).learn
-    return f"Architecture and loss, term by term: {learn_link(section)}" if section else ""
+    return t("train_learn", lang, link=learn_link(section, lang)) if section else ""
 
 
-GRID_NOTE = "**Fixed-noise samples** — the same noise decoded as training goes on."
-TEXT_NOTE = "**Sampled lines** — drawn with the same random numbers at every snapshot, so you watch them improve."
-BATCH_INFO = {False: "Images per step.", True: "Windows of 32 characters per step."}
+def _data_label(name: str):
+    return L_or(f"data_{name}", V.DATASETS.get(name, name))  # translated in the browser once the catalogue has it
 
 
-def _caption(step: int, live: bool, text: bool = False, corpus: str | None = None) -> str:
-    where = "live" if live else "from the timeline — drag it to the end to follow live"
-    what = f"Sampled {CORPORA[corpus].unit if corpus in CORPORA else 'line'}s" if text else "Fixed-noise samples"  # names, lines
-    return f"**{what}** at step **{step:,}** ({where})"
-
-
-def _curve_update(view: dict, key: str, frame):
-    """The value for a LinePlot, working around two Gradio 6.31 front-end quirks (checked in a browser):
-    a plot never redraws lines after an empty table, and it keeps the colour legend of the first table
-    it drew. So the caller sends nothing while there is no data (frame None), and this clears the plot (None)
-    for one tick whenever the set of series changes (a new model family, a held-out curve appearing); the
-    next tick draws it."""
-    names = sorted(set(frame["series"]))
-    shown = view.get(key)
-    if shown is not None and shown != names:
-        view[key] = None
-        view["curves"] = None  # redraw on the next tick
-        return None
-    view[key] = names
-    return frame
+BATCH_INFO = {False: "train_batch_info_images", True: "train_batch_info_text"}  # catalogue keys
 
 
 def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: str | None = None) -> dict:
@@ -71,32 +52,39 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     reg = actions.ctx.registry
     run = reg.current(actions.ctx.session(request))
     snap = run.trainer.snapshot() if run else None  # one consistent copy per tick
+    lang = actions.ctx.lang(request)
     d = V.status_dict(run, snap, reg.queue_position(run) if run else None)
     out = {}
+    if lang != view.get("lang"):  # EN | 中文 switched: forget what the browser shows, so every text is re-sent
+        view = {k: v for k, v in view.items() if k not in ("md", "counter", "label", "fam", "text", "shots", "curves")}
+        view["lang"] = lang
+        if chosen in kinds(view="train") and run is None:  # with a run, the run's family decides (below)
+            plot_a, plot_b = V.plots(chosen)
+            out.update(learn=_learn_md(chosen, lang), formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
     new_run = view.get("run") != d["run_id"] or not view.get("init")
     if new_run:
-        # what the plots and the boxes show survives a new run: the browser still shows it (see _curve_update)
-        view = {"init": True, "run": d["run_id"], "pinned": False, "series_a": view.get("series_a"),
+        # what the plots and the boxes show survives a new run: the browser still shows it (see V.curve_update)
+        view = {"init": True, "run": d["run_id"], "pinned": False, "lang": view.get("lang"), "series_a": view.get("series_a"),
                 "series_b": view.get("series_b"), "text": view.get("text")}
     text = modality(run.cfg.kind) == "text" if run else modality(chosen) == "text" if chosen in kinds(view="train") \
         else bool(view.get("text"))
     if text != view.get("text"):
         out.update(grid_box=gr.Column(visible=not text), text_box=gr.Column(visible=text),
-                   quality_box=gr.Column(visible=not text), caption=TEXT_NOTE if text else GRID_NOTE)
+                   quality_box=gr.Column(visible=not text), caption=V.note(text, lang))
         view["text"] = text
-    md = V.status_markdown(d)
+    md = V.status_markdown(d, lang)
     if md != view.get("md"):
         out["status"] = view["md"] = md
-    counter = V.progress_html(d["step"], d["total"], d["state"])
+    counter = V.progress_html(d["step"], d["total"], d["state"], lang)
     if counter != view.get("counter"):
         out["counter"] = view["counter"] = counter
-    label = START_LABEL.get(d["state"], "▶ Start")
+    label = START_LABEL.get(d["state"], "train_btn_start")
     if label != view.get("label"):
-        out["start"] = gr.Button(value=label)
+        out["start"] = gr.Button(value=L(label))
         view["label"] = label
     if run is None:
         if new_run:
-            out.update(plot_a=None, plot_b=None, grid=None, caption=TEXT_NOTE if text else GRID_NOTE, text=None,
+            out.update(plot_a=None, plot_b=None, grid=None, caption=V.note(text, lang), text=None,
                        timeline=gr.Slider(maximum=1, value=0, interactive=False))
             view["series_a"] = view["series_b"] = None
         return _with_view(out, view, before)
@@ -104,29 +92,29 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     fam = family(run.cfg.kind).group
     plot_a, plot_b = V.plots(run.cfg.kind)
     if fam != view.get("fam"):
-        out.update(formula_a=plot_a.markdown, formula_b=plot_b.markdown)
+        out.update(formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
         view["fam"] = fam
     curves = (len(snap.history.get("step", [])), len(snap.evals.get("step", [])), snap.history.get("step", [0])[-1:])
     if new_run or curves != view.get("curves"):
         view["curves"] = curves
         for name, plot, series in (("plot_a", plot_a, "series_a"), ("plot_b", plot_b, "series_b")):
-            frame = V.curve_frame(plot, snap.history, snap.evals)
+            frame = V.curve_frame(plot, snap.history, snap.evals, lang=lang)
             if frame is not None:  # never an empty table: the plot would not draw lines after it
-                out[name] = _curve_update(view, series, frame)
+                out[name] = V.curve_update(view, series, frame)
     shots = (len(snap.previews), snap.previews[-1][0] if snap.previews else -1)
     if snap.previews and (new_run or shots != view.get("shots")):
         view["shots"] = shots
         last = len(snap.previews) - 1
         if not view.get("pinned"):
             s, pic = snap.previews[-1]
-            out["text" if text else "grid"] = _picture(pic, run.cfg.data)
-            out["caption"] = _caption(s, live=True, text=text, corpus=run.cfg.data)
+            out["text" if text else "grid"] = _picture(pic, run.cfg.data, lang)
+            out["caption"] = V.caption(s, live=True, text=text, lang=lang, corpus=run.cfg.data)
             out["timeline"] = gr.Slider(maximum=max(1, last), value=last, interactive=last > 0)
         else:
             out["timeline"] = gr.Slider(maximum=max(1, last), interactive=True)
     if d["state"] == "failed" and view.get("warned") != run.id:
         view["warned"] = run.id
-        gr.Warning(f"Training failed: {d['error']}")
+        gr.Warning(t("train_failed", lang, error=d["error"]))
     return _with_view(out, view, before)
 
 
@@ -135,9 +123,9 @@ def _with_view(out: dict, view: dict, before: dict) -> dict:
     return {**out, "view": view} if view != before else out
 
 
-def _picture(preview, data: str | None = None):
+def _picture(preview, data: str | None = None, lang: str = "en"):
     """What a snapshot box shows: the grid picture of an image preview, the tagged lines of a text one."""
-    return V.text_html(preview, data) if isinstance(preview, str) else V.grid_picture(preview)
+    return V.text_html(preview, data, lang) if isinstance(preview, str) else V.grid_picture(preview)
 
 
 def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request) -> dict:
@@ -145,32 +133,35 @@ def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request) 
     follows live again."""
     run = actions._run(request, must_exist=False)
     snap = run.trainer.snapshot() if run else None
+    lang = actions.ctx.lang(request)
     if not snap or not snap.previews:
-        raise gr.Error("No snapshots yet — start a run first.")
+        raise gr.Error(t("train_no_snapshots", lang))
     i = int(min(max(0, round(index or 0)), len(snap.previews) - 1))
     s, pic = snap.previews[i]
     view = dict(view or {})
     view["pinned"] = i < len(snap.previews) - 1
     text = isinstance(pic, str)
-    return {"text" if text else "grid": _picture(pic, run.cfg.data),
-            "caption": _caption(s, live=not view["pinned"], text=text, corpus=run.cfg.data), "view": view}
+    return {"text" if text else "grid": _picture(pic, run.cfg.data, lang),
+            "caption": V.caption(s, live=not view["pinned"], text=text, lang=lang, corpus=run.cfg.data),
+            "view": view}
 
 
-def model_changed(kind: str, data: str | None, datasets: list[str]):
+def model_changed(kind: str, data: str | None, datasets: list[str], lang: str = "en"):
     """Show the controls of the chosen family with its defaults (learning rate, steps, batch) and only the
     data sets it can learn from: text corpora for the tiny GPT, image data sets for the others."""
     spec, text = family(kind), modality(kind) == "text"
     fits = datasets_for(kind, datasets)
     data = data if data in fits else spec.data if spec.data in fits else fits[0] if fits else None
     return (gr.Slider(visible="beta" in spec.knobs), gr.Slider(visible="d_steps" in spec.knobs),
-            gr.Checkbox(visible=spec.light is not None), spec.lr, spec.steps, _learn_md(kind),
-            gr.Radio(choices=[(V.DATASETS.get(n, n), n) for n in fits], value=data),
-            gr.Slider(value=spec.batch_size, info=BATCH_INFO[text]))
+            gr.Checkbox(visible=spec.light is not None), spec.lr, spec.steps, _learn_md(kind, lang),
+            gr.Radio(choices=[(_data_label(n), n) for n in fits], value=data),
+            gr.Slider(value=spec.batch_size, info=L(BATCH_INFO[text])))
 
 
 def build(ctx: UIContext) -> TrainActions:
     """Lay out the Train tab inside the current gr.Tab and wire it; returns its handlers."""
     a = TrainActions(ctx)
+    serve_saves_in_place()
     view = gr.State({})
     gpu = pick_device().type == "cuda"
     first = kinds(view="train")[0]  # the model chosen when the page opens (the registry's first: the VAE)
@@ -179,39 +170,40 @@ def build(ctx: UIContext) -> TrainActions:
         # ---- controls: what to train, the buttons, then the knobs -----------------------------------
         with gr.Column(scale=4, min_width=340, elem_classes="train-controls"):
             with gr.Group():  # what to train: fixed for the run
-                model = gr.Radio([(family(k).title, k) for k in kinds(view="train")], value=first, label="Model",
+                model = gr.Radio([(L_or(f"family_{k}", family(k).title), k) for k in kinds(view="train")], value=first,
+                                 label=L("train_model"),
                                  elem_id="train-model")
-                data = gr.Radio([(V.DATASETS.get(n, n), n) for n in datasets_for(first, a.datasets)],
-                                value=spec.data, label="Data set", elem_id="train-data")
-                full = gr.Checkbox(gpu, label="DCGAN at the articles' size (64 filters; slow on CPU)", visible=False,
-                                   elem_id="train-full-size", info="Off: the light preset (16 filters) for 2 CPU cores.")
+                data = gr.Radio([(_data_label(n), n) for n in datasets_for(first, a.datasets)],
+                                value=spec.data, label=L("train_data"), elem_id="train-data")
+                full = gr.Checkbox(gpu, label=L("train_full"), visible=False,
+                                   elem_id="train-full-size", info=L("train_full_info"))
                 with gr.Row():
-                    steps = gr.Number(spec.steps, label="Steps", precision=0, minimum=lim["steps"].low, min_width=100,
-                                      maximum=ctx.registry.max_steps, elem_id="train-steps", info="length of the run")
-                    seed = gr.Number(0, label="Seed", precision=0, minimum=lim["seed"].low, maximum=lim["seed"].high,
-                                     elem_id="train-seed", min_width=100, info="same seed, same run")
+                    steps = gr.Number(spec.steps, label=L("train_steps"), precision=0, minimum=lim["steps"].low, min_width=100,
+                                      maximum=ctx.registry.max_steps, elem_id="train-steps", info=L("train_steps_info"))
+                    seed = gr.Number(0, label=L("train_seed"), precision=0, minimum=lim["seed"].low, maximum=lim["seed"].high,
+                                     elem_id="train-seed", min_width=100, info=L("train_seed_info"))
             with gr.Row(elem_classes="train-buttons"):
-                start = gr.Button("▶ Start", variant="primary", size="md", elem_id="train-start", min_width=60)
-                pause = gr.Button("❚❚ Pause", size="md", elem_id="train-pause", min_width=60)
-                step = gr.Button("▶❚ Step", size="md", elem_id="train-step", min_width=60)
-                reset = gr.Button("■ Reset", variant="stop", size="md", elem_id="train-reset", min_width=60)
+                start = gr.Button(L("train_btn_start"), variant="primary", size="md", elem_id="train-start", min_width=60)
+                pause = gr.Button(L("train_btn_pause"), size="md", elem_id="train-pause", min_width=60)
+                step = gr.Button(L("train_btn_step"), size="md", elem_id="train-step", min_width=60)
+                reset = gr.Button(L("train_btn_reset"), variant="stop", size="md", elem_id="train-reset", min_width=60)
             with gr.Row(elem_classes="train-buttons", equal_height=True):
-                step_n = gr.Dropdown([("Step ×1", 1), ("Step ×10", 10), ("Step ×100", 100)], value=1, container=False,
-                                     elem_id="train-step-n", min_width=60, scale=1)
-                save = gr.Button("Save weights", size="md", elem_id="train-save", min_width=60, scale=1)
-            saved = gr.File(label="Your checkpoint (.safetensors)", visible=False, elem_id="train-file", interactive=False,
+                step_n = gr.Dropdown([(L(f"train_step_{n}"), n) for n in (1, 10, 100)], value=1, container=False,
+                                     label=L("train_step_n"), show_label=False, elem_id="train-step-n", min_width=60, scale=1)
+                save = gr.Button(L("train_btn_save"), size="md", elem_id="train-save", min_width=60, scale=1)
+            saved = gr.File(label=L("train_file"), visible=False, elem_id="train-file", interactive=False,
                             height=60)
-            with gr.Accordion("Hyper-parameters (apply mid-run too)", open=True, elem_id="train-hyper"):
+            with gr.Accordion(L("train_hyper"), open=True, elem_id="train-hyper"):
                 # bounds from the one limits table (training/settings.py), the same the API and the CLI check
-                lr = gr.Number(spec.lr, label="Learning rate", minimum=lim["lr"].low, maximum=lim["lr"].high, step=1e-4,
-                               elem_id="train-lr", info="Adam's step size. Too high and the loss jumps or diverges.")
-                batch = gr.Slider(lim["batch_size"].low, lim["batch_size"].high, spec.batch_size, step=1, label="Batch size",
-                                  elem_id="train-batch", info=BATCH_INFO[modality(first) == "text"])
-                beta = gr.Slider(lim["beta"].low, lim["beta"].high, 1.0, step=0.1, label="β (KL weight)", elem_id="train-beta",
+                lr = gr.Number(spec.lr, label=L("train_lr"), minimum=lim["lr"].low, maximum=lim["lr"].high, step=1e-4,
+                               elem_id="train-lr", info=L("train_lr_info"))
+                batch = gr.Slider(lim["batch_size"].low, lim["batch_size"].high, spec.batch_size, step=1, label=L("train_batch"),
+                                  elem_id="train-batch", info=L(BATCH_INFO[modality(first) == "text"]))
+                beta = gr.Slider(lim["beta"].low, lim["beta"].high, 1.0, step=0.1, label=L("train_beta"), elem_id="train-beta",
                                  visible="beta" in spec.knobs,
-                                 info="1 = the plain ELBO; larger smooths the latent map, blurs the digits.")
-                dsteps = gr.Slider(lim["d_steps"].low, lim["d_steps"].high, 1, step=1, label="D:G ratio", elem_id="train-dsteps",
-                                   visible="d_steps" in spec.knobs, info="Discriminator updates per generator update.")
+                                 info=L("train_beta_info"))
+                dsteps = gr.Slider(lim["d_steps"].low, lim["d_steps"].high, 1, step=1, label=L("train_dsteps"), elem_id="train-dsteps",
+                                   visible="d_steps" in spec.knobs, info=L("train_dsteps_info"))
             learn = gr.Markdown(_learn_md(first), elem_classes="learn-link")
         # ---- live view: status, then the grid (left) and the curves with their formulas (right) -----
         with gr.Column(scale=9):
@@ -219,24 +211,24 @@ def build(ctx: UIContext) -> TrainActions:
             with gr.Row(equal_height=False):
                 with gr.Column(scale=6, min_width=320):
                     counter = gr.HTML(V.progress_html(0, 0, "none"), elem_id="train-step-count")
-                    caption = gr.Markdown(GRID_NOTE, elem_id="train-grid-caption", elem_classes="grid-caption")
+                    caption = gr.Markdown(V.note(False), elem_id="train-grid-caption", elem_classes="grid-caption")
                     with gr.Column(elem_id="train-grid-box") as grid_box:
                         grid = gr.Image(type="numpy", format="png", image_mode="L", show_label=False,
                                         interactive=False, elem_id="train-grid", buttons=["download", "fullscreen"])
                     with gr.Column(visible=False, elem_id="train-text-box") as text_box:
                         text = gr.HTML("", elem_id="train-text")
-                    timeline = gr.Slider(0, 1, 0, step=1, label="Timeline (snapshot)", interactive=False,
-                                         elem_id="train-timeline", info="Drag back: the same draws, earlier in training.")
+                    timeline = gr.Slider(0, 1, 0, step=1, label=L("train_timeline"), interactive=False,
+                                         elem_id="train-timeline", info=L("train_timeline_info"))
                     _, quality_box = build_panel(ctx)
                 with gr.Column(scale=6, min_width=360):
                     p_a, p_b = V.plots(first)
                     tex_a = gr.Markdown(p_a.markdown, latex_delimiters=LATEX, elem_id="train-formula-a", elem_classes="formula")
                     plot_a = gr.LinePlot(None, x="step", y="value", color="series", show_label=False,
-                                         color_map=V.COLORS, height=230, elem_id="train-loss-plot", y_title=" ",
+                                         color_map=V.colors(), height=230, elem_id="train-loss-plot", y_title=" ",
                                          color_title=" ")
                     tex_b = gr.Markdown(p_b.markdown, latex_delimiters=LATEX, elem_id="train-formula-b", elem_classes="formula")
                     plot_b = gr.LinePlot(None, x="step", y="value", color="series", show_label=False,
-                                         color_map=V.COLORS, height=190, elem_id="train-aux-plot", y_title=" ",
+                                         color_map=V.colors(), height=190, elem_id="train-aux-plot", y_title=" ",
                                          color_title=" ")
 
     # ---- wiring -----------------------------------------------------------------------------------
@@ -270,7 +262,7 @@ def build(ctx: UIContext) -> TrainActions:
     # what the tick and the timeline may update, by the names tick() and scrub() return
     live = Outputs(status=status, counter=counter, plot_a=plot_a, plot_b=plot_b, formula_a=tex_a, formula_b=tex_b, grid=grid,
                    timeline=timeline, start=start, caption=caption, text=text, grid_box=grid_box, text_box=text_box,
-                   quality_box=quality_box, view=view)
+                   quality_box=quality_box, learn=learn, view=view)
 
     def on_scrub(index, v, request: gr.Request):
         return live(scrub(a, index, v, request))
@@ -278,8 +270,8 @@ def build(ctx: UIContext) -> TrainActions:
     def on_tick(v, chosen, request: gr.Request):
         return live(tick(a, v, request, chosen))
 
-    def on_model(kind, d):
-        return model_changed(kind, d, a.datasets)
+    def on_model(kind, d, request: gr.Request):
+        return model_changed(kind, d, a.datasets, ctx.lang(request))
 
     model.change(on_model, [model, data], [beta, dsteps, full, lr, steps, learn, data, batch], **quick)
     start.click(on_start, set(form.values()), None, concurrency_limit=2, api_visibility="private")

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ..data.images import make_grid, upscale
-from ..data.text import CORPORA, corpus_names, novelty, novelty_words
+from ..data.text import CORPORA, corpus_names, novelty
+from ..i18n import catalogue, t
 from ..models import MODELS, family
 
 DATASETS = {"mnist5k": "MNIST-5k (embedded digits)", "fashion": "Fashion-MNIST", "mnist": "MNIST (60k, cached)",
@@ -66,21 +67,28 @@ def _dot(state: str) -> str:
     return f'<span class="dot dot-{state}"></span>'
 
 
-def status_markdown(d: dict) -> str:
+def _name(kind: str, lang: str) -> str:
+    title = family(kind).title if kind in MODELS else kind
+    return t(f"family_{kind}", lang) if f"family_{kind}" in catalogue("en") else title
+
+
+def status_markdown(d: dict, lang: str = "en") -> str:
     """One line for people: state, progress, speed, ETA, device, hyper-parameters; the queue or the error."""
     state = d["state"]
     if state == "none":
-        return (f"{_dot('none')}**No run yet** — pick a model, set the steps and press **Start**. "
-                "The other tabs already work from pretrained weights.")
-    head = f"{_dot(state)}**{family(d['model']).title if d['model'] in MODELS else d['model']}** on {d['data']} · **{state}**"
+        return f"{_dot('none')}{t('status_none', lang)}"
+    head = t("status_head", lang, dot=_dot(state), model=_name(d["model"], lang), data=d["data"],
+             state=t(f"state_{state}", lang) if f"state_{state}" in catalogue("en") else state)
     if state == "queued":
-        return f"{head} — waiting for a free training slot — position {d['queue_position']} in queue"
+        return t("status_queued", lang, head=head, position=d["queue_position"])
     if state == "failed":
-        return f"{head} at step {d['step']:,} — {d['error']}"
+        return t("status_failed", lang, head=head, step=f"{d['step']:,}", error=d["error"])
     hp = d.get("hyper") or {}
-    parts = [head, f"step {d['step']:,} / {d['total']:,}"]
+    parts = [head, t("status_step", lang, step=f"{d['step']:,}", total=f"{d['total']:,}")]
     if state == "running":
-        parts += [f"{d['steps_per_s']:.1f} steps/s", f"ETA {fmt_duration(d['eta_s'])}"]
+        parts += [t("status_speed", lang, speed=f"{d['steps_per_s']:.1f}"), t("status_eta", lang, eta=fmt_duration(d["eta_s"]))]
+    if state == "stopped" and d.get("error"):
+        parts.append(d["error"])  # the server stopped it: its time or work budget was used
     parts.append(f"`{d['device']}`")
     if hp:
         knobs = family(d["model"]).knobs if d["model"] in MODELS else ()
@@ -89,13 +97,25 @@ def status_markdown(d: dict) -> str:
     return " · ".join(parts)
 
 
-def progress_html(step: int, total: int, state: str) -> str:
+def progress_html(step: int, total: int, state: str, lang: str = "en") -> str:
     """The big step counter (data-step lets tests and scripts read it without parsing text)."""
     pct = 100.0 * step / total if total else 0.0
     return (f'<div class="step-counter" data-step="{step}" data-total="{total}" data-state="{state}">'
-            f'<span class="step-label">step</span> <span class="step-n">{step:,}</span>'
+            f'<span class="step-label">{t("counter_step", lang)}</span> <span class="step-n">{step:,}</span>'
             f'<span class="step-total"> / {total:,}</span>'
             f'<div class="step-bar"><div style="width:{pct:.1f}%"></div></div></div>')
+
+
+# ---- captions ------------------------------------------------------------------------------------
+def note(text: bool, lang: str = "en") -> str:
+    return t("train_text_note" if text else "train_grid_note", lang)
+
+
+def caption(step: int, live: bool, text: bool = False, lang: str = "en", corpus: str | None = None) -> str:
+    where = t("train_caption_live" if live else "train_caption_past", lang)
+    key = ("train_caption_lines" if corpus in CORPORA and CORPORA[corpus].unit == "line" else "train_caption_text") if text \
+        else "train_caption_images"  # "Sampled lines" for the poems, "Sampled names" for the names
+    return t(key, lang, step=f"{step:,}", where=where)
 
 
 # ---- curves ---------------------------------------------------------------------------------------
@@ -105,45 +125,47 @@ class Plot:
     series: dict[str, str]  # metric key → legend name
     tex: str  # the formula shown beside the curve (Markdown with $$…$$)
 
+    key: str = ""  # catalogue keys plot_{key}_title / plot_{key}_note translate the title and the sentence
+    note: str = ""  # the sentence under the formula (English; {names} are filled from `terms`, LaTeX kept out of it)
+    terms: tuple[tuple[str, str], ...] = ()  # placeholder → LaTeX fragment, the same in every language
+
     @property
     def markdown(self) -> str:
-        return f"**{self.title}**\n{self.tex}"
+        return self.markdown_in("en")
+
+    def markdown_in(self, lang: str) -> str:
+        title = t(f"plot_{self.key}_title", lang) if self.key else self.title
+        note = t(f"plot_{self.key}_note", lang, **dict(self.terms)) if self.key else self.note
+        return f"**{title}**\n{self.tex}" + (f"\n{note}" if note else "")
 
 
-PLOTS: dict[str, tuple[Plot, Plot]] = {  # keyed by a family's group (models/family.py)
+PLOTS: dict[str, tuple[Plot, Plot]] = {  # keyed by a family's group (models/family.py); texts: the catalogues
     "vae": (
         Plot("Loss per image (nats)", {"loss": "loss (−ELBO)", "recon": "reconstruction", "val_loss": "held-out loss"},
              r"$$\mathcal{L} = \underbrace{\mathrm{BCE}(x, \hat x)}_{\text{reconstruction}}"
-             r" + \beta\,\mathrm{KL}\big(q(z|x)\,\|\,\mathcal N(0, I)\big)$$"
-             "\nReconstruction: how many nats the decoder needs to redraw *x*; it falls as the digits sharpen."),
+             r" + \beta\,\mathrm{KL}\big(q(z|x)\,\|\,\mathcal N(0, I)\big)$$", key="vae_loss"),
         Plot("KL term (nats)", {"kl": "KL"},
-             r"$$\mathrm{KL} = -\tfrac12 \sum_{j=1}^{2} \left(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\right)$$"
-             "\nHow far each code *q(z|x)* sits from the prior 𝒩(0, I); β trades it against reconstruction."),
+             r"$$\mathrm{KL} = -\tfrac12 \sum_{j=1}^{2} \left(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\right)$$", key="vae_kl"),
     ),
     "gan": (
         Plot("Discriminator and generator loss", {"d_loss": "D loss", "g_loss": "G loss"},
              r"$$L_D = -\big[\log D(x) + \log\big(1 - D(G(z))\big)\big]$$"
-             r"$$L_G = -\log D(G(z))$$"
-             "\nA game, not a descent: the two losses push against each other and need not fall."),
+             r"$$L_G = -\log D(G(z))$$", key="gan_loss"),
         Plot("How sure is D?", {"d_acc": "D accuracy", "d_real": "mean D(x)", "d_fake": "mean D(G(z))"},
-             r"$$\mathrm{acc} = \tfrac12\big(\mathbf 1[D(x) > \tfrac12] + \mathbf 1[D(G(z)) \le \tfrac12]\big)$$"
-             "\nNear 0.5 the discriminator can no longer tell real from fake; stuck at 1.0, G has lost."),
+             r"$$\mathrm{acc} = \tfrac12\big(\mathbf 1[D(x) > \tfrac12] + \mathbf 1[D(G(z)) \le \tfrac12]\big)$$",
+             key="gan_acc"),
     ),
     "text": (
         Plot("Negative log-likelihood (nats per character)", {"loss": "train NLL", "val_loss": "held-out NLL"},
-             r"$$\mathcal{L} = -\frac{1}{T}\sum_t \log p_\theta(x_t \mid x_{<t})$$"
-             "\n$x_{<t}$: the characters before position $t$, the model's only context. "
-             "$p_\\theta(x_t \\mid x_{<t})$: the probability it gave the true next character. "
-             "$-\\frac{1}{T}\\sum_t \\log$: the surprise, averaged over a window's $T$ positions."),
+             r"$$\mathcal{L} = -\frac{1}{T}\sum_t \log p_\theta(x_t \mid x_{<t})$$", key="text_nll",
+             terms=(("ctx", "$x_{<t}$"), ("t", "$t$"), ("p", "$p_\\theta(x_t \\mid x_{<t})$"),
+                    ("avg", "$-\\frac{1}{T}\\sum_t \\log$"), ("T", "$T$"))),
         Plot("Bits per character", {"bpc": "train bpc", "val_bpc": "held-out bpc"},
-             r"$$\mathrm{bpc} = \mathcal{L} / \ln 2$$"
-             "\nThe same loss in bits; guessing blindly among 53 characters costs log₂ 53 ≈ 5.7. "
-             "Held-out rising while train falls: it is memorising names."),
+             r"$$\mathrm{bpc} = \mathcal{L} / \ln 2$$", key="text_bpc"),
     ),
 }
 # a group with no texts of its own (a new family): its loss and held-out loss; the second plot stays empty
-LOSS_ONLY = (Plot("Loss", {"loss": "loss", "val_loss": "held-out loss"}, "The loss this family minimises, per step."),
-             Plot("", {}, ""))
+LOSS_ONLY = (Plot("Loss", {"loss": "loss", "val_loss": "held-out loss"}, "", key="loss_only"), Plot("", {}, ""))
 
 
 def plots(kind: str) -> tuple[Plot, Plot]:
@@ -157,6 +179,38 @@ COLORS = {"loss (−ELBO)": "#4f46e5", "reconstruction": "#0ea5e9", "held-out lo
           "held-out bpc": "#db2777"}
 
 
+def curve_update(view: dict, key: str, frame):
+    """The value for a LinePlot, working around two Gradio 6.31 front-end quirks (checked in a browser):
+    a plot never redraws lines after an empty table, and it keeps the colour legend of the first table
+    it drew. So the caller sends nothing while there is no data (frame None), and this clears the plot (None)
+    for one tick whenever the set of series changes (a new model family, a held-out curve appearing); the
+    next tick draws it."""
+    names = sorted(set(frame["series"]))
+    shown = view.get(key)
+    if shown is not None and shown != names:
+        view[key] = None
+        view["curves"] = None  # redraw on the next tick
+        return None
+    view[key] = names
+    return frame
+
+
+# legend name → catalogue key: the curves' legend in the visitor's language, each colour the same in both
+SERIES_KEYS = {"loss (−ELBO)": "series_elbo", "reconstruction": "series_recon", "held-out loss": "series_val_loss",
+               "D loss": "series_d_loss", "G loss": "series_g_loss", "D accuracy": "series_d_acc", "mean D(x)": "series_d_real",
+               "mean D(G(z))": "series_d_fake", "train NLL": "series_nll", "held-out NLL": "series_val_nll",
+               "train bpc": "series_bpc", "held-out bpc": "series_val_bpc", "loss": "series_loss"}
+
+
+def series_name(name: str, lang: str = "en") -> str:
+    return t(SERIES_KEYS[name], lang) if name in SERIES_KEYS and lang != "en" else name
+
+
+def colors() -> dict[str, str]:
+    """COLORS plus the same colours under each translated legend name (the plots' color_map)."""
+    return {**COLORS, **{series_name(n, "zh-CN"): c for n, c in COLORS.items()}}
+
+
 def _thin(n: int, max_points: int) -> np.ndarray:
     """Indices of at most max_points evenly spread points, always keeping the newest."""
     if n <= max_points:
@@ -166,7 +220,7 @@ def _thin(n: int, max_points: int) -> np.ndarray:
 
 
 def curve_frame(plot: Plot, history: dict[str, list[float]], evals: dict[str, list[float]] | None = None,
-                max_points: int = PLOT_POINTS) -> pd.DataFrame | None:
+                max_points: int = PLOT_POINTS, lang: str = "en") -> pd.DataFrame | None:
     """Long-format table (step, value, series) for a gr.LinePlot, one series per metric the plot shows;
     None while there is nothing to draw."""
     parts = []
@@ -177,7 +231,7 @@ def curve_frame(plot: Plot, history: dict[str, list[float]], evals: dict[str, li
             values = source.get(key)
             if values and len(values) == len(steps):
                 parts.append(pd.DataFrame({"step": np.asarray(steps)[keep], "value": np.asarray(values)[keep],
-                                           "series": name}))
+                                           "series": series_name(name, lang)}))
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
@@ -189,33 +243,36 @@ TEXT_NUM = "display:inline-block;width:2.2em;color:var(--body-text-color-subdued
 
 # a sampled line's relation to the corpus (data.text.novelty): the Next-token tab's words and badge colours
 NOVEL = {"new": ("#dcfce7", "#14532d"), "memorised": ("#ffedd5", "#7c2d12"), "held-out": ("#e0f2fe", "#0c4a6e")}
+NOVELTY_KEYS = {"new": "novelty_new", "memorised": "novelty_memorised", "held-out": "novelty_held_out"}  # catalogue
+LINE_KEYS = {**NOVELTY_KEYS, "held-out": "novelty_held_out_line"}  # the poems: "real line, unseen"
 TAG = "margin-left:.5em;padding:0 .4em;border-radius:4px;font-size:.72em;font-family:var(--font);background:{};color:{}"
 
 
-def text_html(preview, corpus: str | None = None) -> str | None:
+def text_html(preview, corpus: str | None = None, lang: str = "en") -> str | None:
     """A text preview (generated lines) → a numbered monospace box in two columns (None for image previews).
 
-    With the run's corpus, each line (a name, a couplet) is tagged new / copied from the training lines / a real one the model
-    never saw, and a line below counts them: memorising shows up as copies, next to the held-out curve.
+    With the run's corpus, each line (a name, a couplet) is tagged new / copied from the training lines / a real one
+    the model never saw, and a line below counts them: memorising shows up as copies, next to the held-out curve.
     """
     if not isinstance(preview, str):
         return None
     known = corpus in corpus_names()
-    words, unit = novelty_words(corpus), CORPORA[corpus].unit if known else "name"
+    lines = known and CORPORA[corpus].unit == "line"  # the poems' words: lines, not names
+    keys, summary_key = (LINE_KEYS, "text_summary_lines") if lines else (NOVELTY_KEYS, "text_summary")
     items, counts = [], dict.fromkeys(NOVEL, 0)
     for i, line in enumerate(preview.split("\n"), 1):
         tag = ""
         if line.strip() and known:
             kind = novelty(line, corpus)
             counts[kind] += 1
-            tag = f'<span class="novelty-{kind}" style="{TAG.format(*NOVEL[kind])}">{words[kind]}</span>'
-        text = html.escape(line) if line.strip() else "<i>(empty)</i>"
+            tag = f'<span class="novelty-{kind}" style="{TAG.format(*NOVEL[kind])}">{t(keys[kind], lang)}</span>'
+        text = html.escape(line) if line.strip() else f"<i>{t('text_empty', lang)}</i>"
         items.append(f'<li><span style="white-space:nowrap"><span style="{TEXT_NUM}">{i}</span>{text}{tag}</span></li>')
     box = f'<ol class="train-text" data-lines="{len(items)}" style="{TEXT_BOX}">{"".join(items)}</ol>'
     if not known:
         return box
-    summary = (f"{counts['new']} new · {counts['memorised']} copied from the training {unit}s · "
-               f"{counts['held-out']} real {unit}{'' if counts['held-out'] == 1 else 's'} it never trained on")
+    summary = t(summary_key + ("_one" if counts["held-out"] == 1 else ""), lang, new=counts["new"],
+                copied=counts["memorised"], held=counts["held-out"])
     return box + f'<div class="train-text-summary" style="margin-top:6px;font-size:.9rem">{summary}</div>'
 
 

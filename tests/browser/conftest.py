@@ -60,6 +60,7 @@ def ui_ctx():
     ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000))
     yield ctx
     ctx.registry.shutdown()
+    ctx.toys.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -54,6 +54,8 @@ def test_train_a_vae_watch_pause_step_scrub(page, shoot, ui_ctx):
     page.locator("#train-step").click()
     expect(page.locator(COUNTER)).to_have_attribute("data-step", str(paused_at + 1))
     expect(page.locator(COUNTER)).to_have_attribute("data-state", "paused")
+    # the step's snapshot has reached the page (the timeline's end moves with it in the same tick)
+    expect(page.locator("#train-grid-caption")).to_contain_text(f"step {paused_at + 1:,} (live)")
 
     # Save offers the weights as a .safetensors download
     page.locator("#train-save").click()

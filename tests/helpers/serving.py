@@ -34,6 +34,7 @@ def serve_app(max_running: int = 1, max_steps: int = 5000, ctx=None) -> Iterator
     finally:
         demo.close()
         ctx.registry.shutdown()
+        ctx.toys.shutdown()  # the 2-D GAN games' threads
 
 
 def wait_until(fn: Callable, timeout: float = 60.0, every: float = 0.05, what: str | Callable[[], str] | None = None):

@@ -1,0 +1,85 @@
+"""What a visitor may read in an error: one short sentence, never a server path, an exception class name or their
+own input echoed back at length (the detail goes to the server log).
+
+Handlers already raise ``gr.Error`` with a readable sentence; this is the net under them. Gradio sends the text of
+every failed event through one function, ``gradio.utils.error_payload`` (queued events, ``/run/predict`` and the
+``/call`` API alike), and has no hook for it, so ``install()`` wraps that function: the sentence is scrubbed, and
+an exception that is not a ``gr.Error`` (Gradio's own "Could not preprocess …" with the raw ``TypeError`` inside,
+a bug) is logged whole and replaced by a plain sentence.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+log = logging.getLogger(__name__)
+
+MAX_CHARS = 300  # longer messages are cut: nothing a handler says needs more
+MAX_QUOTED = 40  # a quoted value ('…' / "…") longer than this is shown cut: it is the visitor's input coming back
+# /tmp/genai_demo_saves/ab12/x.safetensors → x.safetensors (not after "http:" or a word: URLs and "1/2" stay)
+_PATH = re.compile(r"(?<![\w:/.])(?:/[\w.+@-]+)+/([\w.+@-]*)")
+# RuntimeError: … / (OSError) / safetensors_rust.SafetensorError → gone; "gr.Error" never appears in our messages
+_NAME = r"\b(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt)\b"
+_EXC = re.compile(rf"\s?\({_NAME}\)|{_NAME}:?\s?")
+_QUOTED = re.compile(rf"""(['"])([^'"\n]{{{MAX_QUOTED + 1},}})\1""")
+_LONG_WORD = re.compile(rf"\S{{{MAX_QUOTED + 21},}}")  # no word of ours is 60 characters long: an echo
+INTERNAL = "The server could not handle this request (the details are in its log)."
+BAD_VALUE = "A value sent to this action has the wrong type or format: {what}."
+
+
+def visitor_message(text: object) -> str:
+    """``text`` as a visitor may see it: its first line, without paths or exception names, long quotes cut."""
+    lines = [s.strip() for s in str(text)[:100_000].splitlines() if s.strip()]  # the gist is at the start
+    if not lines:
+        return ""
+    s = _QUOTED.sub(lambda m: f"{m[1]}{m[2][:MAX_QUOTED]}…{m[1]}", lines[0])
+    s = _LONG_WORD.sub(lambda m: m[0][:MAX_QUOTED] + "…", _PATH.sub(r"\1", s))
+    s = _EXC.sub("", s[: MAX_CHARS * 4]).strip(" :")  # cut first: the class-name pattern backtracks per word
+    return s if len(s) <= MAX_CHARS else s[: MAX_CHARS - 1].rstrip() + "…"
+
+
+def shown(value: object) -> str:
+    """A visitor's value quoted in a message: its repr, cut to MAX_QUOTED characters (a 5 MB string is not echoed)."""
+    r = repr(value) if not isinstance(value, str) or len(value) <= MAX_QUOTED else repr(value[:MAX_QUOTED]) + "…"
+    return r if len(r) <= MAX_QUOTED + 3 else r[:MAX_QUOTED] + "…"
+
+
+def _component(text: str) -> str:
+    """ "Could not preprocess input component at index 2 (a `Number` component) …" → "input 3 (a Number)"."""
+    m = re.search(r"(input|output) component at index (\d+) \(a `(\w+)` component\)", text)
+    return f"{m[1]} {int(m[2]) + 1} (a {m[3]})" if m else "one of the inputs"
+
+
+def scrub_payload(error: BaseException | None, content: dict) -> dict:
+    """Gradio's error payload for ``error``, with a message a visitor may read; the original goes to the log."""
+    from gradio.exceptions import ComponentProcessingError, Error
+
+    if error is None:
+        return content
+    if isinstance(error, Error):
+        content["error"] = visitor_message(error.message)
+        return content
+    log.warning("event failed: %s", error, exc_info=error)
+    if isinstance(error, ComponentProcessingError):  # Gradio's own input conversion (a list sent for a number, …)
+        content["error"] = BAD_VALUE.format(what=_component(str(error)))
+    else:
+        content["error"] = INTERNAL
+    content["visible"] = True
+    return content
+
+
+def install() -> None:
+    """Route every error Gradio sends to a visitor through ``scrub_payload`` (idempotent)."""
+    import gradio.queueing
+    import gradio.utils
+
+    original = gradio.utils.error_payload
+    if getattr(original, "_scrubbed", False):
+        return
+
+    def error_payload(error, show_error):
+        return scrub_payload(error, original(error, True))
+
+    error_payload._scrubbed = True
+    gradio.utils.error_payload = error_payload  # routes.py (/run/predict, /call) looks it up here
+    gradio.queueing.error_payload = error_payload  # queueing.py imported the name itself

@@ -1,0 +1,130 @@
+"""The page in Chinese: ?lang=zh turns every translated tab Chinese (no stray English outside a short allow-list of
+model names, data-set names, units and symbols), EN | 中文 switches in place without touching a running training,
+and a gradio_client caller still gets English."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_browser_train import COUNTER, wait_for_step
+
+# what stays English on purpose: model, data-set and layer names (as in PyTorch), units, symbols, file types, API values
+ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "ELBO", "KL", "Adam", "BCE", "NLL", "bpc",
+           "lr", "batch", "ms", "safetensors", "cpu", "cuda", "mnist5k", "fashion", "names", "tang", "API", "Gradio", "GIF",
+           "lerp", "slerp", "Top", "top", "logits",  # methods and terms named as the API and the papers name them
+           "Linear", "ReLU", "LeakyReLU", "BN", "tanh", "sigmoid", "softmax", "logit", "ConvT", "Conv", "LN", "LayerNorm",
+           "MLP", "causal", "attn", "heads", "block", "ngf", "ndf", "s2", "one", "hot", "BatchNorm", "log", "CPU",
+           "genai", "demo",  # layer names and maths in the diagrams; the app's name
+           "EN", "Language",  # the switch names each language in its own words
+           "Jensen", "Shannon", "SGD", "Lab",  # a divergence, an optimiser and GAN Lab, as their authors name them
+           "tab", "toy", "preset", "healthy", "collapse", "oscillation", "minimax"}  # a lesson link's URL and its values
+CITATION = re.compile(r"\[[^\]]*\d{4}\]")  # [Goodfellow et al. 2014]: authors' names stay as published
+# tab id → its Chinese name
+TABS = {"train": "训练", "latent": "潜空间探索", "gan": "GAN 工作室", "text": "下一个词元", "learn": "原理讲解"}
+
+# every visible text node of the page (KaTeX formulas, inputs' own values, icons' text excluded), one string each
+VISIBLE_TEXTS = """() => {
+  const out = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || !el || el.closest('.katex, script, style, [aria-hidden="true"]')) continue;
+    if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
+    out.push(n.textContent.trim());
+  }
+  return out;
+}"""
+
+
+def english_words(texts: list[str]) -> list[str]:
+    """Words of two or more Latin letters not on the allow-list, with the text they came from."""
+    found = []
+    for text in texts:
+        for word in re.findall(r"[A-Za-z]{2,}", CITATION.sub("", text)):
+            if word not in ALLOWED:
+                found.append(f"{word!r} in {text[:80]!r}")
+    return found
+
+
+def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
+    page.goto(app_url + "?lang=zh")
+    page.locator("#main-tabs").wait_for(state="visible")
+    expect(page.locator("#app-header")).to_contain_text("生成模型")
+    expect(page.locator("#lang-switch input[value='zh-CN']")).to_be_checked()
+    for tab, name in TABS.items():
+        page.get_by_role("tab", name=name).click()
+        expect(page.locator(f"#tab-{tab}")).to_be_visible()
+        if tab == "train":
+            expect(page.locator("#train-status")).to_contain_text("还没有训练")
+            expect(page.locator("#train-quality")).to_contain_text("样本质量")  # its own timer (every 6 s)
+            expect(page.locator("#train-formula-a")).to_contain_text("每张图像的损失")
+        if tab in ("latent", "gan", "text"):  # the model list is filled (in the visitor's language) when the tab opens
+            expect(page.locator(f"#{tab}-model input")).to_have_value(re.compile("预训练"))
+        if tab == "latent":  # the page's own decoder (decoder.js) writes its note in the page's language
+            expect(page.locator("#latent-decoded .decoder-note")).to_contain_text("在你的浏览器中解码")
+        if tab == "gan":
+            expect(page.locator("#gan-grid img")).to_be_visible()
+        if tab == "text":
+            expect(page.locator("#text-model-info")).to_contain_text("参数")
+        if tab == "learn":
+            expect(page.locator("#learn-vae-text")).to_contain_text("重参数化")
+        leftover = english_words(page.evaluate(VISIBLE_TEXTS))
+        assert not leftover, f"untranslated on the {tab} tab: {leftover[:40]}"
+        shoot(f"zh-{tab}")
+
+
+def test_switching_language_mid_run_keeps_the_run(page, ui_ctx, shoot):
+    page.locator("#train-model").get_by_text("VAE", exact=True).click()
+    page.locator("#train-steps input").fill("4000")
+    page.locator("#train-start").click()
+    wait_for_step(page, 5)
+    expect(page.locator("#train-status")).to_contain_text("running")
+    before = int(page.locator(COUNTER).get_attribute("data-step"))
+
+    page.locator("#lang-switch").get_by_text("中文").click()
+    expect(page.locator("#train-status")).to_contain_text("训练中")  # Python-written text, re-sent by the tick
+    expect(page.get_by_role("tab", name="训练")).to_be_visible()  # Gradio's component texts, switched in place
+    expect(page.locator("#train-pause")).to_contain_text("暂停")
+    wait_for_step(page, before + 20)  # the same run kept counting: no reload, no new run
+    expect(page.locator("#train-grid-caption")).to_contain_text("固定噪声样本")
+    runs = ui_ctx.registry.runs(page.evaluate("window.__gradio_session_hash__"))
+    assert len(runs) == 1
+    shoot("zh-train-running")
+
+    page.locator("#lang-switch").get_by_text("EN", exact=True).click()
+    expect(page.locator("#train-status")).to_contain_text("running")
+    expect(page.get_by_role("tab", name="Train")).to_be_visible()
+    page.locator("#train-reset").click()
+    expect(page.locator(COUNTER)).to_have_attribute("data-state", "none")
+
+
+def test_an_api_caller_gets_english_while_a_page_is_in_chinese(page, app_url):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    page.goto(app_url + "?lang=zh")  # a visitor in Chinese at the same time
+    expect(page.locator("#app-header")).to_contain_text("生成模型")
+    c = Client(app_url, verbose=False, analytics_enabled=False)
+    with pytest.raises(AppError, match="Cannot use model 'pretrained:nope'"):
+        c.predict("pretrained:nope", 64, 0, "random", api_name="/sample")
+    with pytest.raises(AppError, match="steps must be between"):
+        c.predict(model="vae", data="mnist5k", steps=10**9, api_name="/train")
+
+
+def test_the_browsers_language_decides_unless_the_url_says_otherwise(browser, app_url):
+    from tests.browser.conftest import VIEWPORT
+
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")  # Accept-Language: zh-CN
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        expect(page.locator("#train-status")).to_contain_text("还没有训练")
+        expect(page.get_by_role("tab", name="训练")).to_be_visible()
+        page.goto(app_url + "?lang=en")  # the link's choice wins over the browser
+        expect(page.locator("#train-status")).to_contain_text("No run yet")
+        expect(page.get_by_role("tab", name="Train")).to_be_visible()
+        expect(page.locator("#train-pause")).to_contain_text("Pause")
+    finally:
+        context.close()

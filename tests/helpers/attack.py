@@ -1,0 +1,116 @@
+"""Test helpers for attacks on the launched app: Gradio's queue protocol by hand, as a script would speak it.
+
+``call`` joins the queue (POST /gradio_api/queue/join) under any session hash and client address it likes
+(``X-Forwarded-For``: the test client connects from 127.0.0.1, which uvicorn trusts as a proxy, so the header
+sets ``request.client.host`` exactly as a real proxy in front of a Space would) and reads the event stream
+(GET /gradio_api/queue/data) until the result. ``Probe`` is a normal visitor polling /status meanwhile,
+``rss_mib`` the server's memory (the app runs in the test process).
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+import httpx
+
+
+@dataclass
+class Reply:
+    ok: bool
+    output: object  # the endpoint's return value (ok) or the error message shown to the visitor
+    seconds: float
+    http: int = 200  # a refusal before the queue (4xx / 5xx) has ok False and this code
+    waited: float | None = None  # seconds until the job started running (None: it never did)
+    began: float = 0.0  # time.perf_counter() when the call was made, and when it ended
+    ended: float = 0.0
+
+    @property
+    def started(self) -> float | None:
+        """time.perf_counter() when the job started running (None: it never did)."""
+        return None if self.waited is None else self.began + self.waited
+
+
+def fn_indices(url: str) -> dict[str, int]:
+    """api_name → fn_index of every event with a backend function (private ones too: the page calls them)."""
+    deps = httpx.get(f"{url}config", timeout=30).json()["dependencies"]
+    return {d["api_name"]: d["id"] for d in deps if d.get("api_name")}
+
+
+def new_session() -> str:
+    return uuid.uuid4().hex[:11]
+
+
+def call(url: str, fn_index: int, data: list, session: str | None = None, client: str | None = None,
+         timeout: float = 120.0) -> Reply:
+    """One event through the queue, start to finish; `client` is the address the server should see."""
+    began = time.perf_counter()
+    reply = _call(url, fn_index, data, session, client, timeout)
+    reply.began, reply.ended = began, time.perf_counter()
+    return reply
+
+
+def _call(url: str, fn_index: int, data: list, session: str | None, client: str | None, timeout: float) -> Reply:
+    session = session or new_session()
+    headers = {"content-type": "application/json"} | ({"x-forwarded-for": client} if client else {})
+    t0 = time.perf_counter()
+    with httpx.Client(base_url=url, timeout=timeout, headers=headers) as h:
+        body = {"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None, "trigger_id": None}
+        r = h.post("gradio_api/queue/join", content=json.dumps(body))
+        if r.status_code != 200:
+            return Reply(False, r.text, time.perf_counter() - t0, r.status_code)
+        event, waited = r.json()["event_id"], None
+        with h.stream("GET", "gradio_api/queue/data", params={"session_hash": session}) as s:
+            for line in s.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                msg = json.loads(line[5:])
+                if msg.get("event_id") not in (None, event):
+                    continue
+                if msg.get("msg") == "process_starts" and waited is None:
+                    waited = time.perf_counter() - t0
+                if msg.get("msg") == "process_completed":
+                    out = msg.get("output") or {}
+                    if msg.get("success"):
+                        data_out = out.get("data") or [None]
+                        return Reply(True, data_out[0] if len(data_out) == 1 else data_out, time.perf_counter() - t0,
+                                     waited=waited)
+                    return Reply(False, out.get("error"), time.perf_counter() - t0, waited=waited)
+                if msg.get("msg") == "unexpected_error":
+                    return Reply(False, msg.get("message"), time.perf_counter() - t0)
+    return Reply(False, "stream ended without a result", time.perf_counter() - t0)
+
+
+class Probe:
+    """A normal visitor (its own session and address) calling /status every `every` s until stopped."""
+
+    def __init__(self, url: str, status_index: int, every: float = 0.1):
+        self.url, self.index, self.every = url, status_index, every
+        self.session, self.latencies, self.errors = new_session(), [], []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            r = call(self.url, self.index, [], self.session, client="100.64.2.77")
+            (self.latencies if r.ok else self.errors).append(r.seconds if r.ok else r.output)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> Probe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    @property
+    def worst(self) -> float:
+        return max(self.latencies, default=float("inf"))
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024

@@ -1,0 +1,197 @@
+"""The 2-D GAN tab's handlers (genai_demo/ui/toy_tab.py) without a page: presets reach their lessons, the slow-motion
+steps move only one player, the replay, the per-visitor registry's bounds, and bad input → one-sentence gr.Error."""
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from genai_demo.explore.toy_presets import PRESETS
+from genai_demo.explore.toy_sessions import ToySessions
+from genai_demo.ui import toy_tab
+from genai_demo.ui.context import UIContext
+from genai_demo.ui.toy_tab import SETTINGS, ToyActions
+from tests.helpers import wait_until
+
+REQ = SimpleNamespace(session_hash="toy-visitor-1")
+
+
+@pytest.fixture
+def ctx():
+    c = UIContext(toys=ToySessions(max_runs=2, idle_s=600, cores=1.0))
+    yield c
+    c.toys.shutdown()
+
+
+def controls(**over) -> dict:
+    v = dict(zip(SETTINGS, ("healthy", "ring8", 0, 2000, 2e-3, 1e-3, "adam", "nonsat", 1, 1, 2), strict=True))
+    return {**v, **over}
+
+
+def payload(a: ToyActions, have: dict | None = None, req=REQ) -> dict | None:
+    out = a.poll(json.dumps(have or {}), controls(), req)
+    return None if isinstance(out, dict) and out.get("__type__") == "update" else json.loads(out)
+
+
+def play_to_end(a: ToyActions, name: str) -> dict:
+    """Load a preset through the tab's handlers, press play and wait for its last step; the final payload."""
+    values = a.load_preset(name, request=REQ)
+    assert values[2] == PRESETS[name].steps
+    a.play(controls(preset=name), REQ)
+    game = a.ctx.toys.get(REQ.session_hash)
+    wait_until(lambda: game.run.state == "finished", timeout=120, what=f"the {name} preset to finish")
+    return payload(a)
+
+
+def test_healthy_preset_covers_the_ring_through_the_handlers(ctx):
+    p = play_to_end(ToyActions(ctx), "healthy")
+    f = p["frame"]
+    assert f["step"] == PRESETS["healthy"].steps and f["modes"] == 8
+    assert f["modes_covered"] >= 7, f["modes_covered"]
+    assert p["scene"]["dist"] == "ring8" and "all 8 modes" in p["shows"]
+
+
+def test_collapse_preset_loses_the_ring_through_the_handlers(ctx):
+    p = play_to_end(ToyActions(ctx), "collapse")
+    assert p["frame"]["modes_covered"] <= 2, p["frame"]["modes_covered"]
+    assert p["frame"]["collapse"] and "modes lost" in p["frame"]["collapse"]
+
+
+def test_step_d_moves_only_the_map_and_step_g_only_the_points(ctx):
+    a = ToyActions(ctx)
+    first = payload(a)["frame"]  # the poll creates the game lazily from the controls
+    for kind, moved, still in (("d", "heat", "fake"), ("g", "fake", "heat")):
+        a.step(kind, controls(), REQ)
+        assert ctx.toys.get(REQ.session_hash).run.wait_idle(30)
+        now = payload(a)["frame"]
+        assert now[moved] != first[moved] and now[still] == first[still], kind
+        first = now
+    assert (now["d_updates"], now["g_updates"]) == (1, 1)
+
+
+def test_switching_to_the_minimax_loss_redraws_the_arrows_without_a_step(ctx):
+    a = ToyActions(ctx)
+    payload(a)
+    a.step("d", controls(), REQ)  # D learns a little: the fakes now sit where D says "fake", D(x) < ½
+    run = ctx.toys.get(REQ.session_hash).run
+    run.wait_idle(30)
+    before = payload(a)["frame"]
+    a.configure({**controls(), "loss": "minimax", "lr_g": 5e-4}, REQ)
+    wait_until(lambda: payload(a)["frame"]["config"]["loss"] == "minimax", timeout=30, what="the loss to change")
+    run.wait_idle(30)
+    after = payload(a)["frame"]
+    assert after["step"] == before["step"] and after["config"]["lr_g"] == 5e-4
+    assert after["grad"] < before["grad"]  # scaled by D(x) < ½ instead of 1 - D(x) > ½
+
+
+def test_poll_skips_what_the_page_already_has_and_sends_history_since(ctx):
+    a = ToyActions(ctx)
+    p = payload(a)
+    assert p["scene"] and p["frame"]["step"] == 0
+    assert payload(a, {"game": p["game"], "since": None, "key": p["key"]}) is None  # unchanged: skipped
+    a.step("both", controls(), REQ)
+    ctx.toys.get(REQ.session_hash).run.wait_idle(30)
+    q = payload(a, {"game": p["game"], "since": 0, "key": p["key"]})
+    assert q["scene"] is None and q["frame"]["history"]["step"] == [1]
+    assert payload(a, {"game": "garbage", "since": "x", "key": 3})["scene"]  # a garbled page gets everything
+
+
+def test_replay_shows_a_kept_frame_and_play_returns_live(ctx):
+    a = ToyActions(ctx)
+    with pytest.raises(gr.Error, match="nothing to replay"):
+        a.scrub(50, request=REQ)
+    payload(a)
+    for _ in range(3):
+        a.step("both", controls(), REQ)
+    ctx.toys.get(REQ.session_hash).run.wait_idle(30)
+    a.scrub(0, request=REQ)
+    p = payload(a)
+    assert p["replay"]["i"] == 0 and p["view"]["step"] == 0 and p["frame"]["step"] == 3
+    assert a.play(controls(), REQ) == 100
+    assert "view" not in payload(a)
+
+
+def test_draw_your_own_trains_on_the_points(ctx):
+    a = ToyActions(ctx)
+    pts = [[-1.0, -1.0], [-0.95, -1.0], [1.0, 1.0], [1.05, 1.0], [0.0, 1.5]]
+    a.reset(json.dumps(pts), controls(dist="custom", steps=50), REQ)
+    p = payload(a)
+    assert p["scene"]["dist"] == "custom" and p["frame"]["modes"] == 3 and p["shows"] == ""
+    a.play(controls(dist="custom"), REQ)
+    wait_until(lambda: ctx.toys.get(REQ.session_hash).run.state == "finished", timeout=60, what="50 steps")
+
+
+def test_registry_is_bounded_forgets_and_sweeps(ctx):
+    a = ToyActions(ctx)
+    for sid in ("a", "b"):
+        payload(a, req=SimpleNamespace(session_hash=sid))
+    full = payload(a, req=SimpleNamespace(session_hash="c"))
+    assert "All 2" in full["message"] and "frame" not in full  # refused politely, in the page, no exception
+    with pytest.raises(gr.Error, match="All 2"):
+        a.play(controls(), SimpleNamespace(session_hash="c"))
+    toy_tab.forget(ctx, "a")
+    assert len(ctx.toys) == 1 and payload(a, req=SimpleNamespace(session_hash="c"))["frame"]
+    ctx.toys.idle_s = 0
+    assert ctx.toys.sweep() == 2 and len(ctx.toys) == 0
+
+
+def test_poll_with_values_no_page_sends_answers_one_sentence(ctx):
+    a = ToyActions(ctx)
+    out = json.loads(a.poll(["not", "a", "string"], controls(preset=["x"], dist={"a": 1}), REQ))
+    assert out == {"message": "Choose the data from the list: ring8, grid25, moons, spiral, line or your own drawing."}
+    out = json.loads(a.poll("{}", controls(seed="zero"), REQ))
+    assert "seed" in out["message"] and "frame" not in out
+
+
+def test_a_lazy_default_game_never_replaces_one_a_button_made(ctx):
+    a = ToyActions(ctx)
+    a.load_preset("collapse", request=REQ)
+    made = ctx.toys.get(REQ.session_hash)
+    a.reset("[]", controls(), REQ, if_absent=True)  # what a poll does when it found no game a moment earlier
+    assert ctx.toys.get(REQ.session_hash) is made and payload(a)["frame"]["config"]["lr_g"] == 1e-2
+    a.reset("[]", controls(), REQ)  # a button always replaces
+    assert ctx.toys.get(REQ.session_hash).number == made.number + 1 and made.run.state in ("idle", "stopped")
+
+
+def test_lesson_link_names_a_preset():
+    assert toy_tab.link_preset({"tab": "toy", "preset": "collapse"}) == "collapse"
+    assert toy_tab.link_preset({"tab": "toy", "preset": "nope"}) is None
+    assert toy_tab.link_preset({"tab": "train", "preset": "collapse"}) is None
+
+
+BAD = [
+    ("reset", ("[]", controls(dist="custom")), "at least 3 points"),
+    ("reset", ("not json", controls(dist="custom")), "at least 3 points"),
+    ("reset", ("{\"a\": 1}", controls(dist="custom")), "list of (x, y) pairs"),
+    ("reset", (json.dumps([[0, 0], [1, 1], [9, 9]]), controls(dist="custom")), "inside the plane"),
+    ("reset", (json.dumps([[0, 0]] * 1001), controls(dist="custom")), "at most 1000"),
+    ("reset", ("[]", controls(dist="torus")), "Choose the data"),
+    ("reset", ("[]", controls(dist=["ring8"])), "Choose the data"),
+    ("reset", (json.dumps([[0, 0], [1, "a"], [1, 1]]), controls(dist="custom")), "pairs of numbers"),
+    ("reset", ("[]", controls(seed=-1)), "seed"),
+    ("reset", ("[]", controls(seed=float("nan"))), "seed"),
+    ("reset", ("[]", controls(steps=0)), "last step"),
+    ("reset", ("[]", controls(lr_d="abc")), "learning rate"),
+    ("reset", ("[]", controls(lr_g=5)), "learning rate"),
+    ("reset", ("[]", controls(noise_dim=99)), "noise dimension"),
+    ("reset", ("[]", controls(optimizer="rmsprop")), "optimiser"),
+    ("configure", ({**controls(), "loss": "hinge"},), "loss"),
+    ("configure", ({**controls(), "d_steps": 0},), "between 1 and 10"),
+    ("load_preset", ("nope",), "Unknown preset"),
+    ("scrub", (500,), "between 0 and 100"),
+]
+
+
+@pytest.mark.parametrize("method,args,words", BAD, ids=[f"{m}-{i}" for i, (m, _, _) in enumerate(BAD)])
+def test_bad_input_is_one_sentence(ctx, method, args, words):
+    a = ToyActions(ctx)
+    if method == "scrub":
+        payload(a)
+        a.step("both", controls(), REQ)
+        ctx.toys.get(REQ.session_hash).run.wait_idle(30)
+    with pytest.raises(gr.Error) as e:
+        getattr(a, method)(*args, request=REQ)
+    msg = e.value.message
+    assert words in msg and "\n" not in msg and "Error" not in msg and "/" not in msg.replace("D(G(z))", ""), msg
