@@ -47,3 +47,13 @@ def test_the_tang_model_writes_chinese_verse(page, shoot):
     expect(page.locator("#text-lines")).to_contain_text(re.compile("new|memorised|real line, unseen"))
     page.mouse.move(5, 5)
     shoot("text-tang")
+
+
+def test_a_chinese_page_opens_on_the_tang_model(page, app_url):
+    page.goto(app_url + "?lang=zh")
+    page.locator("#main-tabs").wait_for(state="visible")
+    page.get_by_role("tab", name="下一个词元").click()
+    expect(page.locator("#text-model input")).to_have_value(re.compile(r"^Tiny GPT · tang · "))
+    prompt = page.locator("#text-prompt textarea, #text-prompt input").first
+    expect(prompt).to_have_attribute("placeholder", "例如 床前明月光")  # the catalogue's words, translated in the page
+    expect(page.locator("#text-legend")).to_contain_text("已完成的诗句")
