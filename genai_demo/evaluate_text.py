@@ -5,6 +5,11 @@
 Prints the held-out loss next to two baselines (blind guessing: log2 V bits; character frequencies without
 context: the unigram model), then a few sampled lines, each flagged "memorised" (a training line), "held-out"
 (a real line the model never trained on) or "new" (invented), and the share of each over many samples.
+For a verse corpus (the Tang poems) it also runs the form check: the share of sampled lines with the classical
+shape (every verse 5 or 7 characters, explore/textgen.classical) at temperature 0.8, next to the corpus's own
+share, and how many single verses are copied.
+
+    python -m genai_demo.evaluate_text checkpoints/charlm_tang.safetensors
 """
 from __future__ import annotations
 
@@ -12,10 +17,12 @@ import argparse
 import collections
 import math
 import sys
+import unicodedata
 
 import torch
 
-from .data.text import CORPORA, CorpusError, load_text_dataset, novelty
+from .data.text import CORPORA, CorpusError, load_corpus, load_text_dataset, novelty
+from .explore.textgen import FORM_TEMPERATURE, copying, form_share
 from .models.charlm import unigram_bpc
 from .training.checkpoints import CheckpointError, load_checkpoint
 
@@ -63,13 +70,34 @@ def main(argv: list[str] | None = None) -> int:
     flags = [novelty(line, corpus) for line in lines]
     if a.samples:
         print(f"samples (temperature {a.temperature:g}, seed {a.seed}):")
+        col = max(16, *(width(line) for line in lines[: a.samples])) + 1  # flags in one column
         for line, flag in zip(lines[: a.samples], flags, strict=False):
-            print(f"  {line:<16} {flag}")
+            print(f"  {line}{' ' * (col - width(line))}{flag}")
     if a.count:
         c = collections.Counter(flags[: a.count])
         n = sum(c.values())
         print(f"of {n} sampled lines: " + ", ".join(f"{c[k] / n:.0%} {k}" for k in ("new", "memorised", "held-out")))
+    if CORPORA[corpus].verse and a.count:
+        form_check(model, corpus, a.count, a.seed)
     return 0
+
+
+def width(text: str) -> int:
+    """Columns a terminal gives `text`: two for each wide (CJK) character, so the flags line up for poems too."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def form_check(model, corpus: str, count: int, seed: int) -> None:
+    """The poem model's form check and copying, on `count` lines sampled at FORM_TEMPERATURE."""
+    g = torch.Generator().manual_seed(seed)
+    lines = model.sample_lines(count, g, temperature=FORM_TEMPERATURE)
+    share, real = form_share(lines), form_share(load_corpus(corpus, "test"))
+    cp = copying(lines, corpus)
+    print(f"form check (temperature {FORM_TEMPERATURE:g}, {count} lines): {share:.1%} have the classical shape "
+          f"(every verse 5 or 7 characters); the held-out lines of the corpus: {real:.1%}")
+    for unit, sh in (("whole lines", cp.lines), ("verses", cp.verses)):
+        print(f"  copied, {unit}: " + ", ".join(f"{sh[k]:.0%} {k}" for k in ("new", "memorised", "held-out")))
+    print("  e.g. " + " / ".join(lines[:10]))
 
 
 if __name__ == "__main__":

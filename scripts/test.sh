@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The one test command (README and .ci/run): install the test dependencies, then run every test.
-# Debian packages: chromium (browser tests drive /usr/bin/chromium), dataset-fashion-mnist and fonts-wqy-microhei
-# (Chinese glyphs for the browser and for pictures with words).
+# Debian packages: chromium (browser tests drive /usr/bin/chromium), dataset-fashion-mnist, fonts-wqy-microhei
+# (Chinese glyphs for the browser and for pictures with words) and fortunes-zh (the poems the tang corpus is made from).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" = "0" ] || SUDO="sudo"
-if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/datasets/fashion-mnist ] || [ ! -d /usr/share/fonts/truetype/wqy ]; then
+DEBS="chromium dataset-fashion-mnist fonts-wqy-microhei fortunes-zh"
+if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/datasets/fashion-mnist ] || [ ! -d /usr/share/fonts/truetype/wqy ] \
+   || [ ! -f /usr/share/games/fortunes/tang300 ]; then
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y -q chromium dataset-fashion-mnist fonts-wqy-microhei \
-    || { $SUDO apt-get update -q && $SUDO apt-get install -y -q chromium dataset-fashion-mnist fonts-wqy-microhei; }
+  $SUDO apt-get install -y -q $DEBS || { $SUDO apt-get update -q && $SUDO apt-get install -y -q $DEBS; }
 fi
 python -m pip install -q -r requirements-test.txt
 

@@ -11,3 +11,5 @@ $T --model cgan  --data mnist5k --steps 6000 --out checkpoints/cgan_mnist5k.safe
 $T --model dcgan --data mnist5k --steps 4000 --config '{"ngf": 16, "ndf": 16}' --out checkpoints/dcgan_mnist5k.safetensors
 $T --model vae   --data fashion --steps 5000 --lr 1e-3 --out checkpoints/vae_fashion.safetensors
 $T --model gan   --data fashion --steps 8000 --out checkpoints/gan_fashion.safetensors
+$T --model charlm --data names --steps 1200 --out checkpoints/charlm_names.safetensors
+$T --model charlm --data tang  --steps 125 --batch-size 128 --config '{"weight_decay": 0.5}' --out checkpoints/charlm_tang.safetensors

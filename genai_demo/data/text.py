@@ -1,8 +1,10 @@
 """Text corpora for the character-level language model: one line per example, characters as tokens.
 
-A corpus is a small UTF-8 text file shipped in genai_demo/assets/ (provenance in assets/CORPUS.md). It is
-split by lines, once and forever: every HELD_OUT_EVERY-th line is held out, the rest is for training. A
-line becomes "\\n" + its characters, so the newline doubles as the "end of one line / start of the next" token.
+A corpus is a small UTF-8 text file shipped in genai_demo/assets/ (provenance in assets/CORPUS.md): "names" (a first
+name per line) and "tang" (the 300 Tang poems, a line of verse per line, usually a couplet such as
+"床前明月光，疑是地上霜。"; the blank lines between poems are skipped). It is split by lines, once and forever: every
+HELD_OUT_EVERY-th line is held out, the rest is for training. A line becomes "\\n" + its characters, so the newline
+doubles as the "end of one line / start of the next" token.
 A batch is B windows of T + 1 characters, drawn with the caller's generator, shifted by one: y[:, t] is the
 character that follows x[:, :t+1].
 
@@ -11,23 +13,36 @@ Nothing happens at import time; files are read on the first load and cached.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import torch
 
 from .datasets import DataError
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-CORPORA = {  # corpus name -> (file in assets/, what it is)
-    "names": ("names.txt", "5,163 US first names (1990 US Census lists, via the PyPI package names 0.3.0, MIT)"),
+
+
+class Corpus(NamedTuple):
+    file: str  # in assets/
+    about: str  # what it is, for people
+    unit: str  # what one line is called in sentences ("name", "line")
+    verse: bool = False  # lines are verse: read from their start (TextData.aligned), cut into verses at punctuation
+
+
+CORPORA = {  # corpus name -> Corpus
+    "names": Corpus("names.txt", "5,163 US first names (1990 US Census lists, via the PyPI package names 0.3.0, MIT)", "name"),
+    "tang": Corpus("tang.txt", "1,556 lines of the 300 Tang poems (public domain), from Debian's fortunes-zh", "line", verse=True),
 }
+PUNCTUATION = "，。？！；：、,.?!;:"  # what ends a verse in the poem corpus (full-width as written, ASCII as typed)
 HELD_OUT_EVERY = 10  # line i is held out when i % 10 == 9: 10 % of the lines, spread over the alphabet
 SHUFFLE_SEED = 7  # the fixed order of lines in the token stream (see load_text_dataset)
 BLOCK_SIZE = 32  # default window length T (the model's context length, CharLMConfig.block_size)
+IGNORE = -100  # a target no loss counts (F.cross_entropy's default ignore_index): the padding of aligned windows
 
 
 class CorpusError(DataError, ValueError):
@@ -42,7 +57,7 @@ def corpus_names() -> list[str]:
 def _all_lines(name: str) -> tuple[str, ...]:
     if name not in CORPORA:
         raise CorpusError(f"unknown text corpus {name!r}: choose one of {', '.join(CORPORA)}")
-    path = ASSETS / CORPORA[name][0]
+    path = ASSETS / CORPORA[name].file
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -78,6 +93,32 @@ def _line_sets(name: str) -> tuple[frozenset[str], frozenset[str]]:
 NOVELTY_WORDS = {"new": "new", "memorised": "memorised", "held-out": "real name, unseen"}  # novelty()'s answers, shown
 
 
+def verses(line: str) -> list[str]:
+    """A line of verse cut at its punctuation marks: "床前明月光，疑是地上霜。" -> ["床前明月光", "疑是地上霜"]."""
+    out, cur = [], []
+    for ch in line.strip():
+        if ch in PUNCTUATION:
+            out.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur).strip())
+    return [v for v in out if v]
+
+
+@functools.lru_cache(maxsize=8)
+def _verse_sets(name: str) -> tuple[frozenset[str], frozenset[str]]:
+    train, test = (frozenset(v for line in load_corpus(name, s) for v in verses(line)) for s in ("train", "test"))
+    return train, test
+
+
+def verse_novelty(verse: str, name: str) -> str:
+    """novelty() for one verse (a 5- or 7-character half of a couplet): is it copied from a training line?"""
+    train, test = _verse_sets(name)
+    verse = verse.strip()
+    return "memorised" if verse in train else "held-out" if verse in test else "new"
+
+
 def novelty(line: str, name: str) -> str:
     """Is a generated line copied from the corpus? "memorised" (a training line), "held-out" (a real line the model
     never trained on: it generalised to it), or "new" (invented). Case and surrounding spaces count as written."""
@@ -96,6 +137,13 @@ class TextData:
     model learn which name follows which (the previous names in its context are a key to the next one), which it
     memorises in a few thousand steps while the held-out loss climbs; fresh random neighbours leave only the
     inside of a line to learn. Evaluation uses the fixed stream `tokens` so it is exact and repeatable.
+
+    Verse is `aligned`: every window starts at the start of a line, training and evaluation alike, as generation
+    does (a line starts after "\\n"). A line of verse is mostly counting: "，" after the 5th or the 7th character,
+    "。" after as many again. From a line start the position embedding gives the count for free; from a random
+    offset the model must count back to the last "\\n" itself. On the 21k training characters of the Tang poems it
+    learns that only once it has memorised much of them (about a third of its lines had the classical shape at the
+    held-out optimum, three quarters and more once aligned: assets/CORPUS.md).
     """
 
     name: str
@@ -104,6 +152,7 @@ class TextData:
     unit_len: torch.Tensor  # (L,) int64 length of each row of `units`
     vocab: str  # itos: vocab[i] is the character of id i
     block_size: int = BLOCK_SIZE  # window length T of a batch
+    aligned: bool = False  # windows start at line starts (verse); False: anywhere (names)
     modality: ClassVar[str] = "text"
 
     def __post_init__(self):
@@ -126,17 +175,20 @@ class TextData:
 
     def to(self, device: str | torch.device) -> TextData:
         return TextData(self.name, self.tokens.to(device), self.units.to(device), self.unit_len.to(device), self.vocab,
-                        self.block_size)
+                        self.block_size, self.aligned)
 
     def batch(self, batch_size: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """x, y: (B, T) int64 on the data's device; y is x shifted by one character (the next-token targets)."""
         B, T, K, dev = batch_size, self.block_size, self._k, self.tokens.device
         gdev = generator.device if generator is not None else dev  # draws run on the generator's device
         pick = torch.randint(self.lines, (B, K), generator=generator, device=gdev).to(dev)  # (B, K) line ids
-        frac = torch.rand(B, generator=generator, device=gdev).to(dev)  # (B,) where in the first line to start
         lens = self.unit_len[pick]  # (B, K)
         ends = lens.cumsum(1)  # (B, K) end of each drawn line in their concatenation
-        offset = (frac * lens[:, 0]).long()  # (B,) in [0, length of the first line)
+        if self.aligned:
+            offset = torch.zeros(B, dtype=torch.int64, device=dev)  # (B,) every window starts at its first line's "\n"
+        else:
+            frac = torch.rand(B, generator=generator, device=gdev).to(dev)  # (B,) where in the first line to start
+            offset = (frac * lens[:, 0]).long()  # (B,) in [0, length of the first line)
         pos = offset[:, None] + torch.arange(T + 1, device=dev)  # (B, T+1) positions in the concatenation
         j = torch.searchsorted(ends, pos, right=True).clamp_(max=K - 1)  # (B, T+1) which drawn line holds each one
         within = pos - (ends.gather(1, j) - lens.gather(1, j))  # (B, T+1) index inside that line
@@ -145,6 +197,8 @@ class TextData:
 
     def windows(self, max_windows: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Non-overlapping windows covering the fixed stream in order (for exact, noise-free held-out evaluation)."""
+        if self.aligned:
+            return self._line_windows(max_windows)
         T = self.block_size
         n = (len(self.tokens) - 1) // T
         if max_windows is not None:
@@ -152,6 +206,23 @@ class TextData:
         x = self.tokens[: n * T].view(n, T)  # (n, T)
         y = self.tokens[1 : n * T + 1].view(n, T)  # (n, T)
         return x, y
+
+
+    def _line_windows(self, max_windows: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """windows() for verse: each starts at a line's "\\n" and holds the whole lines that fit, so every character
+        of the stream is scored once, always read from its line's start. Short windows are padded: x with "\\n",
+        y with IGNORE (not scored). A line longer than T (none in the corpora) is cut at T."""
+        T, toks = self.block_size, self.tokens.cpu()
+        starts = (toks == 0).nonzero().flatten().tolist()  # where the lines begin ("\n", id 0)
+        xs, ys, s = [], [], 0
+        while s < len(toks) - 1 and (max_windows is None or len(xs) < max_windows):
+            e = starts[bisect.bisect_right(starts, s + T) - 1]  # the last line start within T of s ends this window
+            e = e if e > s else min(s + T, len(toks) - 1)
+            n = e - s  # ≤ T characters scored
+            xs.append(torch.cat([toks[s:e], toks.new_zeros(T - n)]))
+            ys.append(torch.cat([toks[s + 1:e + 1], toks.new_full((T - n,), IGNORE)]))
+            s = e
+        return torch.stack(xs).to(self.tokens.device), torch.stack(ys).to(self.tokens.device)  # (n, T) each
 
 
 def encode(text: str, vocab: str) -> list[int]:
@@ -179,4 +250,4 @@ def load_text_dataset(name: str = "names", split: str = "train", device: str | t
         units[i, : len(u)] = torch.tensor(u)
     stream = torch.tensor([t for u in ids for t in u] + [0], dtype=torch.int64)
     lens = torch.tensor([len(u) for u in ids], dtype=torch.int64)
-    return TextData(name, stream, units, lens, vocab, block_size).to(device)
+    return TextData(name, stream, units, lens, vocab, block_size, aligned=CORPORA[name].verse).to(device)

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 import torch
 
-from ..data.text import CORPORA, load_text_dataset, novelty
+from ..data.text import CORPORA, PUNCTUATION, load_text_dataset, novelty, verse_novelty, verses
 from ..models.charlm import CharLM, adjust_probs, draw, top_tokens, unigram_bpc
 
 SHOWN = {"\n": "⏎", " ": "␣", "\t": "⇥"}  # characters a bar label could not show
 UNSHOWN = {v: k for k, v in SHOWN.items()}
 MAX_SEED = 2**31 - 1
+FORM_LENGTHS = (5, 7)  # characters per verse of classical Chinese poetry: 五言 and 七言
+FORM_TEMPERATURE = 0.8  # the temperature the form check samples at
 
 
 def show_char(ch: str) -> str:
@@ -38,9 +40,25 @@ def context_ids(model: CharLM, text: str) -> list[int]:
     return model.encode("\n" + text)
 
 
-def distribution(model: CharLM, text: str, temperature: float = 1.0, top_k: int | None = None, k: int = 10) -> dict[str, float]:
+def aligned(corpus: str | None) -> bool:
+    """Does a model trained on this corpus read each line from its start (verse: data.text.TextData.aligned)?"""
+    return corpus in CORPORA and CORPORA[corpus].verse
+
+
+def window(model: CharLM, ids: list[int], line_start: bool = False) -> list[int]:
+    """The ids the model reads: the last block_size; with line_start, from the first line start among them, as the
+    verse model was trained (a long text slides on by whole lines, never starting mid-verse)."""
+    T = model.config.block_size
+    if len(ids) <= T:
+        return ids
+    tail, nl = ids[-T:], model.stoi.get("\n", 0)
+    return tail[tail.index(nl):] if line_start and nl in tail else tail
+
+
+def distribution(model: CharLM, text: str, temperature: float = 1.0, top_k: int | None = None, k: int = 10,
+                 line_start: bool = False) -> dict[str, float]:
     """{label: probability} of the k likeliest next characters after `text` (after temperature and top-k)."""
-    probs = model.next_token_probs(context_ids(model, text), temperature, top_k or None)
+    probs = model.next_token_probs(window(model, context_ids(model, text), line_start), temperature, top_k or None)
     return {show_char(c): p for c, p in top_tokens(probs, model.vocab, k)}
 
 
@@ -52,8 +70,9 @@ class Step:
 
 
 def stream(model: CharLM, text: str, max_new: int, temperature: float = 1.0, top_k: int | None = None,
-           seed: int = 0, until_newline: bool = False, k: int = 10) -> Iterator[Step]:
+           seed: int = 0, until_newline: bool = False, k: int = 10, line_start: bool = False) -> Iterator[Step]:
     """Extend `text` one character at a time; stop after max_new characters (or at the next "\\n" when until_newline).
+    line_start: the model reads from a line start (window()), as a verse model must.
 
     One torch.Generator seeded with (seed, len(text)) drives every draw, so the same text, settings and seed give
     the same continuation — also when a forced character changed the text in the middle.
@@ -61,12 +80,12 @@ def stream(model: CharLM, text: str, max_new: int, temperature: float = 1.0, top
     ids = context_ids(model, text)
     g = torch.Generator().manual_seed((int(seed) * 1_000_003 + len(ids)) % (2**63 - 1))
     top_k = top_k or None
-    probs = adjust_probs(model.next_token_logits(ids), temperature, top_k)
+    probs = adjust_probs(model.next_token_logits(window(model, ids, line_start)), temperature, top_k)
     for _ in range(max_new):
         tok = draw(probs, g)
         ids.append(tok)
         p = float(probs[tok])
-        probs = adjust_probs(model.next_token_logits(ids), temperature, top_k)
+        probs = adjust_probs(model.next_token_logits(window(model, ids, line_start)), temperature, top_k)
         ch = model.vocab[tok]
         yield Step(ch, p, {show_char(c): q for c, q in top_tokens(probs, model.vocab, k)})
         if until_newline and ch == "\n":
@@ -112,3 +131,38 @@ def score(model: CharLM, corpus: str) -> TextScore | None:
         return None
     val = model.evaluate(test, torch.Generator())["val_bpc"]
     return TextScore(val, unigram_bpc(train.tokens, test.tokens, len(model.vocab)), math.log2(len(model.vocab)))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the poem model's form check
+
+
+def classical(line: str) -> bool:
+    """Has a generated line the classical shape? It ends with a punctuation mark and every verse in it has the same
+    length, 5 or 7 characters: "床前明月光，疑是地上霜。" yes; "床前明月，疑是地上霜。" or an unfinished line no."""
+    line = line.strip()
+    if not line or line[-1] not in PUNCTUATION or any(line[i] in PUNCTUATION and line[i + 1] in PUNCTUATION
+                                                      for i in range(len(line) - 1)):
+        return False
+    lengths = {len(v) for v in verses(line)}
+    return len(lengths) == 1 and lengths <= set(FORM_LENGTHS)
+
+
+def form_share(lines: list[str]) -> float:
+    """The share (0-1) of lines with the classical shape (classical()); 0 for no lines."""
+    return sum(map(classical, lines)) / len(lines) if lines else 0.0
+
+
+@dataclass(frozen=True)
+class Copying:
+    lines: dict[str, float]  # share of whole lines that are new / memorised / held-out
+    verses: dict[str, float]  # the same for single verses (5 or 7 characters between punctuation marks)
+
+
+def copying(lines: list[str], corpus: str) -> Copying:
+    """How much of generated text is copied from the corpus, by whole line and by verse (shares in 0-1)."""
+    def shares(flags: list[str]) -> dict[str, float]:
+        n = max(1, len(flags))
+        return {k: flags.count(k) / n for k in ("new", "memorised", "held-out")}
+    return Copying(shares([novelty(line, corpus) for line in lines if line.strip()]),
+                   shares([verse_novelty(v, corpus) for line in lines for v in verses(line)]))

@@ -17,8 +17,9 @@ import gradio as gr
 
 from ..data.text import CorpusError
 from ..explore import textgen
-from ..i18n import t
+from ..i18n import pick_language, t
 from ..models import kinds
+from . import text_view
 from .common import FAST, refresh_choices, resolve_model
 from .context import UIContext
 from .lang import L
@@ -27,6 +28,7 @@ from .outputs import Outputs
 from .text_view import STYLE, render_lines, render_text
 
 DEFAULT_MODEL = "pretrained:charlm_names"
+TANG_MODEL = "pretrained:charlm_tang"  # the Tang-poem model: any handler or API call takes this key
 STEP_DELAY = 0.05  # seconds between streamed characters, so the eye can follow (tests set 0)
 MAX_NEW, MAX_PROMPT = 200, 200
 MAX_SESSIONS = 1000  # stream counters kept (oldest dropped first; a dropped one only loses Stop for that stream)
@@ -39,6 +41,11 @@ LEARN_LINK = re.compile(r"\[(.+?)\]\((#[\w-]+)\)")  # learn_link()'s Markdown li
 def intro_html(lang: str = "en") -> str:
     link = LEARN_LINK.sub(r'<a href="\2">\1</a>', learn_link("text", lang))
     return STYLE + f"<p>{t('text_intro', lang, link=link)}</p>"
+
+
+def default_model(lang: str | None = None) -> str:
+    """The model the tab opens with: the poem model for Chinese ("zh", "zh-CN", …), else the names model."""
+    return TANG_MODEL if str(lang or "").lower().startswith("zh") else DEFAULT_MODEL
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -114,7 +121,7 @@ class TextActions:
     def _frame(self, model, src, state, temperature, top_k, status, probs=None, caret=True, lang: str = "en") -> dict:
         """What every handler shows, by output name (the text's state goes to the next call, not to the page)."""
         if probs is None:
-            probs = textgen.distribution(model, state["text"], temperature, top_k or None)
+            probs = textgen.distribution(model, state["text"], temperature, top_k or None, line_start=textgen.aligned(src.data))
         return {"text": render_text(state, caret), "chart": probs, "status": status,
                 "lines": render_lines(state["text"], src.data, lang), "state": state}
 
@@ -126,6 +133,18 @@ class TextActions:
         tail = t("text_score", lang, val=f"{s.val_bpc:.2f}", unigram=f"{s.unigram_bpc:.2f}", uniform=f"{s.uniform_bpc:.2f}") \
             if s else t("text_no_held_out", lang)
         return t("text_info", lang, params=f"{model.num_params():,}", data=src.data, tail=tail)
+
+    def hints(self, key, prompt, request: gr.Request = None) -> dict:
+        """The prompt box and the tags' legend for the chosen model's corpus ("e.g. 床前明月光" for the poems); a
+        prompt the model cannot read (Latin letters for the poem model) is cleared instead of raising an error."""
+        model, src = self._model(key, request)
+        label, placeholder, legend = (L(k) for k in text_view.prompt_keys(src.data))  # translated in the browser
+        try:
+            textgen.context_ids(model, "" if prompt is None else str(prompt))
+            box = gr.Textbox(label=label, placeholder=placeholder)
+        except (ValueError, CorpusError):
+            box = gr.Textbox("", label=label, placeholder=placeholder)
+        return {"prompt": box, "legend": gr.Markdown(legend)}
 
     def peek(self, key, prompt, temperature, top_k, request: gr.Request = None):
         """Start over from the prompt without generating: the chart shows what would come next."""
@@ -150,7 +169,8 @@ class TextActions:
         run, lang = self._begin(request), self.ctx.lang(request)
         yield self._frame(model, src, state, temperature, top_k, first_status, lang=lang)
         n = 0
-        for step in textgen.stream(model, state["text"], max_new, temperature, top_k or None, seed, until_newline):
+        for step in textgen.stream(model, state["text"], max_new, temperature, top_k or None, seed, until_newline,
+                                   line_start=textgen.aligned(src.data)):
             if not self._live(run):
                 return  # Stop, or a newer stream of the same visitor took over
             n += 1
@@ -230,7 +250,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
         with gr.Column(scale=5, min_width=360):
             out = gr.HTML(render_text(EMPTY), elem_id="text-output")
             status = gr.Markdown("", elem_id="text-status")
-            gr.Markdown(L("text_lines_head"))
+            legend = gr.Markdown(L("text_lines_head"), elem_id="text-legend")
             lines = gr.HTML(render_lines("", None), elem_id="text-lines")
         with gr.Column(scale=3, min_width=260):
             chart = gr.Label(label=L("text_chart"),
@@ -250,18 +270,24 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
     chart.select(frame.wrap(a.force), [*settings, state], frame.blocks, concurrency_limit=8, show_progress="hidden", **private)
     stop_btn.click(a.stop, None, None, concurrency_limit=None, **private)
 
-    def choices(current, request: gr.Request):
-        return refresh_choices(ctx, current, request, kinds(view="text"), DEFAULT_MODEL)
+    def choices(current, request: gr.Request, default: str = DEFAULT_MODEL):
+        return refresh_choices(ctx, current, request, kinds(view="text"), default)
 
     def initial(request: gr.Request):
-        return choices(None, request)
+        """The page opened: the poem model for a Chinese page, the names model otherwise. The language is read from
+        the request as ui/app.py reads it (its own load event may not have run yet)."""
+        headers = getattr(request, "headers", None) or {}
+        lang = pick_language(dict(getattr(request, "query_params", None) or {}), headers.get("accept-language"))
+        return choices(None, request, default_model(lang))
 
     show = dict(fn=frame.wrap(a.peek), inputs=[model, prompt, temperature, top_k], outputs=frame.blocks, **FAST, **private)
     describe = dict(fn=a.info, inputs=model, outputs=info, concurrency_limit=4, **private)
-    gr.on(None, initial, None, model, **private).then(**show).then(**describe)
+    hint = dict(fn=Outputs(prompt=prompt, legend=legend).wrap(a.hints), inputs=[model, prompt],
+                outputs=[prompt, legend], **FAST, **private)
+    gr.on(None, initial, None, model, **private).then(**hint).then(**show).then(**describe)
     gr.on([refresh.click] + ([tab.select] if tab is not None else []), choices, model, model,
-          **private).then(**describe)
-    model.input(**show).then(**describe)
+          **private).then(**hint).then(**describe)
+    model.input(**hint).then(**show).then(**describe)
     prompt.change(**show)  # .change, not .input: pasted or autofilled prompts count too
     gr.on([temperature.release, top_k.release], frame.wrap(a.redraw), [model, prompt, temperature, top_k, state], frame.blocks,
           **FAST, **private)

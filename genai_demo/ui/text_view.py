@@ -1,14 +1,19 @@
 """How the Next token tab draws text (HTML strings; no gradio, no maths): the text so far, coloured by who wrote
-each character, and the finished lines tagged new / memorised / a real name the model never saw."""
+each character, and the finished lines tagged new / memorised / a real line (a name, a couplet) the model never saw."""
 from __future__ import annotations
 
 import html
 
+from ..data.text import CORPORA
 from ..explore import textgen
 from ..i18n import t
 
 # a line's tag: new / memorised / held-out, or why none (catalogue keys; "…" is shown as it is)
 NOVELTY = {"new": "novelty_new", "memorised": "novelty_memorised", "held-out": "novelty_held_out", "?": "novelty_unknown"}
+VERSE_NOVELTY = {**NOVELTY, "held-out": "novelty_held_out_line"}  # "real line, unseen" for the poems
+# corpus -> catalogue keys of the prompt box's label and placeholder and of the tags' legend (names: the tab's own)
+PROMPT_KEYS = {"tang": ("text_prompt_tang", "text_prompt_placeholder_tang", "text_lines_head_tang")}
+NAMES_KEYS = ("text_prompt", "text_prompt_placeholder", "text_lines_head")
 STYLE = """<style>
 #text-output .tok-text { font-family: var(--font-mono); font-size: 1.15rem; line-height: 1.7; white-space: pre-wrap;
   min-height: 9.5em; padding: 10px 14px; border: 1px solid var(--border-color-primary); border-radius: 10px;
@@ -45,6 +50,13 @@ def render_lines(text: str, corpus: str | None, lang: str = "en") -> str:
     rows = textgen.line_report(text, corpus)
     if not rows:
         return f"<i>{t('text_nothing_yet', lang)}</i>"
-    chips = [f'<span class="chip {s}">{html.escape(line)}<b>{html.escape(t(NOVELTY[s], lang) if s in NOVELTY else s)}</b></span>'
+    tags = VERSE_NOVELTY if textgen.aligned(corpus) else NOVELTY
+    chips = [f'<span class="chip {s}">{html.escape(line)}<b>{html.escape(t(tags[s], lang) if s in tags else s)}</b></span>'
              for line, s in rows]
     return "".join(chips)
+
+
+def prompt_keys(corpus: str | None) -> tuple[str, str, str]:
+    """Catalogue keys of the prompt's label and placeholder ("e.g. 床前明月光" for the poems) and of the tags' legend,
+    for a model trained on `corpus` (a visitor's run on the poems gets the poems' keys)."""
+    return PROMPT_KEYS.get(corpus or "", NAMES_KEYS) if corpus in CORPORA else NAMES_KEYS

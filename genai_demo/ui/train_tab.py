@@ -108,7 +108,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         if not view.get("pinned"):
             s, pic = snap.previews[-1]
             out["text" if text else "grid"] = _picture(pic, run.cfg.data, lang)
-            out["caption"] = V.caption(s, live=True, text=text, lang=lang)
+            out["caption"] = V.caption(s, live=True, text=text, lang=lang, corpus=run.cfg.data)
             out["timeline"] = gr.Slider(maximum=max(1, last), value=last, interactive=last > 0)
         else:
             out["timeline"] = gr.Slider(maximum=max(1, last), interactive=True)
@@ -142,7 +142,7 @@ def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request) 
     view["pinned"] = i < len(snap.previews) - 1
     text = isinstance(pic, str)
     return {"text" if text else "grid": _picture(pic, run.cfg.data, lang),
-            "caption": V.caption(s, live=not view["pinned"], text=text, lang=lang),
+            "caption": V.caption(s, live=not view["pinned"], text=text, lang=lang, corpus=run.cfg.data),
             "view": view}
 
 

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 
 from ..data.images import make_grid, upscale
-from ..data.text import corpus_names, novelty
+from ..data.text import CORPORA, corpus_names, novelty
 from ..i18n import catalogue, t
 from ..models import MODELS, family
 
 DATASETS = {"mnist5k": "MNIST-5k (embedded digits)", "fashion": "Fashion-MNIST", "mnist": "MNIST (60k, cached)",
-            "names": "First names (5,163, text)"}
+            "names": "First names (5,163, text)", "tang": "Tang poems (1,556 lines, text)"}
 PLOT_POINTS = 300  # points per curve sent to the browser: a 2 Hz poll must stay small
 GRID_SCALE = 2  # 10×10 grid of 28 px digits = 302 px → 604 px, nearest-neighbour so pixels stay crisp
 
@@ -111,9 +111,11 @@ def note(text: bool, lang: str = "en") -> str:
     return t("train_text_note" if text else "train_grid_note", lang)
 
 
-def caption(step: int, live: bool, text: bool = False, lang: str = "en") -> str:
+def caption(step: int, live: bool, text: bool = False, lang: str = "en", corpus: str | None = None) -> str:
     where = t("train_caption_live" if live else "train_caption_past", lang)
-    return t("train_caption_text" if text else "train_caption_images", lang, step=f"{step:,}", where=where)
+    key = ("train_caption_lines" if corpus in CORPORA and CORPORA[corpus].unit == "line" else "train_caption_text") if text \
+        else "train_caption_images"  # "Sampled lines" for the poems, "Sampled names" for the names
+    return t(key, lang, step=f"{step:,}", where=where)
 
 
 # ---- curves ---------------------------------------------------------------------------------------
@@ -242,31 +244,34 @@ TEXT_NUM = "display:inline-block;width:2.2em;color:var(--body-text-color-subdued
 # a sampled line's relation to the corpus (data.text.novelty): the Next-token tab's words and badge colours
 NOVEL = {"new": ("#dcfce7", "#14532d"), "memorised": ("#ffedd5", "#7c2d12"), "held-out": ("#e0f2fe", "#0c4a6e")}
 NOVELTY_KEYS = {"new": "novelty_new", "memorised": "novelty_memorised", "held-out": "novelty_held_out"}  # catalogue
+LINE_KEYS = {**NOVELTY_KEYS, "held-out": "novelty_held_out_line"}  # the poems: "real line, unseen"
 TAG = "margin-left:.5em;padding:0 .4em;border-radius:4px;font-size:.72em;font-family:var(--font);background:{};color:{}"
 
 
 def text_html(preview, corpus: str | None = None, lang: str = "en") -> str | None:
     """A text preview (generated lines) → a numbered monospace box in two columns (None for image previews).
 
-    With the run's corpus, each name is tagged new / copied from the training names / a real name the model
-    never saw, and a line below counts them: memorising shows up as copies, next to the held-out curve.
+    With the run's corpus, each line (a name, a couplet) is tagged new / copied from the training lines / a real one
+    the model never saw, and a line below counts them: memorising shows up as copies, next to the held-out curve.
     """
     if not isinstance(preview, str):
         return None
     known = corpus in corpus_names()
+    lines = known and CORPORA[corpus].unit == "line"  # the poems' words: lines, not names
+    keys, summary_key = (LINE_KEYS, "text_summary_lines") if lines else (NOVELTY_KEYS, "text_summary")
     items, counts = [], dict.fromkeys(NOVEL, 0)
     for i, line in enumerate(preview.split("\n"), 1):
         tag = ""
         if line.strip() and known:
             kind = novelty(line, corpus)
             counts[kind] += 1
-            tag = f'<span class="novelty-{kind}" style="{TAG.format(*NOVEL[kind])}">{t(NOVELTY_KEYS[kind], lang)}</span>'
+            tag = f'<span class="novelty-{kind}" style="{TAG.format(*NOVEL[kind])}">{t(keys[kind], lang)}</span>'
         text = html.escape(line) if line.strip() else f"<i>{t('text_empty', lang)}</i>"
         items.append(f'<li><span style="white-space:nowrap"><span style="{TEXT_NUM}">{i}</span>{text}{tag}</span></li>')
     box = f'<ol class="train-text" data-lines="{len(items)}" style="{TEXT_BOX}">{"".join(items)}</ol>'
     if not known:
         return box
-    summary = t("text_summary_one" if counts["held-out"] == 1 else "text_summary", lang, new=counts["new"],
+    summary = t(summary_key + ("_one" if counts["held-out"] == 1 else ""), lang, new=counts["new"],
                 copied=counts["memorised"], held=counts["held-out"])
     return box + f'<div class="train-text-summary" style="margin-top:6px;font-size:.9rem">{summary}</div>'
 

@@ -12,7 +12,7 @@ from tests.browser.test_browser_train import COUNTER, wait_for_step
 
 # what stays English on purpose: model, data-set and layer names (as in PyTorch), units, symbols, file types, API values
 ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "ELBO", "KL", "Adam", "BCE", "NLL", "bpc",
-           "lr", "batch", "ms", "safetensors", "cpu", "cuda", "mnist5k", "fashion", "names", "API", "Gradio", "GIF",
+           "lr", "batch", "ms", "safetensors", "cpu", "cuda", "mnist5k", "fashion", "names", "tang", "API", "Gradio", "GIF",
            "lerp", "slerp", "Top", "top", "logits",  # methods and terms named as the API and the papers name them
            "Linear", "ReLU", "LeakyReLU", "BN", "tanh", "sigmoid", "softmax", "logit", "ConvT", "Conv", "LN", "LayerNorm",
            "MLP", "causal", "attn", "heads", "block", "ngf", "ndf", "s2", "one", "hot", "BatchNorm", "log", "CPU",
