@@ -164,3 +164,20 @@ def test_a_bad_drawing_is_refused_in_the_visitors_language():
         with pytest.raises(gr.Error) as e:
             latent.encode("pretrained:vae_mnist5k", 0, blank, True, None, request=SimpleNamespace(session_hash=sid))
         assert e.value.message == expected
+
+
+def test_a_key_defined_in_two_area_files_is_refused(tmp_path, monkeypatch):
+    """Each area of the app keeps its own file (i18n/<lang>/<area>.json); the same key in two of them would make
+    one silently win, so loading refuses it."""
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "a.json").write_text('{"k": "one", "x": "1"}', encoding="utf-8")
+    (tmp_path / "en" / "b.json").write_text('{"k": "two"}', encoding="utf-8")
+    monkeypatch.setattr(i18n, "_DIR", tmp_path)
+    i18n.catalogue.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="repeats keys.*'k'"):
+            i18n.catalogue("en")
+    finally:
+        monkeypatch.undo()
+        i18n.catalogue.cache_clear()
+    assert "tab_train" in i18n.catalogue("en")

@@ -1,4 +1,4 @@
-"""The visitor's language: one message catalogue per language (``en.json``, ``zh-CN.json``, keys shared) and the
+"""The visitor's language: one message catalogue per language (``en/*.json``, ``zh-CN/*.json``, keys shared) and the
 two functions everything else uses. No gradio here: the UI layer turns the same catalogues into Gradio's
 ``gr.I18n`` for component texts (labels, info, buttons; translated in the browser) and calls ``t()`` for what
 Python writes (Markdown, status lines, errors).
@@ -25,9 +25,18 @@ _DIR = Path(__file__).parent
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    """key → message for one language (read once; the files are part of the package)."""
-    with open(_DIR / f"{lang}.json", encoding="utf-8") as f:
-        return json.load(f)
+    """key → message for one language (read once; the files are part of the package). A language's catalogue is
+    the folder ``i18n/<lang>/``: one JSON file per area of the app (core.json, labs.json, …), so a new feature adds
+    its own file instead of editing one long one. A key defined in two files of one language is a mistake."""
+    merged: dict[str, str] = {}
+    for path in sorted((_DIR / lang).glob("*.json")):
+        with open(path, encoding="utf-8") as f:
+            part = json.load(f)
+        twice = merged.keys() & part.keys()
+        if twice:
+            raise ValueError(f"{lang}/{path.name} repeats keys already defined: {sorted(twice)[:5]}")
+        merged.update(part)
+    return merged
 
 
 def normalise(lang) -> str | None:

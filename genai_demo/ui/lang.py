@@ -1,7 +1,7 @@
 """The visitor's language in the page: Gradio's own translation of component texts, driven by the visitor's
 choice rather than only the browser's locale, and the EN | 中文 switch.
 
-Two halves, one catalogue (genai_demo/i18n/*.json):
+Two halves, one catalogue (genai_demo/i18n/<lang>/*.json):
 - component texts (labels, info, placeholders, buttons, tab names, static Markdown) are ``L(key)``: Gradio sends
   the key, the browser shows it in the current locale from ``launch(i18n=gradio_i18n())``. Gradio picks that locale
   from the browser; ``SET_LOCALE_JS`` sets it to the visitor's choice on load and on every switch, in place (no

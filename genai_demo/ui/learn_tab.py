@@ -114,7 +114,7 @@ def text_svg(lang: str = "en") -> str:
 
 # ---- text -----------------------------------------------------------------------------------------------
 # Each section's title and Markdown (formulas with one sentence per term) are catalogue messages: learn_{key}_title,
-# learn_{key}_md (genai_demo/i18n/*.json). They hold LaTeX, so they are written by Python in the visitor's language
+# learn_{key}_md (genai_demo/i18n/<lang>/*.json). They hold LaTeX, so they are written by Python in the visitor's language
 # (gr.I18n would read their braces as ICU placeholders).
 
 def toc_md(lang: str = "en") -> str:

@@ -9,7 +9,7 @@ from ..i18n import t
 
 REAL, FAKE = "#" + bytes(REAL_RGB).hex(), "#" + bytes(FAKE_RGB).hex()
 
-# The section's text is the catalogue's learn_toy_md (genai_demo/i18n/*.json), like every How-it-works section.
+# The section's text is the catalogue's learn_toy_md (genai_demo/i18n/<lang>/*.json), like every How-it-works section.
 
 
 def toy_svg(lang: str = "en") -> str:
