@@ -2,14 +2,19 @@
 
 The UI (or the CLI) never touches the live model. The training thread publishes, under a lock, an
 immutable :class:`Snapshot`: bounded metric history, a timeline of fixed-noise previews and a frozen
-CPU copy of the weights that callers may decode from while training goes on. No gradio here.
+CPU copy of the weights that callers may decode from while training goes on (``publishing.py``). No gradio here.
+
+The thread is a loop over chunks: ``advance(k)`` runs the next k steps as one synchronous call and keeps every piece
+of state between calls, so a run can be time-sliced with others (``slicer``: one turn per chunk) or have its chunks
+computed on a ZeroGPU worker (``chunk_runner``, ``zerogpu.py``) with the same results per seed.
 """
 from __future__ import annotations
 
-import copy
+import contextlib
 import dataclasses
 import logging
 import math
+import os
 import threading
 import time
 import traceback
@@ -20,8 +25,9 @@ import torch
 
 from ..models.base import GenerativeModel, Hyper
 from .budget import Budget
-from .config import RunConfig, Snapshot, pick_device, training_threads  # callers import these from here too
+from .config import RunConfig, Snapshot, pick_device, training_threads  # noqa: F401  (callers import these from here too)
 from .native_memory import give_memory_back
+from .publishing import Publishing
 from .settings import check
 
 STATES = ("idle", "running", "paused", "finished", "stopped", "failed")
@@ -29,9 +35,12 @@ FAILED = "an internal error stopped training at step {step} (the server log has 
 log = logging.getLogger(__name__)
 _INIT_LOCK = threading.Lock()  # model init seeds the global RNG: serialise it between runs
 MAX_PENDING_STEPS = 1000  # single steps that may wait at once: repeated step(n) calls do not add up without end
+FIRST_CHUNK = 5  # steps in a run's first chunk, which measures its pace; later chunks last ~slice_s
+MAX_CHUNK = 10_000  # steps in one chunk at most (a tiny model at thousands of steps/s)
+SLICE_S = 1.0  # seconds of compute per chunk: one turn on a shared device (env GENAI_DEMO_SLICE_S)
 
 
-class Trainer:
+class Trainer(Publishing):
     """Start / pause / resume / step / stop a run in a daemon thread; read it with snapshot()."""
 
     def __init__(self, cfg: RunConfig, data, model: GenerativeModel | None = None, test_data=None):
@@ -75,6 +84,12 @@ class Trainer:
         self._error: str | None = None
         self.error_trace: str | None = None  # full traceback of a failure, for logs (never shown raw in the UI)
         self._thread: threading.Thread | None = None
+        self._compute_lock = threading.Lock()  # one advance() at a time: the thread's, or a direct caller's
+        self._spent: str | None = None  # why the budget ended the run (set by the step that used it up)
+        self.slice_s = float(os.environ.get("GENAI_DEMO_SLICE_S", SLICE_S))
+        self.slicer = None  # the registry's TimeSlicer (slicer.py): each chunk waits for a turn; None: no sharing
+        self.chunk_runner = None  # computes chunks elsewhere (zerogpu.py); None: advance() here
+        self.notice: str | None = None  # catalogue key of a note for the visitor (e.g. ZeroGPU fell back to CPU)
         self._acc: dict[str, float] = {}  # metric sums since the last publish
         self._acc_n = 0
 
@@ -155,18 +170,96 @@ class Trainer:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def snapshot(self) -> Snapshot:
+    # ---- computing steps (the training thread, or any caller that owns the run) ---------------------
+    def advance(self, k: int) -> int:
+        """Run up to k steps now, on the caller's thread, publishing them as the background thread does; model,
+        optimisers, RNG, history and snapshots carry over between calls, so k-step chunks give the same results per
+        seed as one long run. Stops early when paused (waiting single steps still run), stopped, at the last step,
+        or when a budget is used. Returns the steps run. The thread is a loop over such chunks (``_run``)."""
+        done, t0 = 0, time.perf_counter()
+        with self._compute_lock:
+            while done < k and self._step < self.cfg.steps and self._spent is None and self._claim(1):
+                try:
+                    self._one_step()
+                finally:
+                    with self._lock:
+                        self._working = False
+                done += 1
+            self._measure(done, time.perf_counter() - t0)
+        return done
+
+    def advance_with(self, compute: Callable[[Trainer, int], tuple[list[dict[str, float]], float]], k: int) -> int:
+        """Like advance(k), but the steps are computed by ``compute(self, n) -> (metrics per step, seconds)``,
+        elsewhere (ZeroGPU: a forked GPU worker; it swaps the trained model and optimisers back in) and published here
+        afterwards. The chunk ends at the next snapshot step, so every published grid shows the right weights."""
+        with self._compute_lock:
+            k = min(k, self.cfg.steps - self._step, self.cfg.snapshot_every - self._step % self.cfg.snapshot_every)
+            single = self._state == "paused"
+            n = self._claim(k) if self._spent is None else 0
+            if n == 0:
+                return 0
+            try:
+                metrics, seconds = compute(self, n)
+                for i, m in enumerate(metrics):  # replayed: the same history, budget and checks as steps run here
+                    self._after_step(m, seconds / max(1, len(metrics)), single, last=i == len(metrics) - 1)
+            finally:
+                with self._lock:
+                    self._working = False
+            self._measure(len(metrics), seconds)
+            return len(metrics)
+
+    def _claim(self, k: int) -> int:
+        """Take the right to run up to k steps now (≤ the waiting single steps while paused): 0 when stopped or
+        paused with none waiting. Marks the run as computing and applies queued hyper-parameter changes."""
         with self._lock:
-            left = self.cfg.steps - self._step
-            return Snapshot(
-                state=self._state, step=self._step, total=self.cfg.steps,
-                history={k: list(v) for k, v in self._hist.items()},
-                evals={k: list(v) for k, v in self._evals.items()},
-                previews=list(self._previews), model=self._frozen, model_step=self._frozen_step,
-                steps_per_s=self._rate,
-                eta_s=(left / self._rate) if self._rate > 0 and self._state == "running" else None,
-                device=str(self.device), error=self._error, hp=dataclasses.replace(self._hp),
-            )
+            if self._stop or k <= 0:
+                return 0
+            if self._state == "paused":
+                k = min(k, self._pending_steps)
+                self._pending_steps -= k
+            elif self._state != "running":
+                return 0
+            if k:
+                self._apply_hp_locked()
+                self._working = True
+            return k
+
+    def _one_step(self) -> None:
+        t_step = time.perf_counter()
+        single, hp = self._state == "paused", self._hp
+        x, y = self.data.batch(hp.batch_size, self.gen)  # x (B, …) on the run's device; draws from its own RNG
+        metrics = self.model.train_step(x, y, self.opts, hp, self.gen)
+        self._after_step(metrics, None, single, last=True, t_step=t_step)
+
+    def _after_step(self, metrics: dict[str, float], seconds: float | None, single: bool, last: bool,
+                    t_step: float | None = None) -> None:
+        """Account one computed step: divergence check, metric sums, publishes, the budget. seconds: its compute
+        time when measured elsewhere (else from t_step, publishing included). last: the weights are this step's."""
+        self._check(metrics)
+        for k, v in metrics.items():
+            self._acc[k] = self._acc.get(k, 0.0) + v
+        self._acc_n += 1
+        self._step += 1
+        if self._step % self.cfg.publish_every == 0 or single or self._step == self.cfg.steps:
+            due = self._step % self.cfg.snapshot_every == 0 or single or self._step == self.cfg.steps
+            self._publish(snapshot=due and last)
+        self.budget.charge(seconds if seconds is not None else time.perf_counter() - t_step,
+                           self.model.examples_per_step(self._hp))
+        if (spent := self.budget.spent()) and self._step < self.cfg.steps:
+            self._spent = spent
+
+    def _measure(self, steps: int, seconds: float) -> None:
+        """Steps per second of this run's own compute (waits for a turn excluded), smoothed over chunks."""
+        if steps > 0 and seconds > 0:
+            rate = steps / seconds
+            with self._lock:
+                self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
+
+    def chunk_steps(self) -> int:
+        """Steps for the next chunk: ~slice_s of this run's compute at its measured pace (FIRST_CHUNK to measure)."""
+        if self._rate <= 0:
+            return FIRST_CHUNK
+        return int(min(MAX_CHUNK, max(1, self._rate * self.slice_s)))
 
     # ---- the training thread ---------------------------------------------------------------
     def _apply_hp_locked(self) -> None:
@@ -179,55 +272,37 @@ class Trainer:
                 group["lr"] = self._hp.lr
 
     def _wait_for_work(self) -> bool:
-        """Block while paused; False when the run must end."""
+        """Block while paused with no single steps waiting; False when the run must end."""
         with self._wake:
             while not self._stop and self._state == "paused" and self._pending_steps == 0:
                 self._wake.wait()
-            if self._stop:
-                return False
-            if self._state == "paused":
-                self._pending_steps -= 1
-            self._apply_hp_locked()
-            self._working = True
-            return True
+            return not self._stop
+
+    def _chunk(self) -> None:
+        """One chunk of steps: in a turn of the shared device when a slicer is set (round-robin between active
+        runs), computed by the chunk runner when one is set (ZeroGPU), else here."""
+        turn = self.slicer.turn(self) if self.slicer is not None else contextlib.nullcontext()
+        with turn:
+            if self.chunk_runner is not None:
+                self.chunk_runner(self, self.chunk_steps())
+            else:
+                self.advance(self.chunk_steps())
 
     def _run(self) -> None:
         torch.set_num_threads(training_threads()) if self.device.type == "cpu" else None
-        t_last, s_last = time.perf_counter(), 0
-        spent = None  # why the budget stopped the run
         try:
-            while self._step < self.cfg.steps:
+            while self._step < self.cfg.steps and self._spent is None:
                 if not self._wait_for_work():
                     break
                 if not self._previews:  # step-0 preview (what noise looks like), once there is work: a run that
                     self._publish(snapshot=True)  # only waits, paused, holds no frozen copy (~10 MB for a VAE)
-                t_step = time.perf_counter()
-                hp = self._hp
-                x, y = self.data.batch(hp.batch_size, self.gen)
-                metrics = self.model.train_step(x, y, self.opts, hp, self.gen)
-                self._check(metrics)
-                for k, v in metrics.items():
-                    self._acc[k] = self._acc.get(k, 0.0) + v
-                self._acc_n += 1
-                self._step += 1
-                single = self._state == "paused"
-                if self._step % self.cfg.publish_every == 0 or single or self._step == self.cfg.steps:
-                    now = time.perf_counter()
-                    if not single and now > t_last:
-                        rate = (self._step - s_last) / (now - t_last)
-                        self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
-                    t_last, s_last = now, self._step
-                    self._publish(snapshot=self._step % self.cfg.snapshot_every == 0 or single)
-                self.budget.charge(time.perf_counter() - t_step, self.model.examples_per_step(hp))
-                with self._lock:
-                    self._working = False
-                if not self.busy:  # paused, single steps done: it waits now, without its gradients (the next step
-                    self.model.zero_grad(set_to_none=True)  # recomputes them) and handing back what its steps freed
-                    give_memory_back()  # (~30 MB for a VAE, else kept by this thread's malloc arena)
+                self._chunk()
+                if not self.busy and self._step < self.cfg.steps:  # paused, single steps done: it waits now, without
+                    self.model.zero_grad(set_to_none=True)  # its gradients (the next step recomputes them), handing
+                    give_memory_back()  # back what its steps freed (~30 MB for a VAE, else kept by this thread's arena)
                     if self.on_idle:
-                        self.on_idle()  # the slot is free
-                if (spent := self.budget.spent()) and self._step < self.cfg.steps:
-                    break
+                        self.on_idle()  # its place is free
+            spent = self._spent
             final = "stopped" if (self._stop or spent) and self._step < self.cfg.steps else "finished"
             self._publish(snapshot=True)
             with self._lock:
@@ -257,36 +332,6 @@ class Trainer:
                 raise Diverged(f"diverged at step {self._step + 1}: {k} became {v} — lower the learning rate and retry")
             if abs(v) > self.cfg.diverge_at:
                 raise Diverged(f"diverged at step {self._step + 1}: {k} = {v:.3g} — lower the learning rate and retry")
-
-    def _publish(self, snapshot: bool) -> None:
-        """Average the metrics since the last publish; optionally copy the weights + a preview."""
-        frozen = preview = None
-        if snapshot:
-            frozen = copy.deepcopy(self.model).to("cpu").eval().requires_grad_(False)
-            g = torch.Generator().manual_seed(self.cfg.seed + 1)  # the same noise at every snapshot
-            preview = frozen.preview(self.cfg.preview_n, g)
-            evals = frozen.evaluate(self.test_data, torch.Generator().manual_seed(self.cfg.seed + 2)) \
-                if self.test_data is not None else {}
-        with self._lock:
-            if self._acc_n:
-                self._hist["step"].append(float(self._step))
-                for k, v in self._acc.items():
-                    self._hist.setdefault(k, []).append(v / self._acc_n)
-                self._acc, self._acc_n = {}, 0
-                if len(self._hist["step"]) > self.cfg.max_points:
-                    self._hist = {k: v[::2] for k, v in self._hist.items()}
-            if snapshot:
-                self._frozen, self._frozen_step = frozen, self._step
-                if evals and (not self._evals["step"] or self._evals["step"][-1] != self._step):
-                    self._evals["step"].append(float(self._step))
-                    for k, v in evals.items():
-                        self._evals.setdefault(k, []).append(v)
-                    if len(self._evals["step"]) > self.cfg.max_points:
-                        self._evals = {k: v[::2] for k, v in self._evals.items()}
-                if not self._previews or self._previews[-1][0] != self._step:
-                    self._previews.append((self._step, preview))
-                if len(self._previews) > self.cfg.max_snapshots:  # keep the first and the newest
-                    self._previews = self._previews[:-1:2] + self._previews[-1:]
 
 
 class Diverged(RuntimeError):
