@@ -89,6 +89,7 @@ class Trainer(Publishing):
         self.slice_s = float(os.environ.get("GENAI_DEMO_SLICE_S", SLICE_S))
         self.slicer = None  # the registry's TimeSlicer (slicer.py): each chunk waits for a turn; None: no sharing
         self.chunk_runner = None  # computes chunks elsewhere (zerogpu.py); None: advance() here
+        self.client = ""  # the visitor's address: turns are interleaved by address like the queue
         self.notice: str | None = None  # catalogue key of a note for the visitor (e.g. ZeroGPU fell back to CPU)
         self._acc: dict[str, float] = {}  # metric sums since the last publish
         self._acc_n = 0
@@ -153,6 +154,16 @@ class Trainer(Publishing):
         return self._state
 
     @property
+    def step_count(self) -> int:
+        """Steps done so far (cheap: no snapshot copy)."""
+        return self._step
+
+    @property
+    def steps_per_s(self) -> float:
+        """This run's own compute pace (turns waited for excluded); 0 before its first chunk."""
+        return self._rate
+
+    @property
     def pending_steps(self) -> int:
         return self._pending_steps
 
@@ -175,7 +186,8 @@ class Trainer(Publishing):
         """Run up to k steps now, on the caller's thread, publishing them as the background thread does; model,
         optimisers, RNG, history and snapshots carry over between calls, so k-step chunks give the same results per
         seed as one long run. Stops early when paused (waiting single steps still run), stopped, at the last step,
-        or when a budget is used. Returns the steps run. The thread is a loop over such chunks (``_run``)."""
+        or when a budget is used. Returns the steps run. A run never started (state idle) may be driven this way
+        by its owner alone, without a thread. The thread is a loop over such chunks (``_run``)."""
         done, t0 = 0, time.perf_counter()
         with self._compute_lock:
             while done < k and self._step < self.cfg.steps and self._spent is None and self._claim(1):
@@ -217,7 +229,7 @@ class Trainer(Publishing):
             if self._state == "paused":
                 k = min(k, self._pending_steps)
                 self._pending_steps -= k
-            elif self._state != "running":
+            elif self._state not in ("running", "idle"):  # idle: never started, a direct caller drives it
                 return 0
             if k:
                 self._apply_hp_locked()
@@ -281,7 +293,7 @@ class Trainer(Publishing):
     def _chunk(self) -> None:
         """One chunk of steps: in a turn of the shared device when a slicer is set (round-robin between active
         runs), computed by the chunk runner when one is set (ZeroGPU), else here."""
-        turn = self.slicer.turn(self) if self.slicer is not None else contextlib.nullcontext()
+        turn = self.slicer.turn(self, self.client) if self.slicer is not None else contextlib.nullcontext()
         with turn:
             if self.chunk_runner is not None:
                 self.chunk_runner(self, self.chunk_steps())

@@ -1,0 +1,62 @@
+"""Turns on a shared device: round-robin time-slicing between the runs that train at once.
+
+Every active run's thread asks for a turn before each chunk of steps (``Trainer._chunk``: ~``slice_s`` of its own
+compute) and gives it back after, then queues again at the back. At most ``capacity`` chunks compute at once — on
+a CPU one per ``GENAI_DEMO_MAX_RUNS`` worker (the cores are shared, not multiplied), on a GPU ``GENAI_DEMO_GPU_RUNS``
+small runs side by side — so with 8 runs on one slot each advances about 1/8 of the time, in turn, and nobody's
+grid stops improving while another visitor's run goes on. A run's steps are the same steps, only interleaved: its
+results per seed do not change. The waiting order is the queue's (``scheduler.WaitQueue``): arrival order,
+interleaved by client address, so one address's k-th waiting run goes after everybody else's (k-1)-th.
+No gradio; plain threads.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+
+from .scheduler import WaitQueue
+
+
+class TimeSlicer:
+    def __init__(self, capacity: int):
+        self.capacity = max(1, int(capacity))
+        self._cond = threading.Condition()
+        self._waiting = WaitQueue()  # runs (trainers) waiting for a turn
+        self._computing = 0
+        self.turns = 0  # turns served so far
+        self.waited_s = 0.0  # total time runs spent waiting for a turn (the price of sharing)
+
+    @property
+    def computing(self) -> int:
+        """Chunks computing right now (never more than capacity)."""
+        return self._computing
+
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._waiting)
+
+    @contextlib.contextmanager
+    def turn(self, key, client: str = ""):
+        """Block until it is this run's turn (key: any object identifying the run, e.g. its Trainer), hold it for
+        the with-block, then free it for the next in line."""
+        t0 = time.perf_counter()
+        with self._cond:
+            w = self._waiting.add(key, "turn", client)
+            while not self._mine(w):
+                self._cond.wait()
+            self._waiting.remove(key)
+            self._computing += 1
+            self.turns += 1
+            self.waited_s += time.perf_counter() - t0
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._computing -= 1
+                self._cond.notify_all()
+
+    def _mine(self, w) -> bool:
+        """A free seat, and w among the first waiters in serving order who fit in the free seats."""
+        free = self.capacity - self._computing
+        return free > 0 and any(x is w for x in self._waiting.ordered()[:free])
