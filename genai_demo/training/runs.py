@@ -15,6 +15,7 @@ and client addresses in.
 """
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import itertools
 import os
@@ -192,6 +193,7 @@ class RunRegistry:
                 self._queue.remove(mine.pop(0))
             trainer.on_idle = self._on_idle
             trainer.slicer, trainer.client = self.slicer, self._client.get(session, client)
+            trainer.context = contextvars.copy_context()  # the visitor's request (its GPU quota on ZeroGPU)
             self._queue.add(run, "start", self._client.get(session, client))
             self._schedule()
             return run

@@ -11,7 +11,9 @@ computed on a ZeroGPU worker (``chunk_runner``, ``zerogpu.py``) with the same re
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
+import functools
 import logging
 import math
 import os
@@ -90,6 +92,8 @@ class Trainer(Publishing):
         self.slicer = None  # the registry's TimeSlicer (slicer.py): each chunk waits for a turn; None: no sharing
         self.chunk_runner = None  # computes chunks elsewhere (zerogpu.py); None: advance() here
         self.client = ""  # the visitor's address: turns are interleaved by address like the queue
+        self.context: contextvars.Context | None = None  # the starting request's context variables (registry)
+        self.chunk_error: str | None = None  # a traceback the chunk runner brought back (raised after publishing)
         self.notice: str | None = None  # catalogue key of a note for the visitor (e.g. ZeroGPU fell back to CPU)
         self._acc: dict[str, float] = {}  # metric sums since the last publish
         self._acc_n = 0
@@ -100,7 +104,10 @@ class Trainer(Publishing):
             if self._thread is not None:
                 raise RuntimeError("this run has already been started")
             self._state = "paused" if paused else "running"
-            self._thread = threading.Thread(target=self._run, name=f"train-{self.cfg.kind}", daemon=True)
+            # in the context of the request that started the run (context: set by the registry): on ZeroGPU the GPU
+            # calls then count against that visitor's quota, not the Space's
+            run = self._run if self.context is None else functools.partial(self.context.run, self._run)
+            self._thread = threading.Thread(target=run, name=f"train-{self.cfg.kind}", daemon=True)
         self._thread.start()
 
     def pause(self) -> None:
@@ -211,13 +218,21 @@ class Trainer(Publishing):
             if n == 0:
                 return 0
             try:
-                metrics, seconds = compute(self, n)
+                try:
+                    metrics, seconds = compute(self, n)
+                except BaseException:
+                    with self._lock:  # nothing was computed: the single steps it took still wait
+                        self._pending_steps += n if single else 0
+                    raise
                 for i, m in enumerate(metrics):  # replayed: the same history, budget and checks as steps run here
                     self._after_step(m, seconds / max(1, len(metrics)), single, last=i == len(metrics) - 1)
             finally:
                 with self._lock:
                     self._working = False
             self._measure(len(metrics), seconds)
+            if self.chunk_error:  # the training code failed inside the chunk, after the steps published above
+                error, self.chunk_error = self.chunk_error, None
+                raise RuntimeError(f"a chunk computed elsewhere failed:\n{error}")
             return len(metrics)
 
     def _claim(self, k: int) -> int:
