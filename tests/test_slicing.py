@@ -17,6 +17,16 @@ from genai_demo.ui import train_view as V
 from tests.helpers import Tiny, TinyData, wait_until
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One intra-op thread, as a training thread uses (config.training_threads on 2 cores): two OpenMP threads on
+    two busy cores spin against each other and make each step ~10× slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def cfg(steps=120, seed=0, **kw):
     return RunConfig(kind="tiny", steps=steps, seed=seed, hp=Hyper(lr=1e-2, batch_size=8), publish_every=5,
                      snapshot_every=20, preview_n=2, device="cpu", **kw)
