@@ -18,14 +18,13 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import itertools
-import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import estimate, factory
-from .config import pick_device
+from .capacity import default_max_active, default_max_running, env_float
 from .native_memory import give_memory_back
 from .scheduler import WaitQueue, longest_idle
 from .settings import RunSettings
@@ -55,25 +54,6 @@ class Run:
         return f"{self.id}: {self.cfg.kind.upper()} on {self.cfg.data}, seed {self.cfg.seed}"
 
 
-def _env(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
-
-
-def default_max_running(device: str | None = None) -> int:
-    """Chunks computing at once. CPU: one per two cores (the other core serves the page and the sliders), env
-    GENAI_DEMO_MAX_RUNS. GPU: small runs train side by side, env GENAI_DEMO_GPU_RUNS (default 8; measure it with
-    bench/ensemble.py --separate on the GPU: raise it while total steps/s still grows)."""
-    device = device or pick_device().type
-    if device == "cuda":
-        return max(1, int(os.environ.get("GENAI_DEMO_GPU_RUNS", 8)))
-    return max(1, int(os.environ.get("GENAI_DEMO_MAX_RUNS", (os.cpu_count() or 2) // 2)))
-
-
-def default_max_active() -> int:
-    """Runs training at once, time-sliced (a class of 30 all train); more wait in the queue. Env GENAI_DEMO_MAX_ACTIVE."""
-    return max(1, int(os.environ.get("GENAI_DEMO_MAX_ACTIVE", 32)))
-
-
 class RunRegistry:
     def __init__(self, max_running: int | None = None, max_per_session: int = 3, max_steps: int = 20_000,
                  idle_s: float = 1800.0, max_sessions: int | None = None, max_per_client: int | None = None,
@@ -86,14 +66,14 @@ class RunRegistry:
         self.max_steps = max_steps
         self.idle_s = idle_s
         # visitors holding runs at once: ~100 × 3 kept runs × ≤ 25 MB stays within a 16 GB Space
-        self.max_sessions = max_sessions or int(_env("GENAI_DEMO_MAX_SESSIONS", 100))
+        self.max_sessions = max_sessions or int(env_float("GENAI_DEMO_MAX_SESSIONS", 100))
         # … of which one client address may hold (a classroom behind one NAT address shares it: raise it there)
-        self.max_per_client = max_per_client or int(_env("GENAI_DEMO_SESSIONS_PER_CLIENT", 3))
+        self.max_per_client = max_per_client or int(env_float("GENAI_DEMO_SESSIONS_PER_CLIENT", 3))
         # a session whose runs have not trained for this long gives its place up to a newcomer when full
-        self.reclaim_s = _env("GENAI_DEMO_RECLAIM_S", 600) if reclaim_s is None else reclaim_s
+        self.reclaim_s = env_float("GENAI_DEMO_RECLAIM_S", 600) if reclaim_s is None else reclaim_s
         # each run's budgets (budget.py; 0 = none): 10 min of training; 5 M examples (20,000 steps at batch 64, D:G 1)
-        self.run_seconds = (_env("GENAI_DEMO_RUN_SECONDS", 600) if run_seconds is None else run_seconds) or None
-        self.run_examples = int(_env("GENAI_DEMO_RUN_EXAMPLES", 5_000_000) if run_examples is None else run_examples) or None
+        self.run_seconds = (env_float("GENAI_DEMO_RUN_SECONDS", 600) if run_seconds is None else run_seconds) or None
+        self.run_examples = int(env_float("GENAI_DEMO_RUN_EXAMPLES", 5_000_000) if run_examples is None else run_examples) or None
         self._lock = threading.RLock()
         self._runs: dict[str, list[Run]] = {}  # session → its runs, oldest first (an empty list: being built)
         self._client: dict[str, str] = {}  # session → client address ("" unknown: only the global bound applies)

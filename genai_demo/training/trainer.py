@@ -15,10 +15,8 @@ import contextvars
 import dataclasses
 import functools
 import logging
-import math
 import os
 import threading
-import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -31,18 +29,17 @@ from .config import RunConfig, Snapshot, pick_device, training_threads  # noqa: 
 from .native_memory import give_memory_back
 from .publishing import Publishing
 from .settings import check
+from .stepping import FIRST_CHUNK, MAX_CHUNK, Diverged, Stepping  # noqa: F401  (re-exported)
 
 STATES = ("idle", "running", "paused", "finished", "stopped", "failed")
 FAILED = "an internal error stopped training at step {step} (the server log has the details) — press Start to try again"
 log = logging.getLogger(__name__)
 _INIT_LOCK = threading.Lock()  # model init seeds the global RNG: serialise it between runs
 MAX_PENDING_STEPS = 1000  # single steps that may wait at once: repeated step(n) calls do not add up without end
-FIRST_CHUNK = 5  # steps in a run's first chunk, which measures its pace; later chunks last ~slice_s
-MAX_CHUNK = 10_000  # steps in one chunk at most (a tiny model at thousands of steps/s)
 SLICE_S = 1.0  # seconds of compute per chunk: one turn on a shared device (env GENAI_DEMO_SLICE_S)
 
 
-class Trainer(Publishing):
+class Trainer(Stepping, Publishing):
     """Start / pause / resume / step / stop a run in a daemon thread; read it with snapshot()."""
 
     def __init__(self, cfg: RunConfig, data, model: GenerativeModel | None = None, test_data=None):
@@ -188,106 +185,6 @@ class Trainer(Publishing):
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    # ---- computing steps (the training thread, or any caller that owns the run) ---------------------
-    def advance(self, k: int) -> int:
-        """Run up to k steps now, on the caller's thread, publishing them as the background thread does; model,
-        optimisers, RNG, history and snapshots carry over between calls, so k-step chunks give the same results per
-        seed as one long run. Stops early when paused (waiting single steps still run), stopped, at the last step,
-        or when a budget is used. Returns the steps run. A run never started (state idle) may be driven this way
-        by its owner alone, without a thread. The thread is a loop over such chunks (``_run``)."""
-        done, t0 = 0, time.perf_counter()
-        with self._compute_lock:
-            while done < k and self._step < self.cfg.steps and self._spent is None and self._claim(1):
-                try:
-                    self._one_step()
-                finally:
-                    with self._lock:
-                        self._working = False
-                done += 1
-            self._measure(done, time.perf_counter() - t0)
-        return done
-
-    def advance_with(self, compute: Callable[[Trainer, int], tuple[list[dict[str, float]], float]], k: int) -> int:
-        """Like advance(k), but the steps are computed by ``compute(self, n) -> (metrics per step, seconds)``,
-        elsewhere (ZeroGPU: a forked GPU worker; it swaps the trained model and optimisers back in) and published here
-        afterwards. The chunk ends at the next snapshot step, so every published grid shows the right weights."""
-        with self._compute_lock:
-            k = min(k, self.cfg.steps - self._step, self.cfg.snapshot_every - self._step % self.cfg.snapshot_every)
-            single = self._state == "paused"
-            n = self._claim(k) if self._spent is None else 0
-            if n == 0:
-                return 0
-            try:
-                try:
-                    metrics, seconds = compute(self, n)
-                except BaseException:
-                    with self._lock:  # nothing was computed: the single steps it took still wait
-                        self._pending_steps += n if single else 0
-                    raise
-                for i, m in enumerate(metrics):  # replayed: the same history, budget and checks as steps run here
-                    self._after_step(m, seconds / max(1, len(metrics)), single, last=i == len(metrics) - 1)
-            finally:
-                with self._lock:
-                    self._working = False
-            self._measure(len(metrics), seconds)
-            if self.chunk_error:  # the training code failed inside the chunk, after the steps published above
-                error, self.chunk_error = self.chunk_error, None
-                raise RuntimeError(f"a chunk computed elsewhere failed:\n{error}")
-            return len(metrics)
-
-    def _claim(self, k: int) -> int:
-        """Take the right to run up to k steps now (≤ the waiting single steps while paused): 0 when stopped or
-        paused with none waiting. Marks the run as computing and applies queued hyper-parameter changes."""
-        with self._lock:
-            if self._stop or k <= 0:
-                return 0
-            if self._state == "paused":
-                k = min(k, self._pending_steps)
-                self._pending_steps -= k
-            elif self._state not in ("running", "idle"):  # idle: never started, a direct caller drives it
-                return 0
-            if k:
-                self._apply_hp_locked()
-                self._working = True
-            return k
-
-    def _one_step(self) -> None:
-        t_step = time.perf_counter()
-        single, hp = self._state == "paused", self._hp
-        x, y = self.data.batch(hp.batch_size, self.gen)  # x (B, …) on the run's device; draws from its own RNG
-        metrics = self.model.train_step(x, y, self.opts, hp, self.gen)
-        self._after_step(metrics, None, single, last=True, t_step=t_step)
-
-    def _after_step(self, metrics: dict[str, float], seconds: float | None, single: bool, last: bool,
-                    t_step: float | None = None) -> None:
-        """Account one computed step: divergence check, metric sums, publishes, the budget. seconds: its compute
-        time when measured elsewhere (else from t_step, publishing included). last: the weights are this step's."""
-        self._check(metrics)
-        for k, v in metrics.items():
-            self._acc[k] = self._acc.get(k, 0.0) + v
-        self._acc_n += 1
-        self._step += 1
-        if self._step % self.cfg.publish_every == 0 or single or self._step == self.cfg.steps:
-            due = self._step % self.cfg.snapshot_every == 0 or single or self._step == self.cfg.steps
-            self._publish(snapshot=due and last)
-        self.budget.charge(seconds if seconds is not None else time.perf_counter() - t_step,
-                           self.model.examples_per_step(self._hp))
-        if (spent := self.budget.spent()) and self._step < self.cfg.steps:
-            self._spent = spent
-
-    def _measure(self, steps: int, seconds: float) -> None:
-        """Steps per second of this run's own compute (waits for a turn excluded), smoothed over chunks."""
-        if steps > 0 and seconds > 0:
-            rate = steps / seconds
-            with self._lock:
-                self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
-
-    def chunk_steps(self) -> int:
-        """Steps for the next chunk: ~slice_s of this run's compute at its measured pace (FIRST_CHUNK to measure)."""
-        if self._rate <= 0:
-            return FIRST_CHUNK
-        return int(min(MAX_CHUNK, max(1, self._rate * self.slice_s)))
-
     # ---- the training thread ---------------------------------------------------------------
     def _apply_hp_locked(self) -> None:
         if not self._pending_hp:
@@ -352,14 +249,3 @@ class Trainer(Publishing):
                 opt.state.clear()
             self.model.zero_grad(set_to_none=True)
             give_memory_back()  # else glibc keeps what runs free mapped and RSS climbs run after run (native_memory.py)
-
-    def _check(self, metrics: dict[str, float]) -> None:
-        for k, v in metrics.items():
-            if not math.isfinite(v):
-                raise Diverged(f"diverged at step {self._step + 1}: {k} became {v} — lower the learning rate and retry")
-            if abs(v) > self.cfg.diverge_at:
-                raise Diverged(f"diverged at step {self._step + 1}: {k} = {v:.3g} — lower the learning rate and retry")
-
-
-class Diverged(RuntimeError):
-    """Loss became NaN / inf / absurdly large: the run stops with this readable reason."""
