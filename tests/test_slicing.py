@@ -170,3 +170,20 @@ def test_the_status_line_shows_the_pace_while_sharing_and_the_wait_in_the_queue(
         assert "sharing" not in alone_line and "steps/s" in alone_line  # at full speed: the usual speed and ETA
     finally:
         reg.shutdown()
+
+
+def test_a_run_paused_or_stopped_while_waiting_for_its_turn_leaves_the_line_at_once(monkeypatch):
+    monkeypatch.setenv("GENAI_DEMO_SLICE_S", "5")  # long turns: a waiting run would wait seconds for its own
+    reg = RunRegistry(max_running=1, max_active=3, max_steps=100_000)
+    try:
+        a, b, c = (reg.start(s, cfg(steps=100_000), tagged(4 + i, delay=0.002)) for i, s in enumerate("abc"))
+        # each had its short first turn (its pace measured); now one computes a 5 s turn and two wait for theirs
+        wait_until(lambda: all(r.trainer.steps_per_s > 0 for r in (a, b, c)) and reg.slicer.waiting() == 2, 30)
+        t0 = time.monotonic()
+        reg.pause("b")
+        reg.stop("c")
+        wait_until(lambda: reg.slicer.waiting() == 0 and not b.trainer.busy and not c.trainer.alive, 5)
+        assert time.monotonic() - t0 < 3  # at once, not after the 5 s turn of the run computing
+        assert (b.trainer.state, c.trainer.state) == ("paused", "stopped") and reg.running_count() == 1
+    finally:
+        reg.shutdown()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 
 from .scheduler import WaitQueue
 
@@ -37,24 +38,38 @@ class TimeSlicer:
             return len(self._waiting)
 
     @contextlib.contextmanager
-    def turn(self, key, client: str = ""):
-        """Block until it is this run's turn (key: any object identifying the run, e.g. its Trainer), hold it for
-        the with-block, then free it for the next in line."""
+    def turn(self, key, client: str = "", cancelled: Callable[[], bool] = lambda: False):
+        """Block until it is this run's turn (key: any object identifying the run, e.g. its Trainer) and yield True,
+        holding the turn for the with-block, then free it for the next in line. Yields False at once, without a turn,
+        when cancelled() becomes true while waiting (the run was paused or stopped: call wake() after changing it)."""
         t0 = time.perf_counter()
         with self._cond:
             w = self._waiting.add(key, "turn", client)
-            while not self._mine(w):
+            while not self._mine(w) and not cancelled():
                 self._cond.wait()
             self._waiting.remove(key)
-            self._computing += 1
-            self.turns += 1
-            self.waited_s += time.perf_counter() - t0
+            granted = self._mine_now() and not cancelled()
+            if granted:
+                self._computing += 1
+                self.turns += 1
+                self.waited_s += time.perf_counter() - t0
+            else:
+                self._cond.notify_all()  # its place in line is free: the next may go
         try:
-            yield
+            yield granted
         finally:
-            with self._cond:
-                self._computing -= 1
-                self._cond.notify_all()
+            if granted:
+                with self._cond:
+                    self._computing -= 1
+                    self._cond.notify_all()
+
+    def wake(self) -> None:
+        """Let waiting runs re-check whether they were cancelled (a pause or stop)."""
+        with self._cond:
+            self._cond.notify_all()
+
+    def _mine_now(self) -> bool:
+        return self._computing < self.capacity
 
     def _mine(self, w) -> bool:
         """A free seat, and w among the first waiters in serving order who fit in the free seats."""

@@ -10,7 +10,6 @@ computed on a ZeroGPU worker (``chunk_runner``, ``zerogpu.py``) with the same re
 """
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import dataclasses
 import functools
@@ -111,6 +110,7 @@ class Trainer(Stepping, Publishing):
         with self._lock:
             if self._state == "running":
                 self._state = "paused"
+        self._wake_slicer()  # waiting for a turn, it leaves the line
 
     def resume(self) -> None:
         with self._wake:
@@ -132,6 +132,7 @@ class Trainer(Stepping, Publishing):
         with self._wake:
             self._stop = True
             self._wake.notify_all()
+        self._wake_slicer()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
@@ -204,13 +205,28 @@ class Trainer(Stepping, Publishing):
 
     def _chunk(self) -> None:
         """One chunk of steps: in a turn of the shared device when a slicer is set (round-robin between active
-        runs), computed by the chunk runner when one is set (ZeroGPU), else here."""
-        turn = self.slicer.turn(self, self.client) if self.slicer is not None else contextlib.nullcontext()
-        with turn:
-            if self.chunk_runner is not None:
-                self.chunk_runner(self, self.chunk_steps())
-            else:
-                self.advance(self.chunk_steps())
+        runs; a pause or stop while waiting gives the turn up), by the chunk runner when one is set (ZeroGPU), else
+        here."""
+        if self.slicer is None:
+            return self._compute_chunk()
+        with self.slicer.turn(self, self.client, self._idle_or_stopped) as granted:
+            if granted:
+                self._compute_chunk()
+
+    def _compute_chunk(self) -> None:
+        if self.chunk_runner is not None:
+            self.chunk_runner(self, self.chunk_steps())
+        else:
+            self.advance(self.chunk_steps())
+
+    def _idle_or_stopped(self) -> bool:
+        """Nothing to compute: stopped, or paused with no single steps waiting (read without the lock: a stale
+        answer only means one more check after the next wake)."""
+        return self._stop or (self._state == "paused" and self._pending_steps == 0)
+
+    def _wake_slicer(self) -> None:
+        if self.slicer is not None:
+            self.slicer.wake()
 
     def _run(self) -> None:
         torch.set_num_threads(training_threads()) if self.device.type == "cpu" else None
