@@ -7,7 +7,9 @@ the app's defaults (seats: one per two cores) and run to their last step, time-s
 total steps/s of all runs against one run alone (1.00 = sharing costs nothing; the difference is the slice
 overhead: turn hand-overs, colder caches), the slowest run's time to its 10th step (every student sees progress
 early, nobody waits for whole runs ahead), the spread of finish times, and the estimate: each run's predicted
-finish (RunRegistry.pace, taken 3 s after the start) against the real one. Then `uptime`: the machine is shared.
+finish (RunRegistry.pace, taken 3 s after the start) against the real one, and how much of the wall time the
+seats spent computing steps (the runs' own compute, as their time budgets count it; the rest is the overhead of
+sharing: hand-overs, previews, waits on a machine that others load too). Then `uptime`: the machine is shared.
 """
 from __future__ import annotations
 
@@ -47,7 +49,8 @@ def one_wave(n: int, steps: int, kind: str) -> dict:
             time.sleep(0.05)
         wall = max(done.values())
         errors = [abs(predicted[i] - done[i]) / done[i] for i in predicted]
-        return {"n": n, "rate": n * steps / wall, "tenth": max(tenth.values()), "first": min(done.values()),
+        busy = sum(r.trainer.budget.used_s for r in runs) / (wall * reg.max_running)  # seats computing steps
+        return {"n": n, "rate": n * steps / wall, "busy": busy, "tenth": max(tenth.values()), "first": min(done.values()),
                 "last": wall, "estimate": statistics.median(errors) if errors else None, "turns": reg.slicer.turns}
     finally:
         reg.shutdown()
@@ -63,7 +66,7 @@ def main() -> None:
     os.environ["GENAI_DEMO_SLICE_S"] = str(a.slice)
     print(f"{a.kind}, {a.steps} steps per run, batch 64, {a.slice:g} s turns, {os.cpu_count()} cores")
     print(f"{'N':>4} {'total steps/s':>14} {'vs alone':>9} {'10th step (slowest)':>20} {'first done':>11} "
-          f"{'last done':>10} {'estimate err':>13} {'turns':>6}")
+          f"{'last done':>10} {'estimate err':>13} {'turns':>6} {'seat busy':>10}")
     alone = None
     for n in a.n:
         r = one_wave(n, a.steps, a.kind)
@@ -71,7 +74,7 @@ def main() -> None:
         est = "–" if r["estimate"] is None else f"{100 * r['estimate']:.0f} %"
         vs = f"{r['rate'] / alone:.2f}" if alone else "–"
         print(f"{n:>4} {r['rate']:>14.1f} {vs:>9} {r['tenth']:>18.1f} s {r['first']:>9.1f} s {r['last']:>8.1f} s "
-              f"{est:>13} {r['turns']:>6}")
+              f"{est:>13} {r['turns']:>6} {100 * r['busy']:>8.0f} %")
     print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
 
 

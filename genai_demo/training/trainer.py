@@ -214,6 +214,8 @@ class Trainer(Stepping, Publishing):
                 self._compute_chunk()
 
     def _compute_chunk(self) -> None:
+        if not self._previews:  # step-0 preview (what noise looks like), once there is work — in the turn: it computes
+            self._publish(snapshot=True)  # too. A run that only waits, paused, holds no frozen copy (~10 MB for a VAE)
         if self.chunk_runner is not None:
             self.chunk_runner(self, self.chunk_steps())
         else:
@@ -234,8 +236,6 @@ class Trainer(Stepping, Publishing):
             while self._step < self.cfg.steps and self._spent is None:
                 if not self._wait_for_work():
                     break
-                if not self._previews:  # step-0 preview (what noise looks like), once there is work: a run that
-                    self._publish(snapshot=True)  # only waits, paused, holds no frozen copy (~10 MB for a VAE)
                 self._chunk()
                 if not self.busy and self._step < self.cfg.steps:  # paused, single steps done: it waits now, without
                     self.model.zero_grad(set_to_none=True)  # its gradients (the next step recomputes them), handing
