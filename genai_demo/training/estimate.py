@@ -5,7 +5,7 @@ The model is the slicer's schedule (``slicer.py``): n active runs share ``capaci
 gets min(1, capacity / n) of a device; when one ends, the next queued run takes its place. ``simulate`` plays that
 forward (processor sharing, a few events per run) from each run's compute seconds left: steps left ÷ its own
 measured steps/s, capped by its time budget. A run that has not computed yet borrows the pace of a run of the same
-family and batch size, else its time budget; with neither, the estimate is "unknown" (None), never made up.
+family and batch size; without one, the estimate is "unknown" (None), never made up.
 No gradio, no threads: the registry calls ``pace`` with its lock held.
 """
 from __future__ import annotations
@@ -42,11 +42,12 @@ def simulate(active: list[float], queued: list[float], capacity: int, slots: int
 
 def work_s(trainer, steps: int | None = None, rate: float | None = None) -> float:
     """Compute seconds a trainer still needs for `steps` (default: to its last step), at its measured pace (or
-    `rate`), capped by what is left of its time budget; math.inf when neither is known."""
+    `rate`), capped by what is left of its time budget; math.inf when no pace is known."""
     steps = trainer.cfg.steps - trainer.step_count if steps is None else steps
     rate = trainer.steps_per_s or rate or 0.0
-    need = steps / rate if rate > 0 else math.inf
-    b = trainer.budget
+    if rate <= 0:
+        return math.inf  # no pace measured yet: unknown (the time budget is a bound, not an estimate)
+    need, b = steps / rate, trainer.budget
     if b.seconds is not None:
         need = min(need, max(0.0, b.seconds - b.used_s))
     return need
