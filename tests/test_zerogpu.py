@@ -111,9 +111,11 @@ def test_with_the_real_spaces_package_off_zerogpu_chunks_are_plain_calls():
     t.chunk_runner = zerogpu.runner()
     t.chunk_runner.device = "cpu"  # no GPU here: the chunk computes on the CPU, through the same code
     s, w = run_thread(t)
-    assert s.state == "finished" and t.chunk_runner.calls >= 3
+    assert s.state == "finished" and t.chunk_runner.calls >= 2  # a 20-step chunk measures the pace, then one more
     assert s.history == reference.history and all(torch.equal(a, b) for a, b in zip(w, ref_w, strict=True))
-    assert s.model_step == 90 and [p[0] for p in s.previews] == [p[0] for p in reference.previews]
+    # the previews at steps 30 and 60, inside the second chunk, show those steps' weights (copies from the chunk)
+    assert s.model_step == 90 and [p[0] for p in s.previews] == [0, 30, 60, 90] == [p[0] for p in reference.previews]
+    assert all((a[1] == b[1]).all() for a, b in zip(s.previews, reference.previews, strict=True))
 
 
 def test_the_stand_in_enforces_the_rules_and_the_results_are_the_same_per_seed():
@@ -125,7 +127,7 @@ def test_the_stand_in_enforces_the_rules_and_the_results_are_the_same_per_seed()
     t.chunk_runner.device = "cpu"
     s, w = run_thread(t)  # every step asserted it ran inside a chunk; every chunk finished within its duration
     assert s.state == "finished", s.error
-    assert fake.calls >= 3 and all(10 <= d <= zerogpu.MAX_DURATION_S for d in fake.durations)
+    assert fake.calls >= 2 and all(10 <= d <= zerogpu.MAX_DURATION_S for d in fake.durations)
     assert s.history == reference.history and all(torch.equal(a, b) for a, b in zip(w, ref_w, strict=True))
 
 

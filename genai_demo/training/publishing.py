@@ -31,11 +31,12 @@ class Publishing:
                 device=str(self.device), error=self._error, hp=dataclasses.replace(self._hp), notice=self.notice,
             )
 
-    def _publish(self, snapshot: bool) -> None:
-        """Average the metrics since the last publish; optionally copy the weights + a preview."""
+    def _publish(self, snapshot: bool, weights=None) -> None:
+        """Average the metrics since the last publish; optionally copy the weights (the live model's, or the given
+        copy of an earlier step's) + a preview."""
         frozen = preview = None
         if snapshot:
-            frozen = copy.deepcopy(self.model).to("cpu").eval().requires_grad_(False)
+            frozen = copy.deepcopy(self.model if weights is None else weights).to("cpu").eval().requires_grad_(False)
             g = torch.Generator().manual_seed(self.cfg.seed + 1)  # the same noise at every snapshot
             preview = frozen.preview(self.cfg.preview_n, g)
             evals = frozen.evaluate(self.test_data, torch.Generator().manual_seed(self.cfg.seed + 2)) \

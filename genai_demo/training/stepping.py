@@ -32,25 +32,29 @@ class Stepping:
             self._measure(done, time.perf_counter() - t0)
         return done
 
-    def advance_with(self, compute: Callable[[Stepping, int], tuple[list[dict[str, float]], float]], k: int) -> int:
-        """Like advance(k), but the steps are computed by ``compute(self, n) -> (metrics per step, seconds)``,
-        elsewhere (ZeroGPU: a forked GPU worker; it swaps the trained model and optimisers back in) and published here
-        afterwards. The chunk ends at the next snapshot step, so every published grid shows the right weights."""
+    def advance_with(self, compute: Callable, k: int) -> int:
+        """Like advance(k), but the steps are computed by ``compute(self, n, snap_at) -> (metrics per step, seconds,
+        {i: weights after step i})`` elsewhere (ZeroGPU: a forked GPU worker; it swaps the trained model and
+        optimisers back in), and published here afterwards. snap_at: the chunk's step indices whose weights a
+        snapshot shows (the published grids are those steps' own; the chunk's last step is the live model)."""
         with self._compute_lock:
-            k = min(k, self.cfg.steps - self._step, self.cfg.snapshot_every - self._step % self.cfg.snapshot_every)
+            k = min(k, self.cfg.steps - self._step)
             single = self._state == "paused"
             n = self._claim(k) if self._spent is None else 0
             if n == 0:
                 return 0
             try:
+                every, s0 = self.cfg.snapshot_every, self._step
+                snap_at = {i for i in range(n - 1) if (s0 + i + 1) % every == 0}  # the last step's: the live model
                 try:
-                    metrics, seconds = compute(self, n)
+                    metrics, seconds, weights = compute(self, n, snap_at)
                 except BaseException:
                     with self._lock:  # nothing was computed: the single steps it took still wait
                         self._pending_steps += n if single else 0
                     raise
                 for i, m in enumerate(metrics):  # replayed: the same history, budget and checks as steps run here
-                    self._after_step(m, seconds / max(1, len(metrics)), single, last=i == len(metrics) - 1)
+                    last = i == len(metrics) - 1
+                    self._after_step(m, seconds / max(1, len(metrics)), single and last, last, weights=weights.get(i))
             finally:
                 with self._lock:
                     self._working = False
@@ -84,9 +88,10 @@ class Stepping:
         self._after_step(metrics, None, single, last=True, t_step=t_step)
 
     def _after_step(self, metrics: dict[str, float], seconds: float | None, single: bool, last: bool,
-                    t_step: float | None = None) -> None:
+                    t_step: float | None = None, weights=None) -> None:
         """Account one computed step: divergence check, metric sums, publishes, the budget. seconds: its compute
-        time when measured elsewhere (else from t_step, publishing included). last: the weights are this step's."""
+        time when measured elsewhere (else from t_step, publishing included). last: the live model holds this step's
+        weights; weights: a copy of them otherwise (a chunk computed elsewhere), else no snapshot at this step."""
         self._check(metrics)
         for k, v in metrics.items():
             self._acc[k] = self._acc.get(k, 0.0) + v
@@ -94,7 +99,7 @@ class Stepping:
         self._step += 1
         if self._step % self.cfg.publish_every == 0 or single or self._step == self.cfg.steps:
             due = self._step % self.cfg.snapshot_every == 0 or single or self._step == self.cfg.steps
-            self._publish(snapshot=due and last)
+            self._publish(snapshot=due and (last or weights is not None), weights=weights)
         self.budget.charge(seconds if seconds is not None else time.perf_counter() - t_step,
                            self.model.examples_per_step(self._hp))
         if (spent := self.budget.spent()) and self._step < self.cfg.steps:

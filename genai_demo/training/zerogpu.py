@@ -7,9 +7,9 @@ What the ``spaces`` package (0.51, read from its source) does there, and what it
   called by app.py before the UI is built.
 - The decorated call runs in a **forked worker process**: its arguments are pickled in, its return value pickled
   back. State changed inside the call is lost unless it is returned. So a chunk takes the run's model, optimisers
-  and RNG state by value and returns them trained (``compute_chunk``); the Trainer swaps them back in and
-  publishes the chunk's steps (``Trainer.advance_with``). The batch draws use the run's CPU generator, so a chunk
-  draws exactly the batches and noise the CPU would.
+  and RNG state by value and returns them trained, with CPU copies of the weights at the preview steps inside it
+  (``compute_chunk``); the Trainer swaps them back in and publishes the chunk's steps (``Trainer.advance_with``).
+  The batch draws use the run's CPU generator, so a chunk draws exactly the batches and noise the CPU would.
 - Outside the call CUDA is only emulated: the run's home device is the CPU (``factory.make_trainer``); the model
   moves to CUDA inside the chunk and back to the CPU before it returns.
 - Each call asks for ``duration`` seconds (a callable gives it per call). A chunk is sized from the measured GPU
@@ -22,6 +22,7 @@ No gradio here (spaces is imported only on ZeroGPU, by ``prepare``).
 """
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import os
@@ -84,6 +85,7 @@ class Chunk:
     gen_state: torch.Tensor  # the run's CPU generator state: the same batch draws and noise as on the CPU
     hp: Any  # Hyper
     steps: int
+    snap_at: set[int] = field(default_factory=set)  # step indices whose weights a snapshot needs (copied to the CPU)
     device: str = "cuda"
     expected_s: float = 30.0  # compute the runner expects (sizes the duration asked for)
 
@@ -96,6 +98,7 @@ class ChunkResult:
     metrics: list[dict[str, float]] = field(default_factory=list)  # one dict per step taken
     seconds: float = 0.0  # compute time inside the call
     error: str | None = None  # the training code's own failure (traceback), after len(metrics) good steps
+    weights: dict[int, Any] = field(default_factory=dict)  # step index → CPU copy of the model after it
 
 
 def _move(model, opts: dict, device: torch.device) -> None:
@@ -113,17 +116,19 @@ def compute_chunk(chunk: Chunk) -> ChunkResult:
     data = chunk.data.to(device)
     gen = torch.Generator()
     gen.set_state(chunk.gen_state)
-    metrics, error = [], None
+    metrics, error, weights = [], None, {}
     try:
-        for _ in range(chunk.steps):
+        for i in range(chunk.steps):
             x, y = data.batch(hp.batch_size, gen)  # indices drawn on the CPU, batch on the device: (B, …)
             metrics.append(model.train_step(x, y, opts, hp, gen))
+            if i in chunk.snap_at:  # a preview step inside the chunk: its weights, for the timeline
+                weights[i] = copy.deepcopy(model).to("cpu")
     except Exception:  # the training code's failure: returned, so the caller fails the run (not a GPU refusal)
         error = traceback.format_exc()
     if device.type == "cuda":
         torch.cuda.synchronize()
     _move(model, opts, torch.device("cpu"))
-    return ChunkResult(model, opts, gen.get_state(), metrics, time.perf_counter() - t0, error)
+    return ChunkResult(model, opts, gen.get_state(), metrics, time.perf_counter() - t0, error, weights)
 
 
 # ---- the run's side: sizing chunks, swapping state, falling back -----------------------------------------------
@@ -154,8 +159,8 @@ class ZeroGPURunner:
             trainer.notice = NOTICE
             return trainer.advance(k)
 
-    def _compute(self, trainer, n: int) -> tuple[list[dict[str, float]], float]:
-        chunk = Chunk(trainer.model, trainer.opts, trainer.data, trainer.gen.get_state(), trainer._hp, n,
+    def _compute(self, trainer, n: int, snap_at: set[int]) -> tuple[list[dict[str, float]], float, dict[int, Any]]:
+        chunk = Chunk(trainer.model, trainer.opts, trainer.data, trainer.gen.get_state(), trainer._hp, n, snap_at,
                       self.device, expected_s=n / self.rate if self.rate > 0 else CHUNK_S)
         try:
             res = self.gpu_chunk(chunk)
@@ -168,4 +173,4 @@ class ZeroGPURunner:
             self.rate = len(res.metrics) / res.seconds
         if res.error:
             trainer.chunk_error = res.error  # raised by the Trainer once the good steps are published
-        return res.metrics, res.seconds
+        return res.metrics, res.seconds, res.weights
