@@ -2,11 +2,12 @@
 
     python bench/ensemble.py [--n 1 8 30] [--steps 10] [--batch 64] [--device cpu|cuda] [--threads 1]
 
-For each N: N GANs stepped one after another (what time-slicing does: each run's own train_step, N small launch
-sequences), then the same N as one GANEnsemble (training/ensemble.py: one batched launch sequence). Real MNIST-5k
-batches, the articles' G and D sizes. Printed from one run: steps/s of all members together and the ratio
-(ensemble ÷ separate). On a GPU, --n with growing N also shows how many separate runs it sustains before the
-total stops growing (GENAI_DEMO_GPU_RUNS). Then `uptime`: the machine is shared.
+For each N: N GANs stepped one after another (what time-slicing does on one seat: each run's own train_step, N
+small launch sequences), the same N stepped by N threads at once (N seats: what GENAI_DEMO_GPU_RUNS=N does), then
+the same N as one GANEnsemble (training/ensemble.py: one batched launch sequence). Real MNIST-5k batches, the
+articles' G and D sizes. Printed from one run: steps/s of all members together, and the ensemble's ratio to
+separate. On a GPU, the "threads" column over growing N shows how many runs it sustains side by side: set
+GENAI_DEMO_GPU_RUNS where the total stops growing. Then `uptime`: the machine is shared.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import argparse
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import torch
@@ -58,7 +60,7 @@ def main() -> None:
     data = load_dataset("mnist5k", "train").to(device)
     hp = Hyper(lr=2e-4, batch_size=a.batch)
     print(f"device {device}, batch {a.batch}, {a.steps} timed steps per member, {a.threads} CPU thread(s)")
-    print(f"{'N':>4} {'separate steps/s':>17} {'ensemble steps/s':>17} {'ratio':>6}")
+    print(f"{'N':>4} {'separate steps/s':>17} {'threads steps/s':>16} {'ensemble steps/s':>17} {'ratio':>6}")
     for n in a.n:
         sep = members(n, device)
         opts = [m.make_optimizers(hp) for m in sep]
@@ -68,11 +70,22 @@ def main() -> None:
             for m, o, g in zip(sep, opts, gens, strict=True):
                 m.train_step(*data.batch(hp.batch_size, g), o, hp, g)
 
+        def threaded(sep=sep, opts=opts, gens=gens):
+            def one(model, opt, gen):
+                for _ in range(a.steps):
+                    model.train_step(*data.batch(hp.batch_size, gen), opt, hp, gen)
+            ts = [threading.Thread(target=one, args=x) for x in zip(sep, opts, gens, strict=True)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+
         ens = GANEnsemble(members(n, device), hp)
         egens = [torch.Generator().manual_seed(100 + i) for i in range(n)]
         s_rate = n * a.steps / timed(separate, a.steps, device)
+        t_rate = n * a.steps / timed(threaded, 1, device)  # each thread runs a.steps steps (warm-up: one round too)
         e_rate = n * a.steps / timed(lambda ens=ens, egens=egens: ens.step(data, egens), a.steps, device)
-        print(f"{n:>4} {s_rate:>17.1f} {e_rate:>17.1f} {e_rate / s_rate:>6.2f}")
+        print(f"{n:>4} {s_rate:>17.1f} {t_rate:>16.1f} {e_rate:>17.1f} {e_rate / s_rate:>6.2f}")
     print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
 
 

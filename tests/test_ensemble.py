@@ -30,20 +30,24 @@ class Digits(TinyData):
         self.y = torch.zeros(64, dtype=torch.long)
 
 
-def member(seed: int) -> GAN:
+def member(seed: int, device: str = "cpu") -> GAN:
     torch.manual_seed(seed)
-    return GAN(GANConfig(z_dim=16))
+    return GAN(GANConfig(z_dim=16)).to(device)
 
 
-@pytest.mark.parametrize("d_steps", [1, 2])
-def test_an_ensemble_steps_each_member_like_it_trains_alone(d_steps):
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU (bench/gpu_check.sh)")
+
+
+@pytest.mark.parametrize("d_steps, device", [(1, "cpu"), (2, "cpu"), pytest.param(1, "cuda", marks=CUDA)])
+def test_an_ensemble_steps_each_member_like_it_trains_alone(d_steps, device):
     hp, data, seeds, steps = Hyper(lr=2e-4, batch_size=16, d_steps=d_steps), Digits(), [0, 1, 2], 4
+    data.x, data.y = data.x.to(device), data.y.to(device)
     alone = []
     for s in seeds:
-        m, g = member(s), torch.Generator().manual_seed(100 + s)
+        m, g = member(s, device), torch.Generator().manual_seed(100 + s)
         opts = m.make_optimizers(hp)
         alone.append(([m.train_step(*data.batch(hp.batch_size, g), opts, hp, g) for _ in range(steps)], m))
-    together = [member(s) for s in seeds]
+    together = [member(s, device) for s in seeds]
     ens = GANEnsemble(together, hp)
     gens = [torch.Generator().manual_seed(100 + s) for s in seeds]
     logs = [ens.step(data, gens) for _ in range(steps)]  # logs[step][member]

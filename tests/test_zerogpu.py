@@ -157,3 +157,47 @@ def test_a_training_failure_inside_a_chunk_fails_the_run_after_its_good_steps():
     s, _ = run_thread(t)
     assert s.state == "failed" and s.step == 2 and s.error.startswith("an internal error stopped training at step 3")
     assert "injected failure" in t.error_trace and not t.chunk_runner.on_cpu  # a bug is not a GPU refusal
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU (bench/gpu_check.sh)")
+def test_on_a_real_gpu_a_chunk_trains_there_and_comes_back_to_the_cpu():
+    """What the stand-in cannot show: model and Adam state really move to CUDA inside the chunk and back after."""
+    from genai_demo.models.gan import GAN, GANConfig
+
+    class Digits(TinyData):  # 64 fixed 28×28 images that really move to a device
+        def __init__(self, x=None, y=None):
+            self.x = torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(0)) if x is None else x
+            self.y = torch.zeros(64, dtype=torch.long, device=self.x.device) if y is None else y
+
+        def to(self, device):
+            return Digits(self.x.to(device), self.y.to(device))
+
+    def gan_trainer():
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(3)
+            return Trainer(cfg(), Digits(), model=GAN(GANConfig(z_dim=16)))
+
+    reference, ref_w = run_thread(gan_trainer())
+    zerogpu.prepare(FakeSpaces().GPU)
+    tr = gan_trainer()
+    tr.chunk_runner = zerogpu.runner()  # device "cuda"
+    seen = []
+    original = GAN.train_step
+
+    def watched(self, x, *a, **k):
+        seen.append((x.device.type, next(self.parameters()).device.type))
+        return original(self, x, *a, **k)
+
+    GAN.train_step = watched
+    try:
+        s, w = run_thread(tr)
+    finally:
+        GAN.train_step = original
+    assert s.state == "finished", s.error
+    assert seen and set(seen) == {("cuda", "cuda")}
+    assert all(p.device.type == "cpu" for p in tr.model.parameters())
+    assert all(v.device.type == "cpu" for o in tr.opts.values() for st in o.state.values() for v in st.values()
+               if torch.is_tensor(v))
+    for k in ("d_loss", "g_loss"):  # the same batches and noise (CPU generator); float sums differ on the GPU
+        assert s.history[k] == pytest.approx(reference.history[k], rel=1e-3, abs=1e-4)
+    assert all(torch.allclose(a, b, rtol=1e-3, atol=1e-4) for a, b in zip(w, ref_w, strict=True))
