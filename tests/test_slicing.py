@@ -187,3 +187,27 @@ def test_a_run_paused_or_stopped_while_waiting_for_its_turn_leaves_the_line_at_o
         assert (b.trainer.state, c.trainer.state) == ("paused", "stopped") and reg.running_count() == 1
     finally:
         reg.shutdown()
+
+
+def test_turns_go_round_robin_run_by_run():
+    """Each run waiting gets one turn per round, in arrival order, whatever its address: no one runs twice while
+    another waits."""
+    from genai_demo.training.slicer import TimeSlicer
+
+    sl, order, threads = TimeSlicer(1), [], []
+
+    def take(key):
+        for _ in range(3):  # a served run goes straight back in line, behind the others
+            with sl.turn(key) as granted:
+                assert granted
+                order.append(key)
+
+    with sl.turn("holder") as granted:  # the seat is busy while the others line up, in this arrival order
+        assert granted
+        for i, key in enumerate("abc"):
+            threads.append(threading.Thread(target=take, args=(key,)))
+            threads[-1].start()
+            wait_until(lambda i=i: sl.waiting() == i + 1)
+    for th in threads:
+        th.join(10)
+    assert "".join(order) == "abcabcabc" and sl.computing == 0 and sl.turns == 10

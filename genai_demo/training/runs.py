@@ -172,7 +172,7 @@ class RunRegistry:
             while len(mine) > self.max_per_session:  # forget the oldest; it was stopped above
                 self._queue.remove(mine.pop(0))
             trainer.on_idle = self._on_idle
-            trainer.slicer, trainer.client = self.slicer, self._client.get(session, client)
+            trainer.slicer = self.slicer
             trainer.context = contextvars.copy_context()  # the visitor's request (its GPU quota on ZeroGPU)
             self._queue.add(run, "start", self._client.get(session, client))
             self._schedule()

@@ -5,8 +5,9 @@ compute) and gives it back after, then queues again at the back. At most ``capac
 a CPU one per ``GENAI_DEMO_MAX_RUNS`` worker (the cores are shared, not multiplied), on a GPU ``GENAI_DEMO_GPU_RUNS``
 small runs side by side — so with 8 runs on one slot each advances about 1/8 of the time, in turn, and nobody's
 grid stops improving while another visitor's run goes on. A run's steps are the same steps, only interleaved: its
-results per seed do not change. The waiting order is the queue's (``scheduler.WaitQueue``): arrival order,
-interleaved by client address, so one address's k-th waiting run goes after everybody else's (k-1)-th.
+results per seed do not change. Turns go strictly round-robin, run by run (arrival order, a served run goes to the
+back). Not by address: what one address can hold is already bounded by its places (runs.py), and shares by address
+would give one outside visitor as much of the device as a whole classroom behind one NAT address.
 No gradio; plain threads.
 """
 from __future__ import annotations
@@ -16,14 +17,12 @@ import threading
 import time
 from collections.abc import Callable
 
-from .scheduler import WaitQueue
-
 
 class TimeSlicer:
     def __init__(self, capacity: int):
         self.capacity = max(1, int(capacity))
         self._cond = threading.Condition()
-        self._waiting = WaitQueue()  # runs (trainers) waiting for a turn
+        self._waiting: list[list] = []  # [key] per run waiting for a turn, in arrival order (a list: identity)
         self._computing = 0
         self.turns = 0  # turns served so far
         self.waited_s = 0.0  # total time runs spent waiting for a turn (the price of sharing)
@@ -38,16 +37,17 @@ class TimeSlicer:
             return len(self._waiting)
 
     @contextlib.contextmanager
-    def turn(self, key, client: str = "", cancelled: Callable[[], bool] = lambda: False):
+    def turn(self, key, cancelled: Callable[[], bool] = lambda: False):
         """Block until it is this run's turn (key: any object identifying the run, e.g. its Trainer) and yield True,
         holding the turn for the with-block, then free it for the next in line. Yields False at once, without a turn,
         when cancelled() becomes true while waiting (the run was paused or stopped: call wake() after changing it)."""
         t0 = time.perf_counter()
         with self._cond:
-            w = self._waiting.add(key, "turn", client)
+            w = [key]
+            self._waiting.append(w)
             while not self._mine(w) and not cancelled():
                 self._cond.wait()
-            self._waiting.remove(key)
+            self._waiting.remove(w)
             granted = self._mine_now() and not cancelled()
             if granted:
                 self._computing += 1
@@ -72,6 +72,6 @@ class TimeSlicer:
         return self._computing < self.capacity
 
     def _mine(self, w) -> bool:
-        """A free seat, and w among the first waiters in serving order who fit in the free seats."""
+        """A free seat, and w among the first waiters who fit in the free seats."""
         free = self.capacity - self._computing
-        return free > 0 and any(x is w for x in self._waiting.ordered()[:free])
+        return free > 0 and any(x is w for x in self._waiting[:free])

@@ -87,7 +87,6 @@ class Trainer(Stepping, Publishing):
         self.slice_s = float(os.environ.get("GENAI_DEMO_SLICE_S", SLICE_S))
         self.slicer = None  # the registry's TimeSlicer (slicer.py): each chunk waits for a turn; None: no sharing
         self.chunk_runner = None  # computes chunks elsewhere (zerogpu.py); None: advance() here
-        self.client = ""  # the visitor's address: turns are interleaved by address like the queue
         self.context: contextvars.Context | None = None  # the starting request's context variables (registry)
         self.chunk_error: str | None = None  # a traceback the chunk runner brought back (raised after publishing)
         self.notice: str | None = None  # catalogue key of a note for the visitor (e.g. ZeroGPU fell back to CPU)
@@ -209,7 +208,7 @@ class Trainer(Stepping, Publishing):
         here."""
         if self.slicer is None:
             return self._compute_chunk()
-        with self.slicer.turn(self, self.client, self._idle_or_stopped) as granted:
+        with self.slicer.turn(self, self._idle_or_stopped) as granted:
             if granted:
                 self._compute_chunk()
 
