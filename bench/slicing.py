@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -75,6 +76,8 @@ def main() -> None:
         vs = f"{r['rate'] / alone:.2f}" if alone else "–"
         print(f"{n:>4} {r['rate']:>14.1f} {vs:>9} {r['tenth']:>18.1f} s {r['first']:>9.1f} s {r['last']:>8.1f} s "
               f"{est:>13} {r['turns']:>6} {100 * r['busy']:>8.0f} %")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux → MiB
+    print(f"peak RSS of this process (all waves, runs kept until each wave ends): {rss:.0f} MiB")
     print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
 
 

@@ -211,3 +211,24 @@ def test_turns_go_round_robin_run_by_run():
     for th in threads:
         th.join(10)
     assert "".join(order) == "abcabcabc" and sl.computing == 0 and sl.turns == 10
+
+
+def test_the_train_tabs_status_says_two_visitors_share_the_trainer():
+    """Through the Train tab's handler (the /status endpoint and the 2 Hz tick use it): real VAE runs."""
+    from types import SimpleNamespace
+
+    from genai_demo.ui.context import UIContext
+    from genai_demo.ui.train_actions import TrainActions
+
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_active=2, max_steps=5000, idle_s=600))
+    a = TrainActions(ctx, datasets=["mnist5k"])
+    alice, bob = SimpleNamespace(session_hash="alice"), SimpleNamespace(session_hash="bob")
+    try:
+        for who in (alice, bob):
+            a.train("vae", "mnist5k", 5000, 1e-3, 32, 1.0, 1, 0, False, who)
+        d = wait_until(lambda: (s := a.status(bob))["pace"] and s["steps_per_s"] > 0 and s["eta_s"] and s, 60)
+        assert d["state"] == "running" and d["pace"]["active"] == 2 and d["pace"]["share"] == 0.5
+        assert "sharing the trainer with 1 other runs: ≈ 1/2 speed" in V.status_markdown(d, "en")
+        assert "与另外 1 个训练轮流使用训练器" in V.status_markdown(d, "zh-CN")
+    finally:
+        ctx.registry.shutdown()
