@@ -160,7 +160,7 @@ def test_the_status_line_shows_the_pace_while_sharing_and_the_wait_in_the_queue(
         left_a = (5000 - a.trainer.step_count) / a.trainer.steps_per_s
         assert left_a < pa["eta_s"] <= 2 * left_a * 1.01
         assert pc["wait_s"] == pytest.approx(min(pa["eta_s"], reg.pace(b)["eta_s"]), rel=0.2)  # the first to end
-        for lang, words in (("en", ("sharing the trainer with 1 other runs", "1/2 speed", "to step 5,000")),
+        for lang, words in (("en", ("sharing the trainer with 1 other run:", "1/2 speed", "to step 5,000")),
                             ("zh-CN", ("与另外 1 个训练轮流使用训练器", "1/2", "第 5,000 步"))):
             line = V.status_markdown(V.status_dict(a, a.trainer.snapshot(), None, reg.pace(a)), lang)
             assert all(w in line for w in words), line
@@ -228,7 +228,7 @@ def test_the_train_tabs_status_says_two_visitors_share_the_trainer():
             a.train("vae", "mnist5k", 5000, 1e-3, 32, 1.0, 1, 0, False, who)
         d = wait_until(lambda: (s := a.status(bob))["pace"] and s["steps_per_s"] > 0 and s["eta_s"] and s, 60)
         assert d["state"] == "running" and d["pace"]["active"] == 2 and d["pace"]["share"] == 0.5
-        assert "sharing the trainer with 1 other runs: ≈ 1/2 speed" in V.status_markdown(d, "en")
+        assert "sharing the trainer with 1 other run: ≈ 1/2 speed" in V.status_markdown(d, "en")
         assert "与另外 1 个训练轮流使用训练器" in V.status_markdown(d, "zh-CN")
     finally:
         ctx.registry.shutdown()

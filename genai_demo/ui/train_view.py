@@ -77,7 +77,8 @@ def _pace_line(d: dict, lang: str) -> str | None:
     p = d.get("pace")
     if not p or p["share"] >= 1:
         return None
-    fraction, others = f"{1 / p['share']:.1f}".removesuffix(".0"), p["active"] - 1
+    fraction, n = f"{1 / p['share']:.1f}".removesuffix(".0"), p["active"] - 1
+    others = t("sched_others_1", lang) if n == 1 else t("sched_others_n", lang, n=n)
     if d["eta_s"] is None:
         return t("sched_sharing_unknown", lang, others=others, fraction=fraction)
     return t("sched_sharing", lang, others=others, fraction=fraction, eta=about(d["eta_s"], lang), total=f"{d['total']:,}")
