@@ -4,8 +4,12 @@ Building the demo is cheap: data sets and checkpoints load on first use, so the 
 """
 import os
 
-from genai_demo.ui.app import build_demo, launch_kwargs
-from genai_demo.ui.context import UIContext
+from genai_demo.training import zerogpu
+
+zerogpu.prepare()  # on a ZeroGPU Space: import spaces before anything touches CUDA, decorate the GPU chunk before launch
+
+from genai_demo.ui.app import build_demo, launch_kwargs  # noqa: E402
+from genai_demo.ui.context import UIContext  # noqa: E402
 
 ctx = UIContext()  # the visitors' runs
 demo = build_demo(ctx)

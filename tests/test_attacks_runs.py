@@ -39,7 +39,7 @@ def quick(replies) -> bool:
 
 
 def served(**limits):
-    reg = RunRegistry(max_running=1, max_steps=20_000, **limits)
+    reg = RunRegistry(max_running=1, max_active=1, max_steps=20_000, **limits)  # one place: the queue's rules
     return serve_app(ctx=UIContext(registry=reg))
 
 

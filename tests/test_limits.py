@@ -45,7 +45,7 @@ def counted(c):
 @pytest.fixture
 def reg():
     Counted.now = Counted.peak = 0
-    r = RunRegistry(max_running=1, max_steps=100_000, idle_s=60, max_per_client=2, reclaim_s=0.3)
+    r = RunRegistry(max_running=1, max_active=1, max_steps=100_000, idle_s=60, max_per_client=2, reclaim_s=0.3)
     yield r
     r.shutdown()
 

@@ -1,7 +1,7 @@
 """A small, deterministic version of bench/load.py: 6 gradio_client visitors at once against the app in-process.
 
 Asserts what must hold however slow the machine is — no errors, every visitor sees only its own run on every
-poll, every run finishes (with a cap of 2 training at once, the rest queue), and once the visitors leave (their
+poll, every run finishes (2 seats: the runs take turns on them), and once the visitors leave (their
 heartbeat stream closes → the app's unload) every session is released and every training thread has ended.
 No timing assertions: bench/load.py measures latency and spread (bench/LOAD.md).
 """

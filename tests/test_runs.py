@@ -20,7 +20,7 @@ def make_trainer(c):
 
 @pytest.fixture
 def reg():
-    r = RunRegistry(max_running=1, max_steps=100_000, idle_s=60)
+    r = RunRegistry(max_running=1, max_active=1, max_steps=100_000, idle_s=60)  # one place: the queue's rules
     yield r
     r.shutdown()
 

@@ -48,8 +48,8 @@ def settled(fn, quiet=0.3, timeout=10.0):
 
 
 @pytest.fixture
-def actions():
-    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000, idle_s=600))
+def actions():  # one place for a training run: the queue's rules (time-sliced sharing: tests/test_slicing.py)
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_active=1, max_steps=5000, idle_s=600))
     yield TrainActions(ctx, datasets=["mnist5k"])
     ctx.registry.shutdown()
 

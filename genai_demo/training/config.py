@@ -64,6 +64,7 @@ class Snapshot:
     device: str
     error: str | None  # why the run failed / diverged (one readable line)
     hp: Hyper
+    notice: str | None = None  # catalogue key of a note about where it trains (ZeroGPU fell back to the CPU), or None
 
     @property
     def last(self) -> dict[str, float]:

@@ -4,9 +4,11 @@ The run registry calls make_trainer for the app and the API, the CLI calls it to
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from ..data.datasets import DataError, load_dataset
+from . import zerogpu
 from .settings import RunSettings
 from .trainer import RunConfig, Trainer
 
@@ -30,9 +32,14 @@ def make_trainer(run: RunSettings | RunConfig, live: bool = True, data_dir: str 
 
     Raises DataError when the data cannot be loaded, ValueError when the model and the data do not fit."""
     cfg = run_config(run, live) if isinstance(run, RunSettings) else run
+    chunks = zerogpu.runner() if cfg.device == "auto" else None  # ZeroGPU (zerogpu.prepare() ran): GPU chunks
+    if chunks is not None:
+        cfg = dataclasses.replace(cfg, device="cpu")  # the run lives on the CPU; CUDA is real only inside a chunk
     data = load_dataset(cfg.data, "train", data_dir=data_dir, download=download)
     try:
         test = load_dataset(cfg.data, "test", data_dir=data_dir)
     except DataError:
         test = None  # no held-out split on disk: the run trains without held-out curves
-    return Trainer(cfg, data, test_data=test)
+    trainer = Trainer(cfg, data, test_data=test)
+    trainer.chunk_runner = chunks
+    return trainer

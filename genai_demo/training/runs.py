@@ -1,29 +1,34 @@
-"""Per-visitor runs: who owns which Trainer, how many may train at once, and clean-up.
+"""Per-visitor runs: who owns which Trainer, how many train at once, how they share the device, and clean-up.
 
 Each browser session (Gradio's ``request.session_hash``; a CLI / gradio_client caller gets one too) owns its
 runs. Every operation takes the caller's session, so nobody can pause or stop another visitor's run: the id of
-someone else's run is simply "not found". A global cap bounds how many runs compute at once (a 2-core Space
-cannot train 30 GANs), single steps included. The rest wait in a queue whose position is shown (``scheduler.py``:
-first come, first served, interleaved by client address). What one visitor can hold is bounded — a public Space
-is open to scripts, not only to its page: places (sessions holding runs) globally and per client address, a
+someone else's run is simply "not found". Up to ``max_active`` runs train at once, time-sliced: each computes a
+chunk of ~1 s in turn (``slicer.py``), at most ``max_running`` chunks at a time — one per two cores on a CPU, several
+on a GPU — so every visitor's run keeps improving instead of waiting for whole runs ahead of it. Single steps count
+too. Beyond ``max_active`` runs wait in a queue whose position and estimated wait are shown (``scheduler.py``: first
+come, first served, interleaved by client address; ``estimate.py``). What one visitor can hold is bounded — a public
+Space is open to scripts, not only to its page: places (sessions holding runs) globally and per client address, a
 place not used for training for ``reclaim_s`` going to a newcomer when full; each run's time and work
-(``budget.py``); its waiting single steps. Idle sessions are reaped, ``release`` frees a closed tab's runs.
-No gradio here: the UI layer passes session ids and client addresses in.
+(``budget.py``: the time budget counts the run's own compute, not its waits for a turn); its waiting single steps.
+Idle sessions are reaped, ``release`` frees a closed tab's runs. No gradio here: the UI layer passes session ids
+and client addresses in.
 """
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import itertools
-import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import factory
+from . import estimate, factory
+from .capacity import default_max_active, default_max_running, env_float
 from .native_memory import give_memory_back
 from .scheduler import WaitQueue, longest_idle
 from .settings import RunSettings
+from .slicer import TimeSlicer
 from .trainer import MAX_PENDING_STEPS, RunConfig, Trainer
 
 
@@ -49,32 +54,26 @@ class Run:
         return f"{self.id}: {self.cfg.kind.upper()} on {self.cfg.data}, seed {self.cfg.seed}"
 
 
-def _env(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
-
-
-def default_max_running() -> int:
-    """One training run per two cores: the other core serves the page and the sliders."""
-    return max(1, int(os.environ.get("GENAI_DEMO_MAX_RUNS", (os.cpu_count() or 2) // 2)))
-
-
 class RunRegistry:
     def __init__(self, max_running: int | None = None, max_per_session: int = 3, max_steps: int = 20_000,
                  idle_s: float = 1800.0, max_sessions: int | None = None, max_per_client: int | None = None,
-                 reclaim_s: float | None = None, run_seconds: float | None = None, run_examples: int | None = None):
-        self.max_running = max_running or default_max_running()
+                 reclaim_s: float | None = None, run_seconds: float | None = None, run_examples: int | None = None,
+                 max_active: int | None = None):
+        self.max_running = max_running or default_max_running()  # chunks computing at once (the slicer's seats)
+        self.max_active = max_active or default_max_active()  # runs training at once, sharing those seats in turn
+        self.slicer = TimeSlicer(self.max_running)
         self.max_per_session = max_per_session  # kept runs per visitor (finished ones stay selectable)
         self.max_steps = max_steps
         self.idle_s = idle_s
         # visitors holding runs at once: ~100 × 3 kept runs × ≤ 25 MB stays within a 16 GB Space
-        self.max_sessions = max_sessions or int(_env("GENAI_DEMO_MAX_SESSIONS", 100))
+        self.max_sessions = max_sessions or int(env_float("GENAI_DEMO_MAX_SESSIONS", 100))
         # … of which one client address may hold (a classroom behind one NAT address shares it: raise it there)
-        self.max_per_client = max_per_client or int(_env("GENAI_DEMO_SESSIONS_PER_CLIENT", 3))
+        self.max_per_client = max_per_client or int(env_float("GENAI_DEMO_SESSIONS_PER_CLIENT", 3))
         # a session whose runs have not trained for this long gives its place up to a newcomer when full
-        self.reclaim_s = _env("GENAI_DEMO_RECLAIM_S", 600) if reclaim_s is None else reclaim_s
+        self.reclaim_s = env_float("GENAI_DEMO_RECLAIM_S", 600) if reclaim_s is None else reclaim_s
         # each run's budgets (budget.py; 0 = none): 10 min of training; 5 M examples (20,000 steps at batch 64, D:G 1)
-        self.run_seconds = (_env("GENAI_DEMO_RUN_SECONDS", 600) if run_seconds is None else run_seconds) or None
-        self.run_examples = int(_env("GENAI_DEMO_RUN_EXAMPLES", 5_000_000) if run_examples is None else run_examples) or None
+        self.run_seconds = (env_float("GENAI_DEMO_RUN_SECONDS", 600) if run_seconds is None else run_seconds) or None
+        self.run_examples = int(env_float("GENAI_DEMO_RUN_EXAMPLES", 5_000_000) if run_examples is None else run_examples) or None
         self._lock = threading.RLock()
         self._runs: dict[str, list[Run]] = {}  # session → its runs, oldest first (an empty list: being built)
         self._client: dict[str, str] = {}  # session → client address ("" unknown: only the global bound applies)
@@ -113,8 +112,19 @@ class RunRegistry:
     def status(self, run: Run) -> str:
         return "queued" if self.queue_position(run) else run.trainer.state
 
+    def pace(self, run: Run) -> dict | None:
+        """How fast this run goes while it shares the device, or how long until it gets a place: {"active",
+        "share", "eta_s", "wait_s"} from measured paces (estimate.py); None when it neither trains nor waits."""
+        with self._lock:
+            active = [r for rs in self._runs.values() for r in rs if r.trainer.busy]
+            return estimate.pace(run, active, self._queue.ordered(), self.max_running, self.max_active)
+
+    def computing_count(self) -> int:
+        """Chunks computing this very moment: never more than max_running."""
+        return self.slicer.computing
+
     def running_count(self) -> int:
-        """Runs computing now (running, stepping, or finishing a step): never more than max_running."""
+        """Runs training now, time-sliced (running, stepping, or finishing a step): never more than max_active."""
         with self._lock:
             return sum(1 for rs in self._runs.values() for r in rs if r.trainer.busy)
 
@@ -162,6 +172,8 @@ class RunRegistry:
             while len(mine) > self.max_per_session:  # forget the oldest; it was stopped above
                 self._queue.remove(mine.pop(0))
             trainer.on_idle = self._on_idle
+            trainer.slicer = self.slicer
+            trainer.context = contextvars.copy_context()  # the visitor's request (its GPU quota on ZeroGPU)
             self._queue.add(run, "start", self._client.get(session, client))
             self._schedule()
             return run
@@ -207,7 +219,7 @@ class RunRegistry:
                 return run
             holds = run.trainer.busy
             run.trainer.pause()
-            if holds or self.running_count() < self.max_running:
+            if holds or self.running_count() < self.max_active:
                 run.trainer.step(n)  # starts the thread (paused) if needed
             else:
                 self._queue.add(run, "step", self._client.get(session, ""), n)
@@ -311,8 +323,8 @@ class RunRegistry:
             self._schedule()
 
     def _schedule(self) -> None:
-        """Promote waiting runs, in serving order, while there are free training slots."""
-        free = self.max_running - self.running_count()
+        """Promote waiting runs, in serving order, while there are free places among the active runs."""
+        free = self.max_active - self.running_count()
         while free > 0 and (w := self._queue.pop()) is not None:
             trainer = w.run.trainer
             if w.action == "step":

@@ -2,16 +2,20 @@
 
 The UI (or the CLI) never touches the live model. The training thread publishes, under a lock, an
 immutable :class:`Snapshot`: bounded metric history, a timeline of fixed-noise previews and a frozen
-CPU copy of the weights that callers may decode from while training goes on. No gradio here.
+CPU copy of the weights that callers may decode from while training goes on (``publishing.py``). No gradio here.
+
+The thread is a loop over chunks: ``advance(k)`` runs the next k steps as one synchronous call and keeps every piece
+of state between calls, so a run can be time-sliced with others (``slicer``: one turn per chunk) or have its chunks
+computed on a ZeroGPU worker (``chunk_runner``, ``zerogpu.py``) with the same results per seed.
 """
 from __future__ import annotations
 
-import copy
+import contextvars
 import dataclasses
+import functools
 import logging
-import math
+import os
 import threading
-import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -20,18 +24,21 @@ import torch
 
 from ..models.base import GenerativeModel, Hyper
 from .budget import Budget
-from .config import RunConfig, Snapshot, pick_device, training_threads  # callers import these from here too
+from .config import RunConfig, Snapshot, pick_device, training_threads  # noqa: F401  (callers import these from here too)
 from .native_memory import give_memory_back
+from .publishing import Publishing
 from .settings import check
+from .stepping import FIRST_CHUNK, MAX_CHUNK, Diverged, Stepping  # noqa: F401  (re-exported)
 
 STATES = ("idle", "running", "paused", "finished", "stopped", "failed")
 FAILED = "an internal error stopped training at step {step} (the server log has the details) — press Start to try again"
 log = logging.getLogger(__name__)
 _INIT_LOCK = threading.Lock()  # model init seeds the global RNG: serialise it between runs
 MAX_PENDING_STEPS = 1000  # single steps that may wait at once: repeated step(n) calls do not add up without end
+SLICE_S = 1.0  # seconds of compute per chunk: one turn on a shared device (env GENAI_DEMO_SLICE_S)
 
 
-class Trainer:
+class Trainer(Stepping, Publishing):
     """Start / pause / resume / step / stop a run in a daemon thread; read it with snapshot()."""
 
     def __init__(self, cfg: RunConfig, data, model: GenerativeModel | None = None, test_data=None):
@@ -75,6 +82,14 @@ class Trainer:
         self._error: str | None = None
         self.error_trace: str | None = None  # full traceback of a failure, for logs (never shown raw in the UI)
         self._thread: threading.Thread | None = None
+        self._compute_lock = threading.Lock()  # one advance() at a time: the thread's, or a direct caller's
+        self._spent: str | None = None  # why the budget ended the run (set by the step that used it up)
+        self.slice_s = float(os.environ.get("GENAI_DEMO_SLICE_S", SLICE_S))
+        self.slicer = None  # the registry's TimeSlicer (slicer.py): each chunk waits for a turn; None: no sharing
+        self.chunk_runner = None  # computes chunks elsewhere (zerogpu.py); None: advance() here
+        self.context: contextvars.Context | None = None  # the starting request's context variables (registry)
+        self.chunk_error: str | None = None  # a traceback the chunk runner brought back (raised after publishing)
+        self.notice: str | None = None  # catalogue key of a note for the visitor (e.g. ZeroGPU fell back to CPU)
         self._acc: dict[str, float] = {}  # metric sums since the last publish
         self._acc_n = 0
 
@@ -84,13 +99,17 @@ class Trainer:
             if self._thread is not None:
                 raise RuntimeError("this run has already been started")
             self._state = "paused" if paused else "running"
-            self._thread = threading.Thread(target=self._run, name=f"train-{self.cfg.kind}", daemon=True)
+            # in the context of the request that started the run (context: set by the registry): on ZeroGPU the GPU
+            # calls then count against that visitor's quota, not the Space's
+            run = self._run if self.context is None else functools.partial(self.context.run, self._run)
+            self._thread = threading.Thread(target=run, name=f"train-{self.cfg.kind}", daemon=True)
         self._thread.start()
 
     def pause(self) -> None:
         with self._lock:
             if self._state == "running":
                 self._state = "paused"
+        self._wake_slicer()  # waiting for a turn, it leaves the line
 
     def resume(self) -> None:
         with self._wake:
@@ -112,6 +131,7 @@ class Trainer:
         with self._wake:
             self._stop = True
             self._wake.notify_all()
+        self._wake_slicer()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
@@ -138,6 +158,16 @@ class Trainer:
         return self._state
 
     @property
+    def step_count(self) -> int:
+        """Steps done so far (cheap: no snapshot copy)."""
+        return self._step
+
+    @property
+    def steps_per_s(self) -> float:
+        """This run's own compute pace (turns waited for excluded); 0 before its first chunk."""
+        return self._rate
+
+    @property
     def pending_steps(self) -> int:
         return self._pending_steps
 
@@ -155,19 +185,6 @@ class Trainer:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def snapshot(self) -> Snapshot:
-        with self._lock:
-            left = self.cfg.steps - self._step
-            return Snapshot(
-                state=self._state, step=self._step, total=self.cfg.steps,
-                history={k: list(v) for k, v in self._hist.items()},
-                evals={k: list(v) for k, v in self._evals.items()},
-                previews=list(self._previews), model=self._frozen, model_step=self._frozen_step,
-                steps_per_s=self._rate,
-                eta_s=(left / self._rate) if self._rate > 0 and self._state == "running" else None,
-                device=str(self.device), error=self._error, hp=dataclasses.replace(self._hp),
-            )
-
     # ---- the training thread ---------------------------------------------------------------
     def _apply_hp_locked(self) -> None:
         if not self._pending_hp:
@@ -179,55 +196,52 @@ class Trainer:
                 group["lr"] = self._hp.lr
 
     def _wait_for_work(self) -> bool:
-        """Block while paused; False when the run must end."""
+        """Block while paused with no single steps waiting; False when the run must end."""
         with self._wake:
             while not self._stop and self._state == "paused" and self._pending_steps == 0:
                 self._wake.wait()
-            if self._stop:
-                return False
-            if self._state == "paused":
-                self._pending_steps -= 1
-            self._apply_hp_locked()
-            self._working = True
-            return True
+            return not self._stop
+
+    def _chunk(self) -> None:
+        """One chunk of steps: in a turn of the shared device when a slicer is set (round-robin between active
+        runs; a pause or stop while waiting gives the turn up), by the chunk runner when one is set (ZeroGPU), else
+        here."""
+        if self.slicer is None:
+            return self._compute_chunk()
+        with self.slicer.turn(self, self._idle_or_stopped) as granted:
+            if granted:
+                self._compute_chunk()
+
+    def _compute_chunk(self) -> None:
+        if not self._previews:  # step-0 preview (what noise looks like), once there is work — in the turn: it computes
+            self._publish(snapshot=True)  # too. A run that only waits, paused, holds no frozen copy (~10 MB for a VAE)
+        if self.chunk_runner is not None:
+            self.chunk_runner(self, self.chunk_steps())
+        else:
+            self.advance(self.chunk_steps())
+
+    def _idle_or_stopped(self) -> bool:
+        """Nothing to compute: stopped, or paused with no single steps waiting (read without the lock: a stale
+        answer only means one more check after the next wake)."""
+        return self._stop or (self._state == "paused" and self._pending_steps == 0)
+
+    def _wake_slicer(self) -> None:
+        if self.slicer is not None:
+            self.slicer.wake()
 
     def _run(self) -> None:
         torch.set_num_threads(training_threads()) if self.device.type == "cpu" else None
-        t_last, s_last = time.perf_counter(), 0
-        spent = None  # why the budget stopped the run
         try:
-            while self._step < self.cfg.steps:
+            while self._step < self.cfg.steps and self._spent is None:
                 if not self._wait_for_work():
                     break
-                if not self._previews:  # step-0 preview (what noise looks like), once there is work: a run that
-                    self._publish(snapshot=True)  # only waits, paused, holds no frozen copy (~10 MB for a VAE)
-                t_step = time.perf_counter()
-                hp = self._hp
-                x, y = self.data.batch(hp.batch_size, self.gen)
-                metrics = self.model.train_step(x, y, self.opts, hp, self.gen)
-                self._check(metrics)
-                for k, v in metrics.items():
-                    self._acc[k] = self._acc.get(k, 0.0) + v
-                self._acc_n += 1
-                self._step += 1
-                single = self._state == "paused"
-                if self._step % self.cfg.publish_every == 0 or single or self._step == self.cfg.steps:
-                    now = time.perf_counter()
-                    if not single and now > t_last:
-                        rate = (self._step - s_last) / (now - t_last)
-                        self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
-                    t_last, s_last = now, self._step
-                    self._publish(snapshot=self._step % self.cfg.snapshot_every == 0 or single)
-                self.budget.charge(time.perf_counter() - t_step, self.model.examples_per_step(hp))
-                with self._lock:
-                    self._working = False
-                if not self.busy:  # paused, single steps done: it waits now, without its gradients (the next step
-                    self.model.zero_grad(set_to_none=True)  # recomputes them) and handing back what its steps freed
-                    give_memory_back()  # (~30 MB for a VAE, else kept by this thread's malloc arena)
+                self._chunk()
+                if not self.busy and self._step < self.cfg.steps:  # paused, single steps done: it waits now, without
+                    self.model.zero_grad(set_to_none=True)  # its gradients (the next step recomputes them), handing
+                    give_memory_back()  # back what its steps freed (~30 MB for a VAE, else kept by this thread's arena)
                     if self.on_idle:
-                        self.on_idle()  # the slot is free
-                if (spent := self.budget.spent()) and self._step < self.cfg.steps:
-                    break
+                        self.on_idle()  # its place is free
+            spent = self._spent
             final = "stopped" if (self._stop or spent) and self._step < self.cfg.steps else "finished"
             self._publish(snapshot=True)
             with self._lock:
@@ -250,44 +264,3 @@ class Trainer:
                 opt.state.clear()
             self.model.zero_grad(set_to_none=True)
             give_memory_back()  # else glibc keeps what runs free mapped and RSS climbs run after run (native_memory.py)
-
-    def _check(self, metrics: dict[str, float]) -> None:
-        for k, v in metrics.items():
-            if not math.isfinite(v):
-                raise Diverged(f"diverged at step {self._step + 1}: {k} became {v} — lower the learning rate and retry")
-            if abs(v) > self.cfg.diverge_at:
-                raise Diverged(f"diverged at step {self._step + 1}: {k} = {v:.3g} — lower the learning rate and retry")
-
-    def _publish(self, snapshot: bool) -> None:
-        """Average the metrics since the last publish; optionally copy the weights + a preview."""
-        frozen = preview = None
-        if snapshot:
-            frozen = copy.deepcopy(self.model).to("cpu").eval().requires_grad_(False)
-            g = torch.Generator().manual_seed(self.cfg.seed + 1)  # the same noise at every snapshot
-            preview = frozen.preview(self.cfg.preview_n, g)
-            evals = frozen.evaluate(self.test_data, torch.Generator().manual_seed(self.cfg.seed + 2)) \
-                if self.test_data is not None else {}
-        with self._lock:
-            if self._acc_n:
-                self._hist["step"].append(float(self._step))
-                for k, v in self._acc.items():
-                    self._hist.setdefault(k, []).append(v / self._acc_n)
-                self._acc, self._acc_n = {}, 0
-                if len(self._hist["step"]) > self.cfg.max_points:
-                    self._hist = {k: v[::2] for k, v in self._hist.items()}
-            if snapshot:
-                self._frozen, self._frozen_step = frozen, self._step
-                if evals and (not self._evals["step"] or self._evals["step"][-1] != self._step):
-                    self._evals["step"].append(float(self._step))
-                    for k, v in evals.items():
-                        self._evals.setdefault(k, []).append(v)
-                    if len(self._evals["step"]) > self.cfg.max_points:
-                        self._evals = {k: v[::2] for k, v in self._evals.items()}
-                if not self._previews or self._previews[-1][0] != self._step:
-                    self._previews.append((self._step, preview))
-                if len(self._previews) > self.cfg.max_snapshots:  # keep the first and the newest
-                    self._previews = self._previews[:-1:2] + self._previews[-1:]
-
-
-class Diverged(RuntimeError):
-    """Loss became NaN / inf / absurdly large: the run stops with this readable reason."""

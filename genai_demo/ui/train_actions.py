@@ -90,7 +90,8 @@ class TrainActions:
     def _status(self, run: Run | None) -> dict:
         if run is None:
             return V.status_dict()
-        return V.status_dict(run, run.trainer.snapshot(), self.ctx.registry.queue_position(run))
+        reg = self.ctx.registry
+        return V.status_dict(run, run.trainer.snapshot(), reg.queue_position(run), reg.pace(run))
 
     def _refuse_if_ended(self, run: Run, doing: str, request=None) -> None:
         state = run.trainer.state

@@ -53,7 +53,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     run = reg.current(actions.ctx.session(request))
     snap = run.trainer.snapshot() if run else None  # one consistent copy per tick
     lang = actions.ctx.lang(request)
-    d = V.status_dict(run, snap, reg.queue_position(run) if run else None)
+    d = V.status_dict(run, snap, reg.queue_position(run) if run else None, reg.pace(run) if run else None)
     out = {}
     if lang != view.get("lang"):  # EN | 中文 switched: forget what the browser shows, so every text is re-sent
         view = {k: v for k, v in view.items() if k not in ("md", "counter", "label", "fam", "text", "shots", "curves")}

@@ -35,12 +35,14 @@ def available_datasets(fashion_dir: Path, mnist_dir: Path) -> list[str]:
 
 
 # ---- status ---------------------------------------------------------------------------------------
-def status_dict(run=None, snap=None, queue_position: int | None = None) -> dict:
-    """The small JSON the "status" endpoint returns (also what the status line is drawn from)."""
+def status_dict(run=None, snap=None, queue_position: int | None = None, pace: dict | None = None) -> dict:
+    """The small JSON the "status" endpoint returns (also what the status line is drawn from). pace: the registry's
+    estimate while the run shares the device or waits (RunRegistry.pace: active runs, share, eta_s, wait_s)."""
     if run is None or snap is None:
         return {"state": "none", "message": "no training run yet — press Start first", "run_id": None, "step": 0,
                 "total": 0, "metrics": {}, "held_out": {}, "steps_per_s": 0.0, "eta_s": None, "device": None, "queue_position": None,
-                "error": None}
+                "error": None, "pace": None}
+    eta = snap.eta_s if not pace or snap.state != "running" else pace["eta_s"]  # shared: the schedule's estimate
     return {
         "state": "queued" if queue_position else snap.state,
         "run_id": run.id, "model": run.cfg.kind, "data": run.cfg.data, "seed": run.cfg.seed,
@@ -49,8 +51,10 @@ def status_dict(run=None, snap=None, queue_position: int | None = None) -> dict:
         # the latest held-out evaluation (e.g. val_loss, val_bpc), measured at each snapshot
         "held_out": {k: round(v[-1], 5) for k, v in snap.evals.items() if k != "step" and v},
         "steps_per_s": round(snap.steps_per_s, 2),
-        "eta_s": None if snap.eta_s is None else round(snap.eta_s, 1),
-        "device": snap.device, "queue_position": queue_position, "error": snap.error,
+        "eta_s": None if eta is None else round(eta, 1),
+        "device": snap.device, "queue_position": queue_position, "error": snap.error, "notice": snap.notice,
+        "pace": None if not pace else {"active": pace["active"], "share": round(pace["share"], 3),
+                                       "wait_s": None if pace["wait_s"] is None else round(pace["wait_s"], 1)},
         "hyper": dataclasses.asdict(snap.hp),
     }
 
@@ -60,6 +64,24 @@ def fmt_duration(s: float | None) -> str:
         return "–"
     s = int(round(s))
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def about(s: float, lang: str) -> str:
+    """A rough duration for an estimate: "≈ 40 s", "≈ 3 min" (an estimate shown to the second would promise too much)."""
+    return t("sched_about_s", lang, n=max(1, round(s / 5) * 5 if s >= 10 else round(s))) if s < 90 \
+        else t("sched_about_min", lang, n=round(s / 60))
+
+
+def _pace_line(d: dict, lang: str) -> str | None:
+    """While the run shares the device with others: the pace and when it reaches its last step (else None)."""
+    p = d.get("pace")
+    if not p or p["share"] >= 1:
+        return None
+    fraction, n = f"{1 / p['share']:.1f}".removesuffix(".0"), p["active"] - 1
+    others = t("sched_others_1", lang) if n == 1 else t("sched_others_n", lang, n=n)
+    if d["eta_s"] is None:
+        return t("sched_sharing_unknown", lang, others=others, fraction=fraction)
+    return t("sched_sharing", lang, others=others, fraction=fraction, eta=about(d["eta_s"], lang), total=f"{d['total']:,}")
 
 
 def _dot(state: str) -> str:
@@ -80,13 +102,20 @@ def status_markdown(d: dict, lang: str = "en") -> str:
     head = t("status_head", lang, dot=_dot(state), model=_name(d["model"], lang), data=d["data"],
              state=t(f"state_{state}", lang) if f"state_{state}" in catalogue("en") else state)
     if state == "queued":
-        return t("status_queued", lang, head=head, position=d["queue_position"])
+        wait = (d.get("pace") or {}).get("wait_s", "none")
+        tail = "" if wait == "none" else t("sched_wait_unknown", lang) if wait is None \
+            else t("sched_wait", lang, wait=about(wait, lang))
+        return t("status_queued", lang, head=head, position=d["queue_position"]) + tail
     if state == "failed":
         return t("status_failed", lang, head=head, step=f"{d['step']:,}", error=d["error"])
     hp = d.get("hyper") or {}
     parts = [head, t("status_step", lang, step=f"{d['step']:,}", total=f"{d['total']:,}")]
-    if state == "running":
+    if state == "running" and (shared := _pace_line(d, lang)):
+        parts.append(shared)
+    elif state == "running":
         parts += [t("status_speed", lang, speed=f"{d['steps_per_s']:.1f}"), t("status_eta", lang, eta=fmt_duration(d["eta_s"]))]
+    if d.get("notice"):
+        parts.append(t(d["notice"], lang))  # e.g. ZeroGPU said no: the run goes on on the CPU
     if state == "stopped" and d.get("error"):
         parts.append(d["error"])  # the server stopped it: its time or work budget was used
     parts.append(f"`{d['device']}`")
