@@ -54,6 +54,7 @@ class Recipe:
     eval_every: int = 1000
     eval_n: int = 1000
     config: dict = dataclasses.field(default_factory=dict)
+    device: str = "cpu"  # training device; samples are always judged on the CPU
 
 
 def _averaged_part(model: nn.Module) -> nn.Module:
@@ -73,13 +74,14 @@ def refresh_batchnorm(g: nn.Module, model, n_batches: int = 50, batch: int = 256
         m.momentum = None  # None = cumulative average over the batches below
     g.train()
     gen = torch.Generator().manual_seed(seed)
+    dev = next(g.parameters()).device
     z_dim = model.config.z_dim
     k = model.config.num_classes if model.conditional else 0
     for _ in range(n_batches):
-        z = torch.randn(batch, z_dim, generator=gen)  # (batch, z_dim)
+        z = torch.randn(batch, z_dim, generator=gen).to(dev)  # (batch, z_dim)
         cond = None
         if k:
-            cond = torch.nn.functional.one_hot(torch.randint(k, (batch,), generator=gen), k).float()  # (batch, K)
+            cond = torch.nn.functional.one_hot(torch.randint(k, (batch,), generator=gen), k).float().to(dev)  # (batch, K)
         g(z, cond)
     for m, mom in zip(bns, saved, strict=True):
         m.momentum = mom
@@ -92,7 +94,7 @@ def sampler(model, ema_part: nn.Module | None):
     if ema_part is not None:
         _averaged_part(out).load_state_dict(ema_part.state_dict())
         refresh_batchnorm(_averaged_part(out), out)
-    return out.eval()
+    return out.cpu().eval()
 
 
 def score(model, data: str, group: str, n: int) -> tuple[float, dict]:
@@ -109,9 +111,10 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
     """Train to r.steps, evaluating every r.eval_every steps; return the best sampler model and its record."""
     torch.manual_seed(r.seed)
     spec = family(r.model)
-    model = build(r.model, r.config or None)
-    data = load_dataset(r.data, "train")
-    gen = torch.Generator().manual_seed(r.seed)
+    device = torch.device(r.device)
+    model = build(r.model, r.config or None).to(device)
+    data = load_dataset(r.data, "train", device=device)
+    gen = torch.Generator(device).manual_seed(r.seed)
     hp = Hyper(lr=r.lr, batch_size=r.batch_size, beta=r.beta, d_steps=r.d_steps)
     opts = model.make_optimizers(hp)
     ema = copy.deepcopy(_averaged_part(model)).requires_grad_(False) if r.ema else None
@@ -161,13 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--eval-every", type=int, default=1000)
     p.add_argument("--config", type=json.loads, default={})
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="cpu or cuda (the shipped checkpoints were trained on cuda)")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     spec = family(a.model)
     r = Recipe(model=a.model, data=a.data or spec.data, steps=a.steps, lr=a.lr or spec.lr, batch_size=a.batch_size,
                d_steps=a.d_steps, seed=a.seed, ema=a.ema, decay_from=a.decay_from, lr_end=a.lr_end,
-               eval_every=a.eval_every, config=a.config)
+               eval_every=a.eval_every, config=a.config, device=a.device)
     best, record = train(r)
     meta = {"data": r.data, "steps": record.get("step", r.steps), "seed": r.seed,
             "hyper": dataclasses.asdict(Hyper(lr=r.lr, batch_size=r.batch_size, beta=r.beta, d_steps=r.d_steps)),
