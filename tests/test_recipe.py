@@ -1,0 +1,40 @@
+"""The offline recipe behind the shipped checkpoints (training/recipe.py): the EMA covers G only, G's BatchNorm
+statistics are re-estimated for the averaged weights, the learning rate decays, and the best evaluated state is kept."""
+from __future__ import annotations
+
+import torch
+
+from genai_demo.training import recipe
+from genai_demo.training.checkpoints import load_checkpoint
+
+
+def test_gan_recipe_keeps_the_best_averaged_state_and_saves_it(tmp_path):
+    logged = []
+    r = recipe.Recipe(model="gan", data="mnist5k", steps=12, lr=2e-4, ema=0.5, eval_every=6, eval_n=200)
+    best, record = recipe.train(r, log=logged.append)
+    assert len(logged) == 2 and record["step"] in (6, 12) and record["key"] < float("inf")
+    assert not best.training  # a sampler: eval mode, never the live model
+    # the averaged G is not the live one; D is kept for further training
+    bns = [m for m in best.G.modules() if isinstance(m, torch.nn.BatchNorm1d)]
+    assert bns and all(m.momentum == 0.1 and m.num_batches_tracked > 0 for m in bns)
+    out = tmp_path / "g.safetensors"
+    recipe.main(["--model", "gan", "--steps", "4", "--eval-every", "2", "--ema", "0.9", "--out", str(out)])
+    model, meta = load_checkpoint(out, expected_kind=("gan",))
+    assert meta["meta"]["recipe"]["ema"] == 0.9 and meta["meta"]["steps"] in (2, 4), meta
+
+
+def test_learning_rate_holds_then_decays_linearly(monkeypatch):
+    seen = []
+    orig = torch.optim.Adam.step
+
+    def spy(self, *a, **k):
+        seen.append(self.param_groups[0]["lr"])
+        return orig(self, *a, **k)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", spy)
+    r = recipe.Recipe(model="vae", data="mnist5k", steps=10, lr=1e-3, decay_from=0.5, lr_end=0.1, eval_every=10, eval_n=200)
+    _, record = recipe.train(r, log=lambda s: None)
+    assert seen[:5] == [1e-3] * 5
+    assert all(a > b for a, b in zip(seen[5:], seen[6:], strict=False))  # strictly decaying after half the run
+    assert abs(seen[-1] - 1e-3 * (1 - 0.9 * (0.9 - 0.5) / 0.5)) < 1e-12  # step 10 of 10: 80 % of the way down
+    assert "neg_elbo" in record["scores"]  # VAEs are chosen by held-out −ELBO
