@@ -15,7 +15,7 @@ from ..explore.toy_sessions import MAX_STEPS
 from ..i18n import t
 from .common import whole
 from .context import UIContext
-from .messages import visitor_message
+from .messages import told, visitor_message
 
 SETTINGS = ("preset", "dist", "seed", "steps", "lr_d", "lr_g", "optimizer", "loss", "d_steps", "g_steps", "noise_dim")
 
@@ -28,8 +28,7 @@ def _v(*values) -> dict:
 def said(e: Exception, lang: str) -> str:
     """A game's refusal in `lang`: explore's ToyError / ToyDiverged carry a catalogue key; anything else is shown
     as its one scrubbed sentence."""
-    key = getattr(e, "key", None)
-    return t(key, lang, **e.values) if key else visitor_message(e)
+    return told(e, lang) if getattr(e, "key", None) else visitor_message(e)
 
 
 def _points(text, lang: str = "en") -> list | None:
