@@ -90,4 +90,4 @@ def resolve(key: str, session: str | None = None, registry: RunRegistry | None =
         if snap.model is None:
             raise RunError("that run has no weights yet — let it train a few steps", "run_no_weights")
         return snap.model, Source(key, run.label, run.cfg.kind, run.cfg.data)
-    raise RunError(f"unknown model {key!r} — pick one from the list", "run_unknown_model", key=repr(str(key)[:40]))
+    raise RunError(f"unknown model {key!r} — pick one from the list", "run_unknown_model", model=repr(str(key)[:40]))
