@@ -31,7 +31,6 @@ from .toy_view import view_html
 __all__ = ["SETTINGS", "ToyActions", "ToyTab", "build", "forget", "link_preset"]
 
 POLL_S = 0.125  # the page asks 8 times a second: a game publishes 8 frames/s, so every frame is painted
-TAB_LABEL = "2-D GAN"  # app.py finds the tab by it (the HEAD script and the timer switch)
 JS_FILE = Path(__file__).with_name("toy.js")  # read when the tab is built, not at import
 KEY_JS = """(...a) => { const S = window.__genaiToy; a[0] = JSON.stringify(S ? {game: S.game, since: S.since, key: S.key} : {});
   return a; }"""
