@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
     if a.list:
         for p in PRESETS.values():
-            print(f"{p.name:<12} {p.dist}, {p.steps:,} steps, {p.config or 'defaults'}\n{'':<12} {p.shows}")
+            print(f"{p.name:<12} {p.dist}, {p.steps:,} steps, {p.config or 'defaults'}\n{'':<12} {p.shows()}")
         return 0
     try:
         cfg, data, steps, label = build(a)

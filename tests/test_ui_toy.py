@@ -2,17 +2,24 @@
 steps move only one player, the replay, the per-visitor registry's bounds, and bad input → one-sentence gr.Error."""
 from __future__ import annotations
 
+import html
 import json
+import re
 from types import SimpleNamespace
 
 import gradio as gr
 import pytest
 
+from genai_demo.explore.toy_data import check_points
+from genai_demo.explore.toy_metrics import collapse_message
 from genai_demo.explore.toy_presets import PRESETS
 from genai_demo.explore.toy_sessions import ToySessions
+from genai_demo.i18n import LANGS, t
 from genai_demo.ui import toy_tab
 from genai_demo.ui.context import UIContext
+from genai_demo.ui.toy_actions import said
 from genai_demo.ui.toy_tab import SETTINGS, ToyActions
+from genai_demo.ui.toy_view import view_html
 from tests.helpers import wait_until
 
 REQ = SimpleNamespace(session_hash="toy-visitor-1")
@@ -195,3 +202,64 @@ def test_bad_input_is_one_sentence(ctx, method, args, words):
         getattr(a, method)(*args, request=REQ)
     msg = e.value.message
     assert words in msg and "\n" not in msg and "Error" not in msg and "/" not in msg.replace("D(G(z))", ""), msg
+
+
+# ---- the visitor's language ---------------------------------------------------------------------------------------
+ZH = SimpleNamespace(session_hash="toy-visitor-zh")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+# what a Chinese sentence may keep in Latin letters: the data sets' and losses' API names, symbols of the formulas
+LATIN_OK = {"ring", "grid", "moons", "spiral", "line", "adam", "sgd", "nonsat", "minimax", "log", "JS", "SGD",
+            "healthy", "collapse", "oscillation",  # preset names, as a lesson link spells them
+            "nan", "abc", "torus", "rmsprop", "hinge", "nope"}  # the last ones: the visitor's own values, quoted back
+
+
+def latin_words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z]{2,}", text)) - LATIN_OK
+
+
+@pytest.mark.parametrize("method,args,words", BAD, ids=[f"{m}-{i}" for i, (m, _, _) in enumerate(BAD)])
+def test_bad_input_is_one_chinese_sentence_for_a_chinese_visitor(ctx, method, args, words):
+    ctx.set_lang(ZH.session_hash, "zh")
+    a = ToyActions(ctx)
+    if method == "scrub":
+        payload(a, req=ZH)
+        a.step("both", controls(), ZH)
+        ctx.toys.get(ZH.session_hash).run.wait_idle(30)
+    with pytest.raises(gr.Error) as e:
+        getattr(a, method)(*args, request=ZH)
+    msg = e.value.message
+    assert HAN.search(msg) and not latin_words(msg) and "\n" not in msg, msg
+
+
+def test_the_poll_speaks_the_visitors_language_and_a_switch_resends_it(ctx):
+    ctx.set_lang(ZH.session_hash, "zh")
+    a = ToyActions(ctx)
+    a.load_preset("collapse", request=ZH)
+    p = payload(a, req=ZH)
+    assert p["shows"] == t("toy_preset_collapse_shows", "zh-CN") and HAN.search(p["shows"])
+    assert payload(a, {"game": p["game"], "key": p["key"]}, req=ZH) is None  # unchanged: skipped
+    ctx.set_lang(ZH.session_hash, "en")  # the EN | 中文 switch
+    again = payload(a, {"game": p["game"], "key": p["key"]}, req=ZH)
+    assert again is not None and again["shows"] == PRESETS["collapse"].shows("en")
+
+
+def test_collapse_line_and_refusals_from_explore_in_both_languages():
+    events = [{"step": 1200, "lost": 6, "modes": 8, "recovered": 2000}]
+    assert collapse_message(events, "en") == "6 of 8 modes lost at step 1,200, recovered at step 2,000"
+    zh = collapse_message(events, "zh-CN")
+    assert HAN.search(zh) and all(n in zh for n in ("1,200", "6", "8", "2,000")) and not latin_words(zh)
+    assert collapse_message([], "zh-CN") is None
+    with pytest.raises(ValueError) as e:
+        check_points([[0, 0], [1, 1], [9, 9]])
+    assert said(e.value, "en") == str(e.value)  # the English catalogue says what explore/ says
+    assert HAN.search(said(e.value, "zh-CN"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_canvas_panel_is_written_in_the_visitors_language(lang):
+    panel = view_html(lang)
+    words = json.loads(html.unescape(re.search(r'data-texts="([^"]*)"', panel)[1]))
+    assert words["states"]["playing"] == t("toy_state_playing", lang) and words["bits"] == t("toy_stat_bits", lang)
+    if lang == "zh-CN":
+        visible = re.sub(r"<[^>]+>", " ", panel.split("data-texts")[0] + panel.split('">', 1)[1])
+        assert HAN.search(visible) and not latin_words(html.unescape(visible)), latin_words(visible)

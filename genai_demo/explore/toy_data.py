@@ -29,6 +29,23 @@ CUSTOM_SIGMA = 0.05  # jitter around each drawn point: a drawing becomes a smoot
 CUSTOM_CLUSTER = 0.3  # drawn points within this of a cluster's first point share its mode
 
 
+class ToyError(ValueError):
+    """A reason a game was refused, in one English sentence, plus a catalogue key and its values (genai_demo/i18n,
+    ``toy_err_*`` keys in toy.json) so the page can say it in the visitor's language; explore/ stays gradio-free."""
+
+    def __init__(self, sentence: str, key: str, **values):
+        super().__init__(sentence)
+        self.key, self.values = key, values
+
+
+class ToyDiverged(FloatingPointError):
+    """The game's numbers blew up (NaN / inf): the sentence, plus its catalogue key, as ToyError."""
+
+    def __init__(self, sentence: str, key: str):
+        super().__init__(sentence)
+        self.key, self.values = key, {}
+
+
 @dataclass(frozen=True)
 class ToyData:
     """A 2-D distribution: a sampler plus its modes (centres, near radii, weights)."""
@@ -126,26 +143,28 @@ def line(sigma: float = 0.04) -> ToyData:
 def check_points(points) -> torch.Tensor:
     """Validate drawn points → (n, 2) float32; one-sentence ValueError for anything unusable."""
     if isinstance(points, (str, bytes)) or points is None:
-        raise ValueError("Points must be a list of (x, y) pairs.")
+        raise ToyError("Points must be a list of (x, y) pairs.", "toy_err_bad_points")
     if hasattr(points, "__len__") and len(points) > MAX_CUSTOM_POINTS:  # before copying a huge list
-        raise ValueError(f"Draw at most {MAX_CUSTOM_POINTS} points (got {len(points)}).")
+        raise ToyError(f"Draw at most {MAX_CUSTOM_POINTS} points (got {len(points)}).", "toy_err_too_many",
+                       most=MAX_CUSTOM_POINTS, got=len(points))
     try:
         pts = torch.as_tensor(points if isinstance(points, torch.Tensor) else list(points), dtype=torch.float32)
     except (TypeError, ValueError, RuntimeError, OverflowError):
-        raise ValueError("Points must be a list of (x, y) pairs of numbers.") from None
+        raise ToyError("Points must be a list of (x, y) pairs of numbers.", "toy_err_not_numbers") from None
     if pts.numel() == 0:
-        raise ValueError(f"Draw at least {MIN_CUSTOM_POINTS} points.")
+        raise ToyError(f"Draw at least {MIN_CUSTOM_POINTS} points.", "toy_err_too_few", least=MIN_CUSTOM_POINTS)
     if pts.dim() != 2 or pts.shape[1] != 2:
-        raise ValueError("Points must be a list of (x, y) pairs.")
+        raise ToyError("Points must be a list of (x, y) pairs.", "toy_err_bad_points")
     n = pts.shape[0]
     if n < MIN_CUSTOM_POINTS:
-        raise ValueError(f"Draw at least {MIN_CUSTOM_POINTS} points (got {n}).")
+        raise ToyError(f"Draw at least {MIN_CUSTOM_POINTS} points (got {n}).", "toy_err_too_few_got", least=MIN_CUSTOM_POINTS, got=n)
     if n > MAX_CUSTOM_POINTS:
-        raise ValueError(f"Draw at most {MAX_CUSTOM_POINTS} points (got {n}).")
+        raise ToyError(f"Draw at most {MAX_CUSTOM_POINTS} points (got {n}).", "toy_err_too_many", most=MAX_CUSTOM_POINTS, got=n)
     if not torch.isfinite(pts).all():
-        raise ValueError("Every point needs two finite coordinates.")
+        raise ToyError("Every point needs two finite coordinates.", "toy_err_not_finite")
     if pts.abs().max() > EXTENT:
-        raise ValueError(f"Every point must lie inside the plane, between -{EXTENT:g} and {EXTENT:g} on both axes.")
+        raise ToyError(f"Every point must lie inside the plane, between -{EXTENT:g} and {EXTENT:g} on both axes.",
+                       "toy_err_outside", extent=f"{EXTENT:g}")
     return pts
 
 
@@ -186,5 +205,6 @@ def make_data(name: str, points=None) -> ToyData:
     if name == "custom":
         return custom(points)
     if name not in DISTRIBUTIONS:
-        raise ValueError(f"Unknown distribution {str(name)[:40]!r}: choose one of {', '.join(DISTRIBUTIONS)} or custom.")
+        raise ToyError(f"Unknown distribution {str(name)[:40]!r}: choose one of {', '.join(DISTRIBUTIONS)} or custom.",
+                       "toy_err_bad_data")
     return DISTRIBUTIONS[name]()

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..models.gan import d_loss_fn
-from .toy_data import EXTENT, ToyData
+from .toy_data import EXTENT, ToyData, ToyDiverged, ToyError
 
 LOSSES = ("nonsat", "minimax")
 OPTIMIZERS = ("adam", "sgd")
@@ -50,27 +50,29 @@ class ToyConfig:
         for name, word in words.items():
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v):
-                raise ValueError(f"The {word} must be a whole number.")
+                raise ToyError(f"The {word} must be a whole number.", f"toy_err_whole_{name}")
             setattr(self, name, int(v))
         for name in ("lr_d", "lr_g"):
             try:
                 setattr(self, name, float(getattr(self, name)))
             except (TypeError, ValueError):
-                raise ValueError("Each learning rate must be a number.") from None
+                raise ToyError("Each learning rate must be a number.", "toy_err_lr_number") from None
         checks = [
-            (1 <= self.noise_dim <= 8, "The noise dimension must be between 1 and 8."),
-            (4 <= self.hidden <= 256, "The hidden width must be between 4 and 256."),
-            (1 <= self.layers <= 4, "The number of hidden layers must be between 1 and 4."),
-            (8 <= self.batch <= 1024, "The batch size must be between 8 and 1024."),
-            (0 < self.lr_d <= 1 and 0 < self.lr_g <= 1, "Each learning rate must be above 0 and at most 1."),
-            (self.optimizer in OPTIMIZERS, f"The optimiser must be one of {', '.join(OPTIMIZERS)}."),
-            (self.loss in LOSSES, f"The loss must be one of {', '.join(LOSSES)}."),
-            (1 <= self.d_steps <= 10 and 1 <= self.g_steps <= 10, "D and G steps per round must each be between 1 and 10."),
-            (0 <= self.seed < 2**31, "The seed must be between 0 and 2147483647."),
+            # (holds, the sentence, its catalogue key in i18n/*/toy.json)
+            (1 <= self.noise_dim <= 8, "The noise dimension must be between 1 and 8.", "toy_err_noise_dim"),
+            (4 <= self.hidden <= 256, "The hidden width must be between 4 and 256.", "toy_err_hidden"),
+            (1 <= self.layers <= 4, "The number of hidden layers must be between 1 and 4.", "toy_err_layers"),
+            (8 <= self.batch <= 1024, "The batch size must be between 8 and 1024.", "toy_err_batch"),
+            (0 < self.lr_d <= 1 and 0 < self.lr_g <= 1, "Each learning rate must be above 0 and at most 1.", "toy_err_lr"),
+            (self.optimizer in OPTIMIZERS, f"The optimiser must be one of {', '.join(OPTIMIZERS)}.", "toy_err_optimizer"),
+            (self.loss in LOSSES, f"The loss must be one of {', '.join(LOSSES)}.", "toy_err_loss"),
+            (1 <= self.d_steps <= 10 and 1 <= self.g_steps <= 10, "D and G steps per round must each be between 1 and 10.",
+             "toy_err_ratio"),
+            (0 <= self.seed < 2**31, "The seed must be between 0 and 2147483647.", "toy_err_seed"),
         ]
-        for ok, msg in checks:
+        for ok, msg, key in checks:
             if not ok:
-                raise ValueError(msg)
+                raise ToyError(msg, key)
 
 
 def _mlp(n_in: int, hidden: int, layers: int, n_out: int, act: type[nn.Module], gen: torch.Generator) -> nn.Sequential:
@@ -210,5 +212,5 @@ class ToyGAN:
 def check_loss(loss: float) -> None:
     """NaN / inf: one readable sentence (toy runs use no clipping, so SGD with a huge lr can blow up)."""
     if not math.isfinite(loss):
-        raise FloatingPointError("The losses stopped being numbers: lower the learning rates and reset.")
+        raise ToyDiverged("The losses stopped being numbers: lower the learning rates and reset.", "toy_err_nan")
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..i18n import t
 from .toy_data import EXTENT, ToyData
 
 COVER_SHARE = 0.25  # a mode is covered when it holds ≥ this fraction of its fair share of the fakes
@@ -106,10 +107,15 @@ class CollapseDetector:
             del self.events[:-10]  # a flickering run keeps only its last ten events
         self._since = None
 
-    def message(self) -> str | None:
+    def message(self, lang: str = "en") -> str | None:
         """The latest event in one line, e.g. "6 of 8 modes lost at step 1,200" (None: no collapse seen)."""
-        if not self.events:
-            return None
-        e = self.events[-1]
-        msg = f"{e['lost']} of {e['modes']} modes lost at step {e['step']:,}"
-        return msg + (f", recovered at step {e['recovered']:,}" if e["recovered"] is not None else "")
+        return collapse_message(self.events, lang)
+
+
+def collapse_message(events: list[dict], lang: str = "en") -> str | None:
+    """The latest of CollapseDetector.events (as a run's frame() lists them) in one line, in `lang`."""
+    if not events:
+        return None
+    e = events[-1]
+    msg = t("toy_collapse", lang, lost=e["lost"], modes=e["modes"], step=f"{e['step']:,}")
+    return msg + (t("toy_recovered", lang, step=f"{e['recovered']:,}") if e["recovered"] is not None else "")

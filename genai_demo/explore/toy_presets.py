@@ -36,7 +36,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .toy_data import ToyData, make_data
+from ..i18n import t
+from .toy_data import ToyData, ToyError, make_data
 from .toy_gan import ToyConfig
 
 
@@ -46,18 +47,18 @@ class Preset:
     dist: str  # a toy_data distribution
     steps: int  # how long the lesson needs
     config: dict = field(default_factory=dict)  # ToyConfig overrides
-    shows: str = ""  # one line for the page: what to watch
     seed: int = 0  # the seed that shows it best (every preset shows its lesson on the other seeds tried too)
+
+    def shows(self, lang: str = "en") -> str:
+        """One line for the page: what to watch (catalogue key toy_preset_<name>_shows, i18n/*/toy.json)."""
+        return t(f"toy_preset_{self.name}_shows", lang)
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (
-    Preset("healthy", "ring8", 2000, {}, "G's points spread onto all 8 modes and D's map fades to grey: a healthy game."),
-    Preset("collapse", "ring8", 2000, {"lr_g": 1e-2, "lr_d": 1e-3},
-           "G learns 10× faster than D: all its points pile onto one mode, then hop to the next — mode collapse."),
-    Preset("oscillation", "ring8", 3000, {"optimizer": "sgd", "lr_d": 0.1, "lr_g": 0.1},
-           "Plain SGD with big steps: the fakes circle and modes come and go; the game never settles.", seed=3),
-    Preset("minimax", "ring8", 500, {"loss": "minimax", "d_steps": 10, "lr_d": 1e-2, "lr_g": 1e-4},
-           "The original minimax loss: D wins at once, G's arrows vanish and its points freeze. Switch the loss to see them move."),
+    Preset("healthy", "ring8", 2000, {}),
+    Preset("collapse", "ring8", 2000, {"lr_g": 1e-2, "lr_d": 1e-3}),
+    Preset("oscillation", "ring8", 3000, {"optimizer": "sgd", "lr_d": 0.1, "lr_g": 0.1}, seed=3),
+    Preset("minimax", "ring8", 500, {"loss": "minimax", "d_steps": 10, "lr_d": 1e-2, "lr_g": 1e-4}),
 )}
 DEFAULT_PRESET = "healthy"
 
@@ -65,6 +66,7 @@ DEFAULT_PRESET = "healthy"
 def preset(name: str, seed: int | None = None) -> tuple[ToyConfig, ToyData, int]:
     """(config, data, steps) of a preset (its own seed unless `seed` is given); ValueError for an unknown name."""
     if name not in PRESETS:
-        raise ValueError(f"Unknown preset {str(name)[:40]!r}: choose one of {', '.join(PRESETS)}.")
+        raise ToyError(f"Unknown preset {str(name)[:40]!r}: choose one of {', '.join(PRESETS)}.", "toy_err_preset",
+                       presets=", ".join(PRESETS))
     p = PRESETS[name]
     return ToyConfig(**{**p.config, "seed": p.seed if seed is None else seed}), make_data(p.dist), p.steps

@@ -57,6 +57,7 @@ class ToyRun:
         self._drift_from: tuple[int, torch.Tensor] | None = None  # (step, display fakes) at the last kept frame
         self._timeline = Timeline(max_snapshots)
         self._error: str | None = None
+        self._error_key: str | None = None  # the catalogue key of _error (i18n/*/toy.json), for the page's language
         self.error_trace: str | None = None
         self._rate = 0.0
         self._publish()  # step 0: the untrained game, readable before start()
@@ -150,7 +151,8 @@ class ToyRun:
     def frame(self, since: float | None = None) -> dict:
         """The latest frame plus the run's state, history points after step `since` (all if None) and collapse events."""
         with self._lock:
-            return {**self._frame, "state": self._state, "error": self._error, "steps_per_s": round(self._rate, 1),
+            return {**self._frame, "state": self._state, "error": self._error,
+                    "error_key": self._error_key, "steps_per_s": round(self._rate, 1),
                     "max_steps": self.max_steps, "collapse": self.detector.message(),
                     "events": [dict(e) for e in self.detector.events], "config": dataclasses.asdict(self.gan.cfg),
                     "history": self._hist.since(since)}
@@ -238,7 +240,9 @@ class ToyRun:
         except Exception as e:  # surfaced through frame()["error"] as one sentence, never lost in a dead thread
             with self._lock:
                 self.error_trace = traceback.format_exc()  # for logs, never shown to a visitor
-                self._error = str(e) if isinstance(e, FloatingPointError) else "The game failed: reset it and try again."
+                diverged = isinstance(e, FloatingPointError)
+                self._error = str(e) if diverged else "The game failed: reset it and try again."
+                self._error_key = getattr(e, "key", None) if diverged else "toy_err_failed"
                 self._state = "failed"
         finally:
             if self.budget:

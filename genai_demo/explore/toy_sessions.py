@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from .toy_budget import ToyBudget
-from .toy_data import ToyData
+from .toy_data import ToyData, ToyError
 from .toy_gan import ToyConfig
 from .toy_run import ToyRun
 
@@ -72,14 +72,16 @@ class ToySessions:
         self.sweep()
         with self._lock:
             if sid not in self._games and len(self._games) >= self.max_runs:
-                raise ValueError(f"All {self.max_runs} 2-D games of this server are in use: try again in a few minutes.")
+                raise ToyError(f"All {self.max_runs} 2-D games of this server are in use: try again in a few minutes.",
+                               "toy_err_full", n=self.max_runs)
         run = ToyRun(cfg, data, max_steps=steps, steps_per_frame=STEPS_PER_FRAME, fps=FPS, budget=self.budget)
         with self._lock:  # a poll creating the default game and a button creating another may race: one wins whole
             old = self._games.get(sid)
             if if_absent and old is not None:
                 return old  # the new run never started: nothing to stop
             if old is None and len(self._games) >= self.max_runs:
-                raise ValueError(f"All {self.max_runs} 2-D games of this server are in use: try again in a few minutes.")
+                raise ToyError(f"All {self.max_runs} 2-D games of this server are in use: try again in a few minutes.",
+                               "toy_err_full", n=self.max_runs)
             self._count += 1
             game = self._games[sid] = ToyGame(run, self._count, preset)
         if old is not None:

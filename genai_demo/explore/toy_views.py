@@ -25,7 +25,7 @@ import base64
 
 import torch
 
-from .toy_data import EXTENT, ToyData
+from .toy_data import EXTENT, ToyData, ToyDiverged
 from .toy_gan import ToyGAN
 from .toy_metrics import Coverage, coverage, js_divergence, js_floor
 
@@ -77,7 +77,7 @@ class ToyViews:
         fake = gan.fakes(self.z_show)  # (SHOW, 2)
         arrows = gan.arrows(fake)  # (SHOW, 2)
         if not (torch.isfinite(fake).all() and torch.isfinite(arrows).all()):
-            raise FloatingPointError("The generator's points flew off to infinity: lower the learning rates and reset.")
+            raise ToyDiverged("The generator's points flew off to infinity: lower the learning rates and reset.", "toy_err_inf")
         heat = gan.heat(HEAT_N)  # (HEAT_N, HEAT_N)
         man = gan.manifold(MANIFOLD_N)  # (r, c, 2)
         return {

@@ -12,6 +12,7 @@ trains on the same 2 CPU cores:
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,12 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..i18n import t
 from ..models import family
 from ..models.base import GenerativeModel
 from ..training.native_memory import give_memory_back
 from . import scores as quality
 from .metrics import neg_elbo
 from .report import Report
+
+log = logging.getLogger(__name__)
 
 DATA_NAMES = {"mnist5k": "MNIST-5k", "mnist": "MNIST", "fashion": "Fashion-MNIST"}
 
@@ -40,16 +44,16 @@ def one_thread() -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def unsupported(data_name: str) -> str | None:
-    """None when samples of this data set can be judged, else one sentence saying why not."""
+def unsupported(data_name: str, lang: str = "en") -> str | None:
+    """None when samples of this data set can be judged, else one sentence in `lang` saying why not."""
     if data_name not in quality.CLASSIFIER_FOR:
         known = ", ".join(dict.fromkeys(DATA_NAMES[d] for d in quality.CLASSIFIER_FOR))
-        return (f"Sample quality needs a classifier trained on the same images: there is one for {known}, "
-                f"not for data set {data_name!r}.")
+        return t("q_no_classifier", lang, known=known, data=repr(str(data_name)[:40]))
     try:
         quality.classifier_path(data_name)
-    except FileNotFoundError as e:
-        return f"Sample quality is unavailable here: {e}."
+    except FileNotFoundError:  # the operator's fix (scripts/train_classifiers.sh) is in the log, not for visitors
+        log.warning("no classifier file for %s", data_name, exc_info=True)
+        return t("q_unavailable", lang, name=f"classifier_{quality.CLASSIFIER_FOR[data_name]}.safetensors")
     return None
 
 

@@ -111,20 +111,24 @@ def checked(form: Mapping[str, Any], kinds: Sequence[str] | None = None, dataset
     """
     model, data = form.get("model"), form.get("data")
     if not isinstance(model, str) or not isinstance(data, str | None):  # an API caller may send a list or a number
-        raise ValueError(f"model and data must be names such as 'vae' and 'mnist5k', got {model!r}, {data!r}")
+        raise SettingError(f"model and data must be names such as 'vae' and 'mnist5k', got {model!r}, {data!r}",
+                           "setting_names", model=repr(model)[:40], data=repr(data)[:40])
     kinds = list(MODELS) if kinds is None else list(kinds)
     if model not in kinds:
-        raise ValueError(f"unknown model {model!r}: choose one of {', '.join(kinds)}")
+        raise SettingError(f"unknown model {model!r}: choose one of {', '.join(kinds)}", "setting_unknown_model",
+                           model=repr(model)[:40], kinds=", ".join(kinds))
     spec = family(model)
     datasets = known_datasets() if datasets is None else list(datasets)
     fits = datasets_for(model, datasets)
     if data is None:
         data = spec.data if spec.data in fits else fits[0] if fits else spec.data
     if data not in datasets:
-        raise ValueError(f"data set {data!r} is not available here: choose one of {', '.join(datasets)}")
+        raise SettingError(f"data set {data!r} is not available here: choose one of {', '.join(datasets)}",
+                           "setting_no_data", data=repr(data)[:40], datasets=", ".join(datasets))
     if data not in fits:
-        raise ValueError(f"{spec.title} learns from {MODALITY_WORDS[modality(model)]}, and {data!r} is not such a "
-                         f"data set: choose {' or '.join(repr(d) for d in fits)}")
+        raise SettingError(f"{spec.title} learns from {MODALITY_WORDS[modality(model)]}, and {data!r} is not such a "
+                           f"data set: choose {' or '.join(repr(d) for d in fits)}", f"setting_mismatch_{modality(model)}",
+                           model=spec.title, data=repr(data), fits=" / ".join(repr(d) for d in fits))
 
     def value(name: str, default: Any, high: float | None = None) -> Any:
         v = form.get(name, default)

@@ -88,6 +88,6 @@ def resolve(key: str, session: str | None = None, registry: RunRegistry | None =
         run = registry.get(session, key.split(":", 1)[1])
         snap = run.trainer.snapshot()
         if snap.model is None:
-            raise RunError("that run has no weights yet — let it train a few steps")
+            raise RunError("that run has no weights yet — let it train a few steps", "run_no_weights")
         return snap.model, Source(key, run.label, run.cfg.kind, run.cfg.data)
-    raise RunError(f"unknown model {key!r} — pick one from the list")
+    raise RunError(f"unknown model {key!r} — pick one from the list", "run_unknown_model", model=repr(str(key)[:40]))

@@ -127,8 +127,9 @@ def guard_process() -> None:
 def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
     """The gr.Blocks app; a test passes its own ctx (e.g. a registry that allows one run)."""
     ctx = ctx or UIContext()
-    ctx.lang_texts = []  # filled by the tabs of this build (a ctx built into a second demo starts afresh)
+    ctx.lang_texts, ctx.lang_events = [], []  # filled by the tabs of this build (a second demo starts afresh)
     guard_process()
+    messages.listen(ctx)  # the error net answers each visitor in their language
     # Gradio's queue re-summarises its last 10,000 events with pandas after *every* event (~10-16 ms of CPU once
     # full): with 30 pages polling at 2 Hz that is most of a core. Summarise every 1,000 events, keep 2,000.
     # Read when gr.Blocks() creates its queue, so set here; an operator's own values win.
@@ -173,14 +174,18 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
             return [lang, *texts(lang)]
 
         def switched(lang, request: gr.Request):
-            """EN | 中文 clicked: Python-written text follows from the next refresh; the run is untouched."""
+            """EN | 中文 clicked: static texts now, per-visitor ones (ctx.on_language) right after, the rest from the next
+            refresh; the run is untouched."""
             lang = ctx.set_lang(getattr(request, "session_hash", None), lang)
             return texts(lang)
 
         # the js= runs in the browser after Python answered: Gradio's component texts switch in place
-        demo.load(opened, None, shell, api_visibility="private", concurrency_limit=None).then(
-            None, switch, None, js=SET_LOCALE_JS)
-        switch.input(switched, switch, shell[1:], api_visibility="private", concurrency_limit=None, js=SET_LOCALE_JS)
+        loading = demo.load(opened, None, shell, api_visibility="private", concurrency_limit=None)
+        loading.then(None, switch, None, js=SET_LOCALE_JS)
+        switching = switch.input(switched, switch, shell[1:], api_visibility="private", concurrency_limit=None, js=SET_LOCALE_JS)
+        for fn, inputs, outputs, kwargs in ctx.lang_events:  # per-visitor texts, drawn at once rather than next tick
+            loading.then(fn, inputs, outputs, **kwargs)
+            switching.then(fn, inputs, outputs, **kwargs)
 
         def release(request: gr.Request):
             """The visitor closed or reloaded the page: stop their runs, drop their files."""

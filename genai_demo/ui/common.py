@@ -17,7 +17,7 @@ from ..training.checkpoints import CheckpointError
 from ..training.runs import RunError
 from ..training.zoo import resolve
 from .context import UIContext
-from .messages import shown, visitor_message
+from .messages import shown, told, visitor_message
 
 # Controls that fire while dragging: only the last of a burst runs, no concurrency limit, no spinner
 FAST = dict(trigger_mode="always_last", concurrency_limit=None, show_progress="hidden")
@@ -33,8 +33,9 @@ def resolve_model(ctx: UIContext, key, request: gr.Request | None, kinds: tuple[
     sid = getattr(request, "session_hash", None)
     try:
         model, src = resolve(key, sid, ctx.registry)
-    except (CheckpointError, RunError) as e:
-        raise gr.Error(visitor_message(t("err_cannot_use_model", lang, key=shown(key), error=e))) from None
+    except (CheckpointError, RunError) as e:  # a checkpoint's reason names file internals: said plainly outside English
+        why = told(e, lang) if lang == "en" or getattr(e, "key", None) else t("err_checkpoint_unusable", lang)
+        raise gr.Error(visitor_message(t("err_cannot_use_model", lang, key=shown(key), error=why))) from None
     if src.kind not in kinds:
         raise gr.Error(t("err_wrong_kind", lang, key=shown(key), kind=src.kind.upper(), kinds=", ".join(k.upper() for k in kinds)))
     return model, src

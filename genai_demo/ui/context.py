@@ -39,11 +39,18 @@ class UIContext:
     langs: dict[str, str] = field(default_factory=dict)  # session → "en" | "zh-CN", the visitor's choice
     # (component, render(lang) → its value): static Python-written texts the app re-sends on load and on a switch
     lang_texts: list = field(default_factory=list)
+    # (fn, inputs, outputs, event kwargs): per-visitor texts (built from a visitor's run) redrawn after a switch
+    lang_events: list = field(default_factory=list)
 
     def translated(self, component, render):
         """Register a component whose text Python writes in the visitor's language (see ui/app.py)."""
         self.lang_texts.append((component, render))
         return component
+
+    def on_language(self, fn, inputs, outputs, **kwargs) -> None:
+        """Run `fn` (a handler taking gr.Request) right after the EN | 中文 switch, for a text that depends on the visitor's
+        own state, not only on the language (e.g. the sample-quality card); app.py chains it to the switch."""
+        self.lang_events.append((fn, inputs, outputs, kwargs))
 
     def lang(self, request: gr.Request | None) -> str:
         """The caller's language: the page's choice (set on load and by the switch); English for API callers."""

@@ -23,6 +23,8 @@ from urllib.parse import parse_qs
 
 from starlette.exceptions import HTTPException
 
+from ..i18n import pick_language, t
+
 log = logging.getLogger(__name__)
 
 MAX_BODY = int(os.environ.get("GENAI_DEMO_MAX_BODY_KB", "1024")) * 1024  # JSON: the page sends a few KB at most
@@ -32,8 +34,8 @@ MAX_SESSION_HASH = 128  # the page's hashes are ~11 characters, gradio_client's 
 CHECKED = re.compile(r"^(/[\w-]+)*/gradio_api/(queue/join|run/|api/|call/|component_server|cancel)")
 
 
-def _too_large_message(limit: int) -> str:
-    return f"The request is larger than the maximum allowed size ({limit / 2**20:.0f} MB): send less."
+def _too_large_message(limit: int, lang: str = "en") -> str:
+    return t("err_too_large", lang, mb=f"{limit / 2**20:.0f}")
 
 
 class _TooLarge(HTTPException):
@@ -78,6 +80,8 @@ class RequestGuard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
+        # before Gradio, no session yet: a page's refusal follows its browser's language (scripts send none: English)
+        lang = pick_language(None, headers.get(b"accept-language", b"").decode("latin-1"))
         ctype = headers.get(b"content-type", b"").decode("latin-1").lower()
         limit = self.max_upload_body if ctype.startswith("multipart/") else self.max_body
         try:
@@ -85,15 +89,16 @@ class RequestGuard:
         except ValueError:
             return await _answer(send, 400, "The Content-Length header is not a number.")
         if length > limit:  # refused before a byte of the body is read
-            return await _answer(send, 413, _too_large_message(limit))
+            return await _answer(send, 413, _too_large_message(limit, lang))
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         if "session_hash" in query and (problem := _bad_session(query["session_hash"][0])):  # e.g. the event stream
             return await _answer(send, 400, problem)
         if scope.get("method") == "POST" and ctype.startswith("application/json") and CHECKED.match(scope.get("path", "")):
             receive, problem = await self._checked_json(scope, receive, limit)
             if problem:
-                return await _answer(send, 413 if problem == _too_large_message(limit) else 400, problem)
-        await self._forward(scope, self._counting(receive, limit), send, limit)
+                big = problem == _too_large_message(limit)
+                return await _answer(send, 413 if big else 400, _too_large_message(limit, lang) if big else problem)
+        await self._forward(scope, self._counting(receive, limit), send, limit, lang)
 
     async def _checked_json(self, scope, receive, limit):
         """Read the (bounded) JSON body, check its fields; returns (a receive that replays it, problem or None)."""
@@ -142,7 +147,7 @@ class RequestGuard:
 
         return counted
 
-    async def _forward(self, scope, receive, send, limit):
+    async def _forward(self, scope, receive, send, limit, lang="en"):
         started = False
 
         async def tracked(msg):
@@ -156,13 +161,12 @@ class RequestGuard:
             if started:
                 raise
             if isinstance(e, _TooLarge) or isinstance(e.__cause__, _TooLarge):  # a route that reads the stream itself
-                return await _answer(send, 413, _too_large_message(limit))
+                return await _answer(send, 413, _too_large_message(limit, lang))
             log.error("%s %s failed", scope.get("method"), scope.get("path"), exc_info=e)
             from gradio.route_utils import FnIndexInferError  # an API name this app does not have
 
             client_fault = isinstance(e, (KeyError, IndexError, TypeError, ValueError, FnIndexInferError))
-            await _answer(send, 400 if client_fault else 500, "The request is malformed or names something this app "
-                          "does not have." if client_fault else "The server could not handle this request.")
+            await _answer(send, 400 if client_fault else 500, t("err_malformed" if client_fault else "err_server", lang))
 
 
 async def validation_error(request, exc):

@@ -5,12 +5,18 @@ Handlers already raise ``gr.Error`` with a readable sentence; this is the net un
 every failed event through one function, ``gradio.utils.error_payload`` (queued events, ``/run/predict`` and the
 ``/call`` API alike), and has no hook for it, so ``install()`` wraps that function: the sentence is scrubbed, and
 an exception that is not a ``gr.Error`` (Gradio's own "Could not preprocess …" with the raw ``TypeError`` inside,
-a bug) is logged whole and replaced by a plain sentence.
+a bug) is logged whole and replaced by a plain sentence, in the visitor's language: ``install()`` also notes which
+session each queued event belongs to (a context variable set around Gradio's ``Queue.process_events``), and the
+UIContexts registered with ``listen()`` know each session's language (API callers: English).
 """
 from __future__ import annotations
 
 import logging
 import re
+import weakref
+from contextvars import ContextVar
+
+from ..i18n import t
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +29,25 @@ _NAME = r"\b(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt)\b"
 _EXC = re.compile(rf"\s?\({_NAME}\)|{_NAME}:?\s?")
 _QUOTED = re.compile(rf"""(['"])([^'"\n]{{{MAX_QUOTED + 1},}})\1""")
 _LONG_WORD = re.compile(rf"\S{{{MAX_QUOTED + 21},}}")  # no word of ours is 60 characters long: an echo
-INTERNAL = "The server could not handle this request (the details are in its log)."
-BAD_VALUE = "A value sent to this action has the wrong type or format: {what}."
+INTERNAL = "err_internal"  # catalogue keys (i18n/<lang>/server.json)
+BAD_VALUE = "err_bad_value"
+_session: ContextVar[str | None] = ContextVar("genai_demo_event_session", default=None)  # the queued event's visitor
+_contexts: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id → a UIContext listen() registered
+
+
+def listen(ctx) -> None:
+    """Let the net say its sentences in the languages `ctx` keeps for its visitors (ctx.langs: session → language)."""
+    _contexts[id(ctx)] = ctx
+
+
+def language() -> str:
+    """The language of the visitor whose queued event is being answered; English when unknown (an API caller)."""
+    sid = _session.get()
+    for ctx in list(_contexts.values()):
+        lang = ctx.langs.get(sid) if sid else None
+        if lang:
+            return lang
+    return "en"
 
 
 def visitor_message(text: object) -> str:
@@ -38,16 +61,23 @@ def visitor_message(text: object) -> str:
     return s if len(s) <= MAX_CHARS else s[: MAX_CHARS - 1].rstrip() + "…"
 
 
+def told(e: Exception, lang: str) -> str:
+    """A lower layer's refusal in `lang`: RunError, SettingError, DataError and ToyError carry a catalogue key and its
+    values; an exception without one keeps its own (English) sentence."""
+    key = getattr(e, "key", None)
+    return t(key, lang, **getattr(e, "values", {})) if key else str(e)
+
+
 def shown(value: object) -> str:
     """A visitor's value quoted in a message: its repr, cut to MAX_QUOTED characters (a 5 MB string is not echoed)."""
     r = repr(value) if not isinstance(value, str) or len(value) <= MAX_QUOTED else repr(value[:MAX_QUOTED]) + "…"
     return r if len(r) <= MAX_QUOTED + 3 else r[:MAX_QUOTED] + "…"
 
 
-def _component(text: str) -> str:
+def _component(text: str, lang: str = "en") -> str:
     """ "Could not preprocess input component at index 2 (a `Number` component) …" → "input 3 (a Number)"."""
     m = re.search(r"(input|output) component at index (\d+) \(a `(\w+)` component\)", text)
-    return f"{m[1]} {int(m[2]) + 1} (a {m[3]})" if m else "one of the inputs"
+    return t(f"err_bad_value_{m[1]}", lang, n=int(m[2]) + 1, kind=m[3]) if m else t("err_bad_value_some", lang)
 
 
 def scrub_payload(error: BaseException | None, content: dict) -> dict:
@@ -60,10 +90,11 @@ def scrub_payload(error: BaseException | None, content: dict) -> dict:
         content["error"] = visitor_message(error.message)
         return content
     log.warning("event failed: %s", error, exc_info=error)
+    lang = language()
     if isinstance(error, ComponentProcessingError):  # Gradio's own input conversion (a list sent for a number, …)
-        content["error"] = BAD_VALUE.format(what=_component(str(error)))
+        content["error"] = t(BAD_VALUE, lang, what=_component(str(error), lang))
     else:
-        content["error"] = INTERNAL
+        content["error"] = t(INTERNAL, lang)
     content["visible"] = True
     return content
 
@@ -83,3 +114,11 @@ def install() -> None:
     error_payload._scrubbed = True
     gradio.utils.error_payload = error_payload  # routes.py (/run/predict, /call) looks it up here
     gradio.queueing.error_payload = error_payload  # queueing.py imported the name itself
+
+    process_events = gradio.queueing.Queue.process_events  # one task per batch of queued events: note whose they are
+
+    async def noted(self, events, *args, **kwargs):
+        _session.set(events[0].session_hash if events else None)  # this task's own context: no other event sees it
+        return await process_events(self, events, *args, **kwargs)
+
+    gradio.queueing.Queue.process_events = noted

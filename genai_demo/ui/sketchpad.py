@@ -17,6 +17,9 @@ from gradio.components.base import server
 from gradio.components.image_editor import EditorDataBlobs
 from PIL import Image
 
+from ..i18n import t
+from .messages import language
+
 MAX_SIDE = 1024  # px a side for any image of a drawing (the canvas is 280; room for zoom / high-DPI screens)
 MAX_LAYERS = 1  # the page sends one layer (layers=False)
 MAX_BLOB_BYTES = 1 << 20  # a 280 × 280 RGBA PNG is at most ~310 KB
@@ -25,21 +28,23 @@ KINDS = ("background", "layer", "composite")
 _BLOB_LOCK = threading.Lock()  # blob stores are touched from Gradio's worker threads
 
 
-def _refusal(what: str) -> str:
-    return f"The drawing's {what} is not what this canvas sends (at most {MAX_SIDE} px a side): draw it again."
+def _refusal(what: str, lang: str) -> str:
+    return t("sketch_refusal", lang, what=t(f"sketch_part_{what}", lang), side=MAX_SIDE)
 
 
 def _check_image(src, what: str) -> None:
-    """Raise gr.Error unless `src` (a path or bytes) is an image at most MAX_SIDE px a side — from its header."""
+    """Raise gr.Error unless `src` (a path or bytes) is an image at most MAX_SIDE px a side — from its header.
+    The sentence is in the language of the visitor whose event this is (messages.language(); English otherwise)."""
+    lang = language()
     try:
         with Image.open(io.BytesIO(src) if isinstance(src, bytes | bytearray) else src) as im:  # header only
             w, h = im.size
     except Image.DecompressionBombError:  # Pillow checks the header against MAX_IMAGE_PIXELS itself
-        raise gr.Error(_refusal(what)) from None
+        raise gr.Error(_refusal(what, lang)) from None
     except (OSError, ValueError):
-        raise gr.Error(f"The drawing's {what} is not a readable image: draw it again.") from None
+        raise gr.Error(t("sketch_unreadable", lang, what=t(f"sketch_part_{what}", lang))) from None
     if not (0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE):
-        raise gr.Error(_refusal(what))
+        raise gr.Error(_refusal(what, lang))
 
 
 def guard(sketch: gr.Sketchpad) -> gr.Sketchpad:
@@ -51,7 +56,7 @@ def guard(sketch: gr.Sketchpad) -> gr.Sketchpad:
         if payload is not None:
             parts = _parts(sketch, payload)
             if sum(what == "layer" for what, _ in parts) > MAX_LAYERS:
-                raise gr.Error(f"A drawing has at most {MAX_LAYERS} layer here: draw it again.")
+                raise gr.Error(t("sketch_layers", language(), n=MAX_LAYERS))
             for what, src in parts:
                 if src is not None:
                     _check_image(src, what)

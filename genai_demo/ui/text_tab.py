@@ -24,6 +24,7 @@ from .common import FAST, refresh_choices, resolve_model
 from .context import UIContext
 from .lang import L
 from .learn_tab import learn_link
+from .messages import shown
 from .outputs import Outputs
 from .text_view import STYLE, render_lines, render_text
 
@@ -52,19 +53,21 @@ def default_model(lang: str | None = None) -> str:
 # validation (the rendering is text_view.py)
 
 
-def _number(v, name: str, lo: float, hi: float, whole: bool = False):
+def _number(v, name: str, lo: float, hi: float, whole: bool = False, lang: str = "en"):
+    """v as a number in [lo, hi], or a gr.Error in `lang` naming the setting (its catalogue key text_what_<name>)."""
     try:
         x = float(v)
     except (TypeError, ValueError):
-        raise gr.Error(f"{name} must be a number between {lo:g} and {hi:g}, got {v!r}.") from None
-    if not lo <= x <= hi or (whole and x != int(x)):
-        raise gr.Error(f"{name} must be a {'whole ' if whole else ''}number between {lo:g} and {hi:g}, got {v!r}.")
+        x = None
+    if x is None or not lo <= x <= hi or (whole and x != int(x)):
+        raise gr.Error(t("err_whole" if whole else "err_number", lang, what=t(f"text_what_{name}", lang), lo=f"{lo:g}",
+                         hi=f"{hi:g}", got=shown(v)))
     return int(x) if whole else x
 
 
-def _settings(temperature, top_k, seed, max_new=1):
-    return (_number(temperature, "Temperature", 0, 5), _number(top_k, "Top-k", 0, 10_000, True),
-            _number(seed, "The seed", 0, textgen.MAX_SEED, True), _number(max_new, "Characters", 1, MAX_NEW, True))
+def _settings(temperature, top_k, seed, max_new=1, lang: str = "en"):
+    return (_number(temperature, "temperature", 0, 5, lang=lang), _number(top_k, "topk", 0, 10_000, True, lang),
+            _number(seed, "seed", 0, textgen.MAX_SEED, True, lang), _number(max_new, "max_new", 1, MAX_NEW, True, lang))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -105,17 +108,20 @@ class TextActions:
         return resolve_model(self.ctx, key, request, kinds(view="text"))
 
     @staticmethod
-    def _check(model, text: str) -> None:
+    def _check(model, text: str, lang: str = "en") -> None:
         try:
             textgen.context_ids(model, text)
         except (ValueError, CorpusError) as e:
+            unknown = sorted({ch for ch in text if ch not in model.vocab})  # the usual reason: say it in `lang`
+            if unknown:
+                raise gr.Error(t("text_err_unknown_chars", lang, chars=" ".join(map(repr, unknown[:8])))) from None
             raise gr.Error(f"{str(e)[:1].upper()}{str(e)[1:]}.") from None
 
-    def _start(self, model, prompt) -> dict:
+    def _start(self, model, prompt, lang: str = "en") -> dict:
         prompt = "" if prompt is None else str(prompt)
         if len(prompt) > MAX_PROMPT:
-            raise gr.Error(f"The prompt is {len(prompt)} characters long; keep it under {MAX_PROMPT}.")
-        self._check(model, prompt)
+            raise gr.Error(t("text_err_prompt_long", lang, n=len(prompt), most=MAX_PROMPT))
+        self._check(model, prompt, lang)
         return {"text": prompt, "marks": "p" * len(prompt)}
 
     def _frame(self, model, src, state, temperature, top_k, status, probs=None, caret=True, lang: str = "en") -> dict:
@@ -148,20 +154,20 @@ class TextActions:
 
     def peek(self, key, prompt, temperature, top_k, request: gr.Request = None):
         """Start over from the prompt without generating: the chart shows what would come next."""
-        temperature, top_k, *_ = _settings(temperature, top_k, 0)
-        model, src = self._model(key, request)
-        state = self._start(model, prompt)
-        self._begin(request)  # a running stream of this visitor stops: its text was replaced
         lang = self.ctx.lang(request)
+        temperature, top_k, *_ = _settings(temperature, top_k, 0, lang=lang)
+        model, src = self._model(key, request)
+        state = self._start(model, prompt, lang)
+        self._begin(request)  # a running stream of this visitor stops: its text was replaced
         return self._frame(model, src, state, temperature, top_k, t("text_status_ready", lang), lang=lang)
 
     def redraw(self, key, prompt, temperature, top_k, state, request: gr.Request = None):
         """New temperature / top-k: the same text, its next-character chart recomputed."""
-        temperature, top_k, *_ = _settings(temperature, top_k, 0)
-        model, src = self._model(key, request)
-        state = self._current(model, prompt, state)
-        self._begin(request)  # a running stream stops; the next one uses the new settings
         lang = self.ctx.lang(request)
+        temperature, top_k, *_ = _settings(temperature, top_k, 0, lang=lang)
+        model, src = self._model(key, request)
+        state = self._current(model, prompt, state, lang)
+        self._begin(request)  # a running stream stops; the next one uses the new settings
         return self._frame(model, src, state, temperature, top_k, t("text_status_retuned", lang, tau=f"{temperature:g}",
                            k=top_k or t("text_all", lang)), lang=lang)
 
@@ -182,40 +188,42 @@ class TextActions:
 
     def generate(self, key, prompt, temperature, top_k, seed, max_new, request: gr.Request = None):
         """Stream max_new characters after the prompt, one frame per character. API: "generate"."""
-        temperature, top_k, seed, max_new = _settings(temperature, top_k, seed, max_new)
+        lang = self.ctx.lang(request)
+        temperature, top_k, seed, max_new = _settings(temperature, top_k, seed, max_new, lang)
         model, src = self._model(key, request)
-        state = self._start(model, prompt)
-        first = t("text_status_generating", self.ctx.lang(request))
+        state = self._start(model, prompt, lang)
+        first = t("text_status_generating", lang)
         yield from self._run(model, src, state, temperature, top_k, seed, max_new, False, first, request)
 
     def next_token(self, key, prompt, temperature, top_k, seed, state=None, request: gr.Request = None):
         """One more character: continue the current text (or start from the prompt). API: "next_token"."""
-        temperature, top_k, seed, _ = _settings(temperature, top_k, seed)
+        lang = self.ctx.lang(request)
+        temperature, top_k, seed, _ = _settings(temperature, top_k, seed, lang=lang)
         model, src = self._model(key, request)
-        state = self._current(model, prompt, state)
+        state = self._current(model, prompt, state, lang)
         *_, last = self._run(model, src, state, temperature, top_k, seed, 1, False, "", request)
         return last
 
-    def _current(self, model, prompt, state) -> dict:
+    def _current(self, model, prompt, state, lang: str = "en") -> dict:
         """The text being continued: the session's, unless it no longer starts with the prompt (then restart)."""
         prompt = "" if prompt is None else str(prompt)
         ok = isinstance(state, dict) and isinstance(state.get("text"), str) and len(state.get("marks", "")) == len(state["text"])
         if not ok or not state["text"].startswith(prompt):
-            return self._start(model, prompt)
-        self._check(model, state["text"])
+            return self._start(model, prompt, lang)
+        self._check(model, state["text"], lang)
         return state
 
     def force(self, key, prompt, temperature, top_k, seed, state, evt: gr.SelectData, request: gr.Request = None):
         """A bar was clicked: append that character as if the model had drawn it, then let it finish the line."""
-        temperature, top_k, seed, _ = _settings(temperature, top_k, seed)
+        lang = self.ctx.lang(request)
+        temperature, top_k, seed, _ = _settings(temperature, top_k, seed, lang=lang)
         model, src = self._model(key, request)
         label = evt.value if isinstance(evt.value, str) else None
         ch = textgen.char_of(label) if label else None
         if not ch or len(ch) != 1 or ch not in model.vocab:
-            raise gr.Error(t("text_err_click_bar", self.ctx.lang(request)))
-        state = self._current(model, prompt, state)
+            raise gr.Error(t("text_err_click_bar", lang))
+        state = self._current(model, prompt, state, lang)
         state = {"text": state["text"] + ch, "marks": state["marks"] + "y"}
-        lang = self.ctx.lang(request)
         chose = t("text_you_chose", lang, char=textgen.show_char(ch))
         first = t("text_continues", lang, chose=chose)
         yield from self._run(model, src, state, temperature, top_k, seed, 40, True, first, request, f"{chose} · ")

@@ -10,7 +10,7 @@
   if (!root) return [];
   const plane = root.querySelector("canvas.toy-plane"), chart = root.querySelector("canvas.toy-chart");
   const hash = (s) => { let h = 2166136261; for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619); return (h >>> 0).toString(16); };
-  const T = JSON.parse(root.dataset.texts || "{}");  // visible words, from toy_tab.TEXTS
+  const T = JSON.parse(root.dataset.texts || "{}");  // visible words in the visitor's language, from toy_view.js_texts
 
   // ---- wiring (once per page): view toggles, drawing your own points, resizing ----------------------
   if (!S.wired || S.root !== root) {

@@ -1,47 +1,28 @@
-"""What the 2-D GAN tab shows around its canvas: every visible word (TEXTS, one place for the translators), the
-HTML the page's toy.js draws into, and its CSS. The colours are toy_views.REAL_RGB / FAKE_RGB (green / purple)."""
+"""What the 2-D GAN tab shows around its canvas: the HTML the page's toy.js draws into (its words from the catalogues,
+genai_demo/i18n/<lang>/toy.json, in the visitor's language) and its CSS. The colours are toy_views.REAL_RGB /
+FAKE_RGB (green / purple)."""
 from __future__ import annotations
 
 import html
 import json
 
 from ..explore.toy_views import FAKE_RGB, REAL_RGB
+from ..i18n import t
 
-TEXTS = {
-    "intro": "### The GAN game in two dimensions\nReal points (green) and G's fake points (purple) on a plane. "
-             "The background is D's opinion of every point, **green = real, purple = fake**; each arrow shows where "
-             "G's next update pushes that fake point (up D's slope towards \"real\"); the faint purple mesh is a grid "
-             "of noise z as G maps it. Step **D** alone to see its map change, then **G** alone to see the points follow.",
-    "play": "▶ Play", "pause": "❚❚ Pause", "step_d": "Step D", "step_g": "Step G", "step_both": "Step both",
-    "reset": "↺ Reset", "preset": "Preset", "data": "Data", "seed": "Seed", "steps": "Stop at step",
-    "lr_d": "D learning rate", "lr_g": "G learning rate", "optimizer": "Optimiser", "loss": "G's loss",
-    "d_steps": "D steps per round", "g_steps": "G steps per round", "noise_dim": "Noise dimension (applies at reset)",
-    "replay": "Replay: 0 = first kept frame, 100 = latest", "settings": "Players and time", "custom": "✏ Draw your own",
-    "loss_nonsat": "non-saturating: −log D(G(z))", "loss_minimax": "minimax: log(1 − D(G(z)))",
-    "adam": "Adam", "sgd": "SGD",
-    "dists": {"ring8": "Ring of 8 Gaussians", "grid25": "5 × 5 grid of Gaussians", "moons": "Two moons",
-              "spiral": "Spiral", "line": "Line"},
-    "presets": {"healthy": "Healthy: all 8 modes", "collapse": "Mode collapse", "oscillation": "Oscillation",
-                "minimax": "Minimax stalls"},
-    "no_points": "Draw at least 3 points on the plane first (choose “Draw your own”, then click or drag).",
-    "nothing": "There is nothing to replay yet: play or step first.",
-    "bad_points": "Points must be a list of (x, y) pairs.",
-    "bad_data": "Choose the data from the list: ring8, grid25, moons, spiral, line or your own drawing.",
-    "bad_values": "These settings cannot make a game: reload the page.",
-    "replay_range": "The replay position must be between 0 and 100.",
-    # the words inside the canvas panel (HTML below) and those toy.js draws
-    "legend": ("real", "fake", "D(x): fake → real"), "layers": {"heat": "D's map", "real": "real", "fake": "fake",
-                                                                "arrows": "G's gradient", "manifold": "G's grid"},
-    "clear": "✏ clear drawing",
-    "stats": {"step": "step", "modes": "modes covered", "js": "JS divergence", "bits": "bits", "grad": "mean |arrow|",
-              "ld": "D loss", "lg": "G loss"},
-    "js": {"points": "points drawn", "draw_hint": "Click or drag here to draw your own data", "loss_d": "D loss",
-           "loss_g": "G loss", "modes": "modes covered", "js": "JS divergence", "bits": "bits", "step": "step",
-           "replaying": "replay", "steps_s": "steps/s",
-           "finished": "The game reached its last step: raise “Stop at step” and press ↺ Reset to play longer.",
-           "states": {"idle": "ready", "playing": "playing", "paused": "paused", "finished": "finished",
-                      "stopped": "stopped", "failed": "failed"}},
-}
+STATS = ("step", "modes", "js", "grad", "ld", "lg")  # the readouts beside the plane (catalogue: toy_stat_<name>)
+LAYERS = {"heat": "toy_layer_heat", "real": "toy_real", "fake": "toy_fake", "arrows": "toy_layer_arrows",
+          "manifold": "toy_layer_manifold"}  # the view toggles under the plane → their catalogue keys
+STATES = ("idle", "playing", "paused", "finished", "stopped", "failed")
+
+
+def js_texts(lang: str) -> dict:
+    """The words toy.js draws itself (canvas labels, state, rate), in `lang`: sent as the panel's data-texts."""
+    return {"points": t("toy_points_drawn", lang), "draw_hint": t("toy_draw_hint", lang),
+            "loss_d": t("toy_stat_ld", lang), "loss_g": t("toy_stat_lg", lang), "modes": t("toy_stat_modes", lang),
+            "js": t("toy_stat_js", lang), "bits": t("toy_stat_bits", lang), "step": t("toy_stat_step", lang),
+            "replaying": t("toy_replaying", lang), "steps_s": t("toy_steps_per_s", lang),
+            "finished": t("toy_finished", lang), "states": {s: t(f"toy_state_{s}", lang) for s in STATES}}
+
 
 REAL, FAKE = "#" + bytes(REAL_RGB).hex(), "#" + bytes(FAKE_RGB).hex()
 CSS = f"""
@@ -69,22 +50,27 @@ CSS = f"""
 """
 
 
-def view_html() -> str:
-    """The canvas panel toy.js draws into; its words come from TEXTS (toy.js gets TEXTS["js"] as a data attribute)."""
-    t, s, e = TEXTS, TEXTS["stats"], html.escape
-    layers = "".join(f'<label><input type="checkbox" data-layer="{k}" checked> {e(v)}</label>' for k, v in t["layers"].items())
-    real, fake, heat = (e(w) for w in t["legend"])
-    stat = "".join(f'<div>{e(s[k])} <b class="toy-{k}">–</b>{" " + e(s["bits"]) if k == "js" else ""}</div>'
-                   for k in ("step", "modes", "js", "grad", "ld", "lg"))
-    return f"""<div id="toy-view" data-texts="{e(json.dumps(t["js"]))}">
+def view_html(lang: str = "en") -> str:
+    """The canvas panel toy.js draws into, its words in `lang` (toy.js reads js_texts(lang) from data-texts). The EN | 中文
+    switch re-sends it (ctx.translated); toy.js then wires the new panel and repaints it on the next tick."""
+    e = html.escape
+
+    def w(key: str) -> str:
+        return e(t(key, lang))
+
+    layers = "".join(f'<label><input type="checkbox" data-layer="{k}" checked> {w(key)}</label>' for k, key in LAYERS.items())
+    stat = "".join(f'<div>{w("toy_stat_" + k)} <b class="toy-{k}">–</b>{" " + w("toy_stat_bits") if k == "js" else ""}</div>'
+                   for k in STATS)
+    chart = ", ".join(w(f"toy_stat_{k}") for k in ("ld", "lg", "modes", "js"))
+    return f"""<div id="toy-view" lang="{e(lang)}" data-texts="{e(json.dumps(js_texts(lang), ensure_ascii=False))}">
  <div class="toy-main">
-  <div class="toy-planebox"><canvas class="toy-plane" role="img" aria-label="{e(t["layers"]["heat"])}"></canvas>
-   <div class="toy-layers">{layers}<button type="button" class="toy-clear">{e(t["clear"])}</button></div></div>
+  <div class="toy-planebox"><canvas class="toy-plane" role="img" aria-label="{w("toy_layer_heat")}"></canvas>
+   <div class="toy-layers">{layers}<button type="button" class="toy-clear">{w("toy_clear")}</button></div></div>
   <div class="toy-side">
-   <div class="toy-legend"><span class="toy-sw real"></span>{real} <span class="toy-sw fake"></span>{fake}
-    <span class="toy-sw heat"></span>{heat}</div>
+   <div class="toy-legend"><span class="toy-sw real"></span>{w("toy_real")} <span class="toy-sw fake"></span>{w("toy_fake")}
+    <span class="toy-sw heat"></span>{w("toy_heat_legend")}</div>
    <div class="toy-stats"><div><span class="toy-dot dot"></span><b class="toy-state"></b> <span class="toy-rate"></span></div>
     {stat}</div>
    <div class="toy-collapse"></div><div class="toy-note"></div>
-   <canvas class="toy-chart" role="img" aria-label="{e(s["ld"])}, {e(s["lg"])}, {e(s["modes"])}, {e(s["js"])}"></canvas>
+   <canvas class="toy-chart" role="img" aria-label="{chart}"></canvas>
   </div></div></div>"""

@@ -41,7 +41,7 @@ def said(e: Exception, lang: str) -> str:
     if lang == "en" or not getattr(e, "key", None):
         return str(e)
     values = dict(e.values)
-    if isinstance(e, SettingError):  # the setting's name as the Train tab labels it
+    if isinstance(e, SettingError) and "name" in values:  # the setting's name as the Train tab labels it
         values["name"] = t(HYPER_KEYS.get(values["name"], f"train_{values['name']}"), lang)
     return t(e.key, lang, **values)
 

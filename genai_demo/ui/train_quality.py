@@ -78,7 +78,7 @@ class QualityReadout:
         if not family(run.cfg.kind).quality:  # an image family the classifier cannot judge (its spec says so)
             return self._show(view, f"unjudged:{run.id}", note_html(t("q_not_applicable", lang, model=family(run.cfg.kind).name),
                                                                     "unsupported", lang))
-        problem = live_quality.unsupported(run.cfg.data)
+        problem = live_quality.unsupported(run.cfg.data, lang)
         if problem:
             return self._show(view, f"unsupported:{run.id}", note_html(problem, "unsupported", lang))
         snap = run.trainer.snapshot()
@@ -123,4 +123,7 @@ def build_panel(ctx: UIContext) -> tuple[QualityReadout, gr.Column]:
     every = quality_every_s()
     if every > 0:
         gr.Timer(every).tick(on_timer, view, [card, view], show_progress="hidden", **heavy)
+    # EN | 中文: the card is redrawn in the new language at once (the view remembers its language, so measure() redraws
+    # it; the scores come from the cache unless the run has a newer snapshot), not on the next tick 6 s later
+    ctx.on_language(on_timer, view, [card, view], show_progress="hidden", **heavy)
     return q, box

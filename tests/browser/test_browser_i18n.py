@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_browser_train import COUNTER, wait_for_step
+from tests.helpers import wait_until
 
 # what stays English on purpose: model, data-set and layer names (as in PyTorch), units, symbols, file types, API values
 ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "ELBO", "KL", "Adam", "BCE", "NLL", "bpc",
@@ -19,10 +20,12 @@ ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "EL
            "genai", "demo",  # layer names and maths in the diagrams; the app's name
            "EN", "Language",  # the switch names each language in its own words
            "Jensen", "Shannon", "SGD", "Lab",  # a divergence, an optimiser and GAN Lab, as their authors name them
-           "tab", "toy", "preset", "healthy", "collapse", "oscillation", "minimax"}  # a lesson link's URL and its values
+           "tab", "toy", "preset", "healthy", "collapse", "oscillation", "minimax",  # a lesson link's URL and its values
+           "JS"}  # the Jensen–Shannon divergence's usual short name (JS 散度)
 CITATION = re.compile(r"\[[^\]]*\d{4}\]")  # [Goodfellow et al. 2014]: authors' names stay as published
 # tab id → its Chinese name
-TABS = {"train": "训练", "latent": "潜空间探索", "gan": "GAN 工作室", "text": "下一个词元", "learn": "原理讲解"}
+TABS = {"train": "训练", "latent": "潜空间探索", "gan": "GAN 工作室", "text": "下一个词元", "toy": "二维 GAN", "learn": "原理讲解"}
+PLANE = "#toy-view canvas.toy-plane"
 
 # every visible text node of the page (KaTeX formulas, inputs' own values, icons' text excluded), one string each
 VISIBLE_TEXTS = """() => {
@@ -30,12 +33,18 @@ VISIBLE_TEXTS = """() => {
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
     const el = n.parentElement;
-    if (!n.textContent.trim() || !el || el.closest('.katex, script, style, [aria-hidden="true"]')) continue;
+    // .sr-only: Gradio's screen-reader announcements ("In queue: 1 of 1"), never drawn on screen
+    if (!n.textContent.trim() || !el || el.closest('.katex, script, style, [aria-hidden="true"], .sr-only')) continue;
     if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
     out.push(n.textContent.trim());
   }
   return out;
 }"""
+
+
+# Gradio 6.31's status tracker writes "processing |" and "queue: 1/2 |" while an event runs, hard-coded in English (not
+# in its i18n): the words are checked on the page at rest, once no event is running
+BUSY = re.compile(r"^(processing|queue: [\d/]+) \|")
 
 
 def english_words(texts: list[str]) -> list[str]:
@@ -70,9 +79,30 @@ def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
             expect(page.locator("#text-model-info")).to_contain_text("参数")
         if tab == "learn":
             expect(page.locator("#learn-vae-text")).to_contain_text("重参数化")
+        if tab == "toy":  # the game plays a little, so its state, rate, notes and chart are all on show
+            expect(page.locator(PLANE)).to_have_attribute("data-step", "0")
+            expect(page.locator("#toy-view .toy-state")).to_contain_text("就绪")
+            expect(page.locator("#toy-view .toy-note")).to_contain_text("健康的博弈")  # the preset's note (poll)
+            # dispatch_event: a click that does not wait for navigations (on 2 busy cores that wait outlasted 20 s)
+            page.locator("#toy-play").dispatch_event("click")
+            page.wait_for_function(f"() => Number(document.querySelector('{PLANE}').dataset.step) >= 300", timeout=60_000)
+            expect(page.locator("#toy-view .toy-rate")).to_contain_text("步/秒")
+            page.locator("#toy-panel").scroll_into_view_if_needed()
+        wait_until(lambda: not any(BUSY.match(x) for x in page.evaluate(VISIBLE_TEXTS)), timeout=60, what="events done")
         leftover = english_words(page.evaluate(VISIBLE_TEXTS))
         assert not leftover, f"untranslated on the {tab} tab: {leftover[:40]}"
         shoot(f"zh-{tab}")
+        if tab == "toy":
+            page.locator("#toy-pause").dispatch_event("click")  # the preset's 2,000 steps may be over: paused or finished
+            expect(page.locator(PLANE)).to_have_attribute("data-state", re.compile("paused|finished"))
+            expect(page.locator("#toy-view .toy-state")).to_have_text(re.compile("已暂停|已完成"))
+            # an error provoked in Chinese comes back Chinese: "Draw your own", then Reset before drawing anything
+            page.locator("#toy-data input").click()
+            page.get_by_role("option", name="✏ 自己画").click()
+            expect(page.locator("#toy-view")).to_have_class(re.compile("toy-drawing"))
+            page.locator("#toy-reset").dispatch_event("click")
+            expect(page.get_by_text("请先在平面上至少画 3 个点").first).to_be_visible()
+            assert not english_words(page.evaluate(VISIBLE_TEXTS))
 
 
 def test_switching_language_mid_run_keeps_the_run(page, ui_ctx, shoot):
@@ -128,3 +158,44 @@ def test_the_browsers_language_decides_unless_the_url_says_otherwise(browser, ap
         expect(page.locator("#train-pause")).to_contain_text("Pause")
     finally:
         context.close()
+
+
+def test_the_2d_gan_tab_switches_language_in_place_keeping_the_game(page):
+    page.get_by_role("tab", name="2-D GAN").click()
+    expect(page.locator(PLANE)).to_have_attribute("data-step", "0")
+    page.locator("#toy-step-both").dispatch_event("click")
+    expect(page.locator(PLANE)).to_have_attribute("data-step", "1")
+    expect(page.locator("#toy-view .toy-state")).to_contain_text("paused")
+    page.locator("#lang-switch").get_by_text("中文").click()
+    expect(page.locator("#toy-intro")).to_contain_text("二维平面上的 GAN 博弈")  # Python-written, re-sent by the switch
+    expect(page.locator("#toy-view .toy-legend")).to_contain_text("真")  # the canvas panel, redrawn in Chinese
+    expect(page.locator("#toy-view .toy-state")).to_contain_text("已暂停")  # toy.js's own words, from the new panel
+    expect(page.locator("#toy-view .toy-note")).to_contain_text("健康的博弈")  # the poll's note, re-sent
+    expect(page.locator("#toy-step-d")).to_contain_text("D 走一步")  # a component text, switched by Gradio
+    expect(page.locator(PLANE)).to_have_attribute("data-step", "1")  # the same game: nothing was reset
+    page.locator("#lang-switch").get_by_text("EN", exact=True).click()
+    expect(page.locator("#toy-view .toy-state")).to_contain_text("paused")
+    expect(page.locator("#toy-intro")).to_contain_text("The GAN game in two dimensions")
+
+
+def test_the_quality_card_follows_the_switch_at_once(browser, monkeypatch):
+    """With automatic measurements off (GENAI_DEMO_QUALITY_EVERY=0) no timer redraws the sample-quality card: only the
+    EN | 中文 switch itself can turn it Chinese."""
+    from tests.browser.conftest import VIEWPORT
+    from tests.helpers import serve_app
+
+    monkeypatch.setenv("GENAI_DEMO_QUALITY_EVERY", "0")
+    with serve_app() as (url, _):
+        context = browser.new_context(viewport=VIEWPORT)
+        try:
+            page = context.new_page()
+            page.goto(url + "?lang=zh")  # opened in Chinese: drawn in Chinese at once, too
+            expect(page.locator("#train-quality")).to_contain_text("样本质量")
+            page.locator("#lang-switch").get_by_text("EN", exact=True).click()
+            expect(page.locator("#train-quality")).to_contain_text("Sample quality")
+            page.locator("#lang-switch").get_by_text("中文").click()
+            expect(page.locator("#train-quality")).to_contain_text("样本质量")
+            page.locator("#lang-switch").get_by_text("EN", exact=True).click()
+            expect(page.locator("#train-quality")).to_contain_text("Sample quality")
+        finally:
+            context.close()

@@ -1,0 +1,142 @@
+"""The server's refusals in the visitor's language (issue 14): a visitor who chose 中文 gets each of them in Chinese,
+an API caller (no page, no language) the same sentence in English, and neither ever a stack trace."""
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import re
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+import torch
+from PIL import Image
+
+from genai_demo.data.text import corpus_vocab
+from genai_demo.models import build
+from genai_demo.quality import live as live_quality
+from genai_demo.training.checkpoints import save_checkpoint
+from genai_demo.training.runs import RunRegistry
+from genai_demo.ui import messages, sketchpad
+from genai_demo.ui.common import resolve_model
+from genai_demo.ui.context import UIContext
+from genai_demo.ui.http_guard import RequestGuard
+from genai_demo.ui.text_tab import TextActions
+from genai_demo.ui.train_actions import TrainActions
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+ZH, EN = SimpleNamespace(session_hash="zh-visitor"), SimpleNamespace(session_hash="en-visitor")
+
+
+@pytest.fixture
+def ctx():
+    c = UIContext(registry=RunRegistry(max_running=1, max_steps=5000, idle_s=600))
+    c.set_lang(ZH.session_hash, "zh")
+    c.set_lang(EN.session_hash, "en")
+    yield c
+    c.registry.shutdown()
+    c.toys.shutdown()
+
+
+def refusal(fn, *args, **kwargs) -> str:
+    with pytest.raises(gr.Error) as e:
+        out = fn(*args, **kwargs)
+        if hasattr(out, "__next__"):  # a streaming handler checks its input on the first frame
+            next(out)
+    return e.value.message
+
+
+def test_model_and_data_mismatch(ctx):
+    a = TrainActions(ctx, datasets=["mnist5k"])
+    zh = refusal(a.train, "vae", "names", 10, None, 32, 1.0, 1, 0, False, ZH)
+    assert HAN.search(zh) and "从图像中学习" in zh and "'names'" in zh, zh
+    en = refusal(a.train, "vae", "names", 10, None, 32, 1.0, 1, 0, False, EN)
+    assert "VAE learns from images" in en and not HAN.search(en)
+
+
+def test_the_zoo_unknown_model_and_no_weights_yet(ctx):
+    zh = refusal(resolve_model, ctx, "bogus", ZH, ("vae",))
+    assert "未知的模型 'bogus'" in zh and "unknown" not in zh, zh
+    assert "unknown model 'bogus'" in refusal(resolve_model, ctx, "bogus", EN, ("vae",))
+    zh = refusal(resolve_model, ctx, "pretrained:nope", ZH, ("vae",))
+    assert HAN.search(zh) and "checkpoint" not in zh, zh  # the file's problem is said plainly, not in English
+
+
+def test_no_classifier_for_a_data_set():
+    zh = live_quality.unsupported("names", "zh-CN")
+    assert HAN.search(zh) and "'names'" in zh, zh
+    assert live_quality.unsupported("names").startswith("Sample quality needs a classifier")
+    assert live_quality.unsupported("mnist5k", "zh-CN") is None
+
+
+def test_the_error_net_speaks_the_language_of_the_events_visitor(ctx):
+    messages.listen(ctx)
+
+    def net(session: str | None, error: Exception) -> str:
+        token = messages._session.set(session)  # what install()'s wrapper of Gradio's queue sets per event
+        try:
+            return messages.scrub_payload(error, {"error": str(error)})["error"]
+        finally:
+            messages._session.reset(token)
+
+    assert HAN.search(net(ZH.session_hash, RuntimeError("/srv/x.py exploded")))
+    assert net(EN.session_hash, RuntimeError("boom")) == net(None, RuntimeError("boom")) == messages.t(messages.INTERNAL)
+    from gradio.exceptions import ComponentProcessingError
+
+    bad = ComponentProcessingError("Could not preprocess input component at index 2 (a `Number` component) …")
+    zh = net(ZH.session_hash, bad)
+    assert "第 3 个输入（Number）" in zh and "/" not in zh, zh
+
+
+def test_the_sketchpad_guard_refuses_in_the_visitors_language(ctx):
+    messages.listen(ctx)
+    big = io.BytesIO()
+    Image.new("L", (sketchpad.MAX_SIDE + 1, 8)).save(big, "PNG")
+    token = messages._session.set(ZH.session_hash)
+    try:
+        zh = refusal(sketchpad._check_image, big.getvalue(), "composite")
+        unreadable = refusal(sketchpad._check_image, b"not an image", "layer")
+    finally:
+        messages._session.reset(token)
+    assert "合成图" in zh and str(sketchpad.MAX_SIDE) in zh and "图层" in unreadable, (zh, unreadable)
+    assert "composite" in refusal(sketchpad._check_image, big.getvalue(), "composite")  # no visitor: English
+
+
+@pytest.fixture
+def text_actions(tmp_path, monkeypatch, ctx):
+    torch.manual_seed(0)
+    model = build("charlm", {"vocab": corpus_vocab("names"), "n_layer": 1, "n_embd": 16, "n_head": 2}).eval()
+    save_checkpoint(tmp_path / "tiny_charlm.safetensors", model, {"data": "names", "steps": 0})
+    monkeypatch.setenv("GENAI_DEMO_CHECKPOINTS", str(tmp_path))
+    return TextActions(ctx, delay=0)
+
+
+def test_the_next_token_tabs_checks(text_actions):
+    key, a = "pretrained:tiny_charlm", text_actions
+    zh = refusal(a.peek, key, "床前明月光", 1.0, 0, ZH)  # Chinese characters sent to the first-names model
+    assert "模型不认识这些字符" in zh and "'床'" in zh, zh
+    assert "does not know" in refusal(a.peek, key, "床", 1.0, 0, EN)
+    zh = refusal(a.generate, key, "Ma", 9.0, 0, 0, 5, ZH)
+    assert zh.startswith("温度") and "0 到 5" in zh, zh
+    assert "Temperature must be a number between 0 and 5" in refusal(a.generate, key, "Ma", 9.0, 0, 0, 5, EN)
+    assert HAN.search(refusal(a.peek, key, "M" * 10_000, 1.0, 0, ZH))
+
+
+@pytest.mark.parametrize("accept, chinese", [("zh-CN,zh;q=0.9", True), ("en-US", False), (None, False)])
+def test_the_front_door_refuses_too_large_bodies_in_the_browsers_language(accept, chinese):
+    async def app(scope, receive, send):  # never reached: the body is refused first
+        raise AssertionError("the app was called")
+
+    sent = []
+
+    async def send(msg):
+        sent.append(msg)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(10 << 20).encode())]
+    headers += [(b"accept-language", accept.encode())] if accept else []
+    scope = {"type": "http", "method": "POST", "path": "/gradio_api/queue/join", "headers": headers, "query_string": b""}
+    asyncio.run(RequestGuard(app)(scope, None, send))
+    assert sent[0]["status"] == 413
+    detail = json.loads(sent[1]["body"])["detail"]
+    assert bool(HAN.search(detail)) == chinese and "MB" in detail, detail
