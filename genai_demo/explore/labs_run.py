@@ -63,4 +63,6 @@ def run_lab(lab: Lab, steps: int | None = None, timeout_s: float = 120.0, poll_s
             tr.stop()
     seconds = time.perf_counter() - t0
     snaps = [t.snapshot() for t in trainers]
+    for rid, t, snap in zip(ids, trainers, snaps, strict=True):  # the final snapshots (the follow-up's temperatures)
+        meter.measure(rid, snap, lab.measure, t.cfg.data, t.cfg.seed)
     return LabResult(lab.id, found, seconds, [s.step for s in snaps], meter, snaps)

@@ -1,0 +1,122 @@
+"""Labs tab and the side-by-side comparison: handlers as plain functions with fake requests, real short runs."""
+from __future__ import annotations
+
+import os
+import time
+from types import SimpleNamespace
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+import pytest  # noqa: E402
+
+from genai_demo.explore.labs import LABS  # noqa: E402
+from genai_demo.i18n import t  # noqa: E402
+from genai_demo.training.runs import RunRegistry  # noqa: E402
+from genai_demo.training.settings import checked  # noqa: E402
+from genai_demo.ui import compare, labs_tab  # noqa: E402
+from genai_demo.ui.context import UIContext  # noqa: E402
+from genai_demo.ui.labs_tab import LabsActions, link_lab, link_note  # noqa: E402
+from tests.helpers import wait_until  # noqa: E402
+
+
+def req(session: str):
+    return SimpleNamespace(session_hash=session)
+
+
+@pytest.fixture
+def actions():
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000, idle_s=600))
+    yield LabsActions(ctx)
+    ctx.registry.shutdown()
+
+
+def test_links_name_a_lab_or_say_why_not():
+    assert link_lab({"lab": "mode-collapse"}) == "mode-collapse"
+    assert link_lab({}) is None and link_lab(None) is None
+    assert link_lab({"lab": "nope"}) is None and link_lab({"lab": ["d-wins"]}) is None
+    assert link_note({"lab": "d-wins"}) == "" and link_note({}) == ""
+    note = link_note({"lab": "<b>x</b>" * 50}, "en")
+    assert note.startswith("There is no lab called") and len(note) < 200 and "\n" not in note
+    assert "没有名为" in link_note({"lab": "nope"}, "zh-CN")
+
+
+def test_run_needs_a_prediction_and_a_real_lab(actions):
+    with pytest.raises(gr.Error, match="Choose a prediction first"):
+        actions.run("mode-collapse", None, req("a"))
+    for bad in (7, -1, True, "1", 1.5):
+        with pytest.raises(gr.Error):
+            actions.run("mode-collapse", bad, req("a"))
+    with pytest.raises(gr.Error, match="no lab called"):
+        actions.run("../etc", 1, req("a"))
+    assert actions.ctx.registry.runs("a") == []  # nothing started by any of these
+
+
+def test_picking_a_lab_clears_the_prediction(actions):
+    out = actions.picked("d-wins", req("a"))
+    assert "D:G" in out["intro"] and out["choice"].value is None and out["run"].interactive is False
+    actions.ctx.set_lang("z", "zh-CN")
+    zh = actions.picked("beta-map", req("z"))
+    assert "β 与隐空间地图" in zh["intro"] and zh["hint"] == t("labs_choose_first", "zh-CN")
+
+
+def test_lab_runs_to_its_detector_and_grades_the_prediction(actions):
+    a, me = actions, req("alice")
+    out = a.run("mode-collapse", 1, me)  # predicted: "convincing digits, but only one to three kinds"
+    run = a.ctx.registry.current("alice")
+    assert run.id in out["hint"] and run.cfg.hp.lr == LABS["mode-collapse"].runs[0]["lr"] and run.cfg.seed == 0
+
+    def fired():
+        a.measure(me)
+        return a.desk.get("alice").detection
+    d = wait_until(fired, timeout=90, every=0.3, what="the mode-collapse detector")
+    a.ctx.registry.stop("alice")
+    assert d.values["classes"] <= 3
+    view = a.tick("mode-collapse", {}, me)
+    assert t("labs_right", "en", choice=t("lab_mode_collapse_choice_1")) in view["result"]
+    assert f"at step {d.step:,}" in view["result"] and "Why" in view["result"]
+    assert view["grid"] is not None and view["curve"] is not None
+    a.desk.get("alice").choice = 0  # the same run judged for someone who predicted "all ten digits"
+    again = a.tick("mode-collapse", view["view"], me)
+    assert "❌" in again["result"] and t("lab_mode_collapse_choice_0") in again["result"]
+    assert a.tick("mode-collapse", again["view"], me) == {}  # nothing changed: an idle tick sends nothing
+
+
+def test_another_lab_shown_does_not_show_this_labs_result(actions):
+    a, me = actions, req("bob")
+    a.run("d-wins", 1, me)
+    out = a.tick("memorise", {}, me)
+    assert out["status"] == t("labs_idle") and "result" not in out
+    labs_tab.forget(a.ctx, "bob")  # no build() here: nothing registered, nothing fails
+
+
+def test_compare_two_runs_overlays_curves_and_names_the_difference():
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000, idle_s=600))
+    try:
+        for beta in (0.0, 4.0):
+            run = ctx.registry.start("c", checked({"model": "vae", "steps": 60, "beta": beta, "seed": 3}))
+            assert run.trainer.join(60)
+        out = compare.tick(ctx, None, None, None, {}, req("c"))  # nothing picked yet: the newest two
+        a_id, b_id = out["a"].value, out["b"].value
+        assert {a_id, b_id} == {r.id for r in ctx.registry.runs("c")} and a_id != b_id
+        metric = out["metric"].value
+        assert metric == "val_loss"  # held-out −ELBO: comparable across β
+        out = compare.tick(ctx, a_id, b_id, metric, {**out["view"], "curve": None}, req("c"))
+        series = sorted(set(out["curve"]["series"]))
+        assert len(series) == 2 and any("β 0" in s for s in series) and any("β 4" in s for s in series)
+        assert not any("seed" in s for s in series)  # the legend names only what differs
+        assert out["pic_a"] is not None and out["pic_b"] is not None
+        same = compare.tick(ctx, a_id, a_id, metric, out["view"], req("c"))
+        assert same["note"] == t("compare_same")
+        alone = compare.tick(ctx, None, None, None, {}, req("nobody"))
+        assert alone["note"].startswith("Start two runs")
+    finally:
+        ctx.registry.shutdown()
+
+
+def test_the_app_builds_with_the_labs_tab():
+    from genai_demo.ui.app import build_demo
+    demo = build_demo(UIContext(registry=RunRegistry(max_running=1)))
+    ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
+    assert {"tab-labs", "labs-run", "labs-choice", "compare-curve"} <= ids
+    time.sleep(0)  # keep the demo alive until here
