@@ -4,6 +4,7 @@ the step and the wall time at which it fired. Run it niced on a shared machine:
     nice -n 10 python bench/labs.py                       # every lab
     nice -n 10 python bench/labs.py mode-collapse d-wins  # some labs
     nice -n 10 python bench/labs.py --record memorise     # also save the traces up to the firing (tests/data/)
+    nice -n 10 python bench/labs.py -v gan-learns         # print each measurement as it comes
 
 LABS_TIMEOUT_S (default 300) bounds each lab's wall time.
 """
@@ -36,13 +37,20 @@ def record(r, lab) -> Path:
     return path
 
 
+def show(i: int, snap, measured: dict, seconds: float) -> None:
+    """-v: each new measurement as it comes (the trajectory a preset search looks at)."""
+    last = {k: round(v[-1], 3) for k, v in measured.items() if v and k != "step"}
+    hist = {k: round(v[-1], 3) for k, v in snap.history.items() if v and k != "step"}
+    print(f"   run {i} step {snap.step:>5,} {seconds:6.1f} s  measured {last}  last {hist}", flush=True)
+
+
 def main(args: list[str]) -> int:
     save = "--record" in args
-    ids = [a for a in args if not a.startswith("--")] or list(LABS)
+    ids = [a for a in args if not a.startswith("-")] or list(LABS)
     missed = 0
     for lab_id in ids:
         lab = LABS[lab_id]
-        r = run_lab(lab, timeout_s=float(os.environ.get("LABS_TIMEOUT_S", 300)))
+        r = run_lab(lab, timeout_s=float(os.environ.get("LABS_TIMEOUT_S", 300)), progress=show if "-v" in args else None)
         runs = " + ".join(f"{f['model']} {', '.join(f'{k}={v}' for k, v in f.items() if k not in ('model', 'data'))}"
                           for f in lab.runs)
         if r.detection:

@@ -39,16 +39,17 @@ def test_mode_collapse_ignores_the_noise_grid_and_needs_digit_like_samples():
     assert t(d.key, "en", **d.values).startswith("Classes covered fell to 2/10 at step 800")
 
 
-def test_d_wins_needs_high_accuracy_and_a_climbing_g_loss():
+def test_d_wins_needs_high_accuracy_and_a_high_g_loss():
     steps = list(range(10, 210, 10))
     acc = [0.7] * 10 + [0.99] * 10
-    rising = [1.0] * 10 + [3.0] * 10
-    d = D.d_wins([Trace(history={"step": steps, "d_acc": acc, "g_loss": rising})])
-    assert d is not None and d.step == 150  # the 5-point window is all 0.99 at step 150
-    assert d.values["acc"] == "99%" and d.values["g_low"] == "1.00"
-    flat = [3.0] * 20  # D accurate, but G's loss never rose: not "D wins" by this rule
-    assert D.d_wins([Trace(history={"step": steps, "d_acc": acc, "g_loss": flat})]) is None
-    assert D.d_wins([Trace(history={"step": steps, "d_acc": [0.7] * 20, "g_loss": rising})]) is None
+    high = [1.0] * 10 + [3.0] * 10
+    tr = Trace(history={"step": steps, "d_acc": acc, "g_loss": high}, measured={"step": [0, 100], "confidence": [0.1, 0.2]})
+    d = D.d_wins([tr])
+    assert d is not None and d.step == 150  # the 5-point window is all 0.99 and 3.0 at step 150
+    assert d.values == {"step": "150", "acc": "99%", "g_loss": "3.00", "confidence": "0.20"}
+    low = [1.0] * 20  # D accurate, but G's loss near balance: not "D wins"
+    assert D.d_wins([Trace(history={"step": steps, "d_acc": acc, "g_loss": low})]) is None
+    assert D.d_wins([Trace(history={"step": steps, "d_acc": [0.7] * 20, "g_loss": high})]) is None
 
 
 def test_beta_map_compares_both_runs_at_the_same_step():

@@ -54,12 +54,15 @@ LABS: dict[str, Lab] = {lab.id: lab for lab in (
         "quality", 3, _when_digits, ("confidence",), ("confidence", "classes_covered")),
     Lab("mode-collapse", ({"model": "gan", "data": "mnist5k", "steps": 1000, "lr": 5e-3, "seed": 0},),
         "quality", 3, _fired(1, 0), ("classes",), ("mode_collapse",)),
-    Lab("d-wins", ({"model": "gan", "data": "mnist5k", "steps": 1000, "lr": 2e-3, "d_steps": 10, "seed": 0},),
+    # the usual lr 2e-4: D:G is the only change; batch 32 keeps a step of 11 batches affordable
+    Lab("d-wins", ({"model": "gan", "data": "mnist5k", "steps": 600, "d_steps": 10, "batch_size": 32, "seed": 0},),
         "quality", 3, _fired(1, 2), ("d_acc", "g_loss"), ("discriminator", "d_acc")),
-    Lab("beta-map", ({"model": "vae", "data": "mnist5k", "steps": 600, "beta": 0.0, "seed": 3},
-                     {"model": "vae", "data": "mnist5k", "steps": 600, "beta": 4.0, "seed": 3}),
+    Lab("beta-map", ({"model": "vae", "data": "mnist5k", "steps": 400, "beta": 0.0, "seed": 3},
+                     {"model": "vae", "data": "mnist5k", "steps": 400, "beta": 4.0, "seed": 3}),
         "", 3, _fired(0, 2), ("val_kl",), ("kl", "elbo", "beta")),
-    Lab("memorise", ({"model": "charlm", "data": "names", "steps": 3000, "lr": 3e-3, "batch_size": 128, "seed": 0},),
+    # weight decay off (the app's default 0.1 slows memorising down): the lab is about memorising, fast
+    Lab("memorise", ({"model": "charlm", "data": "names", "steps": 3000, "lr": 3e-3, "batch_size": 128, "seed": 0,
+                      "model_config": {"weight_decay": 0.0}},),
         "memorise", 3, _fired(2, 0), ("memorised",), ("memorise", "temperature")),
 )}
 

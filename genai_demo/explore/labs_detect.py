@@ -22,7 +22,7 @@ COLLAPSE_CONFIDENCE = 0.6  # … "look like digits": below this the grid is stil
 COLLAPSE_AFTER = 100  # the step-0 grid (one blob, one class) is not a collapse
 D_WINS_ACC = 0.95  # D tells real from fake this often …
 D_WINS_WINDOW = 5  # … averaged over this many published points (≈ 50 steps at the app's publish rate)
-D_WINS_G_RISE = 1.5  # … while G's loss is this many times its lowest so far
+D_WINS_G_LOSS = 2.0  # … while G's loss -log D(G(z)) averages at least this: D gives fakes < 14 % (ln 2 = balance)
 BETA_KL_RATIO = 2.0  # held-out KL of the β = 0 run at least this many times the β = 4 run's
 BETA_MIN_STEP = 200  # compare both runs once each has been evaluated at least this far in
 MEMORISED_SHARE = 0.4  # share of generated names copied from the training list
@@ -78,20 +78,21 @@ def mode_collapse(traces: list[Trace]) -> Detection | None:
 
 
 def d_wins(traces: list[Trace]) -> Detection | None:
-    """d-wins: D's accuracy averaged over the last D_WINS_WINDOW points ≥ D_WINS_ACC while G's loss (same window)
-    is ≥ D_WINS_G_RISE × its lowest window so far."""
+    """d-wins: over the last D_WINS_WINDOW published points, D's accuracy averages ≥ D_WINS_ACC and G's loss
+    ≥ D_WINS_G_LOSS — far above ln 2 ≈ 0.69, its value when D cannot tell real from fake. Cites the grid's
+    classifier confidence at that point when measured (the stalled grid)."""
     rows = _rows(traces[0].history, "d_acc", "g_loss")
     w = D_WINS_WINDOW
-    lowest = float("inf")
     for i in range(w - 1, len(rows)):
         window = rows[i - w + 1:i + 1]
         acc = sum(r[1] for r in window) / w
         g = sum(r[2] for r in window) / w
-        lowest = min(lowest, g)
-        if acc >= D_WINS_ACC and g >= D_WINS_G_RISE * lowest:
+        if acc >= D_WINS_ACC and g >= D_WINS_G_LOSS:
             step = rows[i][0]
+            conf = [c for s, c in _rows(traces[0].measured, "confidence") if s <= step]
             return Detection(int(step), "lab_d_wins_fired",
-                             {"step": _fmt_step(step), "acc": f"{acc:.0%}", "g_loss": f"{g:.2f}", "g_low": f"{lowest:.2f}"})
+                             {"step": _fmt_step(step), "acc": f"{acc:.0%}", "g_loss": f"{g:.2f}",
+                              "confidence": f"{conf[-1]:.2f}" if conf else "–"})
     return None
 
 

@@ -37,8 +37,9 @@ def settings(lab: Lab, steps: int | None = None) -> list:
 
 
 def run_lab(lab: Lab, steps: int | None = None, timeout_s: float = 120.0, poll_s: float = 0.2,
-            stop_when_fired: bool = True) -> LabResult:
-    """Train the lab's runs one after another, measuring each snapshot, until the detector fires (then stop)."""
+            stop_when_fired: bool = True, progress=None) -> LabResult:
+    """Train the lab's runs one after another, measuring each snapshot, until the detector fires (then stop).
+    progress(run index, snapshot, measured series, seconds): called after each new measurement (bench/labs.py -v prints it)."""
     meter = LabMeter()
     trainers = [make_trainer(s) for s in settings(lab, steps)]
     ids = [f"run{i}" for i in range(len(trainers))]
@@ -50,8 +51,9 @@ def run_lab(lab: Lab, steps: int | None = None, timeout_s: float = 120.0, poll_s
             while True:
                 done = tr.snapshot().state in ENDED
                 snaps = [t.snapshot() for t in trainers[:i + 1]]
-                for rid, t, snap in zip(ids, trainers, snaps, strict=False):
-                    meter.measure(rid, snap, lab.measure, t.cfg.data, t.cfg.seed)
+                for k, (rid, t, snap) in enumerate(zip(ids, trainers, snaps, strict=False)):
+                    if meter.measure(rid, snap, lab.measure, t.cfg.data, t.cfg.seed) and progress:
+                        progress(k, snap, meter.series(rid), time.perf_counter() - t0)
                 found = lab.detect([meter.trace(rid, s) for rid, s in zip(ids, snaps, strict=False)])
                 if (found and stop_when_fired) or done or time.perf_counter() - t0 > timeout_s:
                     break

@@ -11,10 +11,17 @@ import pandas as pd
 from ..explore.labs import LABS, Lab, LabSession
 from ..explore.labs_detect import Detection
 from ..i18n import t
+from ..models import family
 from . import train_view as V
 
 SHOWN_SETTINGS = ("steps", "lr", "batch_size", "beta", "d_steps", "seed")  # a preset's settings, in this order
-SETTING_WORDS = {"steps": "steps", "lr": "lr", "batch_size": "batch", "beta": "β", "d_steps": "D:G", "seed": "seed"}
+# how a preset's settings are named (catalogue keys; lr, β and D:G read the same in every language)
+SETTING_WORDS = {"steps": "compare_set_steps", "batch_size": "compare_set_batch_size", "seed": "compare_set_seed"}
+SYMBOLS = {"lr": "lr", "beta": "β", "d_steps": "D:G"}
+
+
+def _word(name: str, lang: str) -> str:
+    return SYMBOLS.get(name) or t(SETTING_WORDS[name], lang)
 CURVE_POINTS = 200  # points per series sent by a tick
 
 
@@ -27,20 +34,21 @@ def prediction_choices(lab: Lab, lang: str = "en") -> list[tuple[str, int]]:
     return [(t(f"lab_{lab.key}_choice_{i}", lang), i) for i in range(lab.choices)]
 
 
-def preset_words(lab: Lab) -> str:
-    """"GAN: lr 0.005, seed 0, 1,000 steps" — each run of the preset, the settings it fixes."""
+def preset_words(lab: Lab, lang: str = "en") -> str:
+    """"GAN (steps 1,000, lr 0.005, seed 0)" — each run of the preset, the settings it fixes."""
     parts = []
     for form in lab.runs:
-        bits = [f"{SETTING_WORDS[k]} {form[k]:,}" if k == "steps" else f"{SETTING_WORDS[k]} {form[k]:g}"
+        bits = [f"{_word(k, lang)} {form[k]:,}" if k == "steps" else f"{_word(k, lang)} {form[k]:g}"
                 for k in SHOWN_SETTINGS if k in form]
-        parts.append(f"{form['model'].upper()} ({', '.join(bits)})")
+        bits += [f"{t(f'labs_set_{k}', lang)} {v:g}" for k, v in (form.get("model_config") or {}).items()]
+        parts.append(f"{family(form['model']).name} ({', '.join(bits)})")
     return " + ".join(parts)
 
 
 def lab_markdown(lab: Lab, lang: str = "en") -> str:
     """The left column: goal, preset, then the question (the choices are the radio below it)."""
     return (f"### {t(f'lab_{lab.key}_title', lang)}\n\n**{t('labs_goal_h', lang)}:** {t(f'lab_{lab.key}_goal', lang)}\n\n"
-            f"<small>{t('labs_settings', lang, settings=preset_words(lab))}</small>\n\n"
+            f"<small>{t('labs_settings', lang, settings=preset_words(lab, lang))}</small>\n\n"
             f"**{t(f'lab_{lab.key}_question', lang)}**")
 
 
