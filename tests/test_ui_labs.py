@@ -78,7 +78,7 @@ def test_lab_runs_to_its_detector_and_grades_the_prediction(actions):
     assert view["grid"] is not None and view["curve"] is not None
     a.desk.get("alice").choice = 0  # the same run judged for someone who predicted "all ten digits"
     again = a.tick("mode-collapse", view["view"], me)
-    assert "❌" in again["result"] and t("lab_mode_collapse_choice_0") in again["result"]
+    assert "✘" in again["result"] and t("lab_mode_collapse_choice_0") in again["result"]
     assert a.tick("mode-collapse", again["view"], me) == {}  # nothing changed: an idle tick sends nothing
 
 

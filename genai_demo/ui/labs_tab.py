@@ -92,7 +92,7 @@ class LabsActions:
         """The slow timer: measure new snapshots, run the detector, start the next run of a two-run lab."""
         sid = self.ctx.session(request)
         session = self.desk.get(sid)
-        if session is None or session.detection is not None and session.started_all:
+        if session is None:
             return
         chosen = LABS[session.lab]
         runs = self._runs(sid, session)
