@@ -94,18 +94,19 @@ def test_compare_two_runs_overlays_curves_and_names_the_difference():
     ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000, idle_s=600))
     try:
         for beta in (0.0, 4.0):
-            run = ctx.registry.start("c", checked({"model": "vae", "steps": 60, "beta": beta, "seed": 3}))
+            run = ctx.registry.start("c", checked({"model": "vae", "steps": 30, "beta": beta, "seed": 3}))
             assert run.trainer.join(60)
         out = compare.tick(ctx, None, None, None, {}, req("c"))  # nothing picked yet: the newest two
         a_id, b_id = out["a"].value, out["b"].value
         assert {a_id, b_id} == {r.id for r in ctx.registry.runs("c")} and a_id != b_id
         metric = out["metric"].value
         assert metric == "val_loss"  # held-out −ELBO: comparable across β
+        assert out["pic_a"] is not None and out["pic_b"] is not None  # both grids, next to each other
+        assert "β 4" in out["pic_a_cap"] + out["pic_b_cap"] and "step 30" in out["pic_a_cap"]
         out = compare.tick(ctx, a_id, b_id, metric, {**out["view"], "curve": None}, req("c"))
         series = sorted(set(out["curve"]["series"]))
         assert len(series) == 2 and any("β 0" in s for s in series) and any("β 4" in s for s in series)
         assert not any("seed" in s for s in series)  # the legend names only what differs
-        assert out["pic_a"] is not None and out["pic_b"] is not None
         same = compare.tick(ctx, a_id, a_id, metric, out["view"], req("c"))
         assert same["note"] == t("compare_same")
         alone = compare.tick(ctx, None, None, None, {}, req("nobody"))
@@ -120,3 +121,28 @@ def test_the_app_builds_with_the_labs_tab():
     ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
     assert {"tab-labs", "labs-run", "labs-choice", "compare-curve"} <= ids
     time.sleep(0)  # keep the demo alive until here
+
+
+def test_two_run_lab_starts_the_second_run_after_the_first(actions, monkeypatch):
+    """The β lab with 30-step runs (the preset's 400 would take a minute): run 2 starts once run 1 finished; they are
+    too short for the detector (it compares from step 200), so the result says it never fired and grades that."""
+    import dataclasses
+    short = dataclasses.replace(LABS["beta-map"], runs=tuple({**f, "steps": 30} for f in LABS["beta-map"].runs))
+    monkeypatch.setitem(LABS, "beta-map", short)
+    a, me = actions, req("dora")
+    a.run("beta-map", 2, me)  # "about the same"
+    first = a.ctx.registry.current("dora")
+    assert first.cfg.hp.beta == 0.0 and first.trainer.join(60)
+
+    def second():
+        a.measure(me)
+        runs = a.ctx.registry.runs("dora")
+        return len(runs) == 2 and runs[-1].trainer.join(0.2) and runs[-1]
+    run2 = wait_until(second, timeout=60, every=0.2, what="the β = 4 run")
+    assert run2.cfg.hp.beta == 4.0 and a.desk.get("dora").runs == [first.id, run2.id]
+    a.measure(me)
+    out = a.tick("beta-map", {}, me)
+    assert a.desk.get("dora").detection is None
+    assert t("labs_missed", "en", run=run2.id, step="30") in out["result"]
+    assert t("labs_right", "en", choice=t("lab_beta_map_choice_2")) in out["result"]  # nothing fired: "about the same"
+    assert set(out["curve"]["series"]) == {"held-out KL (nats) (β = 0)", "held-out KL (nats) (β = 4)"}
