@@ -100,6 +100,10 @@ def test_desk_keeps_one_lab_per_visitor():
     desk.begin("b", "memorise", 0, "r2")
     assert desk.get("a").runs == ["r1"] and desk.get("a").started_all
     assert desk.forget("a").lab == "d-wins" and desk.get("a") is None and desk.get("b").lab == "memorise"
+    desk.MAX_SESSIONS = 3  # bounded: the oldest visitors' labs go first
+    for i in range(5):
+        desk.begin(f"s{i}", "memorise", 0, f"r{i}")
+    assert desk.get("b") is None and desk.get("s1") is None and desk.get("s4").runs == ["r4"]
 
 
 # ---- real short runs ------------------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ step and wall time at which each detector fired).
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -86,17 +88,26 @@ class LabSession:
 
 
 class LabDesk:
-    """session → its current LabSession. Plain dict operations (atomic under the GIL); the Labs tab owns one."""
+    """session → its current LabSession; the Labs tab owns one. Bounded: a session the registry reaped without the
+    page ever unloading is dropped once MAX_SESSIONS newer ones began a lab."""
+
+    MAX_SESSIONS = 1000
 
     def __init__(self) -> None:
-        self._by_session: dict[str, LabSession] = {}
+        self._by_session: OrderedDict[str, LabSession] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, session: str) -> LabSession | None:
         return self._by_session.get(session)
 
     def begin(self, session: str, lab_id: str, choice: int, run_id: str) -> LabSession:
-        s = self._by_session[session] = LabSession(lab_id, choice, [run_id])
+        with self._lock:
+            s = self._by_session[session] = LabSession(lab_id, choice, [run_id])
+            self._by_session.move_to_end(session)
+            while len(self._by_session) > self.MAX_SESSIONS:
+                self._by_session.popitem(last=False)
         return s
 
     def forget(self, session: str) -> LabSession | None:
-        return self._by_session.pop(session, None)
+        with self._lock:
+            return self._by_session.pop(session, None)
