@@ -76,6 +76,7 @@ def test_lab_runs_to_its_detector_and_grades_the_prediction(actions):
     assert t("labs_right", "en", choice=t("lab_mode_collapse_choice_1")) in view["result"]
     assert f"at step {d.step:,}" in view["result"] and "Why" in view["result"]
     assert view["grid"] is not None and view["curve"] is not None
+    assert f"The detector fired at step {d.step:,}" in view["status"]
     a.desk.get("alice").choice = 0  # the same run judged for someone who predicted "all ten digits"
     again = a.tick("mode-collapse", view["view"], me)
     assert "✘" in again["result"] and t("lab_mode_collapse_choice_0") in again["result"]

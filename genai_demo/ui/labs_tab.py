@@ -129,7 +129,7 @@ class LabsActions:
         runs = self._runs(sid, session)
         snaps = [r.trainer.snapshot() for r in runs]
         pos = self.ctx.registry.queue_position(runs[-1]) if runs else None
-        line = W.status_line(chosen, runs, snaps, pos, lang)
+        line = W.status_line(chosen, runs, snaps, pos, session.detection, lang)
         if line != view.get("status"):
             out["status"] = view["status"] = line
         if snaps:
@@ -149,7 +149,8 @@ class LabsActions:
                 if frame is not None:
                     out["curve"] = V.curve_update(view, "series", frame)  # a new legend: cleared for a tick first
                     view["curve"] = sig if out["curve"] is not None else None
-        ended = session.started_all and bool(snaps) and snaps[-1].state in ENDED
+        # over: the last run ended, and it was the lab's last one or it did not finish (stopped, failed, replaced)
+        ended = bool(snaps) and snaps[-1].state in ENDED and (session.started_all or snaps[-1].state != "finished")
         extra = self.meter.extra(runs[-1].id) if runs and chosen.measure == "memorise" else None
         result = W.result_markdown(chosen, session, ended, snaps[-1].step if snaps else 0,
                                    runs[-1].id if runs else "", extra, lang)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..explore.labs import LABS, Lab, LabSession
 from ..explore.labs_detect import Detection
+from ..explore.labs_measure import ENDED
 from ..i18n import t
 from ..models import family
 from . import train_view as V
@@ -56,18 +57,25 @@ def watch_markdown(lab: Lab, lang: str = "en") -> str:
     return f"**{t('labs_watch_h', lang)}:** {t(f'lab_{lab.key}_watch', lang)}"
 
 
-def status_line(lab: Lab, runs: list, snaps: list, queue_pos: int | None, lang: str = "en") -> str:
-    """One line about the run the lab is on now: queued, training (step n of N), ended without firing, failed."""
+def status_line(lab: Lab, runs: list, snaps: list, queue_pos: int | None, fired: Detection | None = None,
+                lang: str = "en") -> str:
+    """One line about the run the lab is on now: queued, training (step n of N), fired, ended, failed."""
     if not runs:
         return t("labs_idle", lang)
     run, snap = runs[-1], snaps[-1]
+    step, total = f"{snap.step:,}", f"{snap.total:,}"
     if queue_pos:
         return t("labs_queued", lang, pos=queue_pos)
     if snap.state == "failed":
         return t("labs_failed", lang, error=snap.error or "")
+    if fired is not None:
+        key = "labs_fired_ended" if snap.state in ENDED else "labs_fired_running"
+        return t(key, lang, run=run.id, step=step, total=total, at=f"{fired.step:,}")
+    if snap.state in ENDED and (len(runs) == len(lab.runs) or snap.state != "finished"):
+        return t("labs_ended", lang, run=run.id, step=step)
     if len(lab.runs) > 1:
-        return t("labs_watching_two", lang, n=len(runs), run=run.id, step=f"{snap.step:,}", total=f"{snap.total:,}")
-    return t("labs_watching", lang, run=run.id, step=f"{snap.step:,}", total=f"{snap.total:,}")
+        return t("labs_watching_two", lang, n=len(runs), run=run.id, step=step, total=total)
+    return t("labs_watching", lang, run=run.id, step=step, total=total)
 
 
 def result_markdown(lab: Lab, session: LabSession | None, ended: bool, last_step: int, run_id: str = "",
