@@ -74,3 +74,17 @@ def test_two_runs_side_by_side(page, shoot):
     expect(page.locator("#compare-grid-b img")).to_be_visible()
     expect(page.locator("#compare-cap-a")).to_contain_text("step 60")
     shoot("labs-compare")
+
+
+def test_lab_link_in_chinese(browser, app_url, screenshot_dir):
+    context, page = open_link(browser, app_url, "?lab=d-wins&lang=zh")
+    try:
+        expect(page.get_by_role("tab", name="实验")).to_have_attribute("aria-selected", "true")
+        expect(page.locator("#labs-goal")).to_contain_text("判别器赢了")
+        expect(page.locator("#labs-goal")).to_contain_text("批量 32")
+        expect(page.locator("#labs-choice")).to_contain_text("D 几乎识破每一张假图")
+        expect(page.locator("#labs-status")).to_contain_text("尚未开始")
+        expect(page.locator("#compare-note")).to_contain_text("先开始两次训练")
+        page.screenshot(path=str(screenshot_dir / "zh-labs.png"))
+    finally:
+        context.close()
