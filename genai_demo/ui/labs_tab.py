@@ -124,6 +124,8 @@ class LabsActions:
             line = t("labs_idle", lang)
             if line != view.get("status"):
                 out["status"] = view["status"] = line
+            if view.get("result") != "":  # another lab's result no longer shows
+                out["result"] = view["result"] = ""
             return {**out, "view": view} if view != before else out
         chosen = LABS[session.lab]
         runs = self._runs(sid, session)
