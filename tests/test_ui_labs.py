@@ -147,3 +147,10 @@ def test_two_run_lab_starts_the_second_run_after_the_first(actions, monkeypatch)
     assert t("labs_missed", "en", run=run2.id, step="30") in out["result"]
     assert t("labs_right", "en", choice=t("lab_beta_map_choice_2")) in out["result"]  # nothing fired: "about the same"
     assert set(out["curve"]["series"]) == {"held-out KL (nats) (β = 0)", "held-out KL (nats) (β = 4)"}
+
+
+def test_compare_lists_only_shared_curves():
+    vae = SimpleNamespace(history={"step": [10], "loss": [1], "kl": [2]}, evals={"step": [10], "val_loss": [3]})
+    gan = SimpleNamespace(history={"step": [10], "d_loss": [1], "g_loss": [2]}, evals={"step": []})
+    assert compare.metrics([vae, vae]) == ["loss", "kl", "val_loss"]
+    assert compare.metrics([vae, gan]) == []  # the tick then says so (compare_no_metric) and still shows both grids

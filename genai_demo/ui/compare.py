@@ -91,6 +91,9 @@ def tick(ctx: UIContext, a_id, b_id, metric, view: dict | None, request: gr.Requ
         b_id = b_id if b_id in ids and b_id != a_id else next((i for i in reversed(ids) if i != a_id), None)
         out.update(a=gr.Dropdown(choices=choices, value=a_id), b=gr.Dropdown(choices=choices, value=b_id))
     by_id = {r.id: r for r in runs}
+    pair = [by_id[a_id], by_id[b_id]] if a_id in by_id and b_id in by_id and a_id != b_id else None
+    snaps = [r.trainer.snapshot() for r in pair] if pair else []
+    common = metrics(snaps) if pair else []
     if len(runs) < 2:
         note = t("compare_none", lang, n=ctx.registry.max_per_session)
     elif a_id not in by_id or b_id not in by_id:
@@ -98,14 +101,11 @@ def tick(ctx: UIContext, a_id, b_id, metric, view: dict | None, request: gr.Requ
     elif a_id == b_id:
         note = t("compare_same", lang)
     else:
-        note = ""
+        note = "" if common else t("compare_no_metric", lang)  # e.g. a VAE beside a GAN: different losses
     if note != view.get("note"):
         out["note"] = view["note"] = note
-    if note:
+    if pair is None:
         return {**out, "view": view} if view != before else out
-    pair = [by_id[a_id], by_id[b_id]]
-    snaps = [r.trainer.snapshot() for r in pair]
-    common = metrics(snaps)
     if common != view.get("metrics"):
         view["metrics"] = common
         metric = metric if metric in common else ("val_loss" if "val_loss" in common else common[0] if common else None)
