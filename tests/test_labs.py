@@ -162,3 +162,14 @@ def test_memorised_share_is_measured_on_real_names():
     assert 0.1 <= warm <= 0.45 and cool > warm
     d = D.memorise([measured([1200, 1300], memorised=[warm, cool])])  # as if a later snapshot copied like T = 0.5 does
     assert (d is not None) == (cool >= D.MEMORISED_SHARE)
+
+
+def test_meter_keeps_one_point_per_step_in_order():
+    from genai_demo.explore.labs_measure import LabMeter
+
+    m = LabMeter()
+    for step, v in ((200, 0.2), (100, 0.1), (200, 0.9), (300, 0.3)):
+        m._add("r1", step, {"memorised": v})
+    assert m.series("r1") == {"step": [100.0, 200.0, 300.0], "memorised": [0.1, 0.2, 0.3]}
+    m.forget(["r1"])
+    assert m.series("r1") == {"step": []}

@@ -104,6 +104,8 @@ class LabMeter:
         with self._lock:
             s = self._series.setdefault(run_id, {"step": [], **{k: [] for k in values}})
             self._series.move_to_end(run_id)
+            if float(step) in s["step"]:  # two overlapping timer calls measured the same snapshot: keep one
+                return
             i = sum(1 for x in s["step"] if x < step)
             s["step"].insert(i, float(step))
             for k, v in values.items():
