@@ -62,7 +62,7 @@ def test_picking_a_lab_clears_the_prediction(actions):
 
 def test_lab_runs_to_its_detector_and_grades_the_prediction(actions):
     a, me = actions, req("alice")
-    out = a.run("mode-collapse", 1, me)  # predicted: "convincing digits, but only one to three kinds"
+    out = a.run("mode-collapse", 1, me)  # predicted: "samples of only one to three kinds"
     run = a.ctx.registry.current("alice")
     assert run.id in out["hint"] and run.cfg.hp.lr == LABS["mode-collapse"].runs[0]["lr"] and run.cfg.seed == 0
 

@@ -17,8 +17,8 @@ Series = dict[str, list[float]]  # "step" plus one list per metric, equal length
 # thresholds: what "it happened" means, one place (the lab texts quote them through the detection's values)
 DIGITS_CONFIDENCE = 0.7  # mean max softmax of the classifier on the preview grid: "these look like digits"
 DIGITS_CLASSES = 6  # … and spread over at least this many classes (a collapsed G is confident too)
-COLLAPSE_CLASSES = 3  # classes covered ≤ this while the samples look like digits: mode collapse
-COLLAPSE_CONFIDENCE = 0.6  # … "look like digits": below this the grid is still noise, not collapsed
+COLLAPSE_CLASSES = 3  # classes covered ≤ this, read confidently: the samples lost their variety (mode collapse)
+COLLAPSE_CONFIDENCE = 0.6  # … "confidently": below this the classifier cannot tell, and few classes mean nothing
 COLLAPSE_AFTER = 100  # the step-0 grid (one blob, one class) is not a collapse
 D_WINS_ACC = 0.95  # D tells real from fake this often …
 D_WINS_WINDOW = 5  # … averaged over this many published points (≈ 50 steps at the app's publish rate)
@@ -69,7 +69,7 @@ def digits_appear(traces: list[Trace]) -> Detection | None:
 
 
 def mode_collapse(traces: list[Trace]) -> Detection | None:
-    """mode-collapse: digit-like samples (confidence ≥ COLLAPSE_CONFIDENCE) of ≤ COLLAPSE_CLASSES classes."""
+    """mode-collapse: samples the classifier reads confidently (≥ COLLAPSE_CONFIDENCE) as ≤ COLLAPSE_CLASSES classes."""
     for step, conf, classes in _rows(traces[0].measured, "confidence", "classes"):
         if step >= COLLAPSE_AFTER and conf >= COLLAPSE_CONFIDENCE and classes <= COLLAPSE_CLASSES:
             return Detection(int(step), "lab_mode_collapse_fired",

@@ -23,11 +23,11 @@ def test_lab_link_prediction_first_then_the_detector_speaks(browser, app_url, sc
     try:
         expect(page.get_by_role("tab", name="Labs")).to_have_attribute("aria-selected", "true")
         expect(page.locator("#labs-pick input[value='mode-collapse']")).to_be_checked()
-        expect(page.locator("#labs-goal")).to_contain_text("learning rate 25 times too large")
+        expect(page.locator("#labs-goal")).to_contain_text("a learning rate 25 times too large")
         expect(page.locator("#labs-link input, #labs-link textarea").first).to_have_value(re.compile(r"\?lab=mode-collapse$"))
         run = page.locator("#labs-run")
         expect(run).to_be_disabled()  # a prediction comes first
-        page.locator("#labs-choice").get_by_text("Convincing digits, but only one to three kinds").click()
+        page.locator("#labs-choice").get_by_text("Samples of only one to three kinds: the variety collapses").click()
         expect(run).to_be_enabled()
         run.click()
         expect(page.locator("#labs-hint")).to_contain_text("Lab started")
