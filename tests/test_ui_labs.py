@@ -154,3 +154,14 @@ def test_compare_lists_only_shared_curves():
     gan = SimpleNamespace(history={"step": [10], "d_loss": [1], "g_loss": [2]}, evals={"step": []})
     assert compare.metrics([vae, vae]) == ["loss", "kl", "val_loss"]
     assert compare.metrics([vae, gan]) == []  # the tick then says so (compare_no_metric) and still shows both grids
+
+
+def test_scripts_sending_odd_values_get_no_crash(actions):
+    a, me = actions, req("eve")
+    for odd in (["x"], {"a": 1}, 3, None, "x" * 10_000):
+        assert a.tick(odd, {}, me)["status"] == t("labs_idle")  # the first lab is shown instead
+        out = compare.tick(a.ctx, odd, odd, odd, {}, me)
+        assert out["note"].startswith("Start two runs")
+        with pytest.raises(gr.Error) as e:
+            a.run(odd, 1, me)
+        assert len(str(e.value)) < 200

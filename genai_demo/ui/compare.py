@@ -80,6 +80,8 @@ def frame(snaps, labels, metric: str) -> pd.DataFrame | None:
 def tick(ctx: UIContext, a_id, b_id, metric, view: dict | None, request: gr.Request) -> dict:
     """The compare tick: the run pickers (when the kept runs change), then the overlaid curve and both pictures."""
     before, view = view or {}, dict(view or {})
+    # a script may send anything for the pickers: a name that is not a string picks nothing
+    a_id, b_id, metric = (v if isinstance(v, str) else None for v in (a_id, b_id, metric))
     lang, sid = ctx.lang(request), getattr(request, "session_hash", None)
     runs = ctx.registry.runs(sid) if sid else []
     out: dict = {}
