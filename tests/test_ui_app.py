@@ -25,10 +25,11 @@ def build() -> gr.Blocks:
 
 def test_tabs_in_order_with_their_ids():
     demo = build()
-    assert tab_labels(demo) == ["Train", "Latent explorer", "GAN studio", "Next token", "2-D GAN", "How it works"]
+    assert tab_labels(demo) == ["Train", "Latent explorer", "GAN studio", "Next token", "2-D GAN", "Labs", "How it works"]
     tabs = [b for b in demo.blocks.values() if isinstance(b, gr.Tab)]
     assert [(t.id, t.elem_id) for t in tabs] == [("train", "tab-train"), ("latent", "tab-latent"), ("gan", "tab-gan"),
-                                                 ("text", "tab-text"), ("toy", "tab-toy"), ("learn", "tab-learn")]
+                                                 ("text", "tab-text"), ("toy", "tab-toy"), ("labs", "tab-labs"),
+                                                 ("learn", "tab-learn")]
     api = {d.api_name for d in demo.fns.values() if d.api_visibility == "public"}
     assert {"train", "status", "pause", "resume", "step", "stop"} <= api
 

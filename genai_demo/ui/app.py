@@ -17,11 +17,12 @@ from PIL import Image
 
 from ..data.user_image import MAX_SIDE
 from ..i18n import LANGS, pick_language, t
-from . import fair, gan_tab, http_guard, latent_tab, learn_tab, messages, text_tab, toy_tab, toy_view, train_tab
+from . import fair, gan_tab, http_guard, labs_tab, latent_tab, learn_tab, messages, text_tab, toy_tab, toy_view, train_tab
 from .context import UIContext
 from .lang import SET_LOCALE_JS, SWITCH_CHOICES, L, gradio_i18n
 
-TAB_MODULES = [train_tab, latent_tab, gan_tab, text_tab, toy_tab, learn_tab]  # those defining forget() hear of leaving visitors
+# those defining forget() hear of leaving visitors
+TAB_MODULES = [train_tab, latent_tab, gan_tab, text_tab, toy_tab, labs_tab, learn_tab]
 
 
 
@@ -154,10 +155,12 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
                 text_tab.build(ctx, text)
             with gr.Tab(L("tab_toy"), id="toy", elem_id="tab-toy") as toy_block:
                 toy = toy_tab.build(ctx, toy_block)
+            with gr.Tab(L("tab_labs"), id="labs", elem_id="tab-labs") as labs_block:
+                labs = labs_tab.build(ctx)
             with gr.Tab(L("tab_learn"), id="learn", elem_id="tab-learn") as learn:
                 learn_tab.build(ctx)
         tabs = {"tab_train": train, "tab_latent": tab, "tab_gan": gan, "tab_text": text, "tab_toy": toy_block,
-                "tab_learn": learn}
+                "tab_labs": labs_block, "tab_learn": learn}
         # Gradio 6.31 translates a tab's name once, when its panel first renders: names of tabs not yet opened would
         # stay in the first language, so the names are also sent as plain text on load and on every switch
         shell = [switch, header, *tabs.values(), *(c for c, _ in ctx.lang_texts)]
@@ -215,5 +218,6 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
 
         toy_names = {t("tab_toy", lang) for lang in LANGS}  # the tab's name as the page shows it
         main_tabs.select(toy_timer, None, toy.timer, queue=False, api_visibility="private", show_progress="hidden")
+        labs.wire(demo, main_tabs)  # ?lab=<id> opens the Labs tab on that lab; its timers run while it shows
     fair.install(demo)  # heavy jobs (judge, sample, walk, generate): a fair share per client address
     return demo
