@@ -34,8 +34,8 @@ MAX_PENDING_STEPS = 1000  # single steps that may wait at once: repeated step(n)
 class Trainer:
     """Start / pause / resume / step / stop a run in a daemon thread; read it with snapshot()."""
 
-    def __init__(self, cfg: RunConfig, data, model: GenerativeModel | None = None, test_data=None):
-        self.cfg = cfg
+    def __init__(self, cfg: RunConfig, data, model: GenerativeModel | None = None, test_data=None, start_step: int = 0):
+        self.cfg = cfg  # start_step: steps `model` already trained (weights from a file); the counter goes on from there
         self.device = pick_device(cfg.device)
         with _INIT_LOCK, torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
@@ -59,7 +59,7 @@ class Trainer:
         self._lock = threading.Lock()  # guards everything the reader sees
         self._wake = threading.Condition(self._lock)  # pause / step / stop signalling
         self._state = "idle"
-        self._step = 0
+        self._step = int(start_step)
         self._pending_steps = 0  # single-step requests while paused (≤ MAX_PENDING_STEPS)
         self._working = False  # a step (or its publish) is being computed right now
         self.budget = Budget(cfg.max_seconds, cfg.max_examples)
@@ -168,6 +168,13 @@ class Trainer:
                 device=str(self.device), error=self._error, hp=dataclasses.replace(self._hp),
             )
 
+    def publish(self) -> None:
+        """Publish a frozen copy and a preview now, before any step: a run whose weights were loaded from a file is
+        explorable at once. Only before start() (afterwards the training thread publishes)."""
+        if self._thread is not None:
+            raise RuntimeError("publish() is for a run that has not started")
+        self._publish(snapshot=True)
+
     # ---- the training thread ---------------------------------------------------------------
     def _apply_hp_locked(self) -> None:
         if not self._pending_hp:
@@ -193,7 +200,7 @@ class Trainer:
 
     def _run(self) -> None:
         torch.set_num_threads(training_threads()) if self.device.type == "cpu" else None
-        t_last, s_last = time.perf_counter(), 0
+        t_last, s_last = time.perf_counter(), self._step
         spent = None  # why the budget stopped the run
         try:
             while self._step < self.cfg.steps:
