@@ -27,7 +27,7 @@ from .checkpoints import CheckpointError, load_checkpoint
 from .settings import SettingError, checked
 from .trainer import Trainer
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the biggest file the app saves is an MLP GAN / CGAN: 8.1 MB
+MAX_UPLOAD_BYTES = 9 * 1024 * 1024  # the biggest file the app saves is an MLP GAN / CGAN: 8.1 MB (Gradio takes ≤ 10 MB)
 MAX_SAVED_STEPS = 10_000_000  # a header claiming more steps than any run could have trained is not ours
 
 # the strict loader's English sentences (checkpoints.py) → this module's catalogue keys, first match wins
