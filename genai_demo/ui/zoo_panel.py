@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import tempfile
 from pathlib import Path
 
@@ -83,6 +82,10 @@ class ZooActions:
 
     def code(self, model: str, request: gr.Request = None) -> str:
         """The standalone PyTorch script (torch + numpy only) that trains `model` (a run or a shipped one) as it was."""
+        return self._script(model, request)[0]
+
+    def _script(self, model, request) -> tuple[str, str]:
+        """(the script, its file name)."""
         lang = self.ctx.lang(request)
         sid = getattr(request, "session_hash", None)
         if not isinstance(model, str) or len(model) > 200:
@@ -102,15 +105,14 @@ class ZooActions:
             args = dict(hyper=hyper, steps=int(meta.get("steps", 1000)), seed=int(meta.get("seed", 0)),
                         origin=f"the shipped checkpoint {model.split(':', 1)[1]}")
         try:
-            return script_for(src.kind, src.data, m.config_dict(), **args)
+            return script_for(src.kind, src.data, m.config_dict(), **args), f"{src.kind}_{src.data}.py"
         except (ExportError, ValueError, TypeError) as e:
             raise self._refused(e if isinstance(e, ExportError) else ExportError(str(e)), lang) from None
 
     def on_show(self, model, request: gr.Request):
-        text = self.code(model, request)
+        text, name = self._script(model, request)
         folder = CODE_ROOT / hashlib.sha256(self.ctx.session(request).encode()).hexdigest()[:24]
         folder.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_]+", "_", model.split(":", 1)[1])[:60] + ".py"
         for old in folder.iterdir():
             old.unlink(missing_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
@@ -138,7 +140,8 @@ def build(ctx: UIContext, train: TrainActions, form: dict) -> ZooActions:
                     show = gr.Button(L("zoo_code_btn"), variant="primary", elem_id="zoo-code-show", scale=1)
                 download = gr.File(label=L("zoo_code_file"), visible=False, interactive=False, elem_id="zoo-code-file",
                                    height=60)
-        code = gr.Code(language="python", visible=False, interactive=False, max_lines=30, elem_id="zoo-code")
+        code = gr.Code(language="python", visible=False, interactive=False, max_lines=30, label=L("zoo_code_label"),
+                       elem_id="zoo-code")
     # the API twin of the upload box: a file in, the run's status out (no form to update)
     api_file, api_out = gr.File(visible=False), gr.JSON(visible=False)
 
