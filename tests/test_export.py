@@ -23,11 +23,12 @@ from genai_demo.training.factory import make_trainer
 from genai_demo.training.settings import checked
 
 STEPS = 200
+BATCH = 32  # the smallest batch that keeps the meter's comparison meaningful: both runs use it, so the check is the same
 
 
-def app_run(kind: str, seed: int = 3):
+def app_run(kind: str, seed: int = 3, steps: int = STEPS, batch_size: int = BATCH):
     """The app's own run: the Trainer from the Train tab's settings, metrics averaged every 10 steps."""
-    s = checked({"model": kind, "steps": STEPS, "seed": seed})
+    s = checked({"model": kind, "steps": steps, "seed": seed, "batch_size": batch_size})
     t = make_trainer(s, live=True)
     t.cfg.publish_every = 10
     t.start()
@@ -37,16 +38,18 @@ def app_run(kind: str, seed: int = 3):
     return s, snap
 
 
-def exported(tmp_path, s, snap, steps=STEPS) -> tuple[str, dict, np.ndarray]:
+def exported(tmp_path, s, snap) -> tuple[str, dict, np.ndarray]:
     code = script_for(s.model, s.data, snap.model.config_dict(), vars(snap.hp), s.steps, s.seed, "test")
     path = tmp_path / "run.py"
     path.write_text(code)
-    out = subprocess.run(["nice", "-n", "10", sys.executable, str(path), "--steps", str(steps), "--log-every", "10",
+    out = subprocess.run(["nice", "-n", "10", sys.executable, str(path), "--steps", str(s.steps), "--log-every", "10",
                           "--threads", "1", "--out", str(tmp_path / "s.png"), "--npy", str(tmp_path / "s.npy")],
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
-    last = out.stdout.splitlines()[-2].split()  # "step 200  loss 180.1  recon …"
+    last = [line for line in out.stdout.splitlines() if line.startswith("step ")][-1].split()  # "step 200  loss 180.1 …"
     metrics = {last[i]: float(last[i + 1]) for i in range(2, len(last), 2)}
+    if s.model == "charlm":  # text: 12 generated lines
+        return code, metrics, (tmp_path / "s.png").read_text(encoding="utf-8").splitlines()
     assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     return code, metrics, np.load(tmp_path / "s.npy")
 
@@ -90,10 +93,30 @@ def test_dcgan_light_preset_and_its_layers():
     assert "fashion-mnist" in code  # the data folder the app reads Fashion-MNIST from
 
 
-def test_text_models_are_refused_with_a_key():
-    with pytest.raises(ExportError) as e:
-        script_for("charlm", "names", {}, {}, 10, 0, "x")
-    assert e.value.key == "zoo_code_unsupported"
+def test_the_tiny_gpt_exports_too(tmp_path, one_thread):
+    s, snap = app_run("charlm", steps=40, batch_size=8)  # a transformer step costs more: a shorter check
+    _, metrics, lines = exported(tmp_path, s, snap)
+    app_loss = snap.history["loss"][-1]
+    assert abs(metrics["loss"] - app_loss) <= 0.10 * app_loss, (metrics, app_loss)
+    assert len(lines) == 12 and all(set(line) <= set(snap.model.vocab) for line in lines)
+
+
+def test_what_cannot_be_exported_is_refused_with_a_key():
+    for kind, data in (("classifier", "mnist5k"), ("charlm", "mnist5k"), ("vae", "own-images")):
+        with pytest.raises(ExportError) as e:
+            script_for(kind, data, {}, {}, 10, 0, "x")
+        assert e.value.key == "zoo_code_unsupported"
+
+
+@pytest.mark.parametrize("corpus", ["names", "tang"])
+def test_standalone_text_loader_matches_the_package(corpus):
+    from genai_demo.data.text import ASSETS, CORPORA, load_text_dataset
+    for split in ("train", "test"):
+        mine = standalone.load_text(str(ASSETS / CORPORA[corpus].file), split, CORPORA[corpus].verse)
+        ref = load_text_dataset(corpus, split)
+        assert mine.vocab == ref.vocab and mine.aligned == ref.aligned and mine.block_size == ref.block_size
+        for a in ("tokens", "units", "unit_len"):
+            assert torch.equal(getattr(mine, a), getattr(ref, a)), a
 
 
 def test_merged_imports_sort_and_merge():

@@ -68,17 +68,20 @@ def standalone(module: ModuleType, title: str) -> str:
     return "\n".join(head + [""] + body).rstrip() + "\n"
 
 
-def merged_imports(lines: list[str]) -> str:
+def merged_imports(lines: list[str], used_in: str | None = None) -> str:
     """Import statements gathered from several modules → one sorted block: the standard library, then the rest
-    (numpy, torch), each ``from m import …`` once with its names merged."""
+    (numpy, torch), each ``from m import …`` once with its names merged; with ``used_in`` (the code they serve),
+    only the names that code uses."""
+    used = {n.id for n in ast.walk(ast.parse(used_in)) if isinstance(n, ast.Name)} if used_in is not None else None
     plain: set[str] = set()
     froms: dict[str, set[str]] = {}
     for line in lines:
         node = ast.parse(line).body[0]
+        names = [a for a in node.names if used is None or (a.asname or a.name.split(".")[0]) in used]
         if isinstance(node, ast.Import):
-            plain.update(ast.get_source_segment(line, node).removeprefix("import ").split(", "))
-        else:
-            froms.setdefault(node.module, set()).update(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
+            plain.update(a.name + (f" as {a.asname}" if a.asname else "") for a in names)
+        elif names:
+            froms.setdefault(node.module, set()).update(a.name + (f" as {a.asname}" if a.asname else "") for a in names)
     rows = [(m.split(" ")[0], f"import {m}") for m in plain]
     rows += [(m, f"from {m} import {', '.join(sorted(n))}") for m, n in froms.items()]
     order = sorted(rows, key=lambda r: (r[1].startswith("from"), r[0]))
