@@ -179,3 +179,16 @@ def test_the_biggest_save_a_gan_loads_through_the_app(served):
     assert out["success"], out
     (run,) = ctx.registry.runs(g.session)
     assert run.cfg.kind == "gan" and run.trainer.snapshot().model is not None
+
+
+def test_gradio_client_as_docs_api_md_shows(served, saved):
+    from gradio_client import Client, handle_file
+
+    url, ctx = served
+    c = Client(url, verbose=False)
+    s = c.predict(handle_file(str(saved)), api_name="/load_weights")
+    assert s["state"] == "paused" and s["step"] == 20 and s["hyper"]["lr"] == LR
+    s = c.predict(n=3, api_name="/step")
+    wait_until(lambda: c.predict(api_name="/status")["step"] == 23, timeout=60)
+    code = c.predict(model=f"run:{s['run_id']}", api_name="/export_code")
+    assert "MODEL_CLASS = VAE" in code and "'seed': 5" in code
