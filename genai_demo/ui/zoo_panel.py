@@ -150,6 +150,10 @@ def build(ctx: UIContext, train: TrainActions, form: dict) -> ZooActions:
         keys = [k for _, k in found]
         return gr.Dropdown(choices=found, value=current if current in keys else keys[0] if keys else None)
 
+    def newest(current, request: gr.Request):  # after an upload: the loaded run, listed first
+        found = z.choices(request)
+        return gr.Dropdown(choices=found, value=found[0][1] if found else None)
+
     def on_upload(file, steps, request: gr.Request):
         return z.on_upload(file, steps, request)
 
@@ -162,7 +166,8 @@ def build(ctx: UIContext, train: TrainActions, form: dict) -> ZooActions:
     private = {"api_visibility": "private"}
     upload.upload(on_upload, [upload, form["steps"]], [loaded, form["model"], form["data"], form["seed"],
                                                         form["full_size"], upload], concurrency_limit=2, **private)
-    gr.on([panel.expand, loaded.change], refresh, pick, pick, concurrency_limit=None, show_progress="hidden", **private)
+    panel.expand(refresh, pick, pick, concurrency_limit=None, show_progress="hidden", **private)
+    loaded.change(newest, pick, pick, concurrency_limit=None, show_progress="hidden", **private)
     show.click(on_show, pick, [code, download], concurrency_limit=4, **private)
     api_file.upload(load_weights, api_file, api_out, api_name="load_weights", concurrency_limit=2)
     gr.api(z.code, api_name="export_code", concurrency_limit=4)

@@ -70,3 +70,14 @@ def test_show_a_shipped_model_as_code_and_download_it(page, shoot):
     text = open(dl.value.path(), encoding="utf-8").read()
     assert text.startswith("#!/usr/bin/env python3") and "MODEL_CLASS = DCGAN" in text and "[Rad16 §3]" in text
     compile(text, "dcgan.py", "exec")
+
+
+def test_the_panel_in_chinese(page, app_url, tmp_path, shoot):
+    page.goto(app_url + "?lang=zh")
+    page.locator("#zoo-panel").get_by_text("你的权重与代码").click()
+    expect(page.locator("#zoo-load-intro")).to_contain_text("拖入")
+    page.locator("#zoo-upload input[type=file]").set_input_files(str(a_save(tmp_path, step=30)))
+    expect(page.locator("#zoo-load-status")).to_contain_text("暂停在第 30", timeout=30_000)
+    expect(page.locator("#zoo-code-model input")).to_have_value(re.compile(r"^VAE · mnist5k · 你的训练 r\d+"))
+    page.locator("#zoo-panel").scroll_into_view_if_needed()
+    shoot("zoo_zh")
