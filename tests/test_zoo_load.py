@@ -110,6 +110,18 @@ def test_hostile_files_are_refused_with_their_reason(saved, tmp_path):
         assert e.value.key == key, (name, e.value.key, str(e.value))
 
 
+def test_the_tiny_gpt_loads_and_its_vocabulary_must_fit_the_data(tmp_path):
+    model, header = load_checkpoint(checkpoint_dir() / "charlm_names.safetensors")
+    loaded = resume.read(checkpoint_dir() / "charlm_names.safetensors", TRAIN_KINDS, ["names", "tang"], more_steps=10)
+    t_ = resume.trainer(loaded)
+    assert t_.snapshot().step == header["meta"]["steps"] and isinstance(t_.snapshot().previews[-1][1], str)
+    moved = tmp_path / "names_on_tang.safetensors"  # the names model claiming the poems as its data
+    save_checkpoint(moved, model, {**header["meta"], "data": "tang"})
+    with pytest.raises(resume.ResumeError) as e:
+        resume.trainer(resume.read(moved, TRAIN_KINDS, ["names", "tang"], more_steps=10))
+    assert e.value.key == "zoo_err_vocab"
+
+
 def test_settings_in_a_hand_edited_header_are_checked(saved, tmp_path):
     model, _ = load_checkpoint(saved)
     path = tmp_path / "fast.safetensors"
@@ -143,6 +155,9 @@ def test_hostile_uploads_through_the_app_get_one_line_in_the_visitors_language(s
         assert "\n" not in msg and clean(msg)
         kind, status = other.call("status", [])  # the other visitor carries on
         assert kind == "complete"
+    passwd = {"path": "/etc/passwd", "orig_name": "passwd", "meta": {"_type": "gradio.FileData"}}  # never uploaded
+    out = g.event(upload, [passwd, 100])
+    assert not out["success"] and "\n" not in out["output"]["error"] and clean(out["output"]["error"])
     assert not ctx.registry.runs(g.session)  # nothing was adopted
     # past the app's upload limit (10 MB): refused at the door, before anything reads it
     r = g.h.post("gradio_api/upload", files={"files": ("big.safetensors", b"\0" * (12 << 20), "application/octet-stream")})
