@@ -207,3 +207,23 @@ def test_gradio_client_as_docs_api_md_shows(served, saved):
     wait_until(lambda: c.predict(api_name="/status")["step"] == 23, timeout=60)
     code = c.predict(model=f"run:{s['run_id']}", api_name="/export_code")
     assert "MODEL_CLASS = VAE" in code and "'seed': 5" in code
+
+
+def test_show_as_code_writes_one_file_per_visitor_and_forgets_it():
+    from types import SimpleNamespace
+
+    from genai_demo.ui import zoo_panel
+    from genai_demo.ui.context import UIContext
+    from genai_demo.ui.train_actions import TrainActions
+
+    ctx = UIContext(registry=RunRegistry(max_running=1))
+    z = zoo_panel.ZooActions(ctx, TrainActions(ctx, datasets=["mnist5k"]))
+    req = SimpleNamespace(session_hash="visitor-1", headers={}, client=None)
+    assert "pretrained:vae_mnist5k" in [k for _, k in z.choices(req)]
+    assert not any(k.startswith("pretrained:classifier") for _, k in z.choices(req))  # not a generator
+    z.on_show("pretrained:vae_mnist5k", req)
+    z.on_show("pretrained:gan_mnist5k", req)
+    files = list(zoo_panel.code_dir("visitor-1").iterdir())
+    assert [f.name for f in files] == ["gan_mnist5k.py"]  # the latest script only
+    zoo_panel.forget_code("visitor-1")
+    assert not zoo_panel.code_dir("visitor-1").exists()

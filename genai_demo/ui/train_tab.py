@@ -297,3 +297,4 @@ def build(ctx: UIContext) -> TrainActions:
 def forget(ctx: UIContext, session: str) -> None:
     """Called by the app when a visitor leaves (their runs are released by the app)."""
     forget_saves(session)
+    zoo_panel.forget_code(session)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -26,7 +28,26 @@ from .lang import L
 from .train_actions import TrainActions, said
 
 CODE_ROOT = Path(tempfile.gettempdir()) / "genai_demo_code"  # one folder per session, the latest script only
+CODE_KEEP_S = 3600  # a script not re-shown for an hour goes (the visitor's leaving removes it at once: forget_code)
 log = logging.getLogger(__name__)
+
+
+def code_dir(session: str) -> Path:
+    return CODE_ROOT / hashlib.sha256(session.encode()).hexdigest()[:24]  # hashed: a session id must not name a path
+
+
+def forget_code(session: str) -> None:
+    shutil.rmtree(code_dir(session), ignore_errors=True)
+
+
+def _sweep(now: float) -> None:
+    """Drop other visitors' scripts older than CODE_KEEP_S (tabs closed without an unload reaching us)."""
+    for d in CODE_ROOT.iterdir() if CODE_ROOT.is_dir() else []:
+        try:
+            if now - d.stat().st_mtime > CODE_KEEP_S:
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
 
 
 class ZooActions:
@@ -111,7 +132,8 @@ class ZooActions:
 
     def on_show(self, model, request: gr.Request):
         text, name = self._script(model, request)
-        folder = CODE_ROOT / hashlib.sha256(self.ctx.session(request).encode()).hexdigest()[:24]
+        _sweep(time.time())
+        folder = code_dir(self.ctx.session(request))
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.iterdir():
             old.unlink(missing_ok=True)
