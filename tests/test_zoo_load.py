@@ -227,3 +227,19 @@ def test_show_as_code_writes_one_file_per_visitor_and_forgets_it():
     assert [f.name for f in files] == ["gan_mnist5k.py"]  # the latest script only
     zoo_panel.forget_code("visitor-1")
     assert not zoo_panel.code_dir("visitor-1").exists()
+
+
+def test_refusals_say_whose_problem_it_is_in_the_visitors_language():
+    from genai_demo.training.runs import RunError
+    from genai_demo.ui import zoo_panel
+    from genai_demo.ui.context import UIContext
+    from genai_demo.ui.train_actions import TrainActions
+
+    ctx = UIContext(registry=RunRegistry(max_running=1))
+    z = zoo_panel.ZooActions(ctx, TrainActions(ctx, datasets=["mnist5k"]))
+    full = z._refused(RunError("the server is full right now", "run_full"), "zh-CN")
+    assert str(full.message) == t("run_full", "zh-CN")  # the server's problem, not the file's
+    bad = z._refused(SettingError("lr", "setting_range", name="lr", low="1e-06", high="0.1", got="50"), "zh-CN")
+    assert str(bad.message).startswith(t("zoo_err_settings", "zh-CN", error="")) and "学习率" in str(bad.message)
+    kind = z._refused(resume.ResumeError("x", "zoo_err_kind", kind="classifier"), "en")
+    assert str(kind.message) == t("zoo_err_kind", "en", kind="classifier")

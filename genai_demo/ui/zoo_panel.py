@@ -22,6 +22,7 @@ from ..i18n import t
 from ..models import family, kinds
 from ..training import resume
 from ..training.runs import RunError
+from ..training.settings import SettingError
 from ..training.zoo import resolve
 from .context import UIContext
 from .lang import L
@@ -55,11 +56,13 @@ class ZooActions:
         self.ctx, self.train = ctx, train
 
     def _refused(self, e: Exception, lang: str) -> gr.Error:
-        values = dict(getattr(e, "values", {}) or {})
+        """One sentence in the visitor's language: the file's problem, a bad setting in its header, or the server's."""
         key = getattr(e, "key", None)
         if isinstance(e, (resume.ResumeError, ExportError)) and key:
-            return gr.Error(t(key, lang, **values))
-        return gr.Error(t("zoo_err_settings", lang, error=said(e, lang)))
+            return gr.Error(t(key, lang, **dict(getattr(e, "values", {}) or {})))
+        if isinstance(e, SettingError):
+            return gr.Error(t("zoo_err_settings", lang, error=said(e, lang)))
+        return gr.Error(said(e, lang))  # RunError (server full, …), DataError: their own sentences
 
     # ---- load weights back ----------------------------------------------------------------------
     def load(self, file, steps=None, request: gr.Request = None) -> dict:
