@@ -280,7 +280,7 @@ def test_uploads_over_the_size_limit_are_refused_by_the_server(server):
 
     url, _ = server
     small = httpx.post(f"{url}gradio_api/upload", files={"files": ("ok.png", digit_png(), "image/png")}, timeout=60)
-    big = httpx.post(f"{url}gradio_api/upload", files={"files": ("big.png", b"\0" * (6 * 2**20), "image/png")}, timeout=60)
+    big = httpx.post(f"{url}gradio_api/upload", files={"files": ("big.png", b"\0" * (12 * 2**20), "image/png")}, timeout=60)  # > 10 MB
     assert small.status_code == 200 and big.status_code == 413 and "maximum allowed size" in big.text
 
 

@@ -68,4 +68,4 @@ def test_app_py_exposes_demo_for_spaces():
     spec.loader.exec_module(app)  # what Spaces does: import the file, use `demo`
     assert isinstance(app.demo, gr.Blocks)
     kw = shell.launch_kwargs()
-    assert kw["max_file_size"] == "5mb" and kw["css"] and kw["theme"] is not None
+    assert kw["max_file_size"] == "10mb" and kw["css"] and kw["theme"] is not None

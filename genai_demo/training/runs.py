@@ -178,6 +178,41 @@ class RunRegistry:
             self._schedule()
             return run
 
+    def adopt(self, session: str, make_trainer: Callable[..., Trainer], *, client: str = "") -> Run:
+        """Make a ready Trainer (weights loaded from a file: resume.py) this visitor's newest run, paused: it takes a
+        place like start() (stopping the visitor's active run) but no training slot until it is resumed or stepped.
+
+        make_trainer(max_seconds=…, max_examples=…) builds it with the server's run budgets."""
+        with self._lock:
+            self._touch(session)
+            evicted = []
+            if session not in self._runs:
+                evicted = self._make_room(client)
+                self._runs[session] = []  # the place is taken now, as in start()
+                self._client[session] = client
+            for old in self._runs[session]:
+                self._queue.remove(old)
+                if old.trainer.alive:
+                    old.trainer.stop(timeout=0)
+            self._seen[session] = time.monotonic()
+        self._stop_all(evicted)
+        try:
+            trainer = make_trainer(max_seconds=self.run_seconds, max_examples=self.run_examples)
+        except BaseException:
+            with self._lock:
+                if self._runs.get(session) == []:
+                    self._forget(session)
+            raise
+        with self._lock:
+            run = Run(id=f"r{next(self._ids)}", session=session, cfg=trainer.cfg, trainer=trainer)
+            mine = self._runs.setdefault(session, [])
+            mine.append(run)
+            while len(mine) > self.max_per_session:
+                self._queue.remove(mine.pop(0))
+            trainer.on_idle = self._on_idle
+            trainer.start(paused=True)  # its thread waits: Resume / Step queue it like any paused run
+            return run
+
     def pause(self, session: str, run_id: str | None = None) -> Run:
         run = self.get(session, run_id)
         with self._lock:

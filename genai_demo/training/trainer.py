@@ -41,8 +41,8 @@ SLICE_S = 1.0  # seconds of compute per chunk: one turn on a shared device (env 
 class Trainer(Stepping, Publishing):
     """Start / pause / resume / step / stop a run in a daemon thread; read it with snapshot()."""
 
-    def __init__(self, cfg: RunConfig, data, model: GenerativeModel | None = None, test_data=None):
-        self.cfg = cfg
+    def __init__(self, cfg: RunConfig, data, model: GenerativeModel | None = None, test_data=None, start_step: int = 0):
+        self.cfg = cfg  # start_step: steps `model` already trained (weights from a file); the counter goes on from there
         self.device = pick_device(cfg.device)
         with _INIT_LOCK, torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
@@ -66,7 +66,7 @@ class Trainer(Stepping, Publishing):
         self._lock = threading.Lock()  # guards everything the reader sees
         self._wake = threading.Condition(self._lock)  # pause / step / stop signalling
         self._state = "idle"
-        self._step = 0
+        self._step = int(start_step)
         self._pending_steps = 0  # single-step requests while paused (≤ MAX_PENDING_STEPS)
         self._working = False  # a step (or its publish) is being computed right now
         self.budget = Budget(cfg.max_seconds, cfg.max_examples)
@@ -184,6 +184,13 @@ class Trainer(Stepping, Publishing):
     @property
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def publish(self) -> None:
+        """Publish a frozen copy and a preview now, before any step: a run whose weights were loaded from a file is
+        explorable at once. Only before start() (afterwards the training thread publishes)."""
+        if self._thread is not None:
+            raise RuntimeError("publish() is for a run that has not started")
+        self._publish(snapshot=True)
 
     # ---- the training thread ---------------------------------------------------------------
     def _apply_hp_locked(self) -> None:

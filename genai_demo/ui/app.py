@@ -100,7 +100,7 @@ def launch_kwargs() -> dict:
     mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
     theme = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink", font=fonts, font_mono=mono)
     return {"theme": theme, "css": CSS + toy_view.CSS, "head": HEAD, "i18n": gradio_i18n(),
-            "max_file_size": "5mb", "show_error": True,
+            "max_file_size": "10mb", "show_error": True,
             # Gradio keeps ~390 KB of state per session (a copy of every component's config), for up to 10,000
             # sessions: 3.9 GB for a script with fresh session ids. Keep the most recently active ones only.
             "state_session_capacity": session_capacity(), **hostile_input_kwargs()}

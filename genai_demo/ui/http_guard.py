@@ -2,7 +2,7 @@
 
 * **Body size.** A request body is refused with HTTP 413 and a one-line reason from its Content-Length, or while it
   streams in, before anything parses it: ``MAX_BODY`` for JSON and everything else, ``MAX_UPLOAD_BODY`` for
-  multipart uploads (one ≤ 5 MB file plus its form). Gradio's ``max_file_size`` alone checks only files, after a
+  multipart uploads (one ≤ 10 MB file plus its form). Gradio's ``max_file_size`` alone checks only files, after a
   JSON body has been read and parsed whole (a 200 MB prompt cost +610 MB and 4.8 s).
 * **Protocol fields.** ``fn_index``, ``session_hash`` and ``component_id`` in a JSON body are
   checked against the app (Gradio answers an unknown ``fn_index`` or an empty ``session_hash`` with a bare 500
@@ -28,7 +28,7 @@ from ..i18n import pick_language, t
 log = logging.getLogger(__name__)
 
 MAX_BODY = int(os.environ.get("GENAI_DEMO_MAX_BODY_KB", "1024")) * 1024  # JSON: the page sends a few KB at most
-MAX_UPLOAD_BODY = int(os.environ.get("GENAI_DEMO_MAX_UPLOAD_MB", "6")) * 1024 * 1024  # one 5 MB file + its form
+MAX_UPLOAD_BODY = int(os.environ.get("GENAI_DEMO_MAX_UPLOAD_MB", "11")) * 1024 * 1024  # one 10 MB file + its form
 MAX_SESSION_HASH = 128  # the page's hashes are ~11 characters, gradio_client's 36 (a UUID)
 # the JSON bodies that name a function, a component or a session (Gradio's routes under /gradio_api)
 CHECKED = re.compile(r"^(/[\w-]+)*/gradio_api/(queue/join|run/|api/|call/|component_server|cancel)")

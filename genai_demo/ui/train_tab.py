@@ -14,6 +14,7 @@ from ..models import family, kinds, modality
 from ..training.settings import LIMITS, datasets_for
 from ..training.trainer import pick_device
 from . import train_view as V
+from . import zoo_panel
 from .context import UIContext
 from .lang import L, L_or
 from .learn_tab import learn_link
@@ -236,6 +237,7 @@ def build(ctx: UIContext) -> TrainActions:
     # to the handler as one {component: value} dict, so a new setting is one line here, not five signatures
     form = {"model": model, "data": data, "steps": steps, "lr": lr, "batch_size": batch, "beta": beta, "d_steps": dsteps,
             "seed": seed, "full_size": full}
+    zoo_panel.build(ctx, a, form)  # load weights back, show as code: an accordion under the tab (ui/zoo_panel.py)
     quick = {"concurrency_limit": None, "show_progress": "hidden", "api_visibility": "private"}
     # Gradio passes the request only to parameters annotated gr.Request, hence small defs, not lambdas.
 
@@ -295,3 +297,4 @@ def build(ctx: UIContext) -> TrainActions:
 def forget(ctx: UIContext, session: str) -> None:
     """Called by the app when a visitor leaves (their runs are released by the app)."""
     forget_saves(session)
+    zoo_panel.forget_code(session)
