@@ -70,6 +70,10 @@ CSS = """
 .train-buttons { gap: 8px !important; }
 .train-buttons button { white-space: nowrap; padding-left: 6px !important; padding-right: 6px !important; }
 .grid-caption { margin-bottom: -4px; }
+/* the caption changes while the timeline is scrubbed: a fixed two-line box, so nothing below it (the slider
+   under the pointer) ever moves */
+#train-grid-caption { height: 3.1em; overflow: hidden; }
+#train-grid-caption p { margin: 0; line-height: 1.5em; }
 .app-top { align-items: flex-start !important; }
 #lang-switch { flex-grow: 0 !important; min-width: 11em !important; }
 #lang-switch label { white-space: nowrap; }

@@ -1,0 +1,177 @@
+"""What the classroom walkthrough found (issue 13, item 6), checked on the handlers: each test failed before its fix.
+
+Runs are short VAE / GAN runs on the embedded MNIST-5k with a one-run registry, as in test_ui_train.py.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from types import SimpleNamespace
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+import pytest  # noqa: E402
+
+from genai_demo.i18n import t  # noqa: E402
+from genai_demo.models import family  # noqa: E402
+from genai_demo.training.runs import RunRegistry  # noqa: E402
+from genai_demo.ui import train_view as V  # noqa: E402
+from genai_demo.ui.context import UIContext  # noqa: E402
+from genai_demo.ui.lang import in_language  # noqa: E402
+from genai_demo.ui.train_actions import TrainActions  # noqa: E402
+from genai_demo.ui.train_form import fresh_seed, model_changed  # noqa: E402
+from genai_demo.ui.train_tab import scrub, tick  # noqa: E402
+from tests.helpers import wait_until  # noqa: E402
+
+
+def req(session: str, **query):
+    return SimpleNamespace(session_hash=session, query_params=query)
+
+
+ALICE = req("alice")
+FORM = {"model": "vae", "data": "mnist5k", "steps": 3000, "lr": None, "batch_size": 32, "beta": 1.0, "d_steps": 1,
+        "seed": 7, "full_size": False}
+
+
+@pytest.fixture
+def actions():
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000, idle_s=600))
+    yield TrainActions(ctx, datasets=["mnist5k"])
+    ctx.registry.shutdown()
+
+
+def paused_vae(a: TrainActions) -> str:
+    """A VAE run paused after a few steps; returns its id."""
+    a.start_or_resume(dict(FORM), ALICE)
+    wait_until(lambda: a.status(ALICE)["step"] >= 5)
+    a.pause(ALICE)
+    wait_until(lambda: a.status(ALICE)["state"] == "paused")
+    return a.status(ALICE)["run_id"]
+
+
+# ---- 1. a paused run, another model, "Resume" ---------------------------------------------------------
+def test_start_with_another_model_says_a_new_run_begins_and_the_button_says_so_first(actions):
+    a = actions
+    old = paused_vae(a)
+    view = tick(a, {}, ALICE, "vae", "mnist5k", 7)["view"]
+    assert view["label"] == "train_btn_resume"  # same model, data, seed: Start resumes
+    out = tick(a, view, ALICE, "cvae", "mnist5k", 7)  # the visitor picked the CVAE: the button no longer says Resume
+    assert in_language(out["start"].value) == t("walk_btn_start_new")
+    with pytest.warns(UserWarning, match="new CVAE run starts at step 0"):
+        a.start_or_resume({**FORM, "model": "cvae"}, ALICE)
+    new = a.status(ALICE)
+    assert new["run_id"] != old and new["model"] == "cvae"
+    assert any(r.id == old for r in a.ctx.registry.runs("alice"))  # the paused run is kept, as the message says
+
+
+def test_resuming_with_the_same_settings_says_nothing(actions):
+    a = actions
+    old = paused_vae(a)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a gr.Warning here would fail the test
+        a.start_or_resume(dict(FORM), ALICE)
+    assert a.status(ALICE)["run_id"] == old
+
+
+def test_typed_steps_and_learning_rate_survive_a_model_change():
+    _, _, _, lr, steps, *_ = model_changed("cvae", "mnist5k", ["mnist5k"], steps=1500, lr=0.003, previous="vae")
+    assert (steps, lr) == (1500, 0.003)  # the walkthrough's 1500 (also the DCGAN's default) is kept
+    # untouched fields (some family's default) take the new family's defaults
+    _, _, _, lr, steps, *_ = model_changed("gan", "mnist5k", ["mnist5k"], steps=family("vae").steps, lr=family("vae").lr,
+                                           previous="vae")
+    assert (steps, lr) == (family("gan").steps, family("gan").lr)
+    _, _, _, lr, steps, *_ = model_changed("vae", "mnist5k", ["mnist5k"], steps=1500, lr=2e-4, previous="dcgan")
+    assert (steps, lr) == (family("vae").steps, family("vae").lr)
+
+
+# ---- 2, 10. the timeline counts steps, keyboard moves go to the next snapshot -----------------------------
+def test_the_timeline_is_in_steps_and_an_arrow_key_reaches_the_next_snapshot(actions):
+    a = actions
+    a.train("vae", "mnist5k", 200, None, 32, 1.0, 1, 3, False, ALICE)
+    wait_until(lambda: a.status(ALICE)["state"] == "finished")
+    snaps = [s for s, _ in a.ctx.registry.current("alice").trainer.snapshot().previews]
+    assert len(snaps) >= 3 and snaps[0] == 0
+    out = tick(a, {}, ALICE)
+    assert out["timeline"].maximum == snaps[-1] and out["timeline"].value == snaps[-1]  # a step, not an index
+    view = out["view"]
+    home = scrub(a, 0, view, ALICE)  # Home
+    assert home["timeline"].value == 0 and "step **0**" in home["caption"]
+    right = scrub(a, 1, home["view"], ALICE)  # → moves the slider by one step: the next snapshot
+    assert right["timeline"].value == snaps[1] and f"step **{snaps[1]:,}**" in right["caption"]
+    left = scrub(a, snaps[1] - 1, right["view"], ALICE)  # ← goes back
+    assert left["timeline"].value == 0
+    end = scrub(a, snaps[-1], left["view"], ALICE)  # End: live again
+    assert end["view"]["pinned"] is False and t("train_caption_live") in end["caption"]
+
+
+def test_snapshot_at_picks_the_nearest_or_the_next_in_the_moves_direction():
+    steps = [0, 50, 100, 200]
+    assert V.snapshot_at(steps, 120) == 2 and V.snapshot_at(steps, 180) == 3 and V.snapshot_at(steps, 1e9) == 3
+    assert V.snapshot_at(steps, 101, shown=100) == 3 and V.snapshot_at(steps, 99, shown=100) == 1
+    assert V.snapshot_at(steps, float("nan")) == 0
+
+
+# ---- 5. Reset asks first ---------------------------------------------------------------------------------
+def test_reset_needs_a_second_press_and_the_button_asks(actions):
+    a = actions
+    run = paused_vae(a)
+    assert a.reset_click(ALICE) is False  # first press: nothing discarded yet
+    assert a.status(ALICE)["run_id"] == run
+    out = tick(a, {}, ALICE)
+    assert in_language(out["reset"].value) == t("walk_reset_confirm")
+    assert in_language(out["reset"].value, "zh-CN") == t("walk_reset_confirm", "zh-CN")
+    assert a.reset_click(ALICE) is True  # second press
+    assert a.status(ALICE)["state"] == "none"
+    out = tick(a, out["view"], ALICE)
+    assert in_language(out["reset"].value) == t("train_btn_reset")  # back to a plain Reset
+
+
+def test_a_late_second_press_only_asks_again(actions, monkeypatch):
+    from genai_demo.ui import train_actions
+
+    a = actions
+    paused_vae(a)
+    assert a.reset_click(ALICE) is False
+    monkeypatch.setattr(train_actions, "CONFIRM_S", 0.0)  # the question has expired
+    assert a.reset_click(ALICE) is False and a.status(ALICE)["state"] == "paused"
+
+
+def test_reset_redraws_the_quality_card_at_once():
+    """The card's own timer comes every few seconds (or never, when turned off): Reset chains a redraw itself."""
+    from genai_demo.ui.train_tab import build
+
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000))
+    try:
+        with gr.Blocks() as demo:
+            build(ctx)
+        ids = {b.elem_id: i for i, b in demo.blocks.items() if getattr(b, "elem_id", None)}
+        fns = list(demo.fns.values())
+        click = next(f for f in fns if (ids["train-reset"], "click") in f.targets)
+        after = [f for f in fns if f.trigger_after == click._id]
+        assert any(ids["train-quality"] in [o._id for o in f.outputs] for f in after)
+    finally:
+        ctx.registry.shutdown()
+
+
+# ---- 6. an invalid learning rate is refused once, not twice (Enter, then blur) ----------------------------
+def test_the_same_refused_value_is_reported_once(actions):
+    a = actions
+    a.train("gan", "mnist5k", 2000, 2e-4, 32, 1.0, 1, 0, False, ALICE)
+    a.pause(ALICE)
+    assert a.refused_again("lr", 5.0, ALICE) is False  # first time: the error is shown
+    with pytest.raises(gr.Error, match="learning rate must be between"):
+        a.set_hyper("lr", 5.0, ALICE)
+    assert a.refused_again("lr", 5.0, ALICE) is True  # the blur after Enter: already said
+    assert a.refused_again("lr", 5.0, req("bob")) is False  # someone else's field is their own
+    assert a.refused_again("lr", 1e-3, ALICE) is False  # a good value clears it …
+    assert a.refused_again("lr", 5.0, ALICE) is False  # … so the same mistake later is reported again
+
+
+# ---- 11. a student's first run is their own ----------------------------------------------------------------
+def test_the_seed_is_fresh_per_page_unless_a_lesson_link_names_one():
+    seeds = {fresh_seed(req(f"s{i}")) for i in range(20)}
+    assert len(seeds) > 1 and 0 not in seeds  # not the shipped model's seed 0, and not one seed for everyone
+    assert fresh_seed(req("a", seed="5")) == 5  # ?seed=5 reproduces a lesson's run
+    assert fresh_seed(req("a", seed="0")) == 0
+    assert fresh_seed(req("a", seed="-3")) != -3 and fresh_seed(req("a", seed="x")) >= 1  # a bad value: a fresh one
