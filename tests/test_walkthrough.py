@@ -154,20 +154,6 @@ def test_reset_redraws_the_quality_card_at_once():
         ctx.registry.shutdown()
 
 
-# ---- 6. an invalid learning rate is refused once, not twice (Enter, then blur) ----------------------------
-def test_the_same_refused_value_is_reported_once(actions):
-    a = actions
-    a.train("gan", "mnist5k", 2000, 2e-4, 32, 1.0, 1, 0, False, ALICE)
-    a.pause(ALICE)
-    assert a.refused_again("lr", 5.0, ALICE) is False  # first time: the error is shown
-    with pytest.raises(gr.Error, match="learning rate must be between"):
-        a.set_hyper("lr", 5.0, ALICE)
-    assert a.refused_again("lr", 5.0, ALICE) is True  # the blur after Enter: already said
-    assert a.refused_again("lr", 5.0, req("bob")) is False  # someone else's field is their own
-    assert a.refused_again("lr", 1e-3, ALICE) is False  # a good value clears it …
-    assert a.refused_again("lr", 5.0, ALICE) is False  # … so the same mistake later is reported again
-
-
 # ---- 11. a student's first run is their own ----------------------------------------------------------------
 def test_the_seed_is_fresh_per_page_unless_a_lesson_link_names_one():
     seeds = {fresh_seed(req(f"s{i}")) for i in range(20)}

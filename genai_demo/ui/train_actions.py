@@ -90,7 +90,6 @@ class TrainActions:
         self._last_reap = time.monotonic()
         self._reap_lock = threading.Lock()
         self._armed: dict[str, tuple[str, float]] = {}  # session → (run id, when Reset was first pressed)
-        self._refused: dict[tuple[str, str], str] = {}  # (session, setting) → the value last refused
 
     # ---- helpers ------------------------------------------------------------------------------
     def _run(self, request, must_exist: bool = True) -> Run | None:
@@ -233,23 +232,6 @@ class TrainActions:
             self._armed.pop(sid, None)
             return False
         return True
-
-    def refused_again(self, name: str, value, request) -> bool:
-        """True when this visitor was just told that `value` is not a valid `name`: Enter (submit) and the blur that
-        follows would otherwise show the same error twice. Remembers the refusal for the next call."""
-        sid = getattr(request, "session_hash", None) or ""
-        key = (sid, name)
-        if self._refused.get(key) == repr(value):
-            return True
-        try:
-            check(name, value)
-        except ValueError:
-            self._refused[key] = repr(value)
-            if len(self._refused) > 1000:  # a bound: scripts may send many sessions
-                self._refused.clear()
-            return False
-        self._refused.pop(key, None)
-        return False
 
     def set_hyper(self, name: str, value, request) -> None:
         """Apply one edited hyper-parameter to the running / paused run, between two steps."""

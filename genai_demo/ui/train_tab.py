@@ -22,6 +22,7 @@ from .train_form import BATCH_INFO, data_label, fresh_seed, learn_md, model_chan
 from .train_quality import build_panel
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+LEAVE_FIELD = "() => { document.activeElement?.blur(); }"
 START_LABEL = {"paused": "train_btn_resume", "running": "train_btn_restart", "queued": "train_btn_restart"}  # keys
 
 
@@ -246,8 +247,6 @@ def build(ctx: UIContext) -> TrainActions:
 
     def hyper(name):
         def apply(value, request: gr.Request):
-            if a.refused_again(name, value, request):
-                return  # Enter, then the blur that follows: the error was shown once already
             a.set_hyper(name, value, request)
         return apply
 
@@ -275,8 +274,9 @@ def build(ctx: UIContext) -> TrainActions:
     q.after(reset.click(on_reset, None, reset, **quick))  # the card forgets a discarded run at once
     save.click(on_save, None, saved, concurrency_limit=2, api_visibility="private")
     for name, comp in (("lr", lr), ("batch_size", batch), ("beta", beta), ("d_steps", dsteps)):
-        for ev in (comp.submit, comp.blur) if isinstance(comp, gr.Number) else (comp.release,):
-            ev(hyper(name), comp, None, **quick)
+        if isinstance(comp, gr.Number):  # Enter only leaves the field: its blur applies the value, so a bad one is
+            comp.submit(None, js=LEAVE_FIELD, **quick)  # reported once (both events used to check it)
+        (comp.blur if isinstance(comp, gr.Number) else comp.release)(hyper(name), comp, None, **quick)
     # input: dragging and the keyboard (Home, End, arrows); release: the end of a drag and the typed number
     gr.on([timeline.input, timeline.release], on_scrub, [timeline, view], [grid, text, caption, timeline, view],
           trigger_mode="always_last", **quick)
