@@ -161,3 +161,96 @@ def test_the_seed_is_fresh_per_page_unless_a_lesson_link_names_one():
     assert fresh_seed(req("a", seed="5")) == 5  # ?seed=5 reproduces a lesson's run
     assert fresh_seed(req("a", seed="0")) == 0
     assert fresh_seed(req("a", seed="-3")) != -3 and fresh_seed(req("a", seed="x")) >= 1  # a bad value: a fresh one
+
+
+# ---- 4. the GAN studio's conditional walk ---------------------------------------------------------------------
+def _wiring(build_tab, ctx):
+    """(blocks by elem_id, {component id: component}, event functions) of one tab built alone."""
+    with gr.Blocks() as demo:
+        with gr.Tab("x") as tab:
+            build_tab(ctx, tab)
+    ids = {b.elem_id: i for i, b in demo.blocks.items() if getattr(b, "elem_id", None)}
+    return ids, list(demo.fns.values())
+
+
+def _chain(fns, first):
+    """The event functions run after `first` (its .then chain), first included."""
+    chain, ids = [first], {first._id}
+    for f in fns:
+        if f.trigger_after in ids:
+            chain.append(f)
+            ids.add(f._id)
+    return chain
+
+
+@pytest.fixture(scope="module")
+def tiny_ckpts(tmp_path_factory):
+    from tests.helpers import write_tiny_checkpoints
+
+    d = tmp_path_factory.mktemp("ckpts")
+    write_tiny_checkpoints(d, "tiny")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GENAI_DEMO_CHECKPOINTS", str(d))
+        yield d
+
+
+def test_switching_to_the_cgan_shows_one_row_per_class_and_a_tall_enough_walk(tiny_ckpts):
+    from genai_demo.ui.gan_tab import ROWS, GanActions, walk_image
+
+    a = GanActions(UIContext())
+    _, value, visible = a.class_options("pretrained:tiny_gan", None, ALICE)  # the page opens on a plain GAN
+    assert visible is False
+    _, value, visible = a.class_options("pretrained:tiny_cgan", value, ALICE)  # the hidden value carries over
+    assert (value, visible) == (ROWS, True)
+    strip, _ = a.walk("pretrained:tiny_cgan", 1, 2, 10, "slerp", ROWS, ALICE)  # ten classes × ten steps
+    tall, one = walk_image(strip, 10), walk_image(a.walk("pretrained:tiny_gan", 1, 2, 10, "slerp", ROWS, ALICE)[0], 10)
+    assert tall.height / 10 >= 50 and tall.height > 3 * one.height  # each row ≥ 50 px, not ten rows in 140 px
+
+
+def test_a_new_model_in_the_gan_studio_redraws_its_walk(tiny_ckpts):
+    from genai_demo.ui import gan_tab
+
+    ctx = UIContext()
+    ids, fns = _wiring(gan_tab.build, ctx)
+    picked = next(f for f in fns if (ids["gan-model"], "input") in f.targets)
+    outputs = {o._id for f in _chain(fns, picked) for o in f.outputs}
+    assert ids["gan-walk"] in outputs  # the previous model's walk does not stay on screen
+    walk = next(f for f in fns if ids["gan-walk"] in [o._id for o in f.outputs] and (ids["gan-walk-btn"], "click") in f.targets)
+    assert walk is not None
+
+
+# ---- 7, 8. the Latent explorer follows a live run; a second encode of the same drawing is skipped -----------------
+def test_the_latent_explorer_follows_a_live_run_by_itself(actions):
+    from genai_demo.ui.latent_actions import LatentActions
+
+    a = actions
+    a.train("vae", "mnist5k", 60, None, 32, 1.0, 1, 3, False, ALICE)
+    wait_until(lambda: a.status(ALICE)["state"] == "finished")
+    lat = LatentActions(a.ctx)
+    key = f"run:{a.status(ALICE)['run_id']}"
+    out = lat.follow(key, 0.0, 0.0, 0, True, None, None, [], ALICE)
+    labels = [label for label, k in out["listed"] if k == key]
+    assert labels and "step 60" in labels[0] and out["decoder"] and out["map"] is not None
+    again = lat.follow(key, 0.0, 0.0, 0, True, None, out["decoder"], out["listed"], ALICE)
+    assert again == {}  # nothing new: nothing is sent
+    a.reset(ALICE)
+    assert "listed" in lat.follow(key, 0.0, 0.0, 0, True, None, out["decoder"], out["listed"], ALICE)  # never an error
+
+
+def test_encode_drawing_after_the_automatic_encode_does_nothing_and_shows_no_overlay(tiny_ckpts):
+    import numpy as np
+
+    from genai_demo.ui import latent_tab
+    from genai_demo.ui.latent_actions import LatentActions
+
+    lat = LatentActions(UIContext())
+    canvas = np.full((280, 280, 4), 255, np.uint8)
+    canvas[60:220, 130:150, :3] = 0  # a drawn "1"
+    first = lat.encode("pretrained:tiny_vae", 0, {"composite": canvas}, True, None, ALICE, quiet=True)
+    assert first["recon"] is not None
+    assert lat.encode("pretrained:tiny_vae", 0, {"composite": canvas}, True, first["points"], ALICE) == {}
+    canvas[60:220, 100:110, :3] = 0  # drawn on: encoded again
+    assert lat.encode("pretrained:tiny_vae", 0, {"composite": canvas}, True, first["points"], ALICE)["recon"] is not None
+    ids, fns = _wiring(latent_tab.build, UIContext())
+    button = next(f for f in fns if (ids["latent-encode"], "click") in f.targets)
+    assert button.show_progress != "full"  # no grey overlay over the map, sliders and reconstruction
