@@ -254,3 +254,27 @@ def test_encode_drawing_after_the_automatic_encode_does_nothing_and_shows_no_ove
     ids, fns = _wiring(latent_tab.build, UIContext())
     button = next(f for f in fns if (ids["latent-encode"], "click") in f.targets)
     assert button.show_progress != "full"  # no grey overlay over the map, sliders and reconstruction
+
+
+# ---- 10. the two "real" Fréchet numbers: each names its sample size ------------------------------------------------
+def test_the_frechet_rows_say_how_many_samples_their_real_baseline_used():
+    import torch
+
+    from genai_demo.quality import scores
+    from genai_demo.quality.report import Report
+    from genai_demo.ui.quality_view import readout_html
+
+    ref = scores.reference("mnist5k")
+    card_n, judge_n = 200, 500  # train_quality.SAMPLES and gan_tab.JUDGE_N
+    # why the walkthrough saw 20.4 and 13.2: the distance of real images to real images shrinks with more of them
+    assert scores.real_baseline(ref, card_n) > scores.real_baseline(ref, judge_n)
+    real = ref.held_x[:judge_n].float().div(255).view(-1, 1, 28, 28) if ref.held_x.dtype == torch.uint8 else \
+        ref.held_x[:judge_n].view(-1, 1, 28, 28)
+    for n in (card_n, judge_n):
+        s = {"kind": "gan", "seed": 0, **scores.score_images(real[:n], "mnist5k", nearest=False)}
+        for lang in ("en", "zh-CN"):
+            card, table = readout_html(s, 100, lang), Report.of(s, lang)
+            named = t("walk_q_frechet_n", lang, n=n)
+            assert named in card and f"{s['frechet_real']:.1f}" in card
+            row = next(r for r in table.rows if r.metric == t("walk_r_frechet_n", lang, n=n))
+            assert row.real == f"{scores.real_baseline(ref, n):.2f}"
