@@ -62,8 +62,8 @@ CSS = """
 .katex-display { overflow-x: auto; overflow-y: hidden; padding: 2px 0; }
 .walk-label { font-size: 0.88rem; color: var(--body-text-color-subdued); }
 /* a model's name must fit its picker: smaller type, and the text stops before the ▾ instead of running under it */
-#text-model input, #latent-model input, #gan-model input { font-size: 0.9em; text-overflow: ellipsis;
-  padding-right: 4px; min-width: 0; }
+#text-model input, #latent-model input, #gan-model input { font-size: 0.85em; text-overflow: ellipsis;
+  margin-right: 20px !important; min-width: 0; }
 .learn-link { font-size: 0.9rem; }
 .learn-section { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
   border-radius: 12px; padding: 10px 16px 12px; }

@@ -100,3 +100,63 @@ def test_the_seed_is_fresh_unless_the_link_names_one(browser, app_url):
         assert "0" not in seeds
     finally:
         context.close()
+
+
+def test_the_cgan_walk_has_a_row_per_class_under_its_label(page, shoot):
+    page.get_by_role("tab", name="GAN studio").click()
+    expect(page.locator("#gan-walk img")).to_be_visible()  # the plain GAN's one-row walk
+    page.locator("#gan-model input").click()
+    page.get_by_role("option", name=re.compile(r"^CGAN")).first.click()
+    expect(page.locator("#gan-class input")).to_have_value("one row per class")  # not "random classes"
+    walk = page.locator("#gan-walk")
+    page.wait_for_function("() => document.querySelector('#gan-walk')?.getBoundingClientRect().height >= 500")
+    label = page.locator("#gan-walk-label")
+    expect(label).to_contain_text("where the prior has its mass")  # the whole label, above the picture
+    assert label.bounding_box()["y"] + label.bounding_box()["height"] <= walk.bounding_box()["y"] + 1
+    walk.scroll_into_view_if_needed()
+    shoot("walkthrough-cgan-walk")
+
+
+def test_the_latent_explorer_follows_a_live_run_by_itself(page):
+    page.locator("#train-model").get_by_text("VAE", exact=True).click()
+    page.locator("#train-steps input").fill("3000")
+    page.locator("#train-start").click()
+    wait_for_step(page, 60)
+    page.get_by_role("tab", name="Latent explorer").click()
+    page.locator("#latent-model input").click()
+    page.get_by_role("option", name=re.compile(r"your run")).first.click()
+    box = page.locator("#latent-model input")
+    first = box.input_value()
+    assert "running" in first
+    # no slider, no ↻: the poll brings the run's new step into the list (and its new weights into the map)
+    expect(box).not_to_have_value(first, timeout=30_000)
+    assert "your run" in box.input_value()
+    page.get_by_role("tab", name="Train").click()
+    page.locator("#train-pause").click()
+
+
+def test_no_cut_off_texts(browser, app_url, screenshot_dir):
+    from tests.browser.conftest import PATIENCE_MS
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(PATIENCE_MS)
+        page.goto(app_url)
+        page.get_by_role("tab", name="Next token").click()
+        name = page.locator("#text-model input")
+        expect(name).to_have_value(re.compile(r"pretrained \(\d+ steps\)"))
+        fits = name.evaluate("e => e.scrollWidth <= e.clientWidth")
+        assert fits, name.input_value()  # the whole name shows, the ▾ beside it, not over it
+        page.get_by_role("tab", name="How it works").click()  # before the phone size hides some tabs behind "⋯"
+        page.set_viewport_size({"width": 390, "height": 844})
+        formula = page.locator("#learn-gan-text .katex-display").first
+        formula.scroll_into_view_if_needed()
+        expect(formula).to_be_visible()
+        # the minimax game on two lines fits a phone (and a wider formula would scroll sideways, not be clipped)
+        assert formula.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), formula.inner_text()
+        assert formula.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+        expect(page.locator("#learn-text-text")).not_to_contain_text("This section grows")
+        page.screenshot(path=str(screenshot_dir / "walkthrough-phone-minimax.png"))
+    finally:
+        context.close()
