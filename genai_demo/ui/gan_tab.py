@@ -29,6 +29,7 @@ N_MIN, N_MAX = 16, 100
 MAX_SEED = 2**31 - 1
 JUDGE_N, JUDGE_MIN, JUDGE_MAX = 500, 100, 2000  # samples judged (the Fréchet distance needs > 48; 500 take ~2 s)
 RANDOM, ROWS = "random", "rows"  # class choices besides a single class number
+WALK_ROW_PX, WALK_CLASS_ROW_PX, WALK_MAX_PX = 140, 60, 640  # the walk picture's height: one row, per class row, at most
 COMPARE_NOTE = "gan_compare_note"  # catalogue key
 SHOW_JUDGEMENT = "() => document.getElementById('gan-judge-box')?.scrollIntoView({behavior: 'smooth', block: 'start'})"
 MEMO_NOTE = "gan_memo_note"  # catalogue key
@@ -75,9 +76,6 @@ def walk_image(strip: np.ndarray, steps: int) -> gr.Image:
     conditional model (ten rows squeezed into one row's 140 px were unreadable). Digits are square cells."""
     rows = max(1, round(strip.shape[0] * steps / strip.shape[1]))
     return gr.Image(value=strip, height=WALK_ROW_PX if rows == 1 else min(WALK_MAX_PX, WALK_CLASS_ROW_PX * rows))
-
-
-WALK_ROW_PX, WALK_CLASS_ROW_PX, WALK_MAX_PX = 140, 60, 640
 
 
 def _picture(imgs, nrow: int, target: int = 640) -> np.ndarray:
@@ -273,8 +271,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
     def everything(key, c, n_, s, sa, sb, st, md, vk, gk, request: gr.Request):
         options, c, visible = a.class_options(key, c, request)
         grid_ = a.sample(key, n_, s, c, request)
-        walk_strip, walk_gif = a.walk(key, sa, sb, st, md, c, request)
-        walk_strip = walk_image(walk_strip, st)
+        walk_strip, walk_gif = walk_shown(key, sa, sb, st, md, c, request)
         vae, gan = a.compare(vk, gk, n_, s, request)
         return {"cls": gr.Dropdown(choices=options, value=c, visible=visible), "grid": grid_, "strip": walk_strip,
                 "gif": walk_gif, "vae": vae, "gan": gan}
