@@ -140,7 +140,7 @@ def test_judge_gan_mnist5k_shows_the_table_histogram_and_nearest_images(shipped)
     box, table, hist, pic = out["box"], out["table"], out["histogram"], out["nearest"]
     assert box.visible is True
     assert "GAN on mnist5k · 500 samples (seed 3)" in table
-    for row in ("classifier confidence", "classes covered", "Fréchet distance", "nearest training image"):
+    for row in ("classifier confidence", "classes covered", "Fréchet distance (500 samples)", "nearest training image"):
         assert f"| {row} |" in table
     assert "Class histogram" not in table and "quality-hist" in hist  # drawn as bars instead
     counts = [int(c) for c in hist.split('data-hist="')[1].split('"')[0].split(",")]

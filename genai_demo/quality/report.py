@@ -21,6 +21,11 @@ class Row:
     note: str  # how to read the number
 
 
+# metrics whose value depends on how many samples were scored: their name says it, so the Train tab's card (200 samples)
+# and the GAN studio's Judge (500) are read as two different measurements, each next to real images of the same count
+NAMED_BY_N = {"frechet": "walk_r_frechet_n"}
+
+
 @dataclass(frozen=True)
 class Report:
     title: str  # e.g. "GAN on mnist5k · 500 samples (seed 3)"
@@ -35,7 +40,8 @@ class Report:
         k = len(s["histogram"])
 
         def row(key, samples, real, **kw):  # the catalogue's r_{key} names the metric, r_{key}_note says how to read it
-            return Row(t(f"r_{key}", lang), samples, real, t(f"r_{key}_note", lang, **kw))
+            return Row(t(NAMED_BY_N.get(key, f"r_{key}"), lang, **{"n": s["n"]} if key in NAMED_BY_N else {}), samples, real,
+                       t(f"r_{key}_note", lang, **kw))
         rows = [row("confidence", f"{s['confidence']:.3f}", f"{s['real_confidence']:.3f}"),
                 row("covered", f"{s['classes_covered']}/{k}", f"{s['real_classes_covered']}/{k}", share=f"{CLASS_SHARE:.0%}")]
         if "frechet" in s:

@@ -59,6 +59,12 @@ CSS = """
 #latent-decoded .decoder-note { text-align: center; font-size: 0.78rem; color: var(--body-text-color-subdued); }
 .formula { font-size: 0.92rem; padding: 0 6px; }
 .formula .katex-display { margin: 0.3em 0 !important; }
+/* a wide formula (the minimax game) scrolls sideways inside its box on a phone instead of being cut off */
+.katex-display { overflow-x: auto; overflow-y: hidden; padding: 2px 0; }
+.walk-label { font-size: 0.88rem; color: var(--body-text-color-subdued); }
+/* a model's name must fit its picker: smaller type, and the text stops before the ▾ instead of running under it */
+#text-model input, #latent-model input, #gan-model input { font-size: 0.85em; text-overflow: ellipsis;
+  margin-right: 20px !important; min-width: 0; }
 .learn-link { font-size: 0.9rem; }
 .learn-section { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
   border-radius: 12px; padding: 10px 16px 12px; }
@@ -71,6 +77,10 @@ CSS = """
 .train-buttons { gap: 8px !important; }
 .train-buttons button { white-space: nowrap; padding-left: 6px !important; padding-right: 6px !important; }
 .grid-caption { margin-bottom: -4px; }
+/* the caption changes while the timeline is scrubbed: a fixed two-line box, so nothing below it (the slider
+   under the pointer) ever moves */
+#train-grid-caption { height: 3.1em; overflow: hidden; }
+#train-grid-caption p { margin: 0; line-height: 1.5em; }
 .app-top { align-items: flex-start !important; }
 #lang-switch { flex-grow: 0 !important; min-width: 11em !important; }
 #lang-switch label { white-space: nowrap; }

@@ -29,6 +29,7 @@ N_MIN, N_MAX = 16, 100
 MAX_SEED = 2**31 - 1
 JUDGE_N, JUDGE_MIN, JUDGE_MAX = 500, 100, 2000  # samples judged (the Fréchet distance needs > 48; 500 take ~2 s)
 RANDOM, ROWS = "random", "rows"  # class choices besides a single class number
+WALK_ROW_PX, WALK_CLASS_ROW_PX, WALK_MAX_PX = 140, 60, 640  # the walk picture's height: one row, per class row, at most
 COMPARE_NOTE = "gan_compare_note"  # catalogue key
 SHOW_JUDGEMENT = "() => document.getElementById('gan-judge-box')?.scrollIntoView({behavior: 'smooth', block: 'start'})"
 MEMO_NOTE = "gan_memo_note"  # catalogue key
@@ -68,6 +69,13 @@ def _class(model, choice, lang: str = "en") -> int | str | None:
     if not 0 <= c < model.config.num_classes:
         raise gr.Error(t("gan_err_class_range", lang, hi=model.config.num_classes - 1, got=shown(choice)))
     return c
+
+
+def walk_image(strip: np.ndarray, steps: int) -> gr.Image:
+    """The walk strip at a height that fits its rows: one row of `steps` digits, or one row per class for a
+    conditional model (ten rows squeezed into one row's 140 px were unreadable). Digits are square cells."""
+    rows = max(1, round(strip.shape[0] * steps / strip.shape[1]))
+    return gr.Image(value=strip, height=WALK_ROW_PX if rows == 1 else min(WALK_MAX_PX, WALK_CLASS_ROW_PX * rows))
 
 
 def _picture(imgs, nrow: int, target: int = 640) -> np.ndarray:
@@ -163,8 +171,8 @@ class GanActions:
     def class_options(self, key, current, request: gr.Request = None) -> tuple[list, str, bool]:
         """(choices, value, visible) of the class dropdown: shown only for a CGAN / CVAE."""
         model, src = resolve_model(self.ctx, key, request, kinds(view="studio"))
-        if not model.conditional:
-            return CLASS_CHOICES, RANDOM, False
+        if not model.conditional:  # hidden and ignored; a CGAN picked next opens with one row per class
+            return CLASS_CHOICES, ROWS, False
         classes = explore.held_out(src.data).classes
         choices = list(CLASS_CHOICES)
         choices += [(c if c == str(i) else f"{i} · {c}", str(i)) for i, c in enumerate(classes)]
@@ -211,9 +219,10 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
         with gr.Column(scale=5, min_width=420):
             grid = gr.Image(label=L("gan_samples"), format="png", interactive=False, height=500, elem_id="gan-grid",
                             elem_classes="crisp", buttons=["download", "fullscreen"])
-            strip = gr.Image(label=L("gan_walk_label"),
-                             format="png",
-                             interactive=False, height=140, elem_id="gan-walk", elem_classes="crisp")
+            # the label above the picture, not over it: it wraps instead of being cut, and covers no row
+            gr.Markdown(L("gan_walk_label"), elem_id="gan-walk-label", elem_classes="walk-label")
+            strip = gr.Image(label=L("gan_walk_label"), show_label=False, format="png",
+                             interactive=False, height=WALK_ROW_PX, elem_id="gan-walk", elem_classes="crisp")
             gif = gr.DownloadButton(L("latent_download_gif"), visible=False, size="sm", elem_id="gan-gif")
     with gr.Column(visible=False, elem_id="gan-judge-box") as judge_box:  # shown by the first judgement
         gr.Markdown(L("gan_judge_head"))  # says JUDGE_N (500): a test checks the catalogue agrees
@@ -253,10 +262,16 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
 
     drawn = Outputs(cls=cls, grid=grid, strip=strip, gif=gif, vae=vae_img, gan=gan_img)
 
+    def walk_shown(key, sa, sb, st, md, c, request: gr.Request):
+        walk_strip, walk_gif = a.walk(key, sa, sb, st, md, c, request)
+        return walk_image(walk_strip, st), walk_gif
+
+    walked = dict(fn=walk_shown, inputs=[model, seed_a, seed_b, steps, mode, cls], outputs=[strip, gif], concurrency_limit=4)
+
     def everything(key, c, n_, s, sa, sb, st, md, vk, gk, request: gr.Request):
         options, c, visible = a.class_options(key, c, request)
         grid_ = a.sample(key, n_, s, c, request)
-        walk_strip, walk_gif = a.walk(key, sa, sb, st, md, c, request)
+        walk_strip, walk_gif = walk_shown(key, sa, sb, st, md, c, request)
         vae, gan = a.compare(vk, gk, n_, s, request)
         return {"cls": gr.Dropdown(choices=options, value=c, visible=visible), "grid": grid_, "strip": walk_strip,
                 "gif": walk_gif, "vae": vae, "gan": gan}
@@ -268,13 +283,12 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
     gr.on([refresh.click] + ([tab.select] if tab is not None else []), choices, pickers, pickers,
           **private).then(**redraw, **private)
     model.input(a.class_picker, [model, cls], cls, **private, concurrency_limit=None).then(
-        a.sample, [model, n, seed, cls], grid, **private, **FAST)
+        a.sample, [model, n, seed, cls], grid, **private, **FAST).then(**walked, **private)  # no other model's walk stays
 
     gr.on([n.release, seed.submit, cls.input], a.sample, [model, n, seed, cls], grid, **private, **FAST)
     dice.click(lambda: int(np.random.randint(0, 100_000)), None, seed, **private).then(
         a.sample, [model, n, seed, cls], grid, **private, **FAST)
-    gr.on([walk_btn.click, mode.input], a.walk, [model, seed_a, seed_b, steps, mode, cls], [strip, gif], **private,
-          concurrency_limit=4)
+    gr.on([walk_btn.click, mode.input, cls.input], **walked, **private)
     judged = dict(concurrency_limit=2, concurrency_id="judge")  # ~2 s of CPU each: two at a time for everyone
     gr.api(a.judge_api, api_name="judge", **judged)  # before the button's private event, which would take "judge"
     judgement = Outputs(box=judge_box, table=judge_md, histogram=judge_hist, nearest=pairs)

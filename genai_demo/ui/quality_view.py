@@ -61,7 +61,8 @@ def readout_html(s: dict, step: int, lang: str = "en") -> str:
             _row(t("q_covered", lang), f"{s['classes_covered']}/{k}", f"{s['real_classes_covered']}/{k}",
                  t("q_covered_tip", lang, share=share))]
     if "frechet" in s:
-        rows.append(_row(t("q_frechet", lang), f"{s['frechet']:.1f}", f"{s['frechet_real']:.1f}",
+        # the sample size is part of the name: the distance shrinks with more images, real ones too (the Judge uses more)
+        rows.append(_row(t("walk_q_frechet_n", lang, n=s["n"]), f"{s['frechet']:.1f}", f"{s['frechet_real']:.1f}",
                          t("q_frechet_tip", lang, n=s["n"])))
     if "label_acc" in s:
         rows.append(_row(t("q_label_acc", lang), f"{s['label_acc']:.3f}", "", t("q_label_acc_tip", lang)))

@@ -36,6 +36,19 @@ _SERVED = False  # SAVE_ROOT is a Gradio static path (serve_saves_in_place)
 _SAVE_LOCKS = [threading.Lock() for _ in range(64)]  # by save folder: two saves of one visitor never interleave
 log = logging.getLogger(__name__)
 ENDED = ("finished", "stopped", "failed")
+CONFIRM_S = 8.0  # Reset's second press must come this soon after the first
+
+
+def resumes(cfg, form: dict) -> bool:
+    """Whether Start with this form resumes the paused run of config `cfg`: same model, data and seed (and size).
+    A form value that is None (not known to the caller) does not count as a change."""
+    def same(name, have):
+        return form.get(name) is None or form.get(name) == have
+    return same("model", cfg.kind) and same("data", cfg.data) and same("seed", cfg.seed) and (
+        family(cfg.kind).light is None or form.get("full_size") is None
+        or (cfg.model_config is None) == bool(form.get("full_size")))
+
+
 def said(e: Exception, lang: str) -> str:
     """A settings or run error in the visitor's language (English: the sentence as the lower layer wrote it)."""
     if lang == "en" or not getattr(e, "key", None):
@@ -76,6 +89,7 @@ class TrainActions:
         self.datasets += [c for c in corpus_names() if c not in self.datasets]
         self._last_reap = time.monotonic()
         self._reap_lock = threading.Lock()
+        self._armed: dict[str, tuple[str, float]] = {}  # session → (run id, when Reset was first pressed)
 
     # ---- helpers ------------------------------------------------------------------------------
     def _run(self, request, must_exist: bool = True) -> Run | None:
@@ -175,21 +189,50 @@ class TrainActions:
 
     # ---- UI-only actions ----------------------------------------------------------------------
     def start_or_resume(self, form: dict, request) -> None:
-        """The Start button: resume a paused run with the same model / data / seed (and size), otherwise a new run."""
+        """The Start button: resume a paused run with the same model / data / seed (and size), otherwise a new run —
+        said out loud when it replaces a paused run, so a changed model never silently restarts at step 0."""
         run = self._run(request, must_exist=False)
-        cfg = run.cfg if run is not None else None
-        if run is not None and run.trainer.state == "paused" and (cfg.kind, cfg.data, cfg.seed) == (
-                form.get("model"), form.get("data"), form.get("seed")) and (
-                family(cfg.kind).light is None or (cfg.model_config is None) == bool(form.get("full_size"))):
-            self.ctx.registry.resume(run.session, run.id)
+        if run is not None and run.trainer.state == "paused":
+            if resumes(run.cfg, form):
+                self.ctx.registry.resume(run.session, run.id)
+                return
+            self.start_run(form, request)  # refused settings raise before anything is said
+            lang = self.ctx.lang(request)
+            gr.Warning(t("walk_new_run", lang, old=V.model_name(run.cfg.kind, lang), step=f"{run.trainer.snapshot().step:,}",
+                         new=V.model_name(form.get("model"), lang)))
             return
         self.start_run(form, request)
 
     def reset(self, request) -> None:
         """Stop the current run and forget it (the visitor's older runs stay)."""
         run = self._run(request)
+        self._armed.pop(run.session, None)
         self.ctx.registry.discard(run.session, run.id)
         gr.Info(t("train_discarded", self.ctx.lang(request)))
+
+    def reset_click(self, request) -> bool:
+        """The Reset button asks first: the first press arms it ("Really discard?"), a second press on the same run
+        within CONFIRM_S discards it. Returns whether the run was discarded. Server-side, so it works the same with
+        the keyboard (Enter twice), in tests and with any number of tabs."""
+        run = self._run(request)
+        armed = self._armed.get(run.session)
+        if armed is not None and armed[0] == run.id and time.monotonic() - armed[1] < CONFIRM_S:
+            self.reset(request)
+            return True
+        self._armed[run.session] = (run.id, time.monotonic())
+        return False
+
+    def reset_armed(self, request) -> bool:
+        """Whether the visitor's Reset waits for its confirming second press (the tick shows it on the button)."""
+        sid = getattr(request, "session_hash", None)
+        armed = self._armed.get(sid) if sid else None
+        if armed is None:
+            return False
+        run = self.ctx.registry.current(sid)
+        if run is None or run.id != armed[0] or time.monotonic() - armed[1] >= CONFIRM_S:
+            self._armed.pop(sid, None)
+            return False
+        return True
 
     def set_hyper(self, name: str, value, request) -> None:
         """Apply one edited hyper-parameter to the running / paused run, between two steps."""

@@ -46,6 +46,7 @@ class QualityReadout:
         self._cache: OrderedDict[tuple[str, str, int], dict] = OrderedDict()
         self._lock = threading.Lock()
         self.measured = 0  # measurements actually computed (cache misses), for tests and curious operators
+        self.after = lambda event: event  # build_panel wires it: chain a redraw of the card after `event`
 
     def scores(self, session: str, run, snap) -> dict:
         """live_quality.readout() of the snapshot's frozen model, computed once per (session, run, model_step)."""
@@ -120,6 +121,8 @@ def build_panel(ctx: UIContext) -> tuple[QualityReadout, gr.Column]:
         return q.measure(v, request, force=True)
 
     now.click(on_now, view, [card, view], show_progress="minimal", **heavy)
+    # an event that changes which run is shown (Reset) redraws the card at once, not at the next timer tick
+    q.after = lambda event: event.then(on_timer, view, [card, view], show_progress="hidden", **heavy)
     every = quality_every_s()
     if every > 0:
         gr.Timer(every).tick(on_timer, view, [card, view], show_progress="hidden", **heavy)

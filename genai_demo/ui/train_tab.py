@@ -17,28 +17,18 @@ from . import train_view as V
 from . import zoo_panel
 from .context import UIContext
 from .lang import L, L_or
-from .learn_tab import learn_link
 from .outputs import Outputs
-from .train_actions import TrainActions, forget_saves, serve_saves_in_place
+from .train_actions import TrainActions, forget_saves, resumes, serve_saves_in_place
+from .train_form import BATCH_INFO, data_label, fresh_seed, learn_md, model_changed, reset_button
 from .train_quality import build_panel
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+LEAVE_FIELD = "() => { document.activeElement?.blur(); }"
 START_LABEL = {"paused": "train_btn_resume", "running": "train_btn_restart", "queued": "train_btn_restart"}  # keys
 
 
-def _learn_md(kind: str, lang: str = "en") -> str:
-    section = family(kind).learn
-    return t("train_learn", lang, link=learn_link(section, lang)) if section else ""
-
-
-def _data_label(name: str):
-    return L_or(f"data_{name}", V.DATASETS.get(name, name))  # translated in the browser once the catalogue has it
-
-
-BATCH_INFO = {False: "train_batch_info_images", True: "train_batch_info_text"}  # catalogue keys
-
-
-def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: str | None = None) -> dict:
+def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: str | None = None, data: str | None = None,
+         seed=None) -> dict:
     """The 2 Hz poll: status, counter, curves, formulas, grid or text, timeline, Start label — only what changed.
 
     Returns {output name: value} for what changed ({} when nothing did; build() maps the names onto components).
@@ -61,12 +51,12 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         view["lang"] = lang
         if chosen in kinds(view="train") and run is None:  # with a run, the run's family decides (below)
             plot_a, plot_b = V.plots(chosen)
-            out.update(learn=_learn_md(chosen, lang), formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
+            out.update(learn=learn_md(chosen, lang), formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
     new_run = view.get("run") != d["run_id"] or not view.get("init")
     if new_run:
         # what the plots and the boxes show survives a new run: the browser still shows it (see V.curve_update)
         view = {"init": True, "run": d["run_id"], "pinned": False, "lang": view.get("lang"), "series_a": view.get("series_a"),
-                "series_b": view.get("series_b"), "text": view.get("text")}
+                "series_b": view.get("series_b"), "text": view.get("text"), "armed": view.get("armed")}
     text = modality(run.cfg.kind) == "text" if run else modality(chosen) == "text" if chosen in kinds(view="train") \
         else bool(view.get("text"))
     if text != view.get("text"):
@@ -80,13 +70,19 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     if counter != view.get("counter"):
         out["counter"] = view["counter"] = counter
     label = START_LABEL.get(d["state"], "train_btn_start")
+    if run is not None and label == "train_btn_resume" and not resumes(run.cfg, {"model": chosen, "data": data, "seed": seed}):
+        label = "walk_btn_start_new"  # the form no longer matches the paused run: Start begins a new one at step 0
     if label != view.get("label"):
         out["start"] = gr.Button(value=L(label))
         view["label"] = label
+    armed = actions.reset_armed(request)
+    if armed != bool(view.get("armed")):  # Reset waits for its second press, or no longer does
+        out["reset"] = reset_button(armed)
+        view["armed"] = armed
     if run is None:
         if new_run:
             out.update(plot_a=None, plot_b=None, grid=None, caption=V.note(text, lang), text=None,
-                       timeline=gr.Slider(maximum=1, value=0, interactive=False))
+                       timeline=gr.Slider(minimum=0, maximum=1, value=0, interactive=False))
             view["series_a"] = view["series_b"] = None
         return _with_view(out, view, before)
 
@@ -105,12 +101,13 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     shots = (len(snap.previews), snap.previews[-1][0] if snap.previews else -1)
     if snap.previews and (new_run or shots != view.get("shots")):
         view["shots"] = shots
-        last = len(snap.previews) - 1
+        last = snap.previews[-1][0]  # the timeline counts training steps, as the caption does
         if not view.get("pinned"):
             s, pic = snap.previews[-1]
             out["text" if text else "grid"] = _picture(pic, run.cfg.data, lang)
             out["caption"] = V.caption(s, live=True, text=text, lang=lang, corpus=run.cfg.data)
-            out["timeline"] = gr.Slider(maximum=max(1, last), value=last, interactive=last > 0)
+            view["at"] = s
+            out["timeline"] = gr.Slider(maximum=max(1, last), value=last, interactive=len(snap.previews) > 1)
         else:
             out["timeline"] = gr.Slider(maximum=max(1, last), interactive=True)
     if d["state"] == "failed" and view.get("warned") != run.id:
@@ -129,34 +126,28 @@ def _picture(preview, data: str | None = None, lang: str = "en"):
     return V.text_html(preview, data, lang) if isinstance(preview, str) else V.grid_picture(preview)
 
 
-def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request) -> dict:
-    """Timeline slider moved: show that snapshot — {"grid" or "text", "caption", "view"}; the end of the slider
-    follows live again."""
+def scrub(actions: TrainActions, at, view: dict | None, request: gr.Request) -> dict:
+    """Timeline moved (dragged, typed, or with the keyboard): show the snapshot of that training step —
+    {"grid" or "text", "caption", "timeline", "view"}; the end of the slider follows live again. The slider counts
+    steps, but snapshots lie tens of steps apart: a small move (an arrow key) goes to the next snapshot that way."""
     run = actions._run(request, must_exist=False)
     snap = run.trainer.snapshot() if run else None
     lang = actions.ctx.lang(request)
     if not snap or not snap.previews:
         raise gr.Error(t("train_no_snapshots", lang))
-    i = int(min(max(0, round(index or 0)), len(snap.previews) - 1))
-    s, pic = snap.previews[i]
+    try:
+        at = float(at or 0)
+    except (TypeError, ValueError):
+        at = 0.0
     view = dict(view or {})
+    i = V.snapshot_at([s for s, _ in snap.previews], at, view.get("at"))
+    s, pic = snap.previews[i]
     view["pinned"] = i < len(snap.previews) - 1
+    view["at"] = s
     text = isinstance(pic, str)
     return {"text" if text else "grid": _picture(pic, run.cfg.data, lang),
             "caption": V.caption(s, live=not view["pinned"], text=text, lang=lang, corpus=run.cfg.data),
-            "view": view}
-
-
-def model_changed(kind: str, data: str | None, datasets: list[str], lang: str = "en"):
-    """Show the controls of the chosen family with its defaults (learning rate, steps, batch) and only the
-    data sets it can learn from: text corpora for the tiny GPT, image data sets for the others."""
-    spec, text = family(kind), modality(kind) == "text"
-    fits = datasets_for(kind, datasets)
-    data = data if data in fits else spec.data if spec.data in fits else fits[0] if fits else None
-    return (gr.Slider(visible="beta" in spec.knobs), gr.Slider(visible="d_steps" in spec.knobs),
-            gr.Checkbox(visible=spec.light is not None), spec.lr, spec.steps, _learn_md(kind, lang),
-            gr.Radio(choices=[(_data_label(n), n) for n in fits], value=data),
-            gr.Slider(value=spec.batch_size, info=L(BATCH_INFO[text])))
+            "timeline": gr.Slider(value=s), "view": view}
 
 
 def build(ctx: UIContext) -> TrainActions:
@@ -174,14 +165,14 @@ def build(ctx: UIContext) -> TrainActions:
                 model = gr.Radio([(L_or(f"family_{k}", family(k).title), k) for k in kinds(view="train")], value=first,
                                  label=L("train_model"),
                                  elem_id="train-model")
-                data = gr.Radio([(_data_label(n), n) for n in datasets_for(first, a.datasets)],
+                data = gr.Radio([(data_label(n), n) for n in datasets_for(first, a.datasets)],
                                 value=spec.data, label=L("train_data"), elem_id="train-data")
                 full = gr.Checkbox(gpu, label=L("train_full"), visible=False,
                                    elem_id="train-full-size", info=L("train_full_info"))
                 with gr.Row():
                     steps = gr.Number(spec.steps, label=L("train_steps"), precision=0, minimum=lim["steps"].low, min_width=100,
                                       maximum=ctx.registry.max_steps, elem_id="train-steps", info=L("train_steps_info"))
-                    seed = gr.Number(0, label=L("train_seed"), precision=0, minimum=lim["seed"].low, maximum=lim["seed"].high,
+                    seed = gr.Number(fresh_seed, label=L("train_seed"), precision=0, minimum=lim["seed"].low, maximum=lim["seed"].high,
                                      elem_id="train-seed", min_width=100, info=L("train_seed_info"))
             with gr.Row(elem_classes="train-buttons"):
                 start = gr.Button(L("train_btn_start"), variant="primary", size="md", elem_id="train-start", min_width=60)
@@ -205,7 +196,7 @@ def build(ctx: UIContext) -> TrainActions:
                                  info=L("train_beta_info"))
                 dsteps = gr.Slider(lim["d_steps"].low, lim["d_steps"].high, 1, step=1, label=L("train_dsteps"), elem_id="train-dsteps",
                                    visible="d_steps" in spec.knobs, info=L("train_dsteps_info"))
-            learn = gr.Markdown(_learn_md(first), elem_classes="learn-link")
+            learn = gr.Markdown(learn_md(first), elem_classes="learn-link")
         # ---- live view: status, then the grid (left) and the curves with their formulas (right) -----
         with gr.Column(scale=9):
             status = gr.Markdown(V.status_markdown(V.status_dict()), elem_id="train-status", elem_classes="train-status")
@@ -220,7 +211,7 @@ def build(ctx: UIContext) -> TrainActions:
                         text = gr.HTML("", elem_id="train-text")
                     timeline = gr.Slider(0, 1, 0, step=1, label=L("train_timeline"), interactive=False,
                                          elem_id="train-timeline", info=L("train_timeline_info"))
-                    _, quality_box = build_panel(ctx)
+                    q, quality_box = build_panel(ctx)
                 with gr.Column(scale=6, min_width=360):
                     p_a, p_b = V.plots(first)
                     tex_a = gr.Markdown(p_a.markdown, latex_delimiters=LATEX, elem_id="train-formula-a", elem_classes="formula")
@@ -251,7 +242,7 @@ def build(ctx: UIContext) -> TrainActions:
         a.step(int(n or 1), request)
 
     def on_reset(request: gr.Request):
-        a.reset(request)
+        return reset_button(not a.reset_click(request))
 
     def on_save(request: gr.Request):
         return gr.File(a.save(request), visible=True)
@@ -264,28 +255,34 @@ def build(ctx: UIContext) -> TrainActions:
     # what the tick and the timeline may update, by the names tick() and scrub() return
     live = Outputs(status=status, counter=counter, plot_a=plot_a, plot_b=plot_b, formula_a=tex_a, formula_b=tex_b, grid=grid,
                    timeline=timeline, start=start, caption=caption, text=text, grid_box=grid_box, text_box=text_box,
-                   quality_box=quality_box, learn=learn, view=view)
+                   quality_box=quality_box, learn=learn, view=view, reset=reset)
 
     def on_scrub(index, v, request: gr.Request):
         return live(scrub(a, index, v, request))
 
-    def on_tick(v, chosen, request: gr.Request):
-        return live(tick(a, v, request, chosen))
+    def on_tick(v, chosen, d, s, request: gr.Request):
+        return live(tick(a, v, request, chosen, d, s))
 
-    def on_model(kind, d, request: gr.Request):
-        return model_changed(kind, d, a.datasets, ctx.lang(request))
+    shown_kind = gr.State(first)  # the family whose defaults the form shows: what a visitor typed differs from them
 
-    model.change(on_model, [model, data], [beta, dsteps, full, lr, steps, learn, data, batch], **quick)
+    def on_model(kind, d, n, rate, previous, request: gr.Request):
+        return *model_changed(kind, d, a.datasets, ctx.lang(request), steps=n, lr=rate, previous=previous), kind
+
+    model.change(on_model, [model, data, steps, lr, shown_kind], [beta, dsteps, full, lr, steps, learn, data, batch, shown_kind],
+                 **quick)
     start.click(on_start, set(form.values()), None, concurrency_limit=2, api_visibility="private")
     pause.click(on_pause, None, None, **quick)
     step.click(on_step, step_n, None, **quick)
-    reset.click(on_reset, None, None, **quick)
+    q.after(reset.click(on_reset, None, reset, **quick))  # the card forgets a discarded run at once
     save.click(on_save, None, saved, concurrency_limit=2, api_visibility="private")
     for name, comp in (("lr", lr), ("batch_size", batch), ("beta", beta), ("d_steps", dsteps)):
-        for ev in (comp.submit, comp.blur) if isinstance(comp, gr.Number) else (comp.release,):
-            ev(hyper(name), comp, None, **quick)
-    timeline.release(on_scrub, [timeline, view], [grid, text, caption, view], trigger_mode="always_last", **quick)
-    gr.Timer(0.5).tick(on_tick, [view, model], live.blocks, **quick)
+        if isinstance(comp, gr.Number):  # Enter only leaves the field: its blur applies the value, so a bad one is
+            comp.submit(None, js=LEAVE_FIELD, **quick)  # reported once (both events used to check it)
+        (comp.blur if isinstance(comp, gr.Number) else comp.release)(hyper(name), comp, None, **quick)
+    # input: dragging and the keyboard (Home, End, arrows); release: the end of a drag and the typed number
+    gr.on([timeline.input, timeline.release], on_scrub, [timeline, view], [grid, text, caption, timeline, view],
+          trigger_mode="always_last", **quick)
+    gr.Timer(0.5).tick(on_tick, [view, model, data, seed], live.blocks, **quick)
 
     # ---- public API (gradio_client): see docs/api.md -----------------------------------------------
     gr.api(a.train, api_name="train", concurrency_limit=2)

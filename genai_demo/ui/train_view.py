@@ -89,7 +89,8 @@ def _dot(state: str) -> str:
     return f'<span class="dot dot-{state}"></span>'
 
 
-def _name(kind: str, lang: str) -> str:
+def model_name(kind: str, lang: str = "en") -> str:
+    """A family's name in the visitor's language (its title when the catalogue lacks it)."""
     title = family(kind).title if kind in MODELS else kind
     return t(f"family_{kind}", lang) if f"family_{kind}" in catalogue("en") else title
 
@@ -99,7 +100,7 @@ def status_markdown(d: dict, lang: str = "en") -> str:
     state = d["state"]
     if state == "none":
         return f"{_dot('none')}{t('status_none', lang)}"
-    head = t("status_head", lang, dot=_dot(state), model=_name(d["model"], lang), data=d["data"],
+    head = t("status_head", lang, dot=_dot(state), model=model_name(d["model"], lang), data=d["data"],
              state=t(f"state_{state}", lang) if f"state_{state}" in catalogue("en") else state)
     if state == "queued":
         wait = (d.get("pace") or {}).get("wait_s", "none")
@@ -145,6 +146,18 @@ def caption(step: int, live: bool, text: bool = False, lang: str = "en", corpus:
     key = ("train_caption_lines" if corpus in CORPORA and CORPORA[corpus].unit == "line" else "train_caption_text") if text \
         else "train_caption_images"  # "Sampled lines" for the poems, "Sampled names" for the names
     return t(key, lang, step=f"{step:,}", where=where)
+
+
+def snapshot_at(steps: list[int], at: float, shown: int | None = None) -> int:
+    """Index of the snapshot to show for timeline value `at` (a step): the nearest one; when that is the one already
+    shown and the value moved, the neighbour in the direction it moved (an arrow key moves the slider by one step)."""
+    if not steps:
+        raise ValueError("no snapshots")
+    at = min(max(at, steps[0]), steps[-1]) if at == at else steps[0]  # NaN → the first
+    i = min(range(len(steps)), key=lambda k: (abs(steps[k] - at), k))
+    if shown is not None and steps[i] == shown and at != shown:
+        i = min(max(i + (1 if at > shown else -1), 0), len(steps) - 1)
+    return i
 
 
 # ---- curves ---------------------------------------------------------------------------------------

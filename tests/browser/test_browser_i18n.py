@@ -126,6 +126,8 @@ def test_switching_language_mid_run_keeps_the_run(page, ui_ctx, shoot):
     page.locator("#lang-switch").get_by_text("EN", exact=True).click()
     expect(page.locator("#train-status")).to_contain_text("running")
     expect(page.get_by_role("tab", name="Train")).to_be_visible()
+    page.locator("#train-reset").click()  # Reset asks first: "Really discard? Press again"
+    expect(page.locator("#train-reset")).to_contain_text("Really discard")
     page.locator("#train-reset").click()
     expect(page.locator(COUNTER)).to_have_attribute("data-state", "none")
 

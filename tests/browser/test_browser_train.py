@@ -76,6 +76,8 @@ def test_train_a_vae_watch_pause_step_scrub(page, shoot, ui_ctx):
     # Resume, then Reset discards the run
     page.locator("#train-start").click()
     expect(page.locator(COUNTER)).to_have_attribute("data-state", "running")
+    page.locator("#train-reset").click()  # Reset asks first: "Really discard? Press again"
+    expect(page.locator("#train-reset")).to_contain_text("Really discard")
     page.locator("#train-reset").click()
     expect(page.locator("#train-status")).to_contain_text("No run yet")
 

@@ -66,6 +66,8 @@ def test_train_the_tiny_gpt_and_watch_names_appear(page, shoot):
 
     # back on Train, an image model brings the image data sets and the grid back
     page.get_by_role("tab", name="Train").click()
+    page.locator("#train-reset").click()  # Reset asks first: "Really discard? Press again"
+    expect(page.locator("#train-reset")).to_contain_text("Really discard")
     page.locator("#train-reset").click()
     expect(page.locator("#train-status")).to_contain_text("No run yet")
     page.locator("#train-model").get_by_text("VAE", exact=True).click()

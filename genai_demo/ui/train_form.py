@@ -1,0 +1,72 @@
+"""The Train tab's form: what the controls open with and how they follow the chosen model, and Reset's face.
+
+Plain functions returning component updates (no torch, no run state): the tab file wires them.
+"""
+from __future__ import annotations
+
+import random
+
+import gradio as gr
+
+from ..i18n import t
+from ..models import family, kinds, modality
+from ..training.settings import LIMITS, datasets_for
+from . import train_view as V
+from .lang import L, L_or
+from .learn_tab import learn_link
+
+
+def learn_md(kind: str, lang: str = "en") -> str:
+    section = family(kind).learn
+    return t("train_learn", lang, link=learn_link(section, lang)) if section else ""
+
+
+def data_label(name: str):
+    return L_or(f"data_{name}", V.DATASETS.get(name, name))  # translated in the browser once the catalogue has it
+
+
+def fresh_seed(request: gr.Request = None) -> int:
+    """The Seed a page opens with: a lesson link's valid ?seed=, else a fresh one, so a student's first run is their
+    own and not a copy of the shipped model (trained with seed 0); shown and editable, so any run can be repeated."""
+    params = dict(getattr(request, "query_params", None) or {})
+    try:
+        asked = int(str(params.get("seed", "")).strip())
+        if LIMITS["seed"].low <= asked <= LIMITS["seed"].high:
+            return asked
+    except ValueError:
+        pass
+    return random.randint(1, SEED_DRAW_HIGH)
+
+
+SEED_DRAW_HIGH = 9999  # a fresh seed is short enough to read out to a class
+
+
+BATCH_INFO = {False: "train_batch_info_images", True: "train_batch_info_text"}  # catalogue keys
+
+
+def reset_button(armed: bool):
+    """Reset's face: a plain Reset, or the question its second press answers."""
+    return gr.Button(value=L("walk_reset_confirm" if armed else "train_btn_reset"))
+
+
+def kept(value, defaults: set, default):
+    """A field the visitor typed keeps its value when the model changes; one still at some family's default takes
+    the new family's default."""
+    return default if value is None or value in defaults else value
+
+
+def model_changed(kind: str, data: str | None, datasets: list[str], lang: str = "en", steps=None, lr=None,
+                  previous: str | None = None):
+    """Show the controls of the chosen family with its defaults (learning rate, steps, batch) and only the
+    data sets it can learn from: text corpora for the tiny GPT, image data sets for the others. Steps and learning
+    rate the visitor typed (not the previous family's default; any family's when that is unknown) are kept."""
+    spec, text = family(kind), modality(kind) == "text"
+    fits = datasets_for(kind, datasets)
+    data = data if data in fits else spec.data if spec.data in fits else fits[0] if fits else None
+    every = [family(previous)] if previous in kinds(view="train") else [family(k) for k in kinds(view="train")]
+    steps = kept(steps, {f.steps for f in every}, spec.steps)
+    lr = kept(lr, {f.lr for f in every}, spec.lr)
+    return (gr.Slider(visible="beta" in spec.knobs), gr.Slider(visible="d_steps" in spec.knobs),
+            gr.Checkbox(visible=spec.light is not None), lr, steps, learn_md(kind, lang),
+            gr.Radio(choices=[(data_label(n), n) for n in fits], value=data),
+            gr.Slider(value=spec.batch_size, info=L(BATCH_INFO[text])))
