@@ -34,6 +34,11 @@ def is_own(name) -> bool:
     return isinstance(name, str) and name.startswith(PREFIX)
 
 
+def modality(name: str) -> str:
+    """"text" for an own-text handle, "image" for an own-image one (known from the handle alone)."""
+    return "text" if name.startswith(f"{PREFIX}text:") else "image"
+
+
 @dataclass
 class Entry:
     name: str  # the handle, "own:images:<hex>" or "own:text:<hex>"

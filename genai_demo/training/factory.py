@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 
+from ..data import own_store
 from ..data.datasets import DataError, load_dataset
 from .settings import RunSettings
 from .trainer import RunConfig, Trainer
@@ -25,11 +26,15 @@ def run_config(s: RunSettings, live: bool = True) -> RunConfig:
 
 
 def make_trainer(run: RunSettings | RunConfig, live: bool = True, data_dir: str | os.PathLike | None = None,
-                 download: bool = False) -> Trainer:
+                 download: bool = False, owner: str | None = None) -> Trainer:
     """Load the training split (and, when it exists, the held-out one for held-out curves) and build the run.
 
+    owner: the caller's session; a visitor's own data set (data/own_store.py) is found for its owner only.
     Raises DataError when the data cannot be loaded, ValueError when the model and the data do not fit."""
     cfg = run_config(run, live) if isinstance(run, RunSettings) else run
+    if own_store.is_own(cfg.data):  # both splits, or "gone" for anyone but the owner
+        data, test = (own_store.STORE.dataset(cfg.data, split, owner=owner or "") for split in ("train", "test"))
+        return Trainer(cfg, data, test_data=test)
     data = load_dataset(cfg.data, "train", data_dir=data_dir, download=download)
     try:
         test = load_dataset(cfg.data, "test", data_dir=data_dir)

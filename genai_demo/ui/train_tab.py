@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ..data import own_store
 from ..i18n import t
 from ..models import family, kinds, modality
 from ..training.settings import LIMITS, datasets_for
 from ..training.trainer import pick_device
+from . import owndata_section, owndata_view
 from . import train_view as V
 from .context import UIContext
 from .lang import L, L_or
@@ -30,7 +32,9 @@ def _learn_md(kind: str, lang: str = "en") -> str:
     return t("train_learn", lang, link=learn_link(section, lang)) if section else ""
 
 
-def _data_label(name: str):
+def _data_label(name: str, lang: str = "en"):
+    if own_store.is_own(name):  # "your images (24)": the count, in the visitor's language
+        return owndata_view.data_label(name, lang)
     return L_or(f"data_{name}", V.DATASETS.get(name, name))  # translated in the browser once the catalogue has it
 
 
@@ -154,7 +158,7 @@ def model_changed(kind: str, data: str | None, datasets: list[str], lang: str = 
     data = data if data in fits else spec.data if spec.data in fits else fits[0] if fits else None
     return (gr.Slider(visible="beta" in spec.knobs), gr.Slider(visible="d_steps" in spec.knobs),
             gr.Checkbox(visible=spec.light is not None), spec.lr, spec.steps, _learn_md(kind, lang),
-            gr.Radio(choices=[(_data_label(n), n) for n in fits], value=data),
+            gr.Radio(choices=[(_data_label(n, lang), n) for n in fits], value=data),
             gr.Slider(value=spec.batch_size, info=L(BATCH_INFO[text])))
 
 
@@ -271,7 +275,7 @@ def build(ctx: UIContext) -> TrainActions:
         return live(tick(a, v, request, chosen))
 
     def on_model(kind, d, request: gr.Request):
-        return model_changed(kind, d, a.datasets, ctx.lang(request))
+        return model_changed(kind, d, a.datasets_of(getattr(request, "session_hash", None)), ctx.lang(request))
 
     model.change(on_model, [model, data], [beta, dsteps, full, lr, steps, learn, data, batch], **quick)
     start.click(on_start, set(form.values()), None, concurrency_limit=2, api_visibility="private")
@@ -285,6 +289,8 @@ def build(ctx: UIContext) -> TrainActions:
     timeline.release(on_scrub, [timeline, view], [grid, text, caption, view], trigger_mode="always_last", **quick)
     gr.Timer(0.5).tick(on_tick, [view, model], live.blocks, **quick)
 
+    owndata_section.build(ctx, a, model, data)  # "Train on your own images or text" (ui/owndata_section.py)
+
     # ---- public API (gradio_client): see docs/api.md -----------------------------------------------
     gr.api(a.train, api_name="train", concurrency_limit=2)
     for name in ("status", "pause", "resume", "step", "stop"):
@@ -295,3 +301,4 @@ def build(ctx: UIContext) -> TrainActions:
 def forget(ctx: UIContext, session: str) -> None:
     """Called by the app when a visitor leaves (their runs are released by the app)."""
     forget_saves(session)
+    own_store.STORE.release(session)  # their own images and text go too

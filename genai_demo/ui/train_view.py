@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.images import make_grid, upscale
-from ..data.text import CORPORA, corpus_names, novelty
+from ..data.text import corpus_info, novelty
 from ..i18n import catalogue, t
 from ..models import MODELS, family
 
@@ -113,7 +113,8 @@ def note(text: bool, lang: str = "en") -> str:
 
 def caption(step: int, live: bool, text: bool = False, lang: str = "en", corpus: str | None = None) -> str:
     where = t("train_caption_live" if live else "train_caption_past", lang)
-    key = ("train_caption_lines" if corpus in CORPORA and CORPORA[corpus].unit == "line" else "train_caption_text") if text \
+    info = corpus_info(corpus)  # a shipped corpus or a visitor's own text
+    key = ("train_caption_lines" if info is not None and info.unit == "line" else "train_caption_text") if text \
         else "train_caption_images"  # "Sampled lines" for the poems, "Sampled names" for the names
     return t(key, lang, step=f"{step:,}", where=where)
 
@@ -256,8 +257,9 @@ def text_html(preview, corpus: str | None = None, lang: str = "en") -> str | Non
     """
     if not isinstance(preview, str):
         return None
-    known = corpus in corpus_names()
-    lines = known and CORPORA[corpus].unit == "line"  # the poems' words: lines, not names
+    info = corpus_info(corpus)  # a shipped corpus or a visitor's own text
+    known = info is not None
+    lines = known and info.unit == "line"  # the poems' words: lines, not names
     keys, summary_key = (LINE_KEYS, "text_summary_lines") if lines else (NOVELTY_KEYS, "text_summary")
     items, counts = [], dict.fromkeys(NOVEL, 0)
     for i, line in enumerate(preview.split("\n"), 1):
