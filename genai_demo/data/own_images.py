@@ -51,23 +51,33 @@ class Options:
         return self
 
 
-def _open(name: str, data: bytes, budget: list[int]) -> Image.Image:
-    """The image, header-checked and decoded, no larger than WORK_SIDE; budget[0] = pixels still allowed."""
+def _header(name: str, data: bytes) -> Image.Image:
+    """The image opened lazily (its header only: no pixel decoded) and checked: PNG / JPEG, at most MAX_SIDE a side."""
     bad = DataError(f"{shown_name(name)} is not a PNG or JPEG image", "own_err_not_image", name=shown_name(name))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))  # reads the header only
-            if img.format not in FORMATS:
-                raise bad
-            w, h = img.size
-            if not (0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE):
-                raise DataError(f"{shown_name(name)} is {w}x{h} px: at most {MAX_SIDE} px a side", "own_err_image_big",
-                                name=shown_name(name), w=w, h=h, max=MAX_SIDE)
-            budget[0] -= w * h
-            if budget[0] < 0:
-                raise DataError(f"the images hold more than {MAX_PIXELS // 1_000_000} million pixels together: "
-                                "upload smaller ones", "own_err_pixels", mpx=MAX_PIXELS // 1_000_000)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DataError(f"{shown_name(name)} is too large (at most {MAX_SIDE} px a side)", "own_err_image_big",
+                        name=shown_name(name), w="?", h="?", max=MAX_SIDE) from None
+    except (OSError, ValueError, SyntaxError, EOFError, Image.UnidentifiedImageError):
+        raise bad from None
+    if img.format not in FORMATS:
+        raise bad
+    w, h = img.size
+    if not (0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE):
+        raise DataError(f"{shown_name(name)} is {w}x{h} px: at most {MAX_SIDE} px a side", "own_err_image_big",
+                        name=shown_name(name), w=w, h=h, max=MAX_SIDE)
+    return img
+
+
+def _decode(name: str, img: Image.Image) -> Image.Image:
+    """A header-checked image decoded, no larger than WORK_SIDE, as "L" or "RGBA"."""
+    bad = DataError(f"{shown_name(name)} is not a PNG or JPEG image", "own_err_not_image", name=shown_name(name))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
             if img.format == "JPEG":
                 img.draft("L", (WORK_SIDE, WORK_SIDE))  # decode at 1/2, 1/4 or 1/8 scale: far less work
             img.load()
@@ -75,12 +85,8 @@ def _open(name: str, data: bytes, budget: list[int]) -> Image.Image:
             img = img.convert("RGBA" if has_alpha else "L")
             img.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BOX)  # area average: thin strokes keep their ink
             return img
-    except DataError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DataError(f"{shown_name(name)} is too large (at most {MAX_SIDE} px a side)", "own_err_image_big",
-                        name=shown_name(name), w="?", h="?", max=MAX_SIDE) from None
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError, Image.UnidentifiedImageError):
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):  # a truncated or corrupt file fails only while decoding
         raise bad from None
 
 
@@ -133,11 +139,15 @@ def convert(files: list[tuple[str, bytes]], opt: Options = Options()) -> np.ndar
     if len(files) < MIN_IMAGES:
         raise DataError(f"{len(files)} image(s) is too few: upload at least {MIN_IMAGES}", "own_err_too_few",
                         n=len(files), min=MIN_IMAGES)
-    budget = [MAX_PIXELS]
+    heads = [_header(name, data) for name, data in files]  # every header first: no pixel decoded before all pass
+    pixels = sum(img.size[0] * img.size[1] for img in heads)
+    if pixels > MAX_PIXELS:
+        raise DataError(f"the images hold more than {MAX_PIXELS // 1_000_000} million pixels together: "
+                        "upload smaller ones", "own_err_pixels", mpx=MAX_PIXELS // 1_000_000)
     out = np.empty((len(files), 28, 28), np.uint8)
-    for i, (name, data) in enumerate(files):
-        img = _open(name, data, budget)
-        out[i] = to_28(grey(img, opt.invert), opt)
+    for i, ((name, _), img) in enumerate(zip(files, heads, strict=True)):
+        out[i] = to_28(grey(_decode(name, img), opt.invert), opt)
+        heads[i] = None  # the decoded pixels go as soon as they are converted
     return out
 
 
