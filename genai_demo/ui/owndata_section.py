@@ -21,8 +21,9 @@ from ..training.settings import datasets_for
 from . import owndata_view as W
 from .context import UIContext
 from .lang import L
+from .messages import visitor_message
 from .outputs import Outputs
-from .train_actions import TrainActions, said
+from .train_actions import TrainActions
 
 PREVIEW_MAX = 100  # images in the preview grid (10 x 10, scaled 2x): the first ones, exactly as converted
 MAX_UPLOADS = 2001  # list entries read from a request at most (a script may send any list)
@@ -40,6 +41,11 @@ def _as_paths(files) -> list:
             raise DataError("not a file: upload PNG or JPEG images or one zip", "own_err_not_file")
         out.append(path)
     return out
+
+
+def said(e: DataError, lang: str) -> str:
+    """A data error in the visitor's language: its catalogue sentence (own_err_* keys), else its own first line."""
+    return t(e.key, lang, **e.values) if getattr(e, "key", None) else visitor_message(str(e))
 
 
 class OwnDataActions:
