@@ -59,8 +59,8 @@ def _header(name: str, data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))  # reads the header only
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DataError(f"{shown_name(name)} is too large (at most {MAX_SIDE} px a side)", "own_err_image_big",
-                        name=shown_name(name), w="?", h="?", max=MAX_SIDE) from None
+        raise DataError(f"{shown_name(name)} is far too large: at most {MAX_SIDE} px a side", "own_err_image_huge",
+                        name=shown_name(name), max=MAX_SIDE) from None
     except (OSError, ValueError, SyntaxError, EOFError, Image.UnidentifiedImageError):
         raise bad from None
     if img.format not in FORMATS:
