@@ -18,6 +18,7 @@ from ..data.images import make_grid, upscale
 from ..data.text import corpus_info, novelty
 from ..i18n import catalogue, t
 from ..models import MODELS, family
+from ..training.zoo import data_name
 
 DATASETS = {"mnist5k": "MNIST-5k (embedded digits)", "fashion": "Fashion-MNIST", "mnist": "MNIST (60k, cached)",
             "names": "First names (5,163, text)", "tang": "Tang poems (1,556 lines, text)"}
@@ -77,7 +78,7 @@ def status_markdown(d: dict, lang: str = "en") -> str:
     state = d["state"]
     if state == "none":
         return f"{_dot('none')}{t('status_none', lang)}"
-    head = t("status_head", lang, dot=_dot(state), model=_name(d["model"], lang), data=d["data"],
+    head = t("status_head", lang, dot=_dot(state), model=_name(d["model"], lang), data=data_name(d["data"], lang),
              state=t(f"state_{state}", lang) if f"state_{state}" in catalogue("en") else state)
     if state == "queued":
         return t("status_queued", lang, head=head, position=d["queue_position"])
