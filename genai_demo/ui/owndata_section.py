@@ -117,14 +117,15 @@ def build(ctx: UIContext, train: TrainActions, model: gr.Radio, data: gr.Radio) 
                                       info=L("own_threshold_info"))
                 go = gr.Button(L("own_images_go"), variant="primary", elem_id="own-images-go")
                 status = gr.Markdown("", elem_id="own-images-status")
-                preview = gr.Image(type="numpy", format="png", image_mode="L", label=L("own_preview"), interactive=False,
+                gr.Markdown(L("own_preview"))
+                preview = gr.Image(type="numpy", format="png", image_mode="L", show_label=False, interactive=False,
                                    elem_id="own-images-preview", elem_classes="crisp", buttons=["fullscreen"])
             with gr.Column(scale=1, min_width=320):
                 gr.Markdown(L("own_text_head"))
                 pasted = gr.Textbox(lines=8, max_lines=16, label=L("own_text_paste"), elem_id="own-text-paste",
                                     placeholder=L("own_text_placeholder"))
                 tfile = gr.File(file_count="single", file_types=[".txt"], type="filepath", label=L("own_text_file"),
-                                elem_id="own-text-file", height=90)
+                                elem_id="own-text-file", height=130)
                 tlimits = ctx.translated(gr.Markdown(W.text_limits(), elem_id="own-text-limits"), W.text_limits)
                 tgo = gr.Button(L("own_text_go"), variant="primary", elem_id="own-text-go")
                 tstatus = gr.Markdown("", elem_id="own-text-status")

@@ -6,7 +6,7 @@ import html
 
 from ..data import own_archive, own_images, own_store, own_text
 from ..i18n import t
-from .quality_view import CARD, SUBDUED, _row
+from .quality_view import CARD, CELL, SUBDUED, _row
 
 
 def data_label(name: str, lang: str = "en") -> str:
@@ -57,14 +57,17 @@ def readout_html(s: dict, step: int, lang: str = "en") -> str:
     if "neg_elbo" in s:
         rows.append(_row(t("q_elbo", lang), f"{s['neg_elbo']:.1f} nats", "",
                          t("q_elbo_tip", lang, recon=f"{s['recon_nats']:.1f}", kl=f"{s['kl']:.1f}")))
-    copying = s["nn_dist"] < 0.8 * s["nn_dist_real"]
-    verdict = t("own_q_copying" if copying else "own_q_new", lang)
+    # the rule for "no copying": samples at least 0.8x as far from the training set as held-out images are;
+    # far beyond them (1.25x) the samples do not look like the images yet
+    ratio = s["nn_dist"] / max(s["nn_dist_real"], 1e-6)
+    copying = ratio < 0.8
+    verdict = t("own_q_copying" if copying else "own_q_far" if ratio > 1.25 else "own_q_new", lang)
     head = (f'<div style="display:flex;flex-wrap:wrap;justify-content:space-between;align-items:baseline;column-gap:8px">'
             f'<b>{t("own_q_title", lang)}</b><span style="{SUBDUED};font-size:.85rem">'
             f'{t("q_measured_at", lang, step=f"<b class=quality-step>{step:,}</b>")}</span></div>')
     table = (f'<table style="width:100%;border:none;border-collapse:collapse;margin:4px 0 0;font-variant-numeric:tabular-nums">'
-             f'<tr style="border:none;background:none;font-size:.75rem;{SUBDUED}"><td></td>'
-             f'<td style="text-align:right">{t("q_samples", lang)}</td><td style="text-align:right">{t("own_q_held", lang)}</td></tr>'
+             f'<tr style="border:none;background:none;font-size:.75rem;{SUBDUED}"><td style="{CELL}"></td>'
+             f'<td style="{CELL}">{t("q_samples", lang)}</td><td style="{CELL}">{t("own_q_held", lang)}</td></tr>'
              f'{"".join(rows)}</table>')
     note = (f'<div style="font-size:.78rem;{SUBDUED};margin-top:4px">'
             f'{verdict} {t("own_q_note", lang, n=s["n"], train=s["train"], held=s["held"])}</div>')

@@ -15,6 +15,11 @@ def stroke_image(i: int, size: tuple[int, int] = (48, 64), dark_ink: bool = True
     """(H, W) uint8: a thick bar whose length and slant vary with i, dark ink on light paper (or the reverse)."""
     w, h = size
     a = np.zeros((h, w), np.uint8)
+    if i % 3 == 0:  # every third one a ring (an "o"), its size varying with i
+        ys, xs = np.indices((h, w))
+        r = np.hypot((ys - h / 2) / (h / 2 - 4), (xs - w / 2) / (w / 2 - 4 - i % 4))
+        a[np.abs(r - 0.8) < 0.15] = 255
+        return 255 - a if dark_ink else a
     top, bottom = 6 + i % 7, h - 6 - (i * 3) % 9
     for y in range(top, bottom):
         x = w // 2 + (y - h // 2) * (i % 5 - 2) // 8
