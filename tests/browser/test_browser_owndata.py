@@ -69,9 +69,11 @@ def test_own_text_trains_the_tiny_gpt_and_generates(page, shoot):
     expect(page.locator("#own-text-status")).to_contain_text("64 lines")
     expect(page.locator("#own-text-sample")).to_contain_text("amber amber")
     expect(page.locator("#train-data").get_by_label("Your text (64 lines)")).to_be_checked()
-    page.locator("#train-steps input").fill("120")
+    page.locator("#train-steps input").fill("60")
+    page.locator("#train-batch input[type=number]").fill("16")  # a few short steps: 2 busy cores are slow
+    page.locator("#train-batch input[type=number]").press("Tab")
     page.locator("#train-start").click()
-    wait_for_step(page, 120)
+    wait_for_step(page, 60)
     expect(page.locator(COUNTER)).to_have_attribute("data-state", "finished")
     box = page.locator("#train-text .train-text")
     expect(box.locator("li").first).to_be_visible()
