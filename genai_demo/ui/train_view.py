@@ -241,6 +241,7 @@ TEXT_BOX = ("list-style:none;margin:0;padding:10px 14px;columns:2;column-gap:28p
             "font-family:var(--font-mono,monospace);font-size:1.05rem;background:var(--block-background-fill);"
             "border:1px solid var(--block-border-color);border-radius:8px")
 TEXT_NUM = "display:inline-block;width:2.2em;color:var(--body-text-color-subdued);font-size:.85em"
+WIDE_LINE = 20  # characters: longer sampled lines are shown in one column
 
 
 # a sampled line's relation to the corpus (data.text.novelty): the Next-token tab's words and badge colours
@@ -263,6 +264,10 @@ def text_html(preview, corpus: str | None = None, lang: str = "en") -> str | Non
     lines = known and info.unit == "line"  # the poems' words: lines, not names
     keys, summary_key = (LINE_KEYS, "text_summary_lines") if lines else (NOVELTY_KEYS, "text_summary")
     items, counts = [], dict.fromkeys(NOVEL, 0)
+    # names and verses fit two columns; a visitor's own text may have lines up to 64 characters: one column, wrapped
+    wide = max(map(len, preview.split("\n"))) > WIDE_LINE
+    style, wrap = (TEXT_BOX.replace("columns:2", "columns:1"), "white-space:normal;overflow-wrap:anywhere") if wide \
+        else (TEXT_BOX, "white-space:nowrap")
     for i, line in enumerate(preview.split("\n"), 1):
         tag = ""
         if line.strip() and known:
@@ -270,8 +275,8 @@ def text_html(preview, corpus: str | None = None, lang: str = "en") -> str | Non
             counts[kind] += 1
             tag = f'<span class="novelty-{kind}" style="{TAG.format(*NOVEL[kind])}">{t(keys[kind], lang)}</span>'
         text = html.escape(line) if line.strip() else f"<i>{t('text_empty', lang)}</i>"
-        items.append(f'<li><span style="white-space:nowrap"><span style="{TEXT_NUM}">{i}</span>{text}{tag}</span></li>')
-    box = f'<ol class="train-text" data-lines="{len(items)}" style="{TEXT_BOX}">{"".join(items)}</ol>'
+        items.append(f'<li><span style="{wrap}"><span style="{TEXT_NUM}">{i}</span>{text}{tag}</span></li>')
+    box = f'<ol class="train-text" data-lines="{len(items)}" style="{style}">{"".join(items)}</ol>'
     if not known:
         return box
     summary = t(summary_key + ("_one" if counts["held-out"] == 1 else ""), lang, new=counts["new"],
