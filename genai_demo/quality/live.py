@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..data import own_store
 from ..models import family
 from ..models.base import GenerativeModel
 from ..training.native_memory import give_memory_back
@@ -42,6 +43,9 @@ def one_thread() -> Iterator[None]:
 
 def unsupported(data_name: str) -> str | None:
     """None when samples of this data set can be judged, else one sentence saying why not."""
+    if own_store.is_own(data_name):
+        return ("No classifier knows your own images, so confidence and Fréchet distance do not apply: the Train tab "
+                "measures what does (distance to the nearest training image, held-out ELBO).")
     if data_name not in quality.CLASSIFIER_FOR:
         known = ", ".join(dict.fromkeys(DATA_NAMES[d] for d in quality.CLASSIFIER_FOR))
         return (f"Sample quality needs a classifier trained on the same images: there is one for {known}, "
