@@ -135,3 +135,29 @@ def test_converted_preview_is_what_the_model_trains_on(own, tmp_path):
     x = own_store.STORE.get(own_store.STORE.names("alice")[0]).train.x.numpy()  # (18, 28, 28)
     first = out["preview"][4:60:2, 4:60:2]  # the first cell of the 2x preview (2 px padding, then 28 px)
     assert np.array_equal(first, x[0]) and set(np.unique(x)) <= {0, 255}
+
+
+def test_own_image_runs_are_explorable_and_said_in_chinese(own, tmp_path):
+    from genai_demo.ui.gan_tab import GanActions
+    from genai_demo.ui.latent_tab import LatentActions
+
+    alice = req("alice")
+    own.ctx.set_lang("alice", "zh-CN")
+    out = own.images(write_files(tmp_path, pngs(30)), True, "auto", 0.0, "vae", alice)
+    assert "**30 张图片**已就绪" in out["status"] and ("你的图片（30 张）", own_store.STORE.names("alice")[0]) in out["data"].choices
+    name = own_store.STORE.names("alice")[0]
+    own.train.start_run({"model": "vae", "data": name, "steps": 20, "batch_size": 16}, alice)
+    finished(own.train, alice)
+    vae = own.ctx.registry.current("alice")
+    shown = own.ctx.model_choices(alice, ("vae",))
+    assert any(key == f"run:{vae.id}" and "你的图片" in label for label, key in shown)  # never the handle
+    assert not any(name in label for label, _ in shown)
+    latent = LatentActions(own.ctx).show(f"run:{vae.id}", 0.0, 0.0, 0, True, None, alice)
+    assert latent["map"].width > 100  # the map of the visitor's held-out images
+    own.train.start_run({"model": "gan", "data": name, "steps": 20, "batch_size": 16}, alice)
+    finished(own.train, alice)
+    gan = own.ctx.registry.current("alice")
+    g = GanActions(own.ctx)
+    assert g.sample(f"run:{gan.id}", 16, 0, request=alice) is not None
+    judged = g.judge(f"run:{gan.id}", 0, alice)
+    assert t("own_q_unjudgeable", "zh-CN") in judged["table"] and name not in judged["table"]

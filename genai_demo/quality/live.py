@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..data import own_store
+from ..i18n import t
 from ..models import family
 from ..models.base import GenerativeModel
 from ..training.native_memory import give_memory_back
@@ -41,11 +42,11 @@ def one_thread() -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def unsupported(data_name: str) -> str | None:
-    """None when samples of this data set can be judged, else one sentence saying why not."""
+def unsupported(data_name: str, lang: str = "en") -> str | None:
+    """None when samples of this data set can be judged, else one sentence saying why not (a visitor's own images:
+    in their language)."""
     if own_store.is_own(data_name):
-        return ("No classifier knows your own images, so confidence and Fréchet distance do not apply: the Train tab "
-                "measures what does (distance to the nearest training image, held-out ELBO).")
+        return t("own_q_unjudgeable", lang)
     if data_name not in quality.CLASSIFIER_FOR:
         known = ", ".join(dict.fromkeys(DATA_NAMES[d] for d in quality.CLASSIFIER_FOR))
         return (f"Sample quality needs a classifier trained on the same images: there is one for {known}, "

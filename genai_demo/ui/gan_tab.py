@@ -134,7 +134,7 @@ class GanActions:
         lang = self.ctx.lang(request)
         n, seed = whole(n, "n", JUDGE_MIN, JUDGE_MAX, lang), _seed(seed, lang)
         model, src = resolve_model(self.ctx, key, request, kinds(view="studio"))
-        problem = live_quality.unsupported(src.data)
+        problem = live_quality.unsupported(src.data, lang)
         if problem:
             raise Unjudgeable(problem)
         return live_quality.judge(model, src.data, n, seed, lang=lang)
