@@ -160,8 +160,8 @@ def test_store_resolves_handles_per_owner_and_frees_them():
     with pytest.raises(ValueError):  # no labels: not for the conditional families
         checked({"model": "cgan", "data": e.name, "steps": 5}, datasets=["mnist5k", e.name])
     with pytest.raises(DataError):  # the factory finds it for its owner only
-        factory.make_trainer(s, owner="bob-own")
-    trainer = factory.make_trainer(s, owner="alice-own")
+        factory.make_own_trainer(s, owner="bob-own")
+    trainer = factory.make_own_trainer(s, owner="alice-own")
     assert len(trainer.data) == 27 and len(trainer.test_data) == 3
     t = store.put_text("alice-own", "\n".join(f"line {i} of my text" for i in range(40)))
     assert corpus_info(t.name).unit == "line" and novelty("line 0 of my text", t.name) == "memorised"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 
-from ..data import own_store
 from ..data.datasets import DataError, load_dataset
 from .settings import RunSettings
 from .trainer import RunConfig, Trainer
@@ -25,19 +24,26 @@ def run_config(s: RunSettings, live: bool = True) -> RunConfig:
     return cfg
 
 
+def make_own_trainer(run: RunSettings | RunConfig, owner: str, live: bool = True) -> Trainer:
+    """A run on a visitor's own images or text (data/own_store.py): both splits come from the store, found for their
+    owner only — anyone else gets the DataError of a data set that is gone."""
+    from ..data import own_store  # read per call: the store is per process, filled by the visitors' uploads
+
+    cfg = run_config(run, live) if isinstance(run, RunSettings) else run
+    data, test = (own_store.STORE.dataset(cfg.data, split, owner=owner) for split in ("train", "test"))
+    return Trainer(cfg, data, test_data=test)
+
+
 def make_trainer(run: RunSettings | RunConfig, live: bool = True, data_dir: str | os.PathLike | None = None,
-                 download: bool = False, owner: str | None = None) -> Trainer:
+                 download: bool = False) -> Trainer:
     """Load the training split (and, when it exists, the held-out one for held-out curves) and build the run.
 
-    owner: the caller's session; a visitor's own data set (data/own_store.py) is found for its owner only.
     Raises DataError when the data cannot be loaded, ValueError when the model and the data do not fit."""
     cfg = run_config(run, live) if isinstance(run, RunSettings) else run
-    if own_store.is_own(cfg.data):  # both splits, or "gone" for anyone but the owner
-        data, test = (own_store.STORE.dataset(cfg.data, split, owner=owner or "") for split in ("train", "test"))
-        return Trainer(cfg, data, test_data=test)
     data = load_dataset(cfg.data, "train", data_dir=data_dir, download=download)
     try:
         test = load_dataset(cfg.data, "test", data_dir=data_dir)
     except DataError:
         test = None  # no held-out split on disk: the run trains without held-out curves
     return Trainer(cfg, data, test_data=test)
+

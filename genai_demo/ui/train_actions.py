@@ -139,7 +139,7 @@ class TrainActions:
             settings = checked(form, kinds=kinds(view="train"), datasets=self.datasets_of(sid),
                                max_steps=self.ctx.registry.max_steps)
             # a visitor's own data set is found for its owner only (the factory checks the session again)
-            maker = functools.partial(factory.make_trainer, owner=sid) if own_store.is_own(settings.data) else None
+            maker = functools.partial(factory.make_own_trainer, owner=sid) if own_store.is_own(settings.data) else None
             run = self.ctx.registry.start(sid, settings, maker, client=self.ctx.client(request))
         except (ValueError, RunError, DataError) as e:
             lang = self.ctx.lang(request)
