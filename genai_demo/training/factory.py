@@ -46,4 +46,3 @@ def make_trainer(run: RunSettings | RunConfig, live: bool = True, data_dir: str 
     except DataError:
         test = None  # no held-out split on disk: the run trains without held-out curves
     return Trainer(cfg, data, test_data=test)
-
