@@ -163,4 +163,4 @@ def test_another_visitors_handle_is_refused_by_the_train_api(served):
     r.raise_for_status()
     with mallory.h.stream("GET", f"gradio_api/call/train/{r.json()['event_id']}") as s:
         lines = [line for line in s.iter_lines() if line.startswith(("event:", "data:"))]
-    assert "event: error" in lines and "not available here" in lines[-1] and "secret" not in lines[-1]
+    assert "event: error" in lines and "own data set is gone" in lines[-1] and "secret" not in lines[-1]

@@ -70,9 +70,9 @@ def test_images_preview_train_and_measure(own, tmp_path):
 def test_another_visitor_cannot_train_on_it(own, tmp_path):
     own.images(write_files(tmp_path, pngs(20)), True, "auto", 0.0, "gan", req("alice"))
     name = own_store.STORE.names("alice")[0]
-    with pytest.raises(gr.Error, match="not available here"):
+    with pytest.raises(gr.Error, match="own data set is gone"):  # the same sentence as for a freed one: nothing leaks
         own.train.start_run({"model": "gan", "data": name, "steps": 5}, req("bob"))
-    with pytest.raises(gr.Error, match="not available here"):
+    with pytest.raises(gr.Error, match="own data set is gone"):
         own.train.train("gan", name, 5, request=req("bob"))  # the /train API: the same check
     assert own.ctx.registry.current("bob") is None
 
@@ -126,7 +126,7 @@ def test_leaving_frees_the_data(own, tmp_path):
     assert len(names) == 2
     train_tab.forget(own.ctx, "alice")  # what the app calls on demo.unload
     assert own_store.STORE.names("alice") == [] and all(own_store.STORE.get(n) is None for n in names)
-    with pytest.raises(gr.Error, match="not available here"):
+    with pytest.raises(gr.Error, match="own data set is gone"):
         own.train.start_run({"model": "vae", "data": names[0], "steps": 5}, req("alice"))
 
 

@@ -135,6 +135,10 @@ class TrainActions:
     def start_run(self, form: dict, request) -> dict:
         """A run from the settings of the Train tab's form or the API (names as in training.settings.checked)."""
         sid = self.ctx.session(request)
+        data = form.get("data")
+        if own_store.is_own(data) and data not in own_store.STORE.names(sid):  # freed, replaced, or someone else's
+            lang = self.ctx.lang(request)
+            raise gr.Error(t("train_err_start", lang, error=t("own_err_gone", lang)))
         try:
             settings = checked(form, kinds=kinds(view="train"), datasets=self.datasets_of(sid),
                                max_steps=self.ctx.registry.max_steps)
