@@ -185,3 +185,20 @@ def test_store_reaps_idle_visitors_and_bounds_sessions():
     store.put_images("c", x)
     assert store.get(a.name) is None and len(store) == 2
     assert store.reap(now=store._seen["c"] + 101) == 2 and len(store) == 0
+
+
+def test_phone_photos_stand_as_taken():
+    import io
+
+    from PIL import Image
+
+    a = np.full((64, 48), 255, np.uint8)
+    a[10:14, 5:43] = 0  # a horizontal bar, dark on white
+    img = Image.fromarray(a)
+    exif = img.getexif()
+    exif[0x0112] = 6  # EXIF orientation 6: shown turned 90° clockwise, as phones save portrait photos
+    b = io.BytesIO()
+    img.convert("RGB").save(b, "JPEG", exif=exif.tobytes())
+    x = own_images.convert([("photo.jpg", b.getvalue())] * 20, Options(crop=False))[0]
+    ink = x > 128
+    assert ink.any(0).sum() <= 3 < ink.any(1).sum()  # upright as shown: the bar stands vertical

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
 from .datasets import DataError, ImageData
 from .own_archive import MIN_IMAGES, read_uploads, shown_name
@@ -84,7 +84,7 @@ def _decode(name: str, img: Image.Image) -> Image.Image:
             has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
             img = img.convert("RGBA" if has_alpha else "L")
             img.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BOX)  # area average: thin strokes keep their ink
-            return img
+            return ImageOps.exif_transpose(img)  # a phone photo stands as it was taken (EXIF orientation)
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError, Image.DecompressionBombError,
             Image.DecompressionBombWarning):  # a truncated or corrupt file fails only while decoding
         raise bad from None
