@@ -176,7 +176,9 @@ def load_dataset(name: str = "mnist5k", split: str = "train", data_dir: str | os
                  device: str | torch.device = "cpu", download: bool = False) -> ImageData:
     """Load a data set split onto `device`. mnist5k is embedded (data_dir ignored); fashion reads FASHION_DIR or
     data_dir; mnist reads mnist_cache_dir() or data_dir, fetching it first if `download`. Errors: DataError."""
-    from . import text  # the text corpora; a late import because text.py imports DataError from this module
+    from . import own_store, text  # late imports: both import DataError from this module
+    if own_store.is_own(name):  # a visitor's own images or text, by its handle (own_store.py)
+        return own_store.STORE.dataset(name, split).to(device)
     if name in text.CORPORA:
         return text.load_text_dataset(name, split, device)
     if name not in _CLASSES:

@@ -53,6 +53,21 @@ def corpus_names() -> list[str]:
     return list(CORPORA)
 
 
+def _own(name):
+    """A visitor's own text by its handle (data/own_store.py), or None for the shipped corpora."""
+    from . import own_store  # a late import: own_store imports this module
+
+    return own_store.text_entry(name)
+
+
+def corpus_info(name: str | None) -> Corpus | None:
+    """The Corpus describing `name`: a shipped one, a visitor's own text (by its handle), or None if unknown."""
+    if name in CORPORA:
+        return CORPORA[name]
+    own = _own(name)
+    return own.corpus if own is not None else None
+
+
 @functools.lru_cache(maxsize=8)
 def _all_lines(name: str) -> tuple[str, ...]:
     if name not in CORPORA:
@@ -71,7 +86,8 @@ def _all_lines(name: str) -> tuple[str, ...]:
 
 def load_corpus(name: str = "names", split: str = "train") -> list[str]:
     """The lines of one split ("train", "test", or "all"), in file order."""
-    lines = _all_lines(name)
+    own = _own(name)
+    lines = own.lines if own is not None else _all_lines(name)
     if split == "all":
         return list(lines)
     if split not in ("train", "test"):
@@ -82,6 +98,9 @@ def load_corpus(name: str = "names", split: str = "train") -> list[str]:
 
 def corpus_vocab(name: str) -> str:
     """The corpus' characters, sorted, newline first: index = token id (the model stores this string)."""
+    own = _own(name)
+    if own is not None:
+        return own.vocab
     return "\n" + "".join(sorted(set("".join(_all_lines(name))) - {"\n"}))
 
 
@@ -114,7 +133,8 @@ def _verse_sets(name: str) -> tuple[frozenset[str], frozenset[str]]:
 
 def verse_novelty(verse: str, name: str) -> str:
     """novelty() for one verse (a 5- or 7-character half of a couplet): is it copied from a training line?"""
-    train, test = _verse_sets(name)
+    own = _own(name)
+    train, test = own.line_sets if own is not None else _verse_sets(name)
     verse = verse.strip()
     return "memorised" if verse in train else "held-out" if verse in test else "new"
 
@@ -122,7 +142,8 @@ def verse_novelty(verse: str, name: str) -> str:
 def novelty(line: str, name: str) -> str:
     """Is a generated line copied from the corpus? "memorised" (a training line), "held-out" (a real line the model
     never trained on: it generalised to it), or "new" (invented). Case and surrounding spaces count as written."""
-    train, test = _line_sets(name)
+    own = _own(name)
+    train, test = own.line_sets if own is not None else _line_sets(name)  # own text: its sets live (and go) with it
     line = line.strip()
     return "memorised" if line in train else "held-out" if line in test else "new"
 
@@ -238,8 +259,15 @@ def encode(text: str, vocab: str) -> list[int]:
 def load_text_dataset(name: str = "names", split: str = "train", device: str | torch.device = "cpu",
                       block_size: int = BLOCK_SIZE) -> TextData:
     """A split of a corpus as TextData on `device` (split "train" or "test")."""
-    lines = load_corpus(name, split)
-    vocab = corpus_vocab(name)  # from all lines, so both splits share one vocabulary
+    own = _own(name)
+    if own is not None:  # a visitor's own text (data/own_store.py): built once when it was uploaded
+        return own.dataset(split).to(device)
+    return from_lines(name, load_corpus(name, split), corpus_vocab(name), block_size, CORPORA[name].verse).to(device)
+
+
+def from_lines(name: str, lines: list[str], vocab: str, block_size: int = BLOCK_SIZE, aligned: bool = False) -> TextData:
+    """TextData of some lines (a split) with the vocabulary of all the corpus' lines, so both splits share it."""
+    lines = list(lines)
     # The file is sorted; in that order the evaluation stream would predict a name from its alphabetical neighbour
     # ("Eric" after "Erich"). A fixed shuffle (random.Random's shuffle is stable across Python versions) avoids it.
     random.Random(SHUFFLE_SEED).shuffle(lines)
@@ -250,4 +278,4 @@ def load_text_dataset(name: str = "names", split: str = "train", device: str | t
         units[i, : len(u)] = torch.tensor(u)
     stream = torch.tensor([t for u in ids for t in u] + [0], dtype=torch.int64)
     lens = torch.tensor([len(u) for u in ids], dtype=torch.int64)
-    return TextData(name, stream, units, lens, vocab, block_size, aligned=CORPORA[name].verse).to(device)
+    return TextData(name, stream, units, lens, vocab, block_size, aligned=aligned)

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 
 from ..data import images
 from ..data.datasets import load_dataset
+from ..data.own_store import is_own
 from ..models import MODELS, family
 from ..quality.metrics import mse, ssim
 from . import plots
@@ -195,9 +196,14 @@ def manifold(model, grid: int = 15, span: float = 3.0, label=None, spacing: str 
     return cached(model, step, ("manifold", grid, float(span), spacing, label), compute)
 
 
-@functools.lru_cache(maxsize=4)
 def held_out(name: str):
-    """The held-out split of a data set (the map's dots come from images the model never trained on)."""
+    """The held-out split of a data set (the map's dots come from images the model never trained on); a visitor's
+    own images come from their store each time (tiny, and never kept here after they leave)."""
+    return load_dataset(name, "test") if is_own(name) else _held_out(name)
+
+
+@functools.lru_cache(maxsize=4)
+def _held_out(name: str):
     return load_dataset(name, "test")
 
 

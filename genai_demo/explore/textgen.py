@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ..data.text import CORPORA, PUNCTUATION, load_text_dataset, novelty, verse_novelty, verses
+from ..data.own_store import is_own
+from ..data.text import PUNCTUATION, corpus_info, load_text_dataset, novelty, verse_novelty, verses
 from ..models.charlm import CharLM, adjust_probs, draw, top_tokens, unigram_bpc
 
 SHOWN = {"\n": "⏎", " ": "␣", "\t": "⇥"}  # characters a bar label could not show
@@ -42,7 +43,8 @@ def context_ids(model: CharLM, text: str) -> list[int]:
 
 def aligned(corpus: str | None) -> bool:
     """Does a model trained on this corpus read each line from its start (verse: data.text.TextData.aligned)?"""
-    return corpus in CORPORA and CORPORA[corpus].verse
+    info = corpus_info(corpus)  # a shipped corpus or a visitor's own text
+    return info is not None and info.verse
 
 
 def window(model: CharLM, ids: list[int], line_start: bool = False) -> list[int]:
@@ -99,7 +101,7 @@ def line_report(text: str, corpus: str | None) -> list[tuple[str, str]]:
     out = []
     for line in done:
         if line.strip():
-            out.append((line, novelty(line, corpus) if corpus in CORPORA else "?"))
+            out.append((line, novelty(line, corpus) if corpus_info(corpus) is not None else "?"))
     if last.strip():
         out.append((last, "…"))
     return out
@@ -124,9 +126,11 @@ def _splits(corpus: str):
 
 def score(model: CharLM, corpus: str) -> TextScore | None:
     """Held-out bits per character vs the baselines; None when the model does not fit the corpus."""
-    if corpus not in CORPORA:
+    if corpus_info(corpus) is None:
         return None
-    train, test = _splits(corpus)
+    # a visitor's own text is held by its store (and freed with it): never kept in _splits' cache
+    train, test = (load_text_dataset(corpus, "train"), load_text_dataset(corpus, "test")) if is_own(corpus) \
+        else _splits(corpus)
     if test.vocab != model.vocab:
         return None
     val = model.evaluate(test, torch.Generator())["val_bpc"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..data import own_store
 from ..i18n import t
 from ..models import family
 from ..models.base import GenerativeModel
@@ -45,7 +46,10 @@ def one_thread() -> Iterator[None]:
 
 
 def unsupported(data_name: str, lang: str = "en") -> str | None:
-    """None when samples of this data set can be judged, else one sentence in `lang` saying why not."""
+    """None when samples of this data set can be judged, else one sentence in `lang` saying why not (a visitor's own
+    images: no classifier knows them)."""
+    if own_store.is_own(data_name):
+        return t("own_q_unjudgeable", lang)
     if data_name not in quality.CLASSIFIER_FOR:
         known = ", ".join(dict.fromkeys(DATA_NAMES[d] for d in quality.CLASSIFIER_FOR))
         return t("q_no_classifier", lang, known=known, data=repr(str(data_name)[:40]))

@@ -26,6 +26,16 @@ def run_config(s: RunSettings, live: bool = True) -> RunConfig:
     return cfg
 
 
+def make_own_trainer(run: RunSettings | RunConfig, owner: str, live: bool = True) -> Trainer:
+    """A run on a visitor's own images or text (data/own_store.py): both splits come from the store, found for their
+    owner only — anyone else gets the DataError of a data set that is gone."""
+    from ..data import own_store  # read per call: the store is per process, filled by the visitors' uploads
+
+    cfg = run_config(run, live) if isinstance(run, RunSettings) else run
+    data, test = (own_store.STORE.dataset(cfg.data, split, owner=owner) for split in ("train", "test"))
+    return Trainer(cfg, data, test_data=test)
+
+
 def make_trainer(run: RunSettings | RunConfig, live: bool = True, data_dir: str | os.PathLike | None = None,
                  download: bool = False) -> Trainer:
     """Load the training split (and, when it exists, the held-out one for held-out curves) and build the run.

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..data import own_store
 from ..data.datasets import dataset_names
 from ..data.text import corpus_names
 from ..models import MODELS, family, modality
@@ -72,13 +73,17 @@ def check(name: str, value: Any, high: float | None = None, offline: bool = Fals
 
 
 def data_modality(data: str) -> str:
-    """"text" for the text corpora (data/text.py), "image" for the image data sets."""
+    """"text" for the text corpora (data/text.py) and a visitor's own text, "image" for the image data sets."""
+    if own_store.is_own(data):
+        return own_store.modality(data)
     return "text" if data in corpus_names() else "image"
 
 
 def datasets_for(kind: str, datasets: Sequence[str]) -> list[str]:
-    """The data sets among ``datasets`` a family can learn from: text corpora for text models, images for the rest."""
-    return [d for d in datasets if data_modality(d) == modality(kind)]
+    """The data sets among ``datasets`` a family can learn from: text corpora for text models, images for the rest
+    (a visitor's own images carry no labels: not for the conditional families)."""
+    labelled = getattr(MODELS.get(kind), "conditional", False)
+    return [d for d in datasets if data_modality(d) == modality(kind) and not (labelled and own_store.is_own(d))]
 
 
 def known_datasets() -> list[str]:

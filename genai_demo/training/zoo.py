@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..data import own_store
 from ..i18n import catalogue, t
 from ..models import family
 from ..models.base import GenerativeModel
@@ -73,9 +74,17 @@ def sources(session: str | None, registry: RunRegistry | None, kinds: tuple[str,
             snap = run.trainer.snapshot()
             if snap.model is not None and snap.model_step > 0 and (kinds is None or run.cfg.kind in kinds):
                 state = t(f"state_{snap.state}", lang) if f"state_{snap.state}" in catalogue("en") else snap.state
-                mine.append(Source(f"run:{run.id}", t("zoo_run", lang, model=family(run.cfg.kind).name, data=run.cfg.data,
+                data = data_name(run.cfg.data, lang)  # "your images" rather than a visitor's handle
+                mine.append(Source(f"run:{run.id}", t("zoo_run", lang, model=family(run.cfg.kind).name, data=data,
                                                       run=run.id, step=snap.model_step, state=state), run.cfg.kind, run.cfg.data))
     return mine + pretrained(kinds, lang)
+
+
+def data_name(data: str, lang: str = "en") -> str:
+    """How a run's data set is named in lists: as it is, or "your images" / "your text" for a visitor's own."""
+    if own_store.is_own(data):
+        return t("own_name_" + own_store.modality(data), lang)
+    return data
 
 
 def resolve(key: str, session: str | None = None, registry: RunRegistry | None = None) -> tuple[GenerativeModel, Source]:

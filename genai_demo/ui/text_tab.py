@@ -19,6 +19,7 @@ from ..data.text import CorpusError
 from ..explore import textgen
 from ..i18n import pick_language, t
 from ..models import kinds
+from ..training.zoo import data_name
 from . import text_view
 from .common import FAST, refresh_choices, resolve_model
 from .context import UIContext
@@ -138,7 +139,7 @@ class TextActions:
         lang = self.ctx.lang(request)
         tail = t("text_score", lang, val=f"{s.val_bpc:.2f}", unigram=f"{s.unigram_bpc:.2f}", uniform=f"{s.uniform_bpc:.2f}") \
             if s else t("text_no_held_out", lang)
-        return t("text_info", lang, params=f"{model.num_params():,}", data=src.data, tail=tail)
+        return t("text_info", lang, params=f"{model.num_params():,}", data=data_name(src.data, lang), tail=tail)
 
     def hints(self, key, prompt, request: gr.Request = None) -> dict:
         """The prompt box and the tags' legend for the chosen model's corpus ("e.g. 床前明月光" for the poems); a

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from ..data.own_store import is_own
 from ..data.text import CORPORA
 from ..explore import textgen
 from ..i18n import t
@@ -14,6 +15,7 @@ VERSE_NOVELTY = {**NOVELTY, "held-out": "novelty_held_out_line"}  # "real line, 
 # corpus -> catalogue keys of the prompt box's label and placeholder and of the tags' legend (names: the tab's own)
 PROMPT_KEYS = {"tang": ("text_prompt_tang", "text_prompt_placeholder_tang", "text_lines_head_tang")}
 NAMES_KEYS = ("text_prompt", "text_prompt_placeholder", "text_lines_head")
+OWN_KEYS = ("own_text_prompt", "own_text_prompt_placeholder", "own_text_lines_head")  # a visitor's own text
 STYLE = """<style>
 #text-output .tok-text { font-family: var(--font-mono); font-size: 1.15rem; line-height: 1.7; white-space: pre-wrap;
   min-height: 9.5em; padding: 10px 14px; border: 1px solid var(--border-color-primary); border-radius: 10px;
@@ -59,4 +61,6 @@ def render_lines(text: str, corpus: str | None, lang: str = "en") -> str:
 def prompt_keys(corpus: str | None) -> tuple[str, str, str]:
     """Catalogue keys of the prompt's label and placeholder ("e.g. 床前明月光" for the poems) and of the tags' legend,
     for a model trained on `corpus` (a visitor's run on the poems gets the poems' keys)."""
+    if is_own(corpus):
+        return OWN_KEYS
     return PROMPT_KEYS.get(corpus or "", NAMES_KEYS) if corpus in CORPORA else NAMES_KEYS

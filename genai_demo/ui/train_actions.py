@@ -7,6 +7,7 @@ never a stack trace. The same methods back the buttons and the public API endpoi
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import math
@@ -18,11 +19,13 @@ from pathlib import Path
 
 import gradio as gr
 
+from ..data import own_store
 from ..data.datasets import FASHION_DIR, DataError, mnist_cache_dir
 from ..data.text import corpus_names
 from ..i18n import t
 from ..models import family, kinds
 from ..models.family import KNOBS
+from ..training import factory
 from ..training.checkpoints import CheckpointError, save_checkpoint
 from ..training.runs import Run, RunError
 from ..training.settings import LIMITS, SettingError, check, checked
@@ -92,6 +95,10 @@ class TrainActions:
         self._armed: dict[str, tuple[str, float]] = {}  # session → (run id, when Reset was first pressed)
 
     # ---- helpers ------------------------------------------------------------------------------
+    def datasets_of(self, session: str | None) -> list[str]:
+        """What this visitor may train on: the shared data sets plus their own uploads (data/own_store.py)."""
+        return self.datasets + own_store.STORE.names(session)
+
     def _run(self, request, must_exist: bool = True) -> Run | None:
         sid = self.ctx.session(request)
         try:
@@ -121,6 +128,7 @@ class TrainActions:
         try:
             self._last_reap = now
             self.ctx.registry.reap()
+            own_store.STORE.reap()  # own images / text of visitors gone idle
             cutoff = time.time() - self.ctx.registry.idle_s
             for d in SAVE_ROOT.iterdir() if SAVE_ROOT.is_dir() else []:
                 if d.stat().st_mtime < cutoff:
@@ -142,9 +150,16 @@ class TrainActions:
     def start_run(self, form: dict, request) -> dict:
         """A run from the settings of the Train tab's form or the API (names as in training.settings.checked)."""
         sid = self.ctx.session(request)
+        data = form.get("data")
+        if own_store.is_own(data) and data not in own_store.STORE.names(sid):  # freed, replaced, or someone else's
+            lang = self.ctx.lang(request)
+            raise gr.Error(t("train_err_start", lang, error=t("own_err_gone", lang)))
         try:
-            settings = checked(form, kinds=kinds(view="train"), datasets=self.datasets, max_steps=self.ctx.registry.max_steps)
-            run = self.ctx.registry.start(sid, settings, client=self.ctx.client(request))
+            settings = checked(form, kinds=kinds(view="train"), datasets=self.datasets_of(sid),
+                               max_steps=self.ctx.registry.max_steps)
+            # a visitor's own data set is found for its owner only (the factory checks the session again)
+            maker = functools.partial(factory.make_own_trainer, owner=sid) if own_store.is_own(settings.data) else None
+            run = self.ctx.registry.start(sid, settings, maker, client=self.ctx.client(request))
         except (ValueError, RunError, DataError) as e:
             lang = self.ctx.lang(request)
             raise gr.Error(t("train_err_start", lang, error=said(e, lang))) from None

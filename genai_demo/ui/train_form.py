@@ -8,9 +8,11 @@ import random
 
 import gradio as gr
 
+from ..data import own_store
 from ..i18n import t
 from ..models import family, kinds, modality
 from ..training.settings import LIMITS, datasets_for
+from . import owndata_view
 from . import train_view as V
 from .lang import L, L_or
 from .learn_tab import learn_link
@@ -21,7 +23,9 @@ def learn_md(kind: str, lang: str = "en") -> str:
     return t("train_learn", lang, link=learn_link(section, lang)) if section else ""
 
 
-def data_label(name: str):
+def data_label(name: str, lang: str = "en"):
+    if own_store.is_own(name):  # "your images (24)": the count, in the visitor's language
+        return owndata_view.data_label(name, lang)
     return L_or(f"data_{name}", V.DATASETS.get(name, name))  # translated in the browser once the catalogue has it
 
 
@@ -68,5 +72,5 @@ def model_changed(kind: str, data: str | None, datasets: list[str], lang: str = 
     lr = kept(lr, {f.lr for f in every}, spec.lr)
     return (gr.Slider(visible="beta" in spec.knobs), gr.Slider(visible="d_steps" in spec.knobs),
             gr.Checkbox(visible=spec.light is not None), lr, steps, learn_md(kind, lang),
-            gr.Radio(choices=[(data_label(n), n) for n in fits], value=data),
+            gr.Radio(choices=[(data_label(n, lang), n) for n in fits], value=data),
             gr.Slider(value=spec.batch_size, info=L(BATCH_INFO[text])))

@@ -16,9 +16,12 @@ from collections import OrderedDict
 
 import gradio as gr
 
+from ..data import own_store
 from ..i18n import t
 from ..models import family, modality
 from ..quality import live as live_quality
+from ..quality import own as own_quality
+from . import owndata_view as own_view
 from .context import UIContext
 from .lang import L
 from .messages import visitor_message
@@ -55,7 +58,8 @@ class QualityReadout:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        s = live_quality.readout(snap.model, run.cfg.data, self.n, seed=run.cfg.seed)  # outside the lock: slow
+        readout = own_quality.readout if own_store.is_own(run.cfg.data) else live_quality.readout  # own images: no classifier
+        s = readout(snap.model, run.cfg.data, self.n, seed=run.cfg.seed)  # outside the lock: slow
         with self._lock:
             self._cache[key] = s
             self.measured += 1
@@ -79,7 +83,8 @@ class QualityReadout:
         if not family(run.cfg.kind).quality:  # an image family the classifier cannot judge (its spec says so)
             return self._show(view, f"unjudged:{run.id}", note_html(t("q_not_applicable", lang, model=family(run.cfg.kind).name),
                                                                     "unsupported", lang))
-        problem = live_quality.unsupported(run.cfg.data, lang)
+        own = own_store.is_own(run.cfg.data)  # a visitor's own images: memorisation and ELBO only (quality/own.py)
+        problem = None if own else live_quality.unsupported(run.cfg.data, lang)
         if problem:
             return self._show(view, f"unsupported:{run.id}", note_html(problem, "unsupported", lang))
         snap = run.trainer.snapshot()
@@ -94,7 +99,7 @@ class QualityReadout:
             s = self.scores(sid, run, snap)
         except (ValueError, FileNotFoundError) as e:  # e.g. a classifier file that went missing
             return self._show(view, f"failed:{shown}", note_html(visitor_message(t("q_failed", lang, error=e)), "failed", lang))
-        return self._show(view, shown, readout_html(s, snap.model_step, lang))
+        return self._show(view, shown, (own_view.readout_html if own else readout_html)(s, snap.model_step, lang))
 
     @staticmethod
     def _show(view: dict, shown: str, card: str) -> tuple:

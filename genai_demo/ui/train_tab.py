@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ..data import own_store
 from ..i18n import t
 from ..models import family, kinds, modality
 from ..training.settings import LIMITS, datasets_for
 from ..training.trainer import pick_device
+from . import owndata_section, zoo_panel
 from . import train_view as V
-from . import zoo_panel
 from .context import UIContext
 from .lang import L, L_or
 from .outputs import Outputs
@@ -266,7 +267,8 @@ def build(ctx: UIContext) -> TrainActions:
     shown_kind = gr.State(first)  # the family whose defaults the form shows: what a visitor typed differs from them
 
     def on_model(kind, d, n, rate, previous, request: gr.Request):
-        return *model_changed(kind, d, a.datasets, ctx.lang(request), steps=n, lr=rate, previous=previous), kind
+        datasets = a.datasets_of(getattr(request, "session_hash", None))  # the built-in sets + this visitor's own
+        return *model_changed(kind, d, datasets, ctx.lang(request), steps=n, lr=rate, previous=previous), kind
 
     model.change(on_model, [model, data, steps, lr, shown_kind], [beta, dsteps, full, lr, steps, learn, data, batch, shown_kind],
                  **quick)
@@ -284,6 +286,8 @@ def build(ctx: UIContext) -> TrainActions:
           trigger_mode="always_last", **quick)
     gr.Timer(0.5).tick(on_tick, [view, model, data, seed], live.blocks, **quick)
 
+    owndata_section.build(ctx, a, model, data)  # "Train on your own images or text" (ui/owndata_section.py)
+
     # ---- public API (gradio_client): see docs/api.md -----------------------------------------------
     gr.api(a.train, api_name="train", concurrency_limit=2)
     for name in ("status", "pause", "resume", "step", "stop"):
@@ -295,3 +299,4 @@ def forget(ctx: UIContext, session: str) -> None:
     """Called by the app when a visitor leaves (their runs are released by the app)."""
     forget_saves(session)
     zoo_panel.forget_code(session)
+    own_store.STORE.release(session)  # their own images and text go too

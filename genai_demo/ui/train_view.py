@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from ..data.images import make_grid, upscale
-from ..data.text import CORPORA, corpus_names, novelty
+from ..data.text import corpus_info, novelty
 from ..i18n import catalogue, t
 from ..models import MODELS, family
+from ..training.zoo import data_name
 
 DATASETS = {"mnist5k": "MNIST-5k (embedded digits)", "fashion": "Fashion-MNIST", "mnist": "MNIST (60k, cached)",
             "names": "First names (5,163, text)", "tang": "Tang poems (1,556 lines, text)"}
@@ -100,7 +101,7 @@ def status_markdown(d: dict, lang: str = "en") -> str:
     state = d["state"]
     if state == "none":
         return f"{_dot('none')}{t('status_none', lang)}"
-    head = t("status_head", lang, dot=_dot(state), model=model_name(d["model"], lang), data=d["data"],
+    head = t("status_head", lang, dot=_dot(state), model=model_name(d["model"], lang), data=data_name(d["data"], lang),
              state=t(f"state_{state}", lang) if f"state_{state}" in catalogue("en") else state)
     if state == "queued":
         wait = (d.get("pace") or {}).get("wait_s", "none")
@@ -143,7 +144,8 @@ def note(text: bool, lang: str = "en") -> str:
 
 def caption(step: int, live: bool, text: bool = False, lang: str = "en", corpus: str | None = None) -> str:
     where = t("train_caption_live" if live else "train_caption_past", lang)
-    key = ("train_caption_lines" if corpus in CORPORA and CORPORA[corpus].unit == "line" else "train_caption_text") if text \
+    info = corpus_info(corpus)  # a shipped corpus or a visitor's own text
+    key = ("train_caption_lines" if info is not None and info.unit == "line" else "train_caption_text") if text \
         else "train_caption_images"  # "Sampled lines" for the poems, "Sampled names" for the names
     return t(key, lang, step=f"{step:,}", where=where)
 
@@ -281,6 +283,7 @@ TEXT_BOX = ("list-style:none;margin:0;padding:10px 14px;columns:2;column-gap:28p
             "font-family:var(--font-mono,monospace);font-size:1.05rem;background:var(--block-background-fill);"
             "border:1px solid var(--block-border-color);border-radius:8px")
 TEXT_NUM = "display:inline-block;width:2.2em;color:var(--body-text-color-subdued);font-size:.85em"
+WIDE_LINE = 20  # characters: longer sampled lines are shown in one column
 
 
 # a sampled line's relation to the corpus (data.text.novelty): the Next-token tab's words and badge colours
@@ -298,10 +301,15 @@ def text_html(preview, corpus: str | None = None, lang: str = "en") -> str | Non
     """
     if not isinstance(preview, str):
         return None
-    known = corpus in corpus_names()
-    lines = known and CORPORA[corpus].unit == "line"  # the poems' words: lines, not names
+    info = corpus_info(corpus)  # a shipped corpus or a visitor's own text
+    known = info is not None
+    lines = known and info.unit == "line"  # the poems' words: lines, not names
     keys, summary_key = (LINE_KEYS, "text_summary_lines") if lines else (NOVELTY_KEYS, "text_summary")
     items, counts = [], dict.fromkeys(NOVEL, 0)
+    # names and verses fit two columns; a visitor's own text may have lines up to 64 characters: one column, wrapped
+    wide = max(map(len, preview.split("\n"))) > WIDE_LINE
+    style, wrap = (TEXT_BOX.replace("columns:2", "columns:1"), "white-space:normal;overflow-wrap:anywhere") if wide \
+        else (TEXT_BOX, "white-space:nowrap")
     for i, line in enumerate(preview.split("\n"), 1):
         tag = ""
         if line.strip() and known:
@@ -309,8 +317,8 @@ def text_html(preview, corpus: str | None = None, lang: str = "en") -> str | Non
             counts[kind] += 1
             tag = f'<span class="novelty-{kind}" style="{TAG.format(*NOVEL[kind])}">{t(keys[kind], lang)}</span>'
         text = html.escape(line) if line.strip() else f"<i>{t('text_empty', lang)}</i>"
-        items.append(f'<li><span style="white-space:nowrap"><span style="{TEXT_NUM}">{i}</span>{text}{tag}</span></li>')
-    box = f'<ol class="train-text" data-lines="{len(items)}" style="{TEXT_BOX}">{"".join(items)}</ol>'
+        items.append(f'<li><span style="{wrap}"><span style="{TEXT_NUM}">{i}</span>{text}{tag}</span></li>')
+    box = f'<ol class="train-text" data-lines="{len(items)}" style="{style}">{"".join(items)}</ol>'
     if not known:
         return box
     summary = t(summary_key + ("_one" if counts["held-out"] == 1 else ""), lang, new=counts["new"],
