@@ -31,9 +31,18 @@ def make_own_trainer(run: RunSettings | RunConfig, owner: str, live: bool = True
     owner only — anyone else gets the DataError of a data set that is gone."""
     from ..data import own_store  # read per call: the store is per process, filled by the visitors' uploads
 
-    cfg = run_config(run, live) if isinstance(run, RunSettings) else run
+    cfg, chunks = _placed(run_config(run, live) if isinstance(run, RunSettings) else run)
     data, test = (own_store.STORE.dataset(cfg.data, split, owner=owner) for split in ("train", "test"))
-    return Trainer(cfg, data, test_data=test)
+    trainer = Trainer(cfg, data, test_data=test)
+    trainer.chunk_runner = chunks
+    return trainer
+
+
+def _placed(cfg: RunConfig):
+    """(cfg, chunk runner): on ZeroGPU (zerogpu.prepare() ran) the run lives on the CPU and CUDA is real only inside
+    a chunk; elsewhere no runner and the config as it is."""
+    chunks = zerogpu.runner() if cfg.device == "auto" else None
+    return (dataclasses.replace(cfg, device="cpu") if chunks is not None else cfg), chunks
 
 
 def make_trainer(run: RunSettings | RunConfig, live: bool = True, data_dir: str | os.PathLike | None = None,
@@ -41,10 +50,7 @@ def make_trainer(run: RunSettings | RunConfig, live: bool = True, data_dir: str 
     """Load the training split (and, when it exists, the held-out one for held-out curves) and build the run.
 
     Raises DataError when the data cannot be loaded, ValueError when the model and the data do not fit."""
-    cfg = run_config(run, live) if isinstance(run, RunSettings) else run
-    chunks = zerogpu.runner() if cfg.device == "auto" else None  # ZeroGPU (zerogpu.prepare() ran): GPU chunks
-    if chunks is not None:
-        cfg = dataclasses.replace(cfg, device="cpu")  # the run lives on the CPU; CUDA is real only inside a chunk
+    cfg, chunks = _placed(run_config(run, live) if isinstance(run, RunSettings) else run)
     data = load_dataset(cfg.data, "train", data_dir=data_dir, download=download)
     try:
         test = load_dataset(cfg.data, "test", data_dir=data_dir)
