@@ -24,6 +24,7 @@ from .lang import L
 from .messages import visitor_message
 from .outputs import Outputs
 from .train_actions import TrainActions
+from .train_form import data_label  # the Train tab's labels
 
 PREVIEW_MAX = 100  # images in the preview grid (10 x 10, scaled 2x): the first ones, exactly as converted
 MAX_UPLOADS = 2001  # list entries read from a request at most (a script may send any list)
@@ -59,9 +60,7 @@ class OwnDataActions:
         fits = datasets_for(kind, self.train.datasets_of(sid)) if kind in kinds(view="train") else []
         if chosen not in fits:
             return gr.skip(), False
-        from .train_tab import _data_label  # the Train tab's labels (a late import: train_tab builds this section)
-
-        return gr.Radio(choices=[(_data_label(n, lang), n) for n in fits], value=chosen), True
+        return gr.Radio(choices=[(data_label(n, lang), n) for n in fits], value=chosen), True
 
     def images(self, files, crop, invert, threshold, kind, request: gr.Request = None) -> dict:
         """Uploaded images / zip → converted, stored for this visitor, previewed; {"preview", "status", "data"}."""
