@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import factory
+from .classroom import Classroom
 from .native_memory import give_memory_back
 from .scheduler import WaitQueue, longest_idle
 from .settings import RunSettings
@@ -43,6 +44,8 @@ class Run:
     cfg: RunConfig
     trainer: Trainer
     created: float = field(default_factory=time.monotonic)
+    nickname: str = ""  # what the teacher's Class tab calls it (classroom.clean_nickname); never the session id
+    quality: dict | None = None  # the Train tab's last quality reading of it: step, confidence, classes covered
 
     @property
     def label(self) -> str:
@@ -58,7 +61,7 @@ def default_max_running() -> int:
     return max(1, int(os.environ.get("GENAI_DEMO_MAX_RUNS", (os.cpu_count() or 2) // 2)))
 
 
-class RunRegistry:
+class RunRegistry(Classroom):  # Classroom: the teacher's class-wide view and actions (classroom.py)
     def __init__(self, max_running: int | None = None, max_per_session: int = 3, max_steps: int = 20_000,
                  idle_s: float = 1800.0, max_sessions: int | None = None, max_per_client: int | None = None,
                  reclaim_s: float | None = None, run_seconds: float | None = None, run_examples: int | None = None):

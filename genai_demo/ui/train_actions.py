@@ -24,6 +24,7 @@ from ..i18n import t
 from ..models import family, kinds
 from ..models.family import KNOBS
 from ..training.checkpoints import CheckpointError, save_checkpoint
+from ..training.classroom import clean_nickname
 from ..training.runs import Run, RunError
 from ..training.settings import LIMITS, SettingError, check, checked
 from . import train_view as V
@@ -127,12 +128,14 @@ class TrainActions:
     def start_run(self, form: dict, request) -> dict:
         """A run from the settings of the Train tab's form or the API (names as in training.settings.checked)."""
         sid = self.ctx.session(request)
+        nickname = clean_nickname(form.get("nickname"))  # for the teacher's Class tab; not a training setting
         try:
             settings = checked(form, kinds=kinds(view="train"), datasets=self.datasets, max_steps=self.ctx.registry.max_steps)
             run = self.ctx.registry.start(sid, settings, client=self.ctx.client(request))
         except (ValueError, RunError, DataError) as e:
             lang = self.ctx.lang(request)
             raise gr.Error(t("train_err_start", lang, error=said(e, lang))) from None
+        run.nickname = nickname
         return self._status(run)
 
     def status(self, request: gr.Request = None) -> dict:
@@ -181,6 +184,7 @@ class TrainActions:
                 form.get("model"), form.get("data"), form.get("seed")) and (
                 family(cfg.kind).light is None or (cfg.model_config is None) == bool(form.get("full_size"))):
             self.ctx.registry.resume(run.session, run.id)
+            run.nickname = clean_nickname(form.get("nickname"))
             return
         self.start_run(form, request)
 
