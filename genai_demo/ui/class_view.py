@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from ..i18n import t
-from ..models import family
+from ..models import MODELS, family
 
 TILE_DIGITS, TILE_ROW = 16, 4  # a 4 × 4 pick of the preview's 100 digits: 112 × 112 px, ~5 KB of PNG per tile
 CACHE = 256  # pictures kept (30 students × a few steps)
@@ -41,10 +41,11 @@ def picture_uri(run_id: str, step: int, preview: np.ndarray) -> str:
     if key in _pictures:
         _pictures.move_to_end(key)
         return _pictures[key]
-    pick = preview[np.linspace(0, len(preview) - 1, TILE_DIGITS).astype(int)]  # (16, 28, 28)
-    rows = pick.reshape(TILE_DIGITS // TILE_ROW, TILE_ROW, 28, 28).transpose(0, 2, 1, 3)  # (4, 28, 4, 28)
+    pick = np.asarray(preview)[np.linspace(0, len(preview) - 1, TILE_DIGITS).astype(int)]  # (16, H, W), H = W = 28
+    h, w = pick.shape[1:]
+    rows = pick.reshape(TILE_DIGITS // TILE_ROW, TILE_ROW, h, w).transpose(0, 2, 1, 3)  # (4, H, 4, W)
     buf = io.BytesIO()
-    Image.fromarray(rows.reshape(TILE_DIGITS // TILE_ROW * 28, TILE_ROW * 28), "L").save(buf, "PNG", optimize=False)
+    Image.fromarray(np.ascontiguousarray(rows.reshape(TILE_DIGITS // TILE_ROW * h, TILE_ROW * w)), "L").save(buf, "PNG")
     uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
     _pictures[key] = uri
     while len(_pictures) > CACHE:
@@ -60,7 +61,7 @@ def name_of(run, index: int, lang: str) -> str:
 def tile_html(run, status: str, index: int, lang: str) -> str:
     """One run as a tile: name, model, step, state, quality reading, and its newest sample picture."""
     snap = run.trainer.snapshot()
-    spec = family(run.cfg.kind)
+    model = family(run.cfg.kind).name if run.cfg.kind in MODELS else run.cfg.kind.upper()
     q = run.quality
     if q:
         quality = t("class_quality", lang, conf=f"{q['confidence']:.2f}", classes=q["classes"], of=q["of"])
@@ -77,7 +78,7 @@ def tile_html(run, status: str, index: int, lang: str) -> str:
         picture = f'<div class="class-sub">{html.escape(t("class_no_grid", lang))}</div>'
     return (f'<div class="class-tile" data-run="{html.escape(run.id)}" data-state="{status}" data-step="{snap.step}">'
             f'<div class="class-name">{html.escape(name_of(run, index, lang))}</div>'
-            f'<div class="class-sub">{html.escape(spec.name)} · {html.escape(t(f"state_{status}", lang))}</div>'
+            f'<div class="class-sub">{html.escape(model)} · {html.escape(t(f"state_{status}", lang))}</div>'
             f'<div>{html.escape(t("class_step", lang, step=f"{snap.step:,}", total=f"{snap.total:,}"))}</div>'
             f'{picture}<div class="class-sub">{quality}</div></div>')
 
