@@ -95,7 +95,8 @@ def build(ctx: UIContext) -> ClassActions:
         with gr.Row(equal_height=True):
             pause_all = gr.Button(L("class_pause_all"), elem_id="class-pause-all")
             resume_all = gr.Button(L("class_resume_all"), elem_id="class-resume-all")
-            pick = gr.Dropdown([], label=L("class_stop_pick"), elem_id="class-pick", scale=2)
+            # custom values allowed: the handler checks the id itself (the choices change with every refresh)
+            pick = gr.Dropdown([], label=L("class_stop_pick"), elem_id="class-pick", scale=2, allow_custom_value=True)
             stop = gr.Button(L("class_stop"), variant="stop", elem_id="class-stop")
         summary = gr.Markdown("", elem_id="class-summary")
         tiles = gr.HTML("", elem_id="class-tiles")
