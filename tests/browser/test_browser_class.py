@@ -86,7 +86,7 @@ def test_a_student_trains_the_class_preset_and_the_teacher_pauses_resumes_and_st
         expect(student.locator("#train-status")).to_contain_text("paused")
         teacher.locator("#class-resume-all").click()
         expect(tile).to_have_attribute("data-state", "running")
-        teacher.locator("#class-pick").click()
+        teacher.locator("#class-pick input").click()
         teacher.get_by_role("option", name="Ada", exact=False).click()
         teacher.locator("#class-stop").click()
         expect(tile).to_have_attribute("data-state", "stopped")
