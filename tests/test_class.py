@@ -80,10 +80,10 @@ def test_the_train_tab_says_what_the_class_preset_changes_in_both_languages(lang
     assert all(isinstance(v, type(gr.skip())) for v in P.fields("nonsense", "class", lang)[:5])
 
 
-def test_the_gan_class_preset_learns_faster_than_noise_in_a_short_seeded_run(one_thread):
-    """A short milestone (the full ≥ 0.8 / 9-classes check, 3 seeds, is bench/class.py --preset gan): 600 steps
-    of the preset (~7 CPU-s) already draw several distinct digit classes. A broken preset (diverging lr, a batch
-    too small to learn) stays at the untrained generator's 1-2 classes."""
+def test_the_gan_class_preset_learns_in_a_short_seeded_run(one_thread):
+    """A short milestone (the full check — the recognisable mark, 3 seeds — is bench/class.py --preset gan): 400 steps
+    of the preset (~4 CPU-s) move the samples' Fréchet distance to real digits well below the untrained generator's
+    and draw more than its 1-2 classes. A broken preset (a diverging lr, a batch too small to learn) does neither."""
     data = load_dataset("mnist5k", "train")
     v = S.preset_values("gan", "class")
     torch.manual_seed(0)
@@ -91,12 +91,12 @@ def test_the_gan_class_preset_learns_faster_than_noise_in_a_short_seeded_run(one
     hp = Hyper(lr=v["lr"], batch_size=v["batch_size"])
     opts, g = model.make_optimizers(hp), torch.Generator().manual_seed(0)
     untrained = live.readout(copy.deepcopy(model).eval().requires_grad_(False), "mnist5k", 200, seed=0)
-    for _ in range(600):
+    for _ in range(400):
         x, y = data.batch(hp.batch_size, g)
         model.train_step(x, y, opts, hp, g)
     s = live.readout(copy.deepcopy(model).eval().requires_grad_(False), "mnist5k", 200, seed=0)
-    assert untrained["classes_covered"] <= 2
-    assert s["classes_covered"] >= 3 and s["confidence"] > 0.5, s
+    assert untrained["classes_covered"] <= 2 < s["classes_covered"], (untrained, s)
+    assert s["frechet"] < 0.7 * untrained["frechet"], (untrained["frechet"], s["frechet"])  # seed 0: 2,717 → 1,489
 
 
 def test_the_recognisable_mark():
