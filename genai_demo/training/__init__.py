@@ -6,6 +6,7 @@
 - ``config``: what a run is told (RunConfig) and what a reader sees (Snapshot); device and thread choices
 - ``budget``: a run's time and work budgets (the app sets them; the CLI trains without)
 - ``runs``: per-visitor runs, the global training cap, places per visitor and per client address, clean-up
+- ``classroom``: the teacher's class-wide view of the registry (every run, pause all, resume all, stop one), nicknames
 - ``scheduler``: the queue waiting for a training slot (interleaved by client address) and idle-place reclaim
 - ``checkpoints``: safetensors only, metadata in the header, atomic writes, strict loading
 - ``zoo``: which models a visitor can use — shipped checkpoints plus their own runs
