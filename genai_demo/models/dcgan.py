@@ -100,7 +100,8 @@ class DCGAN(GAN):
     Config = DCGANConfig
     conditional = False
     # the app trains the light preset by default (DCGANConfig.light(): usable on 2 CPU cores), 1,500 steps
-    family = dataclasses.replace(GAN.family, name="DCGAN", steps=1500, light={"ngf": 16, "ndf": 16}, learn="dcgan")
+    family = dataclasses.replace(GAN.family, name="DCGAN", steps=1500, light={"ngf": 16, "ndf": 16}, learn="dcgan",
+                                 class_preset=None)  # not searched: the class keeps the articles' settings
 
     def build_networks(self) -> tuple[nn.Module, nn.Module]:
         c = self.config

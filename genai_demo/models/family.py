@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 VIEWS = ("train", "latent", "studio", "text")  # Train tab, Latent explorer (2-D VAEs), GAN studio, Next token
 KNOBS = ("beta", "d_steps")  # family-specific hyper-parameters (models.base.Hyper); lr and batch size are everyone's
+PRESET_KEYS = ("lr", "batch_size", "steps", "d_steps", "beta")  # what a class preset may set (training/settings.py)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +31,9 @@ class Family:
     light: Mapping | None = None  # the app's model config on 2 CPU cores; the Train tab offers the full size too
     learn: str = ""  # its section in the How-it-works tab ("" = none)
     label: str = ""  # the Train tab's longer name ("" = name; see title)
+    # the class preset: settings that reach recognisable samples in the least CPU time, same losses (a class of 30
+    # shares 2 cores); None = the articles' settings above are also the class's. Keys from PRESET_KEYS.
+    class_preset: Mapping | None = None
 
     def __post_init__(self):
         # misspelt names would silently hide a family from a tab: refuse them when the model file is imported
@@ -39,6 +43,11 @@ class Family:
                 raise ValueError(f"Family {self.name!r}: unknown {what} {bad}; choose from {', '.join(allowed)}")
         if self.light is not None:
             object.__setattr__(self, "light", MappingProxyType(dict(self.light)))  # frozen means frozen
+        if self.class_preset is not None:
+            bad = [k for k in self.class_preset if k not in PRESET_KEYS]
+            if bad:
+                raise ValueError(f"Family {self.name!r}: unknown class_preset keys {bad}; choose from {', '.join(PRESET_KEYS)}")
+            object.__setattr__(self, "class_preset", MappingProxyType(dict(self.class_preset)))
 
     @property
     def title(self) -> str:

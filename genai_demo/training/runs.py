@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from . import estimate, factory
 from .capacity import default_max_active, default_max_running, env_float
+from .classroom import Classroom
 from .native_memory import give_memory_back
 from .scheduler import WaitQueue, longest_idle
 from .settings import RunSettings
@@ -48,13 +49,15 @@ class Run:
     cfg: RunConfig
     trainer: Trainer
     created: float = field(default_factory=time.monotonic)
+    nickname: str = ""  # what the teacher's Class tab calls it (classroom.clean_nickname); never the session id
+    quality: dict | None = None  # the Train tab's last quality reading of it: step, confidence, classes covered
 
     @property
     def label(self) -> str:
         return f"{self.id}: {self.cfg.kind.upper()} on {self.cfg.data}, seed {self.cfg.seed}"
 
 
-class RunRegistry:
+class RunRegistry(Classroom):  # Classroom: the teacher's class-wide view and actions (classroom.py)
     def __init__(self, max_running: int | None = None, max_per_session: int = 3, max_steps: int = 20_000,
                  idle_s: float = 1800.0, max_sessions: int | None = None, max_per_client: int | None = None,
                  reclaim_s: float | None = None, run_seconds: float | None = None, run_examples: int | None = None,

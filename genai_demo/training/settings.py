@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -91,6 +92,32 @@ def known_datasets() -> list[str]:
     return dataset_names() + [c for c in corpus_names() if c not in dataset_names()]
 
 
+# ---- presets: the articles' settings, or the class preset (models/family.py) ------------------------
+PRESETS = ("articles", "class")  # the Train tab's choice; env GENAI_DEMO_PRESET picks the Space's default
+
+
+def space_preset() -> str:
+    """The preset the Train tab opens with: env GENAI_DEMO_PRESET ("class" for a lesson), else the articles'."""
+    chosen = os.environ.get("GENAI_DEMO_PRESET", "").strip().lower()
+    return chosen if chosen in PRESETS else "articles"
+
+
+def preset_values(kind: str, preset: str) -> dict[str, int | float]:
+    """lr, batch_size, steps, d_steps, beta of a family under a preset: the family's own defaults (the articles'),
+    overridden by its class_preset when preset is "class" and the family declares one."""
+    spec = family(kind)
+    values = {"lr": spec.lr, "batch_size": spec.batch_size, "steps": spec.steps, "d_steps": 1, "beta": 1.0}
+    if preset == "class" and spec.class_preset:
+        values.update(spec.class_preset)
+    return values
+
+
+def preset_differences(kind: str) -> list[tuple[str, int | float, int | float]]:
+    """(setting, class value, articles' value) for each setting the class preset changes; [] when none."""
+    arts, fast = preset_values(kind, "articles"), preset_values(kind, "class")
+    return [(k, fast[k], arts[k]) for k in arts if fast[k] != arts[k]]
+
+
 # ---- the settings object ---------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class RunSettings:
@@ -109,8 +136,9 @@ def checked(form: Mapping[str, Any], kinds: Sequence[str] | None = None, dataset
             max_steps: int | None = None, offline: bool = False) -> RunSettings:
     """The settings of a form, a request or a command line → RunSettings, or a ValueError naming what is wrong.
 
-    form: "model" plus any of "data", "steps", "seed", "full_size", "model_config", "device" and the HYPER names;
-    a missing one takes the family's default, and so do data / lr None (the API's defaults).
+    form: "model" plus any of "data", "steps", "seed", "full_size", "model_config", "device", "preset" and the HYPER
+    names; a missing one takes the family's default (its class preset's with "preset": "class"), and so do data / lr
+    None (the API's defaults).
     kinds / datasets: what this entry point offers (default: every registered family / every known data set).
     max_steps: the app's cap on steps; offline: the CLI's wider bounds (and the full-size model by default).
     """
@@ -139,10 +167,14 @@ def checked(form: Mapping[str, Any], kinds: Sequence[str] | None = None, dataset
         v = form.get(name, default)
         return check(name, default if v is None and name == "lr" else v, high, offline)
 
-    defaults = dataclasses.replace(Hyper(), lr=spec.lr, batch_size=spec.batch_size)  # β 1, D:G 1 for everyone
+    preset = form.get("preset") or "articles"
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {', '.join(PRESETS)}, got {str(preset)[:40]!r}")
+    base = preset_values(model, preset)  # the family's defaults: lr, batch size, steps (β 1, D:G 1 unless a preset says)
+    defaults = dataclasses.replace(Hyper(), **{k: base[k] for k in HYPER})
     hp = Hyper(**{name: value(name, getattr(defaults, name)) for name in HYPER})
     config = form.get("model_config")
     if config is None and spec.light is not None and not form.get("full_size", offline):
         config = dict(spec.light)  # the app trains the light preset unless the visitor asks for the full size
-    return RunSettings(model=model, data=data, steps=value("steps", spec.steps, max_steps), seed=value("seed", 0),
+    return RunSettings(model=model, data=data, steps=value("steps", base["steps"], max_steps), seed=value("seed", 0),
                        hp=hp, model_config=config, device=form.get("device") or "auto")

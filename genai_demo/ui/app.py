@@ -17,7 +17,21 @@ from PIL import Image
 
 from ..data.user_image import MAX_SIDE
 from ..i18n import LANGS, pick_language, t
-from . import fair, gan_tab, http_guard, labs_tab, latent_tab, learn_tab, messages, text_tab, toy_tab, toy_view, train_tab
+from . import (
+    class_tab,
+    class_view,
+    fair,
+    gan_tab,
+    http_guard,
+    labs_tab,
+    latent_tab,
+    learn_tab,
+    messages,
+    text_tab,
+    toy_tab,
+    toy_view,
+    train_tab,
+)
 from .context import UIContext
 from .lang import SET_LOCALE_JS, SWITCH_CHOICES, L, gradio_i18n
 
@@ -109,7 +123,7 @@ def launch_kwargs() -> dict:
     fonts = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
     mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
     theme = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink", font=fonts, font_mono=mono)
-    return {"theme": theme, "css": CSS + toy_view.CSS, "head": HEAD, "i18n": gradio_i18n(),
+    return {"theme": theme, "css": CSS + toy_view.CSS + class_view.CSS, "head": HEAD, "i18n": gradio_i18n(),
             "max_file_size": "10mb", "show_error": True,
             # Gradio keeps ~390 KB of state per session (a copy of every component's config), for up to 10,000
             # sessions: 3.9 GB for a script with fresh session ids. Keep the most recently active ones only.
@@ -169,8 +183,12 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
                 labs = labs_tab.build(ctx)
             with gr.Tab(L("tab_learn"), id="learn", elem_id="tab-learn") as learn:
                 learn_tab.build(ctx)
+            teacher = None  # the Class tab exists only when the operator set a teacher code (a Space secret)
+            if class_tab.enabled():
+                with gr.Tab(L("tab_class"), id="class", elem_id="tab-class") as class_block:
+                    teacher = class_tab.build(ctx)
         tabs = {"tab_train": train, "tab_latent": tab, "tab_gan": gan, "tab_text": text, "tab_toy": toy_block,
-                "tab_labs": labs_block, "tab_learn": learn}
+                "tab_labs": labs_block, "tab_learn": learn, **({"tab_class": class_block} if teacher else {})}
         # Gradio 6.31 translates a tab's name once, when its panel first renders: names of tabs not yet opened would
         # stay in the first language, so the names are also sent as plain text on load and on every switch
         shell = [switch, header, *tabs.values(), *(c for c, _ in ctx.lang_texts)]
@@ -207,6 +225,8 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
                 return
             ctx.registry.release(sid)
             ctx.langs.pop(sid, None)
+            if teacher is not None:
+                teacher.forget(sid)
             for m in TAB_MODULES:
                 if hasattr(m, "forget"):
                     m.forget(ctx, sid)

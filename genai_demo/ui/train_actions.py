@@ -27,6 +27,7 @@ from ..models import family, kinds
 from ..models.family import KNOBS
 from ..training import factory
 from ..training.checkpoints import CheckpointError, save_checkpoint
+from ..training.classroom import clean_nickname
 from ..training.runs import Run, RunError
 from ..training.settings import LIMITS, SettingError, check, checked
 from . import train_view as V
@@ -154,6 +155,7 @@ class TrainActions:
         if own_store.is_own(data) and data not in own_store.STORE.names(sid):  # freed, replaced, or someone else's
             lang = self.ctx.lang(request)
             raise gr.Error(t("train_err_start", lang, error=t("own_err_gone", lang)))
+        nickname = clean_nickname(form.get("nickname"))  # for the teacher's Class tab; not a training setting
         try:
             settings = checked(form, kinds=kinds(view="train"), datasets=self.datasets_of(sid),
                                max_steps=self.ctx.registry.max_steps)
@@ -163,6 +165,7 @@ class TrainActions:
         except (ValueError, RunError, DataError) as e:
             lang = self.ctx.lang(request)
             raise gr.Error(t("train_err_start", lang, error=said(e, lang))) from None
+        run.nickname = nickname
         return self._status(run)
 
     def status(self, request: gr.Request = None) -> dict:
@@ -210,6 +213,7 @@ class TrainActions:
         if run is not None and run.trainer.state == "paused":
             if resumes(run.cfg, form):
                 self.ctx.registry.resume(run.session, run.id)
+                run.nickname = clean_nickname(form.get("nickname"))
                 return
             self.start_run(form, request)  # refused settings raise before anything is said
             lang = self.ctx.lang(request)

@@ -12,9 +12,10 @@ import gradio as gr
 from ..data import own_store
 from ..i18n import t
 from ..models import family, kinds, modality
-from ..training.settings import LIMITS, datasets_for
+from ..training.settings import LIMITS, PRESETS, datasets_for, preset_values, space_preset
 from ..training.trainer import pick_device
 from . import owndata_section, zoo_panel
+from . import train_preset as P
 from . import train_view as V
 from .context import UIContext
 from .lang import L, L_or
@@ -29,7 +30,7 @@ START_LABEL = {"paused": "train_btn_resume", "running": "train_btn_restart", "qu
 
 
 def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: str | None = None, data: str | None = None,
-         seed=None) -> dict:
+         seed=None, preset: str | None = None) -> dict:
     """The 2 Hz poll: status, counter, curves, formulas, grid or text, timeline, Start label — only what changed.
 
     Returns {output name: value} for what changed ({} when nothing did; build() maps the names onto components).
@@ -53,6 +54,8 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         if chosen in kinds(view="train") and run is None:  # with a run, the run's family decides (below)
             plot_a, plot_b = V.plots(chosen)
             out.update(learn=learn_md(chosen, lang), formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
+        if chosen in kinds(view="train") and preset in PRESETS:
+            out["preset_note"] = P.note(chosen, preset, lang)
     new_run = view.get("run") != d["run_id"] or not view.get("init")
     if new_run:
         # what the plots and the boxes show survives a new run: the browser still shows it (see V.curve_update)
@@ -158,7 +161,7 @@ def build(ctx: UIContext) -> TrainActions:
     view = gr.State({})
     gpu = pick_device().type == "cuda"
     first = kinds(view="train")[0]  # the model chosen when the page opens (the registry's first: the VAE)
-    spec, lim = family(first), LIMITS
+    spec, lim, init = family(first), LIMITS, preset_values(first, space_preset())  # the fields' first values
     with gr.Row(equal_height=False):
         # ---- controls: what to train, the buttons, then the knobs -----------------------------------
         with gr.Column(scale=4, min_width=340, elem_classes="train-controls"):
@@ -168,13 +171,15 @@ def build(ctx: UIContext) -> TrainActions:
                                  elem_id="train-model")
                 data = gr.Radio([(data_label(n), n) for n in datasets_for(first, a.datasets)],
                                 value=spec.data, label=L("train_data"), elem_id="train-data")
+                preset, preset_note = P.controls(first)
                 full = gr.Checkbox(gpu, label=L("train_full"), visible=False,
                                    elem_id="train-full-size", info=L("train_full_info"))
                 with gr.Row():
-                    steps = gr.Number(spec.steps, label=L("train_steps"), precision=0, minimum=lim["steps"].low, min_width=100,
+                    steps = gr.Number(init["steps"], label=L("train_steps"), precision=0, minimum=lim["steps"].low, min_width=100,
                                       maximum=ctx.registry.max_steps, elem_id="train-steps", info=L("train_steps_info"))
                     seed = gr.Number(fresh_seed, label=L("train_seed"), precision=0, minimum=lim["seed"].low, maximum=lim["seed"].high,
                                      elem_id="train-seed", min_width=100, info=L("train_seed_info"))
+            nickname = P.nickname_box()
             with gr.Row(elem_classes="train-buttons"):
                 start = gr.Button(L("train_btn_start"), variant="primary", size="md", elem_id="train-start", min_width=60)
                 pause = gr.Button(L("train_btn_pause"), size="md", elem_id="train-pause", min_width=60)
@@ -188,14 +193,15 @@ def build(ctx: UIContext) -> TrainActions:
                             height=60)
             with gr.Accordion(L("train_hyper"), open=True, elem_id="train-hyper"):
                 # bounds from the one limits table (training/settings.py), the same the API and the CLI check
-                lr = gr.Number(spec.lr, label=L("train_lr"), minimum=lim["lr"].low, maximum=lim["lr"].high, step=1e-4,
+                lr = gr.Number(init["lr"], label=L("train_lr"), minimum=lim["lr"].low, maximum=lim["lr"].high, step=1e-4,
                                elem_id="train-lr", info=L("train_lr_info"))
-                batch = gr.Slider(lim["batch_size"].low, lim["batch_size"].high, spec.batch_size, step=1, label=L("train_batch"),
+                batch = gr.Slider(lim["batch_size"].low, lim["batch_size"].high, init["batch_size"], step=1, label=L("train_batch"),
                                   elem_id="train-batch", info=L(BATCH_INFO[modality(first) == "text"]))
-                beta = gr.Slider(lim["beta"].low, lim["beta"].high, 1.0, step=0.1, label=L("train_beta"), elem_id="train-beta",
-                                 visible="beta" in spec.knobs,
+                beta = gr.Slider(lim["beta"].low, lim["beta"].high, init["beta"], step=0.1, label=L("train_beta"),
+                                 elem_id="train-beta", visible="beta" in spec.knobs,
                                  info=L("train_beta_info"))
-                dsteps = gr.Slider(lim["d_steps"].low, lim["d_steps"].high, 1, step=1, label=L("train_dsteps"), elem_id="train-dsteps",
+                dsteps = gr.Slider(lim["d_steps"].low, lim["d_steps"].high, init["d_steps"], step=1, label=L("train_dsteps"),
+                                   elem_id="train-dsteps",
                                    visible="d_steps" in spec.knobs, info=L("train_dsteps_info"))
             learn = gr.Markdown(learn_md(first), elem_classes="learn-link")
         # ---- live view: status, then the grid (left) and the curves with their formulas (right) -----
@@ -228,7 +234,7 @@ def build(ctx: UIContext) -> TrainActions:
     # the Start form: setting name (training.settings.checked) → its component; Gradio hands a set of inputs
     # to the handler as one {component: value} dict, so a new setting is one line here, not five signatures
     form = {"model": model, "data": data, "steps": steps, "lr": lr, "batch_size": batch, "beta": beta, "d_steps": dsteps,
-            "seed": seed, "full_size": full}
+            "seed": seed, "full_size": full, "preset": preset, "nickname": nickname}
     zoo_panel.build(ctx, a, form)  # load weights back, show as code: an accordion under the tab (ui/zoo_panel.py)
     quick = {"concurrency_limit": None, "show_progress": "hidden", "api_visibility": "private"}
     # Gradio passes the request only to parameters annotated gr.Request, hence small defs, not lambdas.
@@ -256,13 +262,13 @@ def build(ctx: UIContext) -> TrainActions:
     # what the tick and the timeline may update, by the names tick() and scrub() return
     live = Outputs(status=status, counter=counter, plot_a=plot_a, plot_b=plot_b, formula_a=tex_a, formula_b=tex_b, grid=grid,
                    timeline=timeline, start=start, caption=caption, text=text, grid_box=grid_box, text_box=text_box,
-                   quality_box=quality_box, learn=learn, view=view, reset=reset)
+                   quality_box=quality_box, learn=learn, preset_note=preset_note, view=view, reset=reset)
 
     def on_scrub(index, v, request: gr.Request):
         return live(scrub(a, index, v, request))
 
-    def on_tick(v, chosen, d, s, request: gr.Request):
-        return live(tick(a, v, request, chosen, d, s))
+    def on_tick(v, chosen, d, s, chosen_preset, request: gr.Request):
+        return live(tick(a, v, request, chosen, d, s, chosen_preset))
 
     shown_kind = gr.State(first)  # the family whose defaults the form shows: what a visitor typed differs from them
 
@@ -270,8 +276,20 @@ def build(ctx: UIContext) -> TrainActions:
         datasets = a.datasets_of(getattr(request, "session_hash", None))  # the built-in sets + this visitor's own
         return *model_changed(kind, d, datasets, ctx.lang(request), steps=n, lr=rate, previous=previous), kind
 
+    def on_preset(kind, chosen_preset, request: gr.Request):
+        return P.fields(kind, chosen_preset, ctx.lang(request))
+
+    def after_model(kind, chosen_preset, request: gr.Request):
+        """A new model under the class preset takes its fast settings; under the articles' settings the fields keep
+        what model_changed left (the family's defaults, or what the visitor typed)."""
+        if chosen_preset == "class":
+            return on_preset(kind, chosen_preset, request)
+        return (gr.skip(),) * 5 + (P.note(kind, chosen_preset, ctx.lang(request)),)
+
+    preset_outputs = [lr, steps, batch, dsteps, beta, preset_note]
     model.change(on_model, [model, data, steps, lr, shown_kind], [beta, dsteps, full, lr, steps, learn, data, batch, shown_kind],
-                 **quick)
+                 **quick).then(after_model, [model, preset], preset_outputs, **quick)
+    preset.change(on_preset, [model, preset], preset_outputs, **quick)
     start.click(on_start, set(form.values()), None, concurrency_limit=2, api_visibility="private")
     pause.click(on_pause, None, None, **quick)
     step.click(on_step, step_n, None, **quick)
@@ -284,7 +302,7 @@ def build(ctx: UIContext) -> TrainActions:
     # input: dragging and the keyboard (Home, End, arrows); release: the end of a drag and the typed number
     gr.on([timeline.input, timeline.release], on_scrub, [timeline, view], [grid, text, caption, timeline, view],
           trigger_mode="always_last", **quick)
-    gr.Timer(0.5).tick(on_tick, [view, model, data, seed], live.blocks, **quick)
+    gr.Timer(0.5).tick(on_tick, [view, model, data, seed, preset], live.blocks, **quick)
 
     owndata_section.build(ctx, a, model, data)  # "Train on your own images or text" (ui/owndata_section.py)
 
