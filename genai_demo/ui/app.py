@@ -17,7 +17,7 @@ from PIL import Image
 
 from ..data.user_image import MAX_SIDE
 from ..i18n import LANGS, pick_language, t
-from . import fair, gan_tab, http_guard, latent_tab, learn_tab, messages, text_tab, toy_tab, toy_view, train_tab
+from . import fair, gan_tab, http_guard, latent_tab, learn_tab, lesson_ui, messages, text_tab, toy_tab, toy_view, train_tab
 from .context import UIContext
 from .lang import SET_LOCALE_JS, SWITCH_CHOICES, L, gradio_i18n
 
@@ -140,11 +140,12 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
             header = gr.HTML(header_html("en"), elem_id="app-header")
             switch = gr.Radio(SWITCH_CHOICES, value="en", label="Language / 语言", show_label=False,
                               elem_id="lang-switch", container=False)
+        lesson_note, lesson_style = lesson_ui.build_note()  # a lesson link's notes; its hidden controls
         with gr.Tabs(elem_id="main-tabs") as main_tabs:
             # labels are catalogue keys (the browser shows them in the visitor's language); ids / elem_ids for
             # gr.Tabs(selected=…), CSS, the tests and HEAD's script
             with gr.Tab(L("tab_train"), id="train", elem_id="tab-train") as train:
-                train_tab.build(ctx)
+                trainer = train_tab.build(ctx)
             with gr.Tab(L("tab_latent"), id="latent", elem_id="tab-latent") as tab:
                 latent_tab.build(ctx, tab)
             with gr.Tab(L("tab_gan"), id="gan", elem_id="tab-gan") as gan:
@@ -195,14 +196,9 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
 
         demo.unload(release)
 
-        def lesson_link(request: gr.Request):
-            """?tab=toy&preset=NAME (a lesson's link): open the 2-D GAN tab with that preset, its live view on."""
-            name = toy_tab.link_preset(dict(getattr(request, "query_params", None) or {}))
-            if name is None:
-                return gr.skip(), gr.skip(), gr.skip()
-            return gr.Tabs(selected="toy"), name, gr.Timer(active=True)
-
-        demo.load(lesson_link, None, [main_tabs, toy.preset, toy.timer], api_visibility="private", show_progress="hidden")
+        # a lesson link (?tab=gan&model=gan&lr=0.0005&hide=lr,advanced, ?tab=toy&preset=NAME): ui/lesson.py
+        lesson_ui.wire_load(demo, ctx, main_tabs, trainer.form, trainer.lesson, lesson_note, lesson_style, toy,
+                            trainer.datasets)
 
         def toy_timer(evt: gr.SelectData):
             """The 2-D GAN view polls only while its tab shows (its game plays on in the background)."""

@@ -187,12 +187,6 @@ def forget(ctx: UIContext, session: str) -> None:
     ctx.toys.forget(session)
 
 
-def link_preset(query: dict) -> str | None:
-    """?tab=toy&preset=NAME → NAME when it is a preset, else None."""
-    name = query.get("preset") if query.get("tab") == "toy" else None
-    return name if name in PRESETS else None
-
-
 class ToyTab:
     """What build() made that app.py wires further: the timer (on only while the tab shows) and the preset picker."""
 

@@ -17,6 +17,7 @@ from . import train_view as V
 from .context import UIContext
 from .lang import L, L_or
 from .learn_tab import learn_link
+from .lesson_ui import build_copy
 from .outputs import Outputs
 from .train_actions import TrainActions, forget_saves, serve_saves_in_place
 from .train_quality import build_panel
@@ -146,16 +147,19 @@ def scrub(actions: TrainActions, index, view: dict | None, request: gr.Request) 
             "view": view}
 
 
-def model_changed(kind: str, data: str | None, datasets: list[str], lang: str = "en"):
+def model_changed(kind: str, data: str | None, datasets: list[str], lang: str = "en", keep: dict | None = None):
     """Show the controls of the chosen family with its defaults (learning rate, steps, batch) and only the
-    data sets it can learn from: text corpora for the tiny GPT, image data sets for the others."""
+    data sets it can learn from: text corpora for the tiny GPT, image data sets for the others.
+
+    keep: values that win over the defaults (a lesson link's lr / steps / batch_size for the model it names)."""
     spec, text = family(kind), modality(kind) == "text"
+    keep = keep or {}
     fits = datasets_for(kind, datasets)
     data = data if data in fits else spec.data if spec.data in fits else fits[0] if fits else None
     return (gr.Slider(visible="beta" in spec.knobs), gr.Slider(visible="d_steps" in spec.knobs),
-            gr.Checkbox(visible=spec.light is not None), spec.lr, spec.steps, _learn_md(kind, lang),
-            gr.Radio(choices=[(_data_label(n), n) for n in fits], value=data),
-            gr.Slider(value=spec.batch_size, info=L(BATCH_INFO[text])))
+            gr.Checkbox(visible=spec.light is not None), keep.get("lr", spec.lr), keep.get("steps", spec.steps),
+            _learn_md(kind, lang), gr.Radio(choices=[(_data_label(n), n) for n in fits], value=data),
+            gr.Slider(value=keep.get("batch_size", spec.batch_size), info=L(BATCH_INFO[text])))
 
 
 def build(ctx: UIContext) -> TrainActions:
@@ -163,6 +167,7 @@ def build(ctx: UIContext) -> TrainActions:
     a = TrainActions(ctx)
     serve_saves_in_place()
     view = gr.State({})
+    lesson = gr.State({})  # a lesson link's settings and hidden controls, set on load (ui/lesson_ui.py)
     gpu = pick_device().type == "cuda"
     first = kinds(view="train")[0]  # the model chosen when the page opens (the registry's first: the VAE)
     spec, lim = family(first), LIMITS
@@ -205,6 +210,7 @@ def build(ctx: UIContext) -> TrainActions:
                 dsteps = gr.Slider(lim["d_steps"].low, lim["d_steps"].high, 1, step=1, label=L("train_dsteps"), elem_id="train-dsteps",
                                    visible="d_steps" in spec.knobs, info=L("train_dsteps_info"))
             learn = gr.Markdown(_learn_md(first), elem_classes="learn-link")
+            copy_row = gr.Column(elem_id="lesson-copy-box")
         # ---- live view: status, then the grid (left) and the curves with their formulas (right) -----
         with gr.Column(scale=9):
             status = gr.Markdown(V.status_markdown(V.status_dict()), elem_id="train-status", elem_classes="train-status")
@@ -270,10 +276,11 @@ def build(ctx: UIContext) -> TrainActions:
     def on_tick(v, chosen, request: gr.Request):
         return live(tick(a, v, request, chosen))
 
-    def on_model(kind, d, request: gr.Request):
-        return model_changed(kind, d, a.datasets, ctx.lang(request))
+    def on_model(kind, d, les, request: gr.Request):
+        keep = (les or {}).get("settings") or {}
+        return model_changed(kind, d, a.datasets, ctx.lang(request), keep if keep.get("model") == kind else None)
 
-    model.change(on_model, [model, data], [beta, dsteps, full, lr, steps, learn, data, batch], **quick)
+    model.change(on_model, [model, data, lesson], [beta, dsteps, full, lr, steps, learn, data, batch], **quick)
     start.click(on_start, set(form.values()), None, concurrency_limit=2, api_visibility="private")
     pause.click(on_pause, None, None, **quick)
     step.click(on_step, step_n, None, **quick)
@@ -284,6 +291,9 @@ def build(ctx: UIContext) -> TrainActions:
             ev(hyper(name), comp, None, **quick)
     timeline.release(on_scrub, [timeline, view], [grid, text, caption, view], trigger_mode="always_last", **quick)
     gr.Timer(0.5).tick(on_tick, [view, model], live.blocks, **quick)
+    with copy_row:
+        build_copy(ctx, {k: c for k, c in form.items() if k != "full_size"}, lesson)
+    a.form, a.lesson = form, lesson  # for the lesson link read on load (ui/app.py → lesson_ui.wire_load)
 
     # ---- public API (gradio_client): see docs/api.md -----------------------------------------------
     gr.api(a.train, api_name="train", concurrency_limit=2)
