@@ -17,7 +17,7 @@ from PIL import Image
 
 from ..data.user_image import MAX_SIDE
 from ..i18n import LANGS, pick_language, t
-from . import fair, gan_tab, http_guard, latent_tab, learn_tab, lesson_ui, messages, text_tab, toy_tab, toy_view, train_tab
+from . import fair, gan_tab, glossary, http_guard, latent_tab, learn_tab, lesson_ui, messages, text_tab, toy_tab, toy_view, train_tab
 from .context import UIContext
 from .lang import SET_LOCALE_JS, SWITCH_CHOICES, L, gradio_i18n
 
@@ -98,7 +98,8 @@ def launch_kwargs() -> dict:
     fonts = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
     mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
     theme = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink", font=fonts, font_mono=mono)
-    return {"theme": theme, "css": CSS + toy_view.CSS, "head": HEAD, "i18n": gradio_i18n(),
+    return {"theme": theme, "css": CSS + toy_view.CSS + glossary.CSS + lesson_ui.CSS, "head": HEAD + glossary.HEAD_JS,
+            "i18n": gradio_i18n(),
             "max_file_size": "5mb", "show_error": True,
             # Gradio keeps ~390 KB of state per session (a copy of every component's config), for up to 10,000
             # sessions: 3.9 GB for a script with fresh session ids. Keep the most recently active ones only.

@@ -22,7 +22,7 @@ from ..explore import latent as explore
 from ..explore import plots, webdecoder
 from ..i18n import fonts, t
 from ..models import kinds
-from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
+from .common import FAST, INLINE_MATH, glossary_box, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
 from .lang import L
 from .messages import shown
@@ -198,6 +198,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> LatentActions:
     a = LatentActions(ctx)
     pts = gr.State(dict(START))
     gr.Markdown(L("latent_intro"), latex_delimiters=INLINE_MATH)  # the catalogue holds its LaTeX and link too
+    glossary_box(ctx, ["latent", "prior", "reparam", "lerp", "slerp", "mse", "ssim"])
     with gr.Row(equal_height=False):
         with gr.Column(scale=5, min_width=420):
             with gr.Row():

@@ -16,6 +16,13 @@ from ..models import kinds
 from .lang import L
 from .lesson import Env, Lesson, hide_css, parse, query_string
 
+CSS = """
+#lesson-note { border-left: 4px solid var(--color-accent); background: var(--block-background-fill); padding: 4px 12px !important;
+  border-radius: 6px; }
+#lesson-note p { margin: .15em 0 !important; }
+#lesson-style { display: none !important; }
+"""
+
 # The link box's text is the query string Python built; the browser makes it a whole link from the page's own address
 # (behind a proxy or inside a Space's iframe only the browser knows it), copies it, and selects it as the fallback
 # (navigator.clipboard is missing on plain-http pages, e.g. a school server: then execCommand, or the visitor's Ctrl+C).

@@ -20,7 +20,7 @@ from ..explore import textgen
 from ..i18n import pick_language, t
 from ..models import kinds
 from . import text_view
-from .common import FAST, refresh_choices, resolve_model
+from .common import FAST, glossary_box, refresh_choices, resolve_model
 from .context import UIContext
 from .lang import L
 from .learn_tab import learn_link
@@ -256,6 +256,8 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
             chart = gr.Label(label=L("text_chart"),
                              num_top_classes=10, show_heading=False, elem_id="text-probs")
     ctx.translated(gr.Markdown(t("text_nll_md"), latex_delimiters=LATEX, elem_id="text-formula"), lambda lang: t("text_nll_md", lang))
+    # under the formula, not above the controls: Generate stays above the fold at 1366 × 768
+    glossary_box(ctx, ["logits", "temperature", "nll", "nats", "bpc", "held_out", "memorised", "unigram", "classical_form"])
     state = gr.State(dict(EMPTY))
 
     # ---- wiring ------------------------------------------------------------------------------------

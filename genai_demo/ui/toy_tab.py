@@ -19,7 +19,7 @@ from ..explore.toy_data import DISTRIBUTIONS, make_data
 from ..explore.toy_gan import ToyConfig
 from ..explore.toy_presets import DEFAULT_PRESET, PRESETS, preset
 from ..explore.toy_sessions import MAX_STEPS
-from .common import INLINE_MATH, whole
+from .common import INLINE_MATH, glossary_box, whole
 from .context import UIContext
 from .learn_tab import learn_link
 from .messages import visitor_message
@@ -197,6 +197,7 @@ class ToyTab:
 def build(ctx: UIContext, tab: gr.Tab | None = None) -> ToyTab:
     a, t = ToyActions(ctx), TEXTS
     gr.Markdown(f"{t['intro']} {learn_link('toy')}", latex_delimiters=INLINE_MATH)
+    glossary_box(ctx, ["generator", "discriminator", "minimax", "non_saturating", "js", "mode_coverage", "mode_collapse", "ema"])
     with gr.Row(equal_height=True, elem_id="toy-buttons"):
         play = gr.Button(t["play"], variant="primary", elem_id="toy-play", min_width=80)
         pause = gr.Button(t["pause"], elem_id="toy-pause", min_width=80)

@@ -14,6 +14,7 @@ from ..models import family, kinds, modality
 from ..training.settings import LIMITS, datasets_for
 from ..training.trainer import pick_device
 from . import train_view as V
+from .common import glossary_box
 from .context import UIContext
 from .lang import L, L_or
 from .learn_tab import learn_link
@@ -210,6 +211,7 @@ def build(ctx: UIContext) -> TrainActions:
                 dsteps = gr.Slider(lim["d_steps"].low, lim["d_steps"].high, 1, step=1, label=L("train_dsteps"), elem_id="train-dsteps",
                                    visible="d_steps" in spec.knobs, info=L("train_dsteps_info"))
             learn = gr.Markdown(_learn_md(first), elem_classes="learn-link")
+            glossary_box(ctx, ["lr", "batch", "beta", "dg", "seed", "step", "held_out"])
             copy_row = gr.Column(elem_id="lesson-copy-box")
         # ---- live view: status, then the grid (left) and the curves with their formulas (right) -----
         with gr.Column(scale=9):

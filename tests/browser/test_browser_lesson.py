@@ -61,3 +61,20 @@ def test_copy_lesson_link_round_trip(page, app_url, browser):
         expect(other.locator("#lesson-note")).to_be_hidden()  # nothing was ignored
     finally:
         other.context.close()
+
+
+def test_an_info_mark_opens_its_glossary_entry(page, shoot):
+    mark = page.locator("#tab-train a.gloss-i[href='#gloss-lr']")
+    expect(mark).to_have_attribute("title", re.compile("How big a step"))  # the hover text
+    mark.click()
+    entry = page.locator("#gloss-lr")
+    expect(entry).to_be_visible()
+    expect(entry).to_have_class(re.compile("gloss-hit"))
+    expect(entry.locator("p")).to_contain_text("How big a step")  # opened (a <details>), not only scrolled to
+    search = page.locator("#gloss-search")
+    search.fill("diverg")
+    expect(page.locator("#gloss-kl")).to_be_visible()
+    expect(page.locator("#gloss-lr")).to_be_hidden()
+    search.fill("")
+    page.locator("#gloss-kl").scroll_into_view_if_needed()
+    shoot("glossary")
