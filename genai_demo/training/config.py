@@ -64,6 +64,8 @@ class Snapshot:
     device: str
     error: str | None  # why the run failed / diverged (one readable line)
     hp: Hyper
+    # (step, name, old, new) for each mid-run change of a hyper-parameter (set_hyper), oldest first; the curves mark them
+    changes: tuple[tuple[int, str, float, float], ...] = ()
 
     @property
     def last(self) -> dict[str, float]:

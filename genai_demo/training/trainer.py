@@ -29,6 +29,7 @@ FAILED = "an internal error stopped training at step {step} (the server log has 
 log = logging.getLogger(__name__)
 _INIT_LOCK = threading.Lock()  # model init seeds the global RNG: serialise it between runs
 MAX_PENDING_STEPS = 1000  # single steps that may wait at once: repeated step(n) calls do not add up without end
+MAX_CHANGES = 100  # mid-run hyper-parameter changes remembered (the newest; a script cannot grow the list)
 
 
 class Trainer:
@@ -66,6 +67,7 @@ class Trainer:
         self.on_idle: Callable[[], None] | None = None  # called (no lock held) when it stops being busy
         self._stop = False
         self._pending_hp: dict[str, Any] = {}
+        self._changes: list[tuple[int, str, float, float]] = []  # (step, name, old, new) of mid-run changes
         self._hist: dict[str, list[float]] = {"step": []}
         self._evals: dict[str, list[float]] = {"step": []}
         self._previews: list[tuple[int, Any]] = []
@@ -165,13 +167,17 @@ class Trainer:
                 previews=list(self._previews), model=self._frozen, model_step=self._frozen_step,
                 steps_per_s=self._rate,
                 eta_s=(left / self._rate) if self._rate > 0 and self._state == "running" else None,
-                device=str(self.device), error=self._error, hp=dataclasses.replace(self._hp),
+                device=str(self.device), error=self._error, hp=dataclasses.replace(self._hp), changes=tuple(self._changes),
             )
 
     # ---- the training thread ---------------------------------------------------------------
     def _apply_hp_locked(self) -> None:
         if not self._pending_hp:
             return
+        if self._step > 0:  # mid-run: remember it, so the curves can show where the setting changed
+            self._changes += [(self._step, k, getattr(self._hp, k), v) for k, v in self._pending_hp.items()
+                              if getattr(self._hp, k) != v]
+            del self._changes[:-MAX_CHANGES]
         self._hp = dataclasses.replace(self._hp, **self._pending_hp)
         self._pending_hp = {}
         for opt in self.opts.values():

@@ -16,6 +16,7 @@ from ..training.trainer import pick_device
 from . import train_view as V
 from .common import glossary_box
 from .context import UIContext
+from .curves import curve_view
 from .lang import L, L_or
 from .learn_tab import learn_link
 from .lesson_ui import build_copy
@@ -84,6 +85,10 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     if label != view.get("label"):
         out["start"] = gr.Button(value=L(label))
         view["label"] = label
+    if run is None and chosen in kinds(view="train") and chosen != view.get("chosen"):
+        view["chosen"] = chosen  # no run yet: the formulas follow the chosen model (e.g. a lesson link's GAN)
+        plot_a, plot_b = V.plots(chosen)
+        out.update(learn=_learn_md(chosen, lang), formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
     if run is None:
         if new_run:
             out.update(plot_a=None, plot_b=None, grid=None, caption=V.note(text, lang), text=None,
@@ -100,9 +105,11 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     if new_run or curves != view.get("curves"):
         view["curves"] = curves
         for name, plot, series in (("plot_a", plot_a, "series_a"), ("plot_b", plot_b, "series_b")):
-            frame = V.curve_frame(plot, snap.history, snap.evals, lang=lang)
-            if frame is not None:  # never an empty table: the plot would not draw lines after it
-                out[name] = V.curve_update(view, series, frame)
+            drawn = curve_view(plot, snap.history, snap.evals, snap.changes, lang)  # y title and range, held-out marks
+            if drawn is not None:  # never an empty table: the plot would not draw lines after it
+                frame, options = drawn
+                shown = V.curve_update(view, series, frame)
+                out[name] = None if shown is None else gr.update(value=shown, **options)
     shots = (len(snap.previews), snap.previews[-1][0] if snap.previews else -1)
     if snap.previews and (new_run or shots != view.get("shots")):
         view["shots"] = shots
