@@ -34,13 +34,13 @@ def test_an_early_spike_does_not_set_the_range_and_is_said_to_be_cut():
     lo, hi = opts["y_lim"]
     later = vae_history()["loss"][10:]
     assert hi < 200 < 500 and lo <= min(later) - 5 and hi >= max(later)  # the spike (500) is off the top
-    assert "cut off" in opts["y_title"] and "截掉" in curve_view(PLOTS["vae"][0], vae_history(), lang="zh-CN")[1]["y_title"]
+    assert "clipped" in opts["y_title"] and "截断" in curve_view(PLOTS["vae"][0], vae_history(), lang="zh-CN")[1]["y_title"]
     assert frame["value"].max() == 500  # the data is all there: the plot clips it, nothing is invented
 
 
 def test_curves_that_fit_keep_the_plots_own_range():
     _, opts = curve_view(PLOTS["vae"][0], vae_history(spike=150.0))
-    assert opts["y_lim"] is None and "cut off" not in opts["y_title"]
+    assert opts["y_lim"] is None and "clipped" not in opts["y_title"]
     assert y_range(pd.DataFrame({"step": [1, 2], "value": [1.0, 2.0], "series": "a"})) is None
 
 
@@ -53,7 +53,9 @@ def test_held_out_points_are_drawn_as_separate_marks():
     dashes = held.dropna()
     for s, v in zip(evals["step"], evals["val_loss"], strict=True):
         dash = dashes[np.isclose(dashes["value"], v)]
-        assert len(dash) == 2 and dash["step"].min() < s < dash["step"].max()
+        assert len(dash) == 2 and dash["step"].min() <= s <= dash["step"].max() and dash["step"].min() < dash["step"].max()
+    assert dashes["step"].min() >= 1 and dashes["step"].max() <= 200  # the dashes stay within the steps drawn
+    assert frame["step"].dtype.kind == "f" and frame["value"].dtype.kind == "f"  # numbers: the plot's x axis is numeric
     assert not frame[frame["series"] == "loss (−ELBO)"]["value"].isna().any()  # the training curve stays a line
 
 
@@ -62,10 +64,10 @@ def test_a_change_is_drawn_as_a_labelled_vertical_line_at_its_step(lang):
     changes = ((120, "lr", 0.001, 0.005), (150, "beta", 1.0, 4.0), (900, "lr", 0.005, 0.001))  # the last: not yet drawn
     frame, opts = curve_view(PLOTS["vae"][0], vae_history(), changes=changes, lang=lang)
     label = change_label(120, "lr", 0.001, 0.005)
-    assert label == "lr 0.001→0.005 @120"
+    assert label == "lr→0.005 @120"
     line = frame[frame["series"] == label]
     assert list(line["step"]) == [120, 120] and sorted(line["value"]) == opts["y_lim"]  # top to bottom of the plot
-    assert opts["color_map"][label] == MARKER and "β 1→4 @150" in set(frame["series"])
+    assert opts["color_map"][label] == MARKER and "β→4 @150" in set(frame["series"])
     assert not any("@900" in s for s in frame["series"])
 
 

@@ -5,7 +5,7 @@ Plain functions (pandas + numpy, no gradio): ``curve_view`` gives the long table
 options to send with it (``y_title``, ``y_lim``, ``color_map``). Gradio 6.31's LinePlot draws one mark type (a line),
 so a held-out point is a short horizontal dash, its own path: the row after it has no value (NaN → JSON null), which
 breaks the line there (checked in a browser). A change is a two-point vertical segment, a series of its own whose
-legend entry is its label ("lr 0.001→0.005 @800"): the legend reads as the list of changes.
+legend entry is its label ("lr→0.005 @800"): the legend reads as the list of changes.
 """
 from __future__ import annotations
 
@@ -52,18 +52,20 @@ def held_out_dashes(frame: pd.DataFrame, names: set[str]) -> pd.DataFrame:
     held = frame["series"].isin(names)
     if not held.any():
         return frame
-    span = float(frame["step"].max() - frame["step"].min()) or 1.0
-    w = DASH * span
+    first, last = float(frame["step"].min()), float(frame["step"].max())
+    w = DASH * ((last - first) or 1.0)
     rows = []
     for step, value, series in frame[held][["step", "value", "series"]].itertuples(index=False):
-        rows += [(step - w, value, series), (step + w, value, series), (step + w * 1.001, np.nan, series)]
-    dashes = pd.DataFrame(rows, columns=["step", "value", "series"])
+        a, b = max(first, step - w), min(last, step + w)  # within the steps drawn: the x axis keeps its range
+        rows += [(a, value, series), (b, value, series), (b + 1e-6 * w, np.nan, series)]
+    dashes = pd.DataFrame(rows, columns=["step", "value", "series"]).astype({"step": float, "value": float})
     return pd.concat([frame[~held], dashes], ignore_index=True)
 
 
 def change_label(step: int, name: str, old: float, new: float) -> str:
-    """"lr 0.001→0.005 @800": the setting, its old and new value, the step (the same words in every language)."""
-    return f"{HYPER_NAMES.get(name, name)} {old:g}→{new:g} @{step:,}"
+    """"lr→0.005 @800": the setting, its new value, the step (the same words in every language; the legend is narrow,
+    the old value is the line before, in the status history)."""
+    return f"{HYPER_NAMES.get(name, name)}→{new:g} @{step:,}"
 
 
 def change_lines(changes, lo: float, hi: float) -> pd.DataFrame:
@@ -72,7 +74,7 @@ def change_lines(changes, lo: float, hi: float) -> pd.DataFrame:
     for step, name, old, new in list(changes)[-MAX_MARKERS:]:
         label = change_label(step, name, old, new)
         rows += [(step, lo, label), (step, hi, label)]
-    return pd.DataFrame(rows, columns=["step", "value", "series"])
+    return pd.DataFrame(rows, columns=["step", "value", "series"]).astype({"step": float, "value": float})
 
 
 def curve_view(plot: Plot, history: dict, evals: dict | None = None, changes=(), lang: str = "en",

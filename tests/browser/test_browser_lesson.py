@@ -78,3 +78,21 @@ def test_an_info_mark_opens_its_glossary_entry(page, shoot):
     search.fill("")
     page.locator("#gloss-kl").scroll_into_view_if_needed()
     shoot("glossary")
+
+
+def test_curves_have_a_y_title_and_mark_a_mid_run_change(page, shoot):
+    from tests.browser.test_browser_train import wait_for_step
+
+    page.locator("#train-model").get_by_text("VAE", exact=True).click()
+    page.locator("#train-steps input").fill("1200")
+    page.locator("#train-start").click()
+    wait_for_step(page, 150)
+    lr = page.locator("#train-lr input")
+    lr.fill("0.002")
+    lr.press("Enter")
+    wait_for_step(page, 500)
+    plot = page.locator("#train-loss-plot")
+    expect(plot).to_contain_text(re.compile(r"lr→0\.002 @\d+"))  # the marker's legend entry
+    expect(plot).to_contain_text("nats / image")  # the y-axis title
+    shoot("curves")
+    page.locator("#train-reset").click()
