@@ -142,7 +142,8 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
             switch = gr.Radio(SWITCH_CHOICES, value="en", label="Language / 语言", show_label=False,
                               elem_id="lang-switch", container=False)
         lesson_note, lesson_style = lesson_ui.build_note()  # a lesson link's notes; its hidden controls
-        with gr.Tabs(elem_id="main-tabs") as main_tabs:
+        # wrap: on a phone every tab stays one tap away (Gradio's default hides the ones that do not fit behind "⋯")
+        with gr.Tabs(elem_id="main-tabs", overflow_behavior="wrap") as main_tabs:
             # labels are catalogue keys (the browser shows them in the visitor's language); ids / elem_ids for
             # gr.Tabs(selected=…), CSS, the tests and HEAD's script
             with gr.Tab(L("tab_train"), id="train", elem_id="tab-train") as train:

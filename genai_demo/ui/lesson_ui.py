@@ -21,6 +21,21 @@ CSS = """
   border-radius: 6px; }
 #lesson-note p { margin: .15em 0 !important; }
 #lesson-style { display: none !important; }
+/* a phone: the header above the switch; the Train tab's columns stack, and Start and the live grid must not be a
+   screen apart, so the controls' column dissolves into the row and its parts are ordered: what to train, the
+   buttons, the live view, the rest */
+@media (max-width: 720px) {
+  .app-top { flex-wrap: wrap !important; }  /* the header gets the whole width, the tabs come up a screen */
+  .app-top > #app-header { min-width: 100% !important; }
+  .app-title { font-size: 1.25rem !important; }
+  .app-title span { display: block; font-size: .95rem !important; }
+  .app-pitch { font-size: .85rem; }
+  #train-row { flex-wrap: wrap !important; }
+  #train-row > .train-controls { display: contents !important; }
+  #train-row > .train-controls > * { order: 3; flex: 1 1 100% !important; min-width: 100% !important; }
+  #train-row > .train-controls > #train-what, #train-row > .train-controls > #train-main-buttons { order: 1; }
+  #train-row > #train-live { order: 2; flex: 1 1 100% !important; min-width: 100% !important; }
+}
 """
 
 # The link box's text is the query string Python built; the browser makes it a whole link from the page's own address

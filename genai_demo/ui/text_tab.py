@@ -237,16 +237,17 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
             info = gr.Markdown(elem_id="text-model-info")
             prompt = gr.Textbox("", label=L("text_prompt"), max_lines=1,
                                 placeholder=L("text_prompt_placeholder"), elem_id="text-prompt")
+            # right under the prompt: type, then Generate — above the fold on a 1366 × 768 laptop; the knobs follow
+            with gr.Row():
+                gen_btn = gr.Button(L("text_generate"), variant="primary", elem_id="text-generate", scale=2)
+                step_btn = gr.Button(L("text_step"), elem_id="text-step", scale=1, min_width=70)
+                stop_btn = gr.Button(L("text_stop"), variant="stop", elem_id="text-stop", scale=1, min_width=70)
             temperature = gr.Slider(0, 2, value=0.8, step=0.05, label=L("text_temperature"), elem_id="text-temperature")
             top_k = gr.Slider(0, 60, value=0, step=1, label=L("text_topk"), elem_id="text-topk")
             with gr.Row():
                 seed = gr.Number(0, label=L("train_seed"), precision=0, minimum=0, maximum=textgen.MAX_SEED, elem_id="text-seed",
                                  min_width=90)
                 max_new = gr.Slider(1, MAX_NEW, value=60, step=1, label=L("text_max_new"), elem_id="text-max-new", min_width=140)
-            with gr.Row():
-                gen_btn = gr.Button(L("text_generate"), variant="primary", elem_id="text-generate", scale=2)
-                step_btn = gr.Button(L("text_step"), elem_id="text-step", scale=1, min_width=70)
-                stop_btn = gr.Button(L("text_stop"), variant="stop", elem_id="text-stop", scale=1, min_width=70)
         with gr.Column(scale=5, min_width=360):
             out = gr.HTML(render_text(EMPTY), elem_id="text-output")
             status = gr.Markdown("", elem_id="text-status")

@@ -179,10 +179,10 @@ def build(ctx: UIContext) -> TrainActions:
     gpu = pick_device().type == "cuda"
     first = kinds(view="train")[0]  # the model chosen when the page opens (the registry's first: the VAE)
     spec, lim = family(first), LIMITS
-    with gr.Row(equal_height=False):
+    with gr.Row(equal_height=False, elem_id="train-row"):  # on a phone: what, Start, the live view, then the rest (CSS)
         # ---- controls: what to train, the buttons, then the knobs -----------------------------------
         with gr.Column(scale=4, min_width=340, elem_classes="train-controls"):
-            with gr.Group():  # what to train: fixed for the run
+            with gr.Group(elem_id="train-what"):  # what to train: fixed for the run
                 model = gr.Radio([(L_or(f"family_{k}", family(k).title), k) for k in kinds(view="train")], value=first,
                                  label=L("train_model"),
                                  elem_id="train-model")
@@ -195,7 +195,7 @@ def build(ctx: UIContext) -> TrainActions:
                                       maximum=ctx.registry.max_steps, elem_id="train-steps", info=L("train_steps_info"))
                     seed = gr.Number(0, label=L("train_seed"), precision=0, minimum=lim["seed"].low, maximum=lim["seed"].high,
                                      elem_id="train-seed", min_width=100, info=L("train_seed_info"))
-            with gr.Row(elem_classes="train-buttons"):
+            with gr.Row(elem_classes="train-buttons", elem_id="train-main-buttons"):
                 start = gr.Button(L("train_btn_start"), variant="primary", size="md", elem_id="train-start", min_width=60)
                 pause = gr.Button(L("train_btn_pause"), size="md", elem_id="train-pause", min_width=60)
                 step = gr.Button(L("train_btn_step"), size="md", elem_id="train-step", min_width=60)
@@ -221,7 +221,7 @@ def build(ctx: UIContext) -> TrainActions:
             glossary_box(ctx, ["lr", "batch", "beta", "dg", "seed", "step", "held_out"])
             copy_row = gr.Column(elem_id="lesson-copy-box")
         # ---- live view: status, then the grid (left) and the curves with their formulas (right) -----
-        with gr.Column(scale=9):
+        with gr.Column(scale=9, elem_id="train-live"):
             status = gr.Markdown(V.status_markdown(V.status_dict()), elem_id="train-status", elem_classes="train-status")
             with gr.Row(equal_height=False):
                 with gr.Column(scale=6, min_width=320):

@@ -96,3 +96,42 @@ def test_curves_have_a_y_title_and_mark_a_mid_run_change(page, shoot):
     expect(plot).to_contain_text("nats / image")  # the y-axis title
     shoot("curves")
     page.locator("#train-reset").click()
+
+
+def test_a_phone_reaches_every_tab_and_sees_start_next_to_the_grid(browser, app_url, screenshot_dir):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        page.locator("#main-tabs").wait_for(state="visible")
+        expect(page.locator("#main-tabs .overflow-menu button")).to_have_count(0)  # no "⋯" menu
+        tabs = page.locator("#main-tabs button[role='tab']")
+        ids = [tabs.nth(i).get_attribute("data-tab-id") for i in range(tabs.count())]
+        assert {"train", "latent", "gan", "text", "toy", "learn"} <= set(ids), ids
+        for tab_id in ids:
+            button = page.locator(f"#tab-{tab_id}-button")
+            expect(button).to_be_in_viewport()
+            button.tap()
+            expect(page.locator(f"#tab-{tab_id}")).to_be_visible()
+        page.locator("#tab-train-button").tap()
+        start, grid = page.locator("#train-start").bounding_box(), page.locator("#train-grid-box").bounding_box()
+        hyper = page.locator("#train-hyper").bounding_box()
+        assert start["y"] < grid["y"] < start["y"] + 450, (start, grid)  # right below, not a screen away
+        assert hyper["y"] > grid["y"], (hyper, grid)  # the hyper-parameters come after the live view
+        page.screenshot(path=str(screenshot_dir / "phone-train.png"))
+    finally:
+        context.close()
+
+
+def test_generate_is_above_the_fold_on_a_laptop(browser, app_url):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        page.locator("#tab-text-button").click()
+        generate = page.locator("#text-generate")
+        expect(generate).to_be_visible()
+        box = generate.bounding_box()
+        assert box["y"] + box["height"] <= 768, box
+    finally:
+        context.close()
