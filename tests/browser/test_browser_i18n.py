@@ -19,6 +19,7 @@ ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "EL
            "genai", "demo",  # layer names and maths in the diagrams; the app's name
            "EN", "Language",  # the switch names each language in its own words
            "Jensen", "Shannon", "SGD", "Lab",  # a divergence, an optimiser and GAN Lab, as their authors name them
+           "MSE", "SSIM", "EMA", "JS",  # metrics' usual acronyms, beside their Chinese names in the glossary
            "tab", "toy", "preset", "healthy", "collapse", "oscillation", "minimax"}  # a lesson link's URL and its values
 CITATION = re.compile(r"\[[^\]]*\d{4}\]")  # [Goodfellow et al. 2014]: authors' names stay as published
 # tab id → its Chinese name

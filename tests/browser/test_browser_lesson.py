@@ -135,3 +135,12 @@ def test_generate_is_above_the_fold_on_a_laptop(browser, app_url):
         assert box["y"] + box["height"] <= 768, box
     finally:
         context.close()
+
+
+def test_a_chinese_link_to_the_tiny_gpt_on_tang_poems(page, app_url):
+    open_link(page, app_url, "?lang=zh&tab=train&model=charlm&data=tang&steps=800")
+    expect(page.locator("#train-model input[value='charlm']")).to_be_checked()
+    expect(page.locator("#train-data input[value='tang']")).to_be_checked()  # a text corpus once the model is the GPT
+    expect(page.locator("#train-steps input")).to_have_value("800")
+    expect(page.locator("#train-formula-a")).to_contain_text("每字符")  # the formulas follow the chosen model
+    expect(page.locator("#lesson-note")).to_be_hidden()
