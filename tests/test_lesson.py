@@ -8,7 +8,7 @@ import pytest
 
 from genai_demo.explore.toy_presets import PRESETS
 from genai_demo.i18n import t
-from genai_demo.models import kinds
+from genai_demo.models import family, kinds
 from genai_demo.training.settings import LIMITS
 from genai_demo.ui.lesson import HIDEABLE, MAX_HIDE, MAX_NOTES, PARAMS, Env, hide_css, parse, query_string
 
@@ -121,3 +121,33 @@ def test_the_builder_leaves_out_what_does_not_apply():
 
 def test_every_param_is_a_known_setting_and_every_limit_is_reachable_from_a_link():
     assert {p.control for p in PARAMS.values() if p.control} - {"model", "data"} == set(LIMITS)
+
+
+def test_the_page_offers_the_tabs_it_built_and_notes_are_escaped():
+    import gradio as gr
+
+    from genai_demo.training.runs import RunRegistry
+    from genai_demo.ui import lesson_ui
+    from genai_demo.ui.app import build_demo
+    from genai_demo.ui.context import UIContext
+    from genai_demo.ui.lesson import Lesson
+
+    demo = build_demo(UIContext(registry=RunRegistry(max_running=1)))
+    main = next(b for b in demo.blocks.values() if isinstance(b, gr.Tabs) and b.elem_id == "main-tabs")
+    built = [b.id for b in demo.blocks.values() if isinstance(b, gr.Tab)]
+    assert lesson_ui.tab_ids(main) == built and "train" in built  # read from the page, not a list kept by hand
+    hostile = Lesson(notes=[("lesson_note_unknown", {"key": "<img src=x onerror=alert(1)>"})])
+    md = lesson_ui.notes_markdown(hostile, "en")
+    assert "<img" not in md and "&lt;img" in md
+
+
+def test_the_models_change_handler_keeps_the_links_values():
+    from genai_demo.ui.train_tab import model_changed
+
+    datasets = ["mnist5k", "names", "tang"]
+    *_, lr, steps, _, data, batch = model_changed("charlm", "mnist5k", datasets, keep={"data": "tang", "lr": 0.003,
+                                                                                       "steps": 800, "batch_size": 16})
+    assert (lr, steps, data.value, batch.value) == (0.003, 800, "tang", 16)
+    *_, lr, steps, _, data, batch = model_changed("charlm", "mnist5k", datasets)  # no link: the family's defaults
+    spec = family("charlm")
+    assert (data.value, steps, lr) == (spec.data, spec.steps, spec.lr)

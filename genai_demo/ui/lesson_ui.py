@@ -97,6 +97,7 @@ def wire_load(demo: gr.Blocks, ctx, main_tabs: gr.Tabs, form: dict, lesson_state
     env = Env(tabs=tab_ids(main_tabs), kinds=kinds(view="train"), datasets=list(datasets),
               max_steps=ctx.registry.max_steps, presets=list(PRESETS))
     outputs = [main_tabs, *form.values(), lesson_state, note, style, toy.preset, toy.timer]
+    first = env.kinds[0] if env.kinds else None  # the model the Train tab opens with
 
     def opened(request: gr.Request):
         query = dict(getattr(request, "query_params", None) or {})
@@ -105,7 +106,9 @@ def wire_load(demo: gr.Blocks, ctx, main_tabs: gr.Tabs, form: dict, lesson_state
         if lesson.empty and not lesson.notes:
             return [gr.skip()] * len(outputs)
         out = [gr.Tabs(selected=lesson.tab) if lesson.tab else gr.skip()]
-        out += [lesson.settings[name] if name in lesson.settings else gr.skip() for name in form]
+        # a new model's data sets are offered by its change handler, which takes the link's data (train_tab.model_changed)
+        later = {"data"} if lesson.settings.get("model", first) != first else set()
+        out += [lesson.settings[name] if name in lesson.settings and name not in later else gr.skip() for name in form]
         out.append({"settings": dict(lesson.settings), "hide": list(lesson.hide)})
         out.append(gr.Markdown(notes_markdown(lesson, lang), visible=bool(lesson.notes)))
         out.append(hide_css(lesson.hide))

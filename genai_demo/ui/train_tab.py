@@ -159,9 +159,10 @@ def model_changed(kind: str, data: str | None, datasets: list[str], lang: str = 
     """Show the controls of the chosen family with its defaults (learning rate, steps, batch) and only the
     data sets it can learn from: text corpora for the tiny GPT, image data sets for the others.
 
-    keep: values that win over the defaults (a lesson link's lr / steps / batch_size for the model it names)."""
+    keep: values that win over the defaults (a lesson link's data / lr / steps / batch_size for the model it names)."""
     spec, text = family(kind), modality(kind) == "text"
     keep = keep or {}
+    data = keep.get("data", data)
     fits = datasets_for(kind, datasets)
     data = data if data in fits else spec.data if spec.data in fits else fits[0] if fits else None
     return (gr.Slider(visible="beta" in spec.knobs), gr.Slider(visible="d_steps" in spec.knobs),
