@@ -54,11 +54,13 @@ def held_out_dashes(frame: pd.DataFrame, names: set[str]) -> pd.DataFrame:
         return frame
     first, last = float(frame["step"].min()), float(frame["step"].max())
     w = DASH * ((last - first) or 1.0)
-    rows = []
-    for step, value, series in frame[held][["step", "value", "series"]].itertuples(index=False):
-        a, b = max(first, step - w), min(last, step + w)  # within the steps drawn: the x axis keeps its range
-        rows += [(a, value, series), (b, value, series), (b + 1e-6 * w, np.nan, series)]
-    dashes = pd.DataFrame(rows, columns=["step", "value", "series"]).astype({"step": float, "value": float})
+    step = frame.loc[held, "step"].to_numpy(float)  # (n,)
+    a, b = np.maximum(first, step - w), np.minimum(last, step + w)  # within the steps drawn: the x axis keeps its range
+    value = frame.loc[held, "value"].to_numpy(float)
+    # per point: its dash's two ends, then a row with no value just after it (3n rows, in that order)
+    dashes = pd.DataFrame({"step": np.stack([a, b, b + 1e-6 * w], 1).ravel(),
+                           "value": np.stack([value, value, np.full_like(value, np.nan)], 1).ravel(),
+                           "series": np.repeat(frame.loc[held, "series"].to_numpy(), 3)})
     return pd.concat([frame[~held], dashes], ignore_index=True)
 
 
