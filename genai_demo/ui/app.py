@@ -200,7 +200,7 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
 
         # a lesson link (?tab=gan&model=gan&lr=0.0005&hide=lr,advanced, ?tab=toy&preset=NAME): ui/lesson.py
         lesson_ui.wire_load(demo, ctx, main_tabs, trainer.form, trainer.lesson, lesson_note, lesson_style, toy,
-                            trainer.datasets)
+                            trainer.datasets, switch)
 
         def toy_timer(evt: gr.SelectData):
             """The 2-D GAN view polls only while its tab shows (its game plays on in the background)."""

@@ -56,9 +56,11 @@ COPY_JS = """(q) => {
 }"""
 
 
-def notes_markdown(lesson: Lesson, lang: str) -> str:
-    """One line per ignored value, in the visitor's language (values are the visitor's own text: escaped)."""
-    lines = [t(key, lang, **{k: html.escape(str(v)) for k, v in values.items()}) for key, values in lesson.notes]
+def notes_markdown(lesson: Lesson | list, lang: str) -> str:
+    """One line per ignored value, in the visitor's language (values are the visitor's own text: escaped).
+    lesson: a Lesson, or its notes as kept in the page's state ([[key, values], …])."""
+    notes = lesson.notes if isinstance(lesson, Lesson) else lesson
+    lines = [t(key, lang, **{k: html.escape(str(v)) for k, v in values.items()}) for key, values in notes]
     return "\n\n".join(f"ⓘ {line}" for line in lines)
 
 
@@ -92,7 +94,7 @@ def build_copy(ctx, form: dict, lesson_state: gr.State, tab: str = "train") -> N
 
 
 def wire_load(demo: gr.Blocks, ctx, main_tabs: gr.Tabs, form: dict, lesson_state: gr.State, note: gr.Markdown,
-              style: gr.HTML, toy, datasets: list[str]) -> None:
+              style: gr.HTML, toy, datasets: list[str], switch: gr.Radio | None = None) -> None:
     """On load: read the link, set the Train controls, select the tab, hide controls, say what was ignored."""
     env = Env(tabs=tab_ids(main_tabs), kinds=kinds(view="train"), datasets=list(datasets),
               max_steps=ctx.registry.max_steps, presets=list(PRESETS))
@@ -109,7 +111,7 @@ def wire_load(demo: gr.Blocks, ctx, main_tabs: gr.Tabs, form: dict, lesson_state
         # a new model's data sets are offered by its change handler, which takes the link's data (train_tab.model_changed)
         later = {"data"} if lesson.settings.get("model", first) != first else set()
         out += [lesson.settings[name] if name in lesson.settings and name not in later else gr.skip() for name in form]
-        out.append({"settings": dict(lesson.settings), "hide": list(lesson.hide)})
+        out.append({"settings": dict(lesson.settings), "hide": list(lesson.hide), "notes": lesson.notes})
         out.append(gr.Markdown(notes_markdown(lesson, lang), visible=bool(lesson.notes)))
         out.append(hide_css(lesson.hide))
         on_toy = lesson.preset is not None
@@ -117,3 +119,10 @@ def wire_load(demo: gr.Blocks, ctx, main_tabs: gr.Tabs, form: dict, lesson_state
         return out
 
     demo.load(opened, None, outputs, api_visibility="private", show_progress="hidden", concurrency_limit=None)
+    if switch is not None:  # EN | 中文: the note follows the language
+        def switched(lang, state):
+            notes = (state or {}).get("notes") or []
+            return gr.skip() if not notes else notes_markdown(notes, lang)
+
+        switch.input(switched, [switch, lesson_state], note, api_visibility="private", show_progress="hidden",
+                     concurrency_limit=None)

@@ -37,6 +37,8 @@ def test_a_lesson_link_selects_a_tab_and_says_what_it_ignored_in_chinese(page, a
     note = page.locator("#lesson-note")
     expect(note).to_contain_text("课程链接：“speed” 不是本应用认识的设置")
     expect(note).not_to_contain_text("lab")  # the Labs tab reads ?lab=: not an unknown setting
+    page.locator("#lang-switch").get_by_text("EN", exact=True).click()  # the note follows the language
+    expect(note).to_contain_text("Lesson link: “speed” is not a setting")
 
 
 def test_copy_lesson_link_round_trip(page, app_url, browser):
