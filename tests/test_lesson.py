@@ -119,6 +119,15 @@ def test_the_builder_leaves_out_what_does_not_apply():
     assert q == {"model": "vae", "beta": "2"}  # D:G is a GAN setting; lr 7 is out of range; no seed given
 
 
+@pytest.mark.parametrize("settings", [
+    {"model": ["vae"], "data": {"x": 1}, "lr": "0.1", "seed": float("nan"), "steps": 10**9},
+    {"model": "no-such", "data": "d" * 10_000, "batch_size": [1], "beta": None},
+])
+def test_the_builder_takes_whatever_a_script_sends_without_failing(settings):
+    q = query_string(settings, tab="train", hide=[{"a": 1}, "lr", 7, "wings"], lang="zh-CN")
+    assert q == "tab=train&hide=lr&lang=zh"
+
+
 def test_every_param_is_a_known_setting_and_every_limit_is_reachable_from_a_link():
     assert {p.control for p in PARAMS.values() if p.control} - {"model", "data"} == set(LIMITS)
 

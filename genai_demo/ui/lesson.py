@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from ..models import family
+from ..models import MODELS, family
 from ..training.settings import LIMITS, SettingError, check, datasets_for
 
 MAX_KEYS = 40  # distinct keys read from one query string
@@ -196,7 +196,7 @@ def query_string(settings: Mapping[str, Any], tab: str | None = None, hide: Sequ
     (β only for VAEs, D:G only for GANs; default: the model's family)."""
     kind = settings.get("model")
     if knobs is None:
-        knobs = family(kind).knobs if isinstance(kind, str) and kind else ()
+        knobs = family(kind).knobs if isinstance(kind, str) and kind in MODELS else ()
     pairs: list[tuple[str, str]] = [("tab", tab)] if tab else []
     for control, name in LINK_NAME.items():
         value = settings.get(control)
@@ -208,10 +208,12 @@ def query_string(settings: Mapping[str, Any], tab: str | None = None, hide: Sequ
             except ValueError:
                 continue
             text = f"{value:d}" if isinstance(value, int) else f"{value:.6g}"
+        elif isinstance(value, str) and (value in MODELS if control == "model" else len(value) <= 40):
+            text = value  # a registered model; a data set's short name
         else:
-            text = str(value)
+            continue
         pairs.append((name, text))
-    hidden = [h for h in dict.fromkeys(hide) if h in HIDEABLE]
+    hidden = [h for h in dict.fromkeys(h for h in hide if isinstance(h, str)) if h in HIDEABLE]
     if hidden:
         pairs.append(("hide", ",".join(hidden)))
     if lang and lang != "en":

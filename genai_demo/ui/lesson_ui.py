@@ -14,7 +14,7 @@ from ..explore.toy_presets import PRESETS
 from ..i18n import pick_language, t
 from ..models import kinds
 from .lang import L
-from .lesson import Env, Lesson, hide_css, parse, query_string
+from .lesson import MAX_NOTES, MAX_VALUE, Env, Lesson, hide_css, parse, query_string
 
 CSS = """
 #lesson-note { border-left: 4px solid var(--color-accent); background: var(--block-background-fill); padding: 4px 12px !important;
@@ -60,8 +60,14 @@ def notes_markdown(lesson: Lesson | list, lang: str) -> str:
     """One line per ignored value, in the visitor's language (values are the visitor's own text: escaped).
     lesson: a Lesson, or its notes as kept in the page's state ([[key, values], …])."""
     notes = lesson.notes if isinstance(lesson, Lesson) else lesson
-    lines = [t(key, lang, **{k: html.escape(str(v)) for k, v in values.items()}) for key, values in notes]
+    lines = [t(key, lang, **{str(k): html.escape(str(v)[:MAX_VALUE]) for k, v in values.items()})
+             for key, values in notes[:MAX_NOTES] if str(key).startswith("lesson_note_") and isinstance(values, dict)]
     return "\n\n".join(f"ⓘ {line}" for line in lines)
+
+
+def state_of(value) -> dict:
+    """The page's lesson state as a dict (a script may send anything in its place)."""
+    return value if isinstance(value, dict) else {}
 
 
 def tab_ids(tabs: gr.Tabs) -> list[str]:
@@ -86,8 +92,9 @@ def build_copy(ctx, form: dict, lesson_state: gr.State, tab: str = "train") -> N
     def link(values: dict, request: gr.Request):
         """Gradio hands a set of inputs over as one {component: value} dict."""
         settings = {name: values[comp] for name, comp in form.items()}
-        hide = (values[lesson_state] or {}).get("hide", ())
-        return gr.Textbox(value=query_string(settings, tab=tab, hide=hide, lang=ctx.lang(request)), visible=True)
+        hide = state_of(values[lesson_state]).get("hide")
+        return gr.Textbox(value=query_string(settings, tab=tab, hide=hide if isinstance(hide, list) else (),
+                                             lang=ctx.lang(request)), visible=True)
 
     button.click(link, {*form.values(), lesson_state}, box, api_visibility="private", concurrency_limit=None,
                  show_progress="hidden").then(None, box, box, js=COPY_JS)
@@ -121,8 +128,8 @@ def wire_load(demo: gr.Blocks, ctx, main_tabs: gr.Tabs, form: dict, lesson_state
     demo.load(opened, None, outputs, api_visibility="private", show_progress="hidden", concurrency_limit=None)
     if switch is not None:  # EN | 中文: the note follows the language
         def switched(lang, state):
-            notes = (state or {}).get("notes") or []
-            return gr.skip() if not notes else notes_markdown(notes, lang)
+            notes = state_of(state).get("notes")
+            return notes_markdown(notes, lang) if isinstance(notes, list) and notes else gr.skip()
 
         switch.input(switched, [switch, lesson_state], note, api_visibility="private", show_progress="hidden",
                      concurrency_limit=None)

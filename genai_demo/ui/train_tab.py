@@ -287,7 +287,8 @@ def build(ctx: UIContext) -> TrainActions:
         return live(tick(a, v, request, chosen))
 
     def on_model(kind, d, les, request: gr.Request):
-        keep = (les or {}).get("settings") or {}
+        keep = les.get("settings") if isinstance(les, dict) else None
+        keep = keep if isinstance(keep, dict) else {}
         return model_changed(kind, d, a.datasets, ctx.lang(request), keep if keep.get("model") == kind else None)
 
     model.change(on_model, [model, data, lesson], [beta, dsteps, full, lr, steps, learn, data, batch], **quick)
