@@ -106,7 +106,7 @@ def test_a_seventh_family_is_offered_by_the_train_tab_and_trains_through_the_fac
     st = actions.status(ALICE)
     assert set(st["metrics"]) == {"loss"} and st["step"] == 40
     out = tick(actions, {}, ALICE)  # drawn with the plain loss curve: the UI has no texts for its group
-    assert "Mean image" in out["status"] and set(out["plot_a"]["series"]) == {"loss"}
+    assert "Mean image" in out["status"] and set(out["plot_a"]["value"]["series"]) == {"loss"}
     assert out["formula_a"].startswith("**Loss**")
     t = factory.make_trainer(checked({"model": seventh, "steps": 5}), live=False)  # what the CLI calls
     t.start()

@@ -163,9 +163,14 @@ def test_a_lazy_default_game_never_replaces_one_a_button_made(ctx):
 
 
 def test_lesson_link_names_a_preset():
-    assert toy_tab.link_preset({"tab": "toy", "preset": "collapse"}) == "collapse"
-    assert toy_tab.link_preset({"tab": "toy", "preset": "nope"}) is None
-    assert toy_tab.link_preset({"tab": "train", "preset": "collapse"}) is None
+    # the lesson-link parser (ui/lesson.py) reads ?preset= for the 2-D GAN game; a preset alone opens its tab
+    from genai_demo.explore.toy_presets import PRESETS
+    from genai_demo.ui.lesson import Env, parse
+
+    env = Env(tabs=["train", "toy"], kinds=["gan"], datasets=["mnist5k"], presets=list(PRESETS))
+    assert (parse({"tab": "toy", "preset": "collapse"}, env).preset, parse({"preset": "collapse"}, env).tab) == ("collapse", "toy")
+    bad = parse({"tab": "toy", "preset": "nope"}, env)
+    assert bad.preset is None and bad.tab == "toy" and bad.notes[0][0] == "lesson_note_preset"
 
 
 BAD = [

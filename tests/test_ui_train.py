@@ -128,6 +128,7 @@ def test_tick_draws_status_curves_grid_and_scrubs_back(actions):
     view = out["view"]
     status, counter, plot_a, plot_b = out["status"], out["counter"], out["plot_a"], out["plot_b"]
     assert "finished" in status and 'data-step="400"' in counter
+    plot_a, plot_b = plot_a["value"], plot_b["value"]  # sent with their y title and range (ui/curves.py)
     assert set(plot_a["series"]) >= {"loss (−ELBO)", "reconstruction"} and set(plot_b["series"]) == {"KL"}
     grid = out["grid"]
     assert grid.shape == (2 * 302, 2 * 302) and grid.dtype.name == "uint8"
@@ -192,6 +193,7 @@ def test_tiny_gpt_trains_on_names_with_held_out_curves_and_text_snapshots(action
     assert "Tiny GPT" in md and "names" in md and "β" not in md and "D:G" not in md
     out = tick(a, {}, alice, "vae")  # the box follows the run shown, not the radio
     plot_a, plot_b, tex_a, tex_b = out["plot_a"], out["plot_b"], out["formula_a"], out["formula_b"]
+    plot_a, plot_b = plot_a["value"], plot_b["value"]
     assert set(plot_a["series"]) == {"train NLL", "held-out NLL"} and set(plot_b["series"]) == {"train bpc", "held-out bpc"}
     assert r"\log p_\theta(x_t \mid x_{<t})" in tex_a and r"\ln 2" in tex_b
     assert out["grid_box"].visible is False and out["text_box"].visible is True  # grid hidden, text box shown

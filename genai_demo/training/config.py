@@ -65,6 +65,8 @@ class Snapshot:
     error: str | None  # why the run failed / diverged (one readable line)
     hp: Hyper
     notice: str | None = None  # catalogue key of a note about where it trains (ZeroGPU fell back to the CPU), or None
+    # (step, name, old, new) for each mid-run change of a hyper-parameter (set_hyper), oldest first; the curves mark them
+    changes: tuple[tuple[int, str, float, float], ...] = ()
 
     @property
     def last(self) -> dict[str, float]:

@@ -15,7 +15,7 @@ from .config import Snapshot
 
 
 class Publishing:
-    """Needs from the Trainer: cfg, model, test_data, _lock, _state, _step, _rate, _error, _hp, notice, and the
+    """Needs from the Trainer: cfg, model, test_data, _lock, _state, _step, _rate, _error, _hp, _changes, notice, and the
     reader-visible fields set in Trainer.__init__ (_hist, _evals, _previews, _frozen, _frozen_step, _acc, _acc_n)."""
 
     def snapshot(self) -> Snapshot:
@@ -29,6 +29,7 @@ class Publishing:
                 steps_per_s=self._rate,
                 eta_s=(left / self._rate) if self._rate > 0 and self._state == "running" else None,
                 device=str(self.device), error=self._error, hp=dataclasses.replace(self._hp), notice=self.notice,
+                changes=tuple(self._changes),
             )
 
     def _publish(self, snapshot: bool, weights=None) -> None:

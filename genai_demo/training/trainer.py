@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 _INIT_LOCK = threading.Lock()  # model init seeds the global RNG: serialise it between runs
 MAX_PENDING_STEPS = 1000  # single steps that may wait at once: repeated step(n) calls do not add up without end
 SLICE_S = 1.0  # seconds of compute per chunk: one turn on a shared device (env GENAI_DEMO_SLICE_S)
+MAX_CHANGES = 100  # mid-run hyper-parameter changes remembered (the newest; a script cannot grow the list)
 
 
 class Trainer(Stepping, Publishing):
@@ -73,6 +74,7 @@ class Trainer(Stepping, Publishing):
         self.on_idle: Callable[[], None] | None = None  # called (no lock held) when it stops being busy
         self._stop = False
         self._pending_hp: dict[str, Any] = {}
+        self._changes: list[tuple[int, str, float, float]] = []  # (step, name, old, new) of mid-run changes
         self._hist: dict[str, list[float]] = {"step": []}
         self._evals: dict[str, list[float]] = {"step": []}
         self._previews: list[tuple[int, Any]] = []
@@ -196,6 +198,10 @@ class Trainer(Stepping, Publishing):
     def _apply_hp_locked(self) -> None:
         if not self._pending_hp:
             return
+        if self._step > 0:  # mid-run: remember it, so the curves can show where the setting changed
+            self._changes += [(self._step, k, getattr(self._hp, k), v) for k, v in self._pending_hp.items()
+                              if getattr(self._hp, k) != v]
+            del self._changes[:-MAX_CHANGES]
         self._hp = dataclasses.replace(self._hp, **self._pending_hp)
         self._pending_hp = {}
         for opt in self.opts.values():

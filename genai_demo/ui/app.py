@@ -22,10 +22,12 @@ from . import (
     class_view,
     fair,
     gan_tab,
+    glossary,
     http_guard,
     labs_tab,
     latent_tab,
     learn_tab,
+    lesson_ui,
     messages,
     text_tab,
     toy_tab,
@@ -123,7 +125,8 @@ def launch_kwargs() -> dict:
     fonts = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
     mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
     theme = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink", font=fonts, font_mono=mono)
-    return {"theme": theme, "css": CSS + toy_view.CSS + class_view.CSS, "head": HEAD, "i18n": gradio_i18n(),
+    return {"theme": theme, "css": CSS + toy_view.CSS + class_view.CSS + glossary.CSS + lesson_ui.CSS,
+            "head": HEAD + glossary.HEAD_JS, "i18n": gradio_i18n(),
             "max_file_size": "10mb", "show_error": True,
             # Gradio keeps ~390 KB of state per session (a copy of every component's config), for up to 10,000
             # sessions: 3.9 GB for a script with fresh session ids. Keep the most recently active ones only.
@@ -166,11 +169,13 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
             header = gr.HTML(header_html("en"), elem_id="app-header")
             switch = gr.Radio(SWITCH_CHOICES, value="en", label="Language / 语言", show_label=False,
                               elem_id="lang-switch", container=False)
-        with gr.Tabs(elem_id="main-tabs") as main_tabs:
+        lesson_note, lesson_style = lesson_ui.build_note()  # a lesson link's notes; its hidden controls
+        # wrap: on a phone every tab stays one tap away (Gradio's default hides the ones that do not fit behind "⋯")
+        with gr.Tabs(elem_id="main-tabs", overflow_behavior="wrap") as main_tabs:
             # labels are catalogue keys (the browser shows them in the visitor's language); ids / elem_ids for
             # gr.Tabs(selected=…), CSS, the tests and HEAD's script
             with gr.Tab(L("tab_train"), id="train", elem_id="tab-train") as train:
-                train_tab.build(ctx)
+                trainer = train_tab.build(ctx)
             with gr.Tab(L("tab_latent"), id="latent", elem_id="tab-latent") as tab:
                 latent_tab.build(ctx, tab)
             with gr.Tab(L("tab_gan"), id="gan", elem_id="tab-gan") as gan:
@@ -233,14 +238,9 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
 
         demo.unload(release)
 
-        def lesson_link(request: gr.Request):
-            """?tab=toy&preset=NAME (a lesson's link): open the 2-D GAN tab with that preset, its live view on."""
-            name = toy_tab.link_preset(dict(getattr(request, "query_params", None) or {}))
-            if name is None:
-                return gr.skip(), gr.skip(), gr.skip()
-            return gr.Tabs(selected="toy"), name, gr.Timer(active=True)
-
-        demo.load(lesson_link, None, [main_tabs, toy.preset, toy.timer], api_visibility="private", show_progress="hidden")
+        # a lesson link (?tab=gan&model=gan&lr=0.0005&hide=lr,advanced, ?tab=toy&preset=NAME): ui/lesson.py
+        lesson_ui.wire_load(demo, ctx, main_tabs, trainer.form, trainer.lesson, lesson_note, lesson_style, toy,
+                            trainer.datasets, switch)
 
         def toy_timer(evt: gr.SelectData):
             """The 2-D GAN view polls only while its tab shows (its game plays on in the background)."""

@@ -17,6 +17,7 @@ from ..training.checkpoints import CheckpointError
 from ..training.runs import RunError
 from ..training.zoo import resolve
 from .context import UIContext
+from .glossary import terms_line
 from .messages import shown, told, visitor_message
 
 # Controls that fire while dragging: only the last of a burst runs, no concurrency limit, no spinner
@@ -67,3 +68,9 @@ def whole(v, what: str, lo: int, hi: int, lang: str = "en") -> int:
     if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) or v != int(v) or not lo <= v <= hi:
         raise gr.Error(t("err_whole", lang, what=what, lo=lo, hi=hi, got=shown(v)))
     return int(v)
+
+
+def glossary_box(ctx: UIContext, gloss_ids: list[str]) -> gr.HTML:
+    """A tab's "Terms here: … ⓘ" line (ui/glossary.py), re-sent in the visitor's language."""
+    box = gr.HTML(terms_line(gloss_ids), elem_classes="gloss-terms-box", padding=False)
+    return ctx.translated(box, lambda lang: terms_line(gloss_ids, lang))

@@ -17,7 +17,7 @@ from ..i18n import t
 from ..models import kinds
 from ..quality import live as live_quality
 from ..quality.report import format_markdown, markdown_table
-from .common import FAST, INLINE_MATH, refresh_choices, resolve_model, whole, write_gif
+from .common import FAST, INLINE_MATH, glossary_box, refresh_choices, resolve_model, whole, write_gif
 from .context import UIContext
 from .lang import L
 from .messages import shown
@@ -191,6 +191,8 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
     """Lay out the tab (inside `tab`, whose selection refreshes the model lists; None: only the ↻ button does)."""
     a = GanActions(ctx)
     gr.Markdown(L("gan_intro"), latex_delimiters=INLINE_MATH)  # the catalogue holds its LaTeX and link too
+    glossary_box(ctx, ["generator", "discriminator", "latent", "lerp", "slerp", "mode_collapse", "confidence",
+                       "classes_covered", "frechet"])
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=340):
             with gr.Row():

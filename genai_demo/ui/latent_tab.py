@@ -16,7 +16,7 @@ from pathlib import Path
 import gradio as gr
 
 from ..models import kinds
-from .common import FAST, INLINE_MATH, refresh_choices, write_gif  # noqa: F401 — write_gif: tests reach it here
+from .common import FAST, INLINE_MATH, glossary_box, refresh_choices, resolve_model, whole, write_gif  # noqa: F401 — write_gif: tests reach it here
 from .context import UIContext
 from .lang import L
 from .latent_actions import EMPTY, ZOOM, LatentActions  # noqa: F401 — the tab's handlers, re-exported
@@ -46,6 +46,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> LatentActions:
     a = LatentActions(ctx)
     pts = gr.State(dict(START))
     gr.Markdown(L("latent_intro"), latex_delimiters=INLINE_MATH)  # the catalogue holds its LaTeX and link too
+    glossary_box(ctx, ["latent", "prior", "reparam", "lerp", "slerp", "mse", "ssim"])
     with gr.Row(equal_height=False):
         with gr.Column(scale=5, min_width=420):
             with gr.Row():

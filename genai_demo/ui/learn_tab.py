@@ -14,6 +14,7 @@ from ..models.gan import GANConfig
 from ..models.vae import VAEConfig
 from .context import UIContext
 from .diagrams import Box, chain_svg
+from .glossary import section_html
 from .learn_toy import toy_svg
 
 SECTIONS = {"gan": "GAN", "dcgan": "DCGAN", "vae": "VAE", "cvae": "CVAE", "cgan": "CGAN", "text": "Next token",
@@ -119,7 +120,7 @@ def text_svg(lang: str = "en") -> str:
 
 def toc_md(lang: str = "en") -> str:
     names = {"gan": "GAN", "dcgan": "DCGAN", "vae": "VAE", "cvae": t("learn_toc_cond", lang), "text": t("tab_text", lang),
-             "toy": t("learn_toy_toc", lang)}
+             "toy": t("learn_toy_toc", lang), "glossary": t("glossary_title", lang)}
     return f"{t('learn_jump', lang)} " + " · ".join(f"[{name}](#learn-{k})" for k, name in names.items())
 
 
@@ -157,3 +158,5 @@ def build(ctx=None) -> None:
     _section(ctx, "vae", lambda lang: vae_svg(lang=lang))
     _section(ctx, "cvae", lambda lang: vae_svg(True, lang), extra_anchor="cgan", svg_right=lambda lang: gan_svg(True, lang))
     _section(ctx, "text", text_svg)
+    with gr.Column(elem_classes="learn-section", elem_id="learn-glossary-box"):  # every gloss_* pair of the catalogues
+        ctx.translated(gr.HTML(section_html(), elem_id="glossary"), section_html)

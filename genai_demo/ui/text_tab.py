@@ -21,7 +21,7 @@ from ..i18n import pick_language, t
 from ..models import kinds
 from ..training.zoo import data_name
 from . import text_view
-from .common import FAST, refresh_choices, resolve_model
+from .common import FAST, glossary_box, refresh_choices, resolve_model
 from .context import UIContext
 from .lang import L
 from .learn_tab import learn_link
@@ -246,16 +246,17 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
             info = gr.Markdown(elem_id="text-model-info")
             prompt = gr.Textbox("", label=L("text_prompt"), max_lines=1,
                                 placeholder=L("text_prompt_placeholder"), elem_id="text-prompt")
+            # right under the prompt: type, then Generate — above the fold on a 1366 × 768 laptop; the knobs follow
+            with gr.Row():
+                gen_btn = gr.Button(L("text_generate"), variant="primary", elem_id="text-generate", scale=2)
+                step_btn = gr.Button(L("text_step"), elem_id="text-step", scale=1, min_width=70)
+                stop_btn = gr.Button(L("text_stop"), variant="stop", elem_id="text-stop", scale=1, min_width=70)
             temperature = gr.Slider(0, 2, value=0.8, step=0.05, label=L("text_temperature"), elem_id="text-temperature")
             top_k = gr.Slider(0, 60, value=0, step=1, label=L("text_topk"), elem_id="text-topk")
             with gr.Row():
                 seed = gr.Number(0, label=L("train_seed"), precision=0, minimum=0, maximum=textgen.MAX_SEED, elem_id="text-seed",
                                  min_width=90)
                 max_new = gr.Slider(1, MAX_NEW, value=60, step=1, label=L("text_max_new"), elem_id="text-max-new", min_width=140)
-            with gr.Row():
-                gen_btn = gr.Button(L("text_generate"), variant="primary", elem_id="text-generate", scale=2)
-                step_btn = gr.Button(L("text_step"), elem_id="text-step", scale=1, min_width=70)
-                stop_btn = gr.Button(L("text_stop"), variant="stop", elem_id="text-stop", scale=1, min_width=70)
         with gr.Column(scale=5, min_width=360):
             out = gr.HTML(render_text(EMPTY), elem_id="text-output")
             status = gr.Markdown("", elem_id="text-status")
@@ -265,6 +266,8 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> TextActions:
             chart = gr.Label(label=L("text_chart"),
                              num_top_classes=10, show_heading=False, elem_id="text-probs")
     ctx.translated(gr.Markdown(t("text_nll_md"), latex_delimiters=LATEX, elem_id="text-formula"), lambda lang: t("text_nll_md", lang))
+    # under the formula, not above the controls: Generate stays above the fold at 1366 × 768
+    glossary_box(ctx, ["logits", "temperature", "nll", "nats", "bpc", "held_out", "memorised", "unigram", "classical_form"])
     state = gr.State(dict(EMPTY))
 
     # ---- wiring ------------------------------------------------------------------------------------

@@ -21,14 +21,14 @@ from ..explore.toy_gan import ToyConfig
 from ..explore.toy_presets import DEFAULT_PRESET, PRESETS
 from ..explore.toy_sessions import MAX_STEPS
 from ..i18n import t
-from .common import INLINE_MATH
+from .common import INLINE_MATH, glossary_box
 from .context import UIContext
 from .lang import L
 from .learn_tab import learn_link
 from .toy_actions import LIVE, SETTINGS, ToyActions, _points, _v
 from .toy_view import view_html
 
-__all__ = ["SETTINGS", "ToyActions", "ToyTab", "build", "forget", "link_preset"]
+__all__ = ["SETTINGS", "ToyActions", "ToyTab", "build", "forget"]
 
 POLL_S = 0.125  # the page asks 8 times a second: a game publishes 8 frames/s, so every frame is painted
 JS_FILE = Path(__file__).with_name("toy.js")  # read when the tab is built, not at import
@@ -42,12 +42,6 @@ DRAW_MODE_JS = "(d) => { const S = window.__genaiToy; if (S && S.setDraw) S.setD
 def forget(ctx: UIContext, session: str) -> None:
     """The visitor left: stop and free their game."""
     ctx.toys.forget(session)
-
-
-def link_preset(query: dict) -> str | None:
-    """?tab=toy&preset=NAME → NAME when it is a preset, else None."""
-    name = query.get("preset") if query.get("tab") == "toy" else None
-    return name if name in PRESETS else None
 
 
 class ToyTab:
@@ -64,6 +58,7 @@ def intro_md(lang: str) -> str:
 def build(ctx: UIContext, tab: gr.Tab | None = None) -> ToyTab:
     a = ToyActions(ctx)
     ctx.translated(gr.Markdown(intro_md("en"), latex_delimiters=INLINE_MATH, elem_id="toy-intro"), intro_md)
+    glossary_box(ctx, ["generator", "discriminator", "minimax", "non_saturating", "js", "mode_coverage", "mode_collapse", "ema"])
     with gr.Row(equal_height=True, elem_id="toy-buttons"):
         play = gr.Button(L("toy_play"), variant="primary", elem_id="toy-play", min_width=80)
         pause = gr.Button(L("toy_pause"), elem_id="toy-pause", min_width=80)

@@ -60,17 +60,20 @@ def kept(value, defaults: set, default):
 
 
 def model_changed(kind: str, data: str | None, datasets: list[str], lang: str = "en", steps=None, lr=None,
-                  previous: str | None = None):
+                  previous: str | None = None, keep: dict | None = None):
     """Show the controls of the chosen family with its defaults (learning rate, steps, batch) and only the
     data sets it can learn from: text corpora for the tiny GPT, image data sets for the others. Steps and learning
-    rate the visitor typed (not the previous family's default; any family's when that is unknown) are kept."""
+    rate the visitor typed (not the previous family's default; any family's when that is unknown) are kept.
+    keep: values that win over both (a lesson link's data / lr / steps / batch_size for the model it names)."""
     spec, text = family(kind), modality(kind) == "text"
+    keep = keep or {}
+    data = keep.get("data", data)
     fits = datasets_for(kind, datasets)
     data = data if data in fits else spec.data if spec.data in fits else fits[0] if fits else None
     every = [family(previous)] if previous in kinds(view="train") else [family(k) for k in kinds(view="train")]
-    steps = kept(steps, {f.steps for f in every}, spec.steps)
-    lr = kept(lr, {f.lr for f in every}, spec.lr)
+    steps = keep.get("steps", kept(steps, {f.steps for f in every}, spec.steps))
+    lr = keep.get("lr", kept(lr, {f.lr for f in every}, spec.lr))
     return (gr.Slider(visible="beta" in spec.knobs), gr.Slider(visible="d_steps" in spec.knobs),
             gr.Checkbox(visible=spec.light is not None), lr, steps, learn_md(kind, lang),
             gr.Radio(choices=[(data_label(n, lang), n) for n in fits], value=data),
-            gr.Slider(value=spec.batch_size, info=L(BATCH_INFO[text])))
+            gr.Slider(value=keep.get("batch_size", spec.batch_size), info=L(BATCH_INFO[text])))

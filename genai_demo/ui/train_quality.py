@@ -22,6 +22,7 @@ from ..models import family, modality
 from ..quality import live as live_quality
 from ..quality import own as own_quality
 from . import owndata_view as own_view
+from .common import glossary_box
 from .context import UIContext
 from .lang import L
 from .messages import visitor_message
@@ -120,6 +121,7 @@ def build_panel(ctx: UIContext) -> tuple[QualityReadout, gr.Column]:
     with gr.Column(elem_id="train-quality-box") as box:
         card = gr.HTML(note_html(t(IDLE)), elem_id="train-quality")
         now = gr.Button(L("q_measure_now"), size="sm", elem_id="train-quality-now")
+        glossary_box(ctx, ["confidence", "classes_covered", "frechet", "mode_collapse"])
     heavy = {"concurrency_limit": 2, "concurrency_id": "train-quality", "api_visibility": "private"}
 
     def on_timer(v, request: gr.Request):

@@ -17,8 +17,11 @@ from ..training.trainer import pick_device
 from . import owndata_section, zoo_panel
 from . import train_preset as P
 from . import train_view as V
+from .common import glossary_box
 from .context import UIContext
+from .curves import curve_view
 from .lang import L, L_or
+from .lesson_ui import build_copy
 from .outputs import Outputs
 from .train_actions import TrainActions, forget_saves, resumes, serve_saves_in_place
 from .train_form import BATCH_INFO, data_label, fresh_seed, learn_md, model_changed, reset_button
@@ -83,6 +86,10 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     if armed != bool(view.get("armed")):  # Reset waits for its second press, or no longer does
         out["reset"] = reset_button(armed)
         view["armed"] = armed
+    if run is None and chosen in kinds(view="train") and chosen != view.get("chosen"):
+        view["chosen"] = chosen  # no run yet: the formulas follow the chosen model (e.g. a lesson link's GAN)
+        plot_a, plot_b = V.plots(chosen)
+        out.update(learn=learn_md(chosen, lang), formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
     if run is None:
         if new_run:
             out.update(plot_a=None, plot_b=None, grid=None, caption=V.note(text, lang), text=None,
@@ -99,9 +106,11 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     if new_run or curves != view.get("curves"):
         view["curves"] = curves
         for name, plot, series in (("plot_a", plot_a, "series_a"), ("plot_b", plot_b, "series_b")):
-            frame = V.curve_frame(plot, snap.history, snap.evals, lang=lang)
-            if frame is not None:  # never an empty table: the plot would not draw lines after it
-                out[name] = V.curve_update(view, series, frame)
+            drawn = curve_view(plot, snap.history, snap.evals, snap.changes, lang)  # y title and range, held-out marks
+            if drawn is not None:  # never an empty table: the plot would not draw lines after it
+                frame, options = drawn
+                shown = V.curve_update(view, series, frame)
+                out[name] = None if shown is None else gr.update(value=shown, **options)
     shots = (len(snap.previews), snap.previews[-1][0] if snap.previews else -1)
     if snap.previews and (new_run or shots != view.get("shots")):
         view["shots"] = shots
@@ -159,13 +168,14 @@ def build(ctx: UIContext) -> TrainActions:
     a = TrainActions(ctx)
     serve_saves_in_place()
     view = gr.State({})
+    lesson = gr.State({})  # a lesson link's settings and hidden controls, set on load (ui/lesson_ui.py)
     gpu = pick_device().type == "cuda"
     first = kinds(view="train")[0]  # the model chosen when the page opens (the registry's first: the VAE)
     spec, lim, init = family(first), LIMITS, preset_values(first, space_preset())  # the fields' first values
-    with gr.Row(equal_height=False):
+    with gr.Row(equal_height=False, elem_id="train-row"):  # on a phone: what, Start, the live view, then the rest (CSS)
         # ---- controls: what to train, the buttons, then the knobs -----------------------------------
         with gr.Column(scale=4, min_width=340, elem_classes="train-controls"):
-            with gr.Group():  # what to train: fixed for the run
+            with gr.Group(elem_id="train-what"):  # what to train: fixed for the run
                 model = gr.Radio([(L_or(f"family_{k}", family(k).title), k) for k in kinds(view="train")], value=first,
                                  label=L("train_model"),
                                  elem_id="train-model")
@@ -180,7 +190,7 @@ def build(ctx: UIContext) -> TrainActions:
                     seed = gr.Number(fresh_seed, label=L("train_seed"), precision=0, minimum=lim["seed"].low, maximum=lim["seed"].high,
                                      elem_id="train-seed", min_width=100, info=L("train_seed_info"))
             nickname = P.nickname_box()
-            with gr.Row(elem_classes="train-buttons"):
+            with gr.Row(elem_classes="train-buttons", elem_id="train-main-buttons"):
                 start = gr.Button(L("train_btn_start"), variant="primary", size="md", elem_id="train-start", min_width=60)
                 pause = gr.Button(L("train_btn_pause"), size="md", elem_id="train-pause", min_width=60)
                 step = gr.Button(L("train_btn_step"), size="md", elem_id="train-step", min_width=60)
@@ -204,8 +214,10 @@ def build(ctx: UIContext) -> TrainActions:
                                    elem_id="train-dsteps",
                                    visible="d_steps" in spec.knobs, info=L("train_dsteps_info"))
             learn = gr.Markdown(learn_md(first), elem_classes="learn-link")
+            glossary_box(ctx, ["lr", "batch", "beta", "dg", "seed", "step", "held_out"])
+            copy_row = gr.Column(elem_id="lesson-copy-box")
         # ---- live view: status, then the grid (left) and the curves with their formulas (right) -----
-        with gr.Column(scale=9):
+        with gr.Column(scale=9, elem_id="train-live"):
             status = gr.Markdown(V.status_markdown(V.status_dict()), elem_id="train-status", elem_classes="train-status")
             with gr.Row(equal_height=False):
                 with gr.Column(scale=6, min_width=320):
@@ -272,23 +284,26 @@ def build(ctx: UIContext) -> TrainActions:
 
     shown_kind = gr.State(first)  # the family whose defaults the form shows: what a visitor typed differs from them
 
-    def on_model(kind, d, n, rate, previous, request: gr.Request):
+    def on_model(kind, d, n, rate, previous, les, request: gr.Request):
         datasets = a.datasets_of(getattr(request, "session_hash", None))  # the built-in sets + this visitor's own
-        return *model_changed(kind, d, datasets, ctx.lang(request), steps=n, lr=rate, previous=previous), kind
+        keep = les.get("settings") if isinstance(les, dict) else None  # a lesson link's values for the model it names
+        keep = keep if isinstance(keep, dict) and keep.get("model") == kind else None
+        return *model_changed(kind, d, datasets, ctx.lang(request), steps=n, lr=rate, previous=previous, keep=keep), kind
 
     def on_preset(kind, chosen_preset, request: gr.Request):
         return P.fields(kind, chosen_preset, ctx.lang(request))
 
     def after_model(kind, chosen_preset, request: gr.Request):
         """A new model under the class preset takes its fast settings; under the articles' settings the fields keep
-        what model_changed left (the family's defaults, or what the visitor typed)."""
+        what model_changed left (the family's defaults, what the visitor typed, or a lesson link's values)."""
         if chosen_preset == "class":
             return on_preset(kind, chosen_preset, request)
         return (gr.skip(),) * 5 + (P.note(kind, chosen_preset, ctx.lang(request)),)
 
     preset_outputs = [lr, steps, batch, dsteps, beta, preset_note]
-    model.change(on_model, [model, data, steps, lr, shown_kind], [beta, dsteps, full, lr, steps, learn, data, batch, shown_kind],
-                 **quick).then(after_model, [model, preset], preset_outputs, **quick)
+    model.change(on_model, [model, data, steps, lr, shown_kind, lesson],
+                 [beta, dsteps, full, lr, steps, learn, data, batch, shown_kind], **quick).then(
+        after_model, [model, preset], preset_outputs, **quick)
     preset.change(on_preset, [model, preset], preset_outputs, **quick)
     start.click(on_start, set(form.values()), None, concurrency_limit=2, api_visibility="private")
     pause.click(on_pause, None, None, **quick)
@@ -303,6 +318,9 @@ def build(ctx: UIContext) -> TrainActions:
     gr.on([timeline.input, timeline.release], on_scrub, [timeline, view], [grid, text, caption, timeline, view],
           trigger_mode="always_last", **quick)
     gr.Timer(0.5).tick(on_tick, [view, model, data, seed, preset], live.blocks, **quick)
+    with copy_row:  # the lesson link carries the training settings (and the preset), not the nickname or the size
+        build_copy(ctx, {k: c for k, c in form.items() if k not in ("full_size", "nickname")}, lesson)
+    a.form, a.lesson = form, lesson  # for the lesson link read on load (ui/app.py → lesson_ui.wire_load)
 
     owndata_section.build(ctx, a, model, data)  # "Train on your own images or text" (ui/owndata_section.py)
 

@@ -19,6 +19,7 @@ from ..data.text import corpus_info, novelty
 from ..i18n import catalogue, t
 from ..models import MODELS, family
 from ..training.zoo import data_name
+from .glossary import term
 
 DATASETS = {"mnist5k": "MNIST-5k (embedded digits)", "fashion": "Fashion-MNIST", "mnist": "MNIST (60k, cached)",
             "names": "First names (5,163, text)", "tang": "Tang poems (1,556 lines, text)"}
@@ -172,6 +173,7 @@ class Plot:
     key: str = ""  # catalogue keys plot_{key}_title / plot_{key}_note translate the title and the sentence
     note: str = ""  # the sentence under the formula (English; {names} are filled from `terms`, LaTeX kept out of it)
     terms: tuple[tuple[str, str], ...] = ()  # placeholder → LaTeX fragment, the same in every language
+    gloss: tuple[str, ...] = ()  # glossary ids of the terms the plot shows: an ⓘ each beside the title (ui/glossary.py)
 
     @property
     def markdown(self) -> str:
@@ -180,32 +182,36 @@ class Plot:
     def markdown_in(self, lang: str) -> str:
         title = t(f"plot_{self.key}_title", lang) if self.key else self.title
         note = t(f"plot_{self.key}_note", lang, **dict(self.terms)) if self.key else self.note
-        return f"**{title}**\n{self.tex}" + (f"\n{note}" if note else "")
+        terms = " · ".join(term(g, lang, short=True) for g in self.gloss)
+        return f"**{title}**" + (f' <span class="gloss-terms">{terms}</span>' if terms else "") + \
+            f"\n{self.tex}" + (f"\n{note}" if note else "")
 
 
 PLOTS: dict[str, tuple[Plot, Plot]] = {  # keyed by a family's group (models/family.py); texts: the catalogues
     "vae": (
         Plot("Loss per image (nats)", {"loss": "loss (−ELBO)", "recon": "reconstruction", "val_loss": "held-out loss"},
              r"$$\mathcal{L} = \underbrace{\mathrm{BCE}(x, \hat x)}_{\text{reconstruction}}"
-             r" + \beta\,\mathrm{KL}\big(q(z|x)\,\|\,\mathcal N(0, I)\big)$$", key="vae_loss"),
+             r" + \beta\,\mathrm{KL}\big(q(z|x)\,\|\,\mathcal N(0, I)\big)$$", key="vae_loss",
+             gloss=("nats", "elbo", "bce", "beta", "held_out")),
         Plot("KL term (nats)", {"kl": "KL"},
-             r"$$\mathrm{KL} = -\tfrac12 \sum_{j=1}^{2} \left(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\right)$$", key="vae_kl"),
+             r"$$\mathrm{KL} = -\tfrac12 \sum_{j=1}^{2} \left(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\right)$$", key="vae_kl",
+             gloss=("kl", "prior")),
     ),
     "gan": (
         Plot("Discriminator and generator loss", {"d_loss": "D loss", "g_loss": "G loss"},
              r"$$L_D = -\big[\log D(x) + \log\big(1 - D(G(z))\big)\big]$$"
-             r"$$L_G = -\log D(G(z))$$", key="gan_loss"),
+             r"$$L_G = -\log D(G(z))$$", key="gan_loss", gloss=("discriminator", "generator", "non_saturating")),
         Plot("How sure is D?", {"d_acc": "D accuracy", "d_real": "mean D(x)", "d_fake": "mean D(G(z))"},
              r"$$\mathrm{acc} = \tfrac12\big(\mathbf 1[D(x) > \tfrac12] + \mathbf 1[D(G(z)) \le \tfrac12]\big)$$",
-             key="gan_acc"),
+             key="gan_acc", gloss=("d_acc", "dgz")),
     ),
     "text": (
         Plot("Negative log-likelihood (nats per character)", {"loss": "train NLL", "val_loss": "held-out NLL"},
              r"$$\mathcal{L} = -\frac{1}{T}\sum_t \log p_\theta(x_t \mid x_{<t})$$", key="text_nll",
              terms=(("ctx", "$x_{<t}$"), ("t", "$t$"), ("p", "$p_\\theta(x_t \\mid x_{<t})$"),
-                    ("avg", "$-\\frac{1}{T}\\sum_t \\log$"), ("T", "$T$"))),
+                    ("avg", "$-\\frac{1}{T}\\sum_t \\log$"), ("T", "$T$")), gloss=("nll", "nats", "held_out")),
         Plot("Bits per character", {"bpc": "train bpc", "val_bpc": "held-out bpc"},
-             r"$$\mathrm{bpc} = \mathcal{L} / \ln 2$$", key="text_bpc"),
+             r"$$\mathrm{bpc} = \mathcal{L} / \ln 2$$", key="text_bpc", gloss=("bpc",)),
     ),
 }
 # a group with no texts of its own (a new family): its loss and held-out loss; the second plot stays empty

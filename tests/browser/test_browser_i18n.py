@@ -20,8 +20,8 @@ ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "EL
            "genai", "demo",  # layer names and maths in the diagrams; the app's name
            "EN", "Language",  # the switch names each language in its own words
            "Jensen", "Shannon", "SGD", "Lab",  # a divergence, an optimiser and GAN Lab, as their authors name them
-           "tab", "toy", "preset", "healthy", "collapse", "oscillation", "minimax",  # a lesson link's URL and its values
-           "JS"}  # the Jensen–Shannon divergence's usual short name (JS 散度)
+           "MSE", "SSIM", "EMA", "JS",  # metrics' usual acronyms, beside their Chinese names in the glossary
+           "tab", "toy", "preset", "healthy", "collapse", "oscillation", "minimax"}  # a lesson link's URL and its values
 CITATION = re.compile(r"\[[^\]]*\d{4}\]")  # [Goodfellow et al. 2014]: authors' names stay as published
 # tab id → its Chinese name
 TABS = {"train": "训练", "latent": "潜空间探索", "gan": "GAN 工作室", "text": "下一个词元", "toy": "二维 GAN", "learn": "原理讲解"}
