@@ -249,7 +249,7 @@ def test_every_heavy_event_is_counted():
     from genai_demo.ui.app import build_demo
 
     demo = build_demo(UIContext(registry=RunRegistry(max_running=1)))
-    heavy = {"judge", "sample", "walk", "everything", "compare", "generate", "next_token", "force", "interpolate"}
+    heavy = {"judge", "sample", "walk_shown", "everything", "compare", "generate", "next_token", "force", "interpolate"}
     names = {f.api_name.rsplit("_", 1)[0] if f.api_name[-1].isdigit() else f.api_name: f for f in demo.fns.values()
              if f.api_name}
     assert heavy <= set(names)  # they exist under these names …

@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import gradio as gr
@@ -133,10 +134,12 @@ def test_the_front_door_refuses_too_large_bodies_in_the_browsers_language(accept
     async def send(msg):
         sent.append(msg)
 
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(10 << 20).encode())]
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(100 << 20).encode())]
     headers += [(b"accept-language", accept.encode())] if accept else []
     scope = {"type": "http", "method": "POST", "path": "/gradio_api/queue/join", "headers": headers, "query_string": b""}
-    asyncio.run(RequestGuard(app)(scope, None, send))
+    # its own thread: a browser test's Playwright (earlier in the same pytest process) keeps an event loop running here
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, RequestGuard(app)(scope, None, send)).result()
     assert sent[0]["status"] == 413
     detail = json.loads(sent[1]["body"])["detail"]
     assert bool(HAN.search(detail)) == chinese and "MB" in detail, detail

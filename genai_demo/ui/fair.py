@@ -28,7 +28,7 @@ from .context import client_address
 HEAVY = {
     "judge": "judge", "judge_api": "judge",  # gan_tab: the button and the "judge" API
     "sample": "sample", "everything": "sample", "compare": "sample",  # gan_tab grids
-    "walk": "walk", "interpolate": "walk",  # gan_tab latent walk, latent_tab interpolation
+    "walk": "walk", "walk_shown": "walk", "interpolate": "walk",  # gan_tab latent walk (and its picture), latent_tab interpolation
     "generate": "generate", "next_token": "generate", "force": "generate",  # text_tab streams
 }
 NAMES = {"judge": "judge", "sample": "sampling", "walk": "walk", "generate": "text generation"}

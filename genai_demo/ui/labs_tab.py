@@ -238,7 +238,8 @@ class _Handle:
             q = dict(getattr(request, "query_params", None) or {})
             lang = self.actions.ctx.lang(request)
             wanted, note = link_lab(q), link_note(q, lang)
-            here = wanted is not None or bool(note) or q.get("tab") == "labs"
+            tab = q.get("tab")  # an explicit ?tab= wins: ?tab=gan&lab=x opens the GAN studio, the lab waits in its tab
+            here = tab == "labs" or (tab in (None, "") and (wanted is not None or bool(note)))
             timers = [gr.Timer(active=here) for _ in self.timers]
             return [gr.Tabs(selected="labs") if here else gr.skip(), wanted or gr.skip(), note, *timers]
 

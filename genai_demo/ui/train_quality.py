@@ -66,9 +66,11 @@ class QualityReadout:
             self.measured += 1
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
-        # the teacher's Class tab shows the last reading with the run (it never measures itself)
-        run.quality = {"step": snap.model_step, "confidence": s["confidence"], "classes": s["classes_covered"],
-                       "of": len(s["histogram"]), "recognisable": live_quality.recognisable(s)}
+        # the teacher's Class tab shows the last reading with the run (it never measures itself); own images have no
+        # classifier reading (quality/own.py measures memorisation instead)
+        if "confidence" in s:
+            run.quality = {"step": snap.model_step, "confidence": s["confidence"], "classes": s["classes_covered"],
+                           "of": len(s["histogram"]), "recognisable": live_quality.recognisable(s)}
         return s
 
     def measure(self, view: dict | None, request: gr.Request, force: bool = False) -> tuple:

@@ -21,6 +21,7 @@ ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "EL
            "EN", "Language",  # the switch names each language in its own words
            "Jensen", "Shannon", "SGD", "Lab",  # a divergence, an optimiser and GAN Lab, as their authors name them
            "MSE", "SSIM", "EMA", "JS",  # metrics' usual acronyms, beside their Chinese names in the glossary
+           "Fréchet", "ZeroGPU",  # a mathematician's name; Hugging Face's name for its shared-GPU hardware
            "tab", "toy", "preset", "healthy", "collapse", "oscillation", "minimax"}  # a lesson link's URL and its values
 CITATION = re.compile(r"\[[^\]]*\d{4}\]")  # [Goodfellow et al. 2014]: authors' names stay as published
 # tab id → its Chinese name
@@ -33,8 +34,10 @@ VISIBLE_TEXTS = """() => {
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
     const el = n.parentElement;
-    // .sr-only: Gradio's screen-reader announcements ("In queue: 1 of 1"), never drawn on screen
-    if (!n.textContent.trim() || !el || el.closest('.katex, script, style, [aria-hidden="true"], .sr-only')) continue;
+    // .sr-only: Gradio's screen-reader announcements ("In queue: 1 of 1"), never drawn on screen; .toast-title: Gradio
+    // 6.31 titles a toast with its type capitalised ("Error", "Warning"), hard-coded English — the message under it
+    // is ours and is checked
+    if (!n.textContent.trim() || !el || el.closest('.katex, script, style, [aria-hidden="true"], .sr-only, .toast-title')) continue;
     if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
     out.push(n.textContent.trim());
   }
@@ -51,7 +54,7 @@ def english_words(texts: list[str]) -> list[str]:
     """Words of two or more Latin letters not on the allow-list, with the text they came from."""
     found = []
     for text in texts:
-        for word in re.findall(r"[A-Za-z]{2,}", CITATION.sub("", text)):
+        for word in re.findall(r"[A-Za-zÀ-ÿ]{2,}", CITATION.sub("", text)):  # "Fréchet" is one word
             if word not in ALLOWED:
                 found.append(f"{word!r} in {text[:80]!r}")
     return found
