@@ -16,15 +16,7 @@ from genai_demo.training.trainer import RunConfig, Trainer
 from genai_demo.ui import train_view as V
 from tests.helpers import Tiny, TinyData, wait_until
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread, as a training thread uses (config.training_threads on 2 cores): two OpenMP threads on
-    two busy cores spin against each other and make each step ~10× slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # one intra-op thread (tests/conftest.py)
 
 
 def cfg(steps=120, seed=0, **kw):
@@ -232,3 +224,17 @@ def test_the_train_tabs_status_says_two_visitors_share_the_trainer():
         assert "与另外 1 个训练轮流使用训练器" in V.status_markdown(d, "zh-CN")
     finally:
         ctx.registry.shutdown()
+
+
+def test_a_run_loaded_from_a_file_takes_turns_like_any_run():
+    """adopt() (weights loaded back, training/resume.py) registers the run like start(): it shares the seats when
+    resumed, so loading a file is no way around the training cap."""
+    reg = RunRegistry(max_running=1, max_active=4, max_steps=10_000)
+    try:
+        run = reg.adopt("s", lambda **budget: Trainer(cfg(steps=40), TinyData(), model=Tiny()))
+        assert run.trainer.slicer is reg.slicer and run.trainer.on_idle is not None and run.trainer.context is not None
+        assert reg.status(run) == "paused" and reg.current("s") is run
+        reg.resume("s", run.id)
+        wait_until(lambda: run.trainer.snapshot().state == "finished", timeout=60, what="the loaded run finishes")
+    finally:
+        reg.shutdown()

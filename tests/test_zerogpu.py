@@ -17,15 +17,7 @@ from genai_demo.training.trainer import RunConfig, Trainer
 from genai_demo.ui import train_view as V
 from tests.helpers import Tiny, TinyData
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread, as a training thread uses (config.training_threads on 2 cores): two OpenMP threads on
-    two busy cores spin against each other and make each step ~10× slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # one intra-op thread (tests/conftest.py)
 
 
 class Guarded(Tiny):

@@ -169,17 +169,23 @@ class RunRegistry(Classroom):  # Classroom: the teacher's class-wide view and ac
                     self._forget(session)
             raise
         with self._lock:
-            run = Run(id=f"r{next(self._ids)}", session=session, cfg=trainer.cfg, trainer=trainer)
-            mine = self._runs.setdefault(session, [])
-            mine.append(run)
-            while len(mine) > self.max_per_session:  # forget the oldest; it was stopped above
-                self._queue.remove(mine.pop(0))
-            trainer.on_idle = self._on_idle
-            trainer.slicer = self.slicer
-            trainer.context = contextvars.copy_context()  # the visitor's request (its GPU quota on ZeroGPU)
+            run = self._register(session, trainer)
             self._queue.add(run, "start", self._client.get(session, client))
             self._schedule()
             return run
+
+    def _register(self, session: str, trainer: Trainer) -> Run:
+        """A built Trainer becomes the visitor's newest run (under the lock): the oldest beyond max_per_session is
+        forgotten (it was stopped before), and the run takes turns with the others like every run."""
+        run = Run(id=f"r{next(self._ids)}", session=session, cfg=trainer.cfg, trainer=trainer)
+        mine = self._runs.setdefault(session, [])
+        mine.append(run)
+        while len(mine) > self.max_per_session:
+            self._queue.remove(mine.pop(0))
+        trainer.on_idle = self._on_idle
+        trainer.slicer = self.slicer
+        trainer.context = contextvars.copy_context()  # the visitor's request (its GPU quota on ZeroGPU)
+        return run
 
     def adopt(self, session: str, make_trainer: Callable[..., Trainer], *, client: str = "") -> Run:
         """Make a ready Trainer (weights loaded from a file: resume.py) this visitor's newest run, paused: it takes a
@@ -207,12 +213,7 @@ class RunRegistry(Classroom):  # Classroom: the teacher's class-wide view and ac
                     self._forget(session)
             raise
         with self._lock:
-            run = Run(id=f"r{next(self._ids)}", session=session, cfg=trainer.cfg, trainer=trainer)
-            mine = self._runs.setdefault(session, [])
-            mine.append(run)
-            while len(mine) > self.max_per_session:
-                self._queue.remove(mine.pop(0))
-            trainer.on_idle = self._on_idle
+            run = self._register(session, trainer)  # time-sliced when resumed, like any run
             trainer.start(paused=True)  # its thread waits: Resume / Step queue it like any paused run
             return run
 
