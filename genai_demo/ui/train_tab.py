@@ -10,159 +10,24 @@ from __future__ import annotations
 import gradio as gr
 
 from ..data import own_store
-from ..i18n import t
 from ..models import family, kinds, modality
-from ..training.settings import LIMITS, PRESETS, datasets_for, preset_values, space_preset
+from ..training.settings import LIMITS, datasets_for, preset_values, space_preset
 from ..training.trainer import pick_device
 from . import owndata_section, zoo_panel
 from . import train_preset as P
 from . import train_view as V
 from .common import glossary_box
 from .context import UIContext
-from .curves import curve_view
 from .lang import L, L_or
 from .lesson_ui import build_copy
 from .outputs import Outputs
-from .train_actions import TrainActions, forget_saves, resumes, serve_saves_in_place
+from .train_actions import TrainActions, forget_saves, serve_saves_in_place
 from .train_form import BATCH_INFO, data_label, fresh_seed, learn_md, model_changed, reset_button
+from .train_poll import scrub, tick  # noqa: F401 — the 2 Hz poll and the timeline (tests reach them here)
 from .train_quality import build_panel
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 LEAVE_FIELD = "() => { document.activeElement?.blur(); }"
-START_LABEL = {"paused": "train_btn_resume", "running": "train_btn_restart", "queued": "train_btn_restart"}  # keys
-
-
-def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: str | None = None, data: str | None = None,
-         seed=None, preset: str | None = None) -> dict:
-    """The 2 Hz poll: status, counter, curves, formulas, grid or text, timeline, Start label — only what changed.
-
-    Returns {output name: value} for what changed ({} when nothing did; build() maps the names onto components).
-    `view` (per-visitor gr.State, the "view" output) remembers what the browser already shows, so an idle tick
-    sends nothing. The snapshot box (image grid or generated text) follows the run shown, or the chosen model
-    while there is none. The sample-quality box is filled by its own slower timer; the tick only shows it for
-    image models.
-    """
-    before = view or {}
-    view = dict(before)
-    actions.maybe_reap()
-    reg = actions.ctx.registry
-    run = reg.current(actions.ctx.session(request))
-    snap = run.trainer.snapshot() if run else None  # one consistent copy per tick
-    lang = actions.ctx.lang(request)
-    d = V.status_dict(run, snap, reg.queue_position(run) if run else None, reg.pace(run) if run else None)
-    out = {}
-    if lang != view.get("lang"):  # EN | 中文 switched: forget what the browser shows, so every text is re-sent
-        view = {k: v for k, v in view.items() if k not in ("md", "counter", "label", "fam", "text", "shots", "curves")}
-        view["lang"] = lang
-        if chosen in kinds(view="train") and run is None:  # with a run, the run's family decides (below)
-            plot_a, plot_b = V.plots(chosen)
-            out.update(learn=learn_md(chosen, lang), formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
-        if chosen in kinds(view="train") and preset in PRESETS:
-            out["preset_note"] = P.note(chosen, preset, lang)
-    new_run = view.get("run") != d["run_id"] or not view.get("init")
-    if new_run:
-        # what the plots and the boxes show survives a new run: the browser still shows it (see V.curve_update)
-        view = {"init": True, "run": d["run_id"], "pinned": False, "lang": view.get("lang"), "series_a": view.get("series_a"),
-                "series_b": view.get("series_b"), "text": view.get("text"), "armed": view.get("armed")}
-    text = modality(run.cfg.kind) == "text" if run else modality(chosen) == "text" if chosen in kinds(view="train") \
-        else bool(view.get("text"))
-    if text != view.get("text"):
-        out.update(grid_box=gr.Column(visible=not text), text_box=gr.Column(visible=text),
-                   quality_box=gr.Column(visible=not text), caption=V.note(text, lang))
-        view["text"] = text
-    md = V.status_markdown(d, lang)
-    if md != view.get("md"):
-        out["status"] = view["md"] = md
-    counter = V.progress_html(d["step"], d["total"], d["state"], lang)
-    if counter != view.get("counter"):
-        out["counter"] = view["counter"] = counter
-    label = START_LABEL.get(d["state"], "train_btn_start")
-    if run is not None and label == "train_btn_resume" and not resumes(run.cfg, {"model": chosen, "data": data, "seed": seed}):
-        label = "walk_btn_start_new"  # the form no longer matches the paused run: Start begins a new one at step 0
-    if label != view.get("label"):
-        out["start"] = gr.Button(value=L(label))
-        view["label"] = label
-    armed = actions.reset_armed(request)
-    if armed != bool(view.get("armed")):  # Reset waits for its second press, or no longer does
-        out["reset"] = reset_button(armed)
-        view["armed"] = armed
-    if run is None and chosen in kinds(view="train") and chosen != view.get("chosen"):
-        view["chosen"] = chosen  # no run yet: the formulas follow the chosen model (e.g. a lesson link's GAN)
-        plot_a, plot_b = V.plots(chosen)
-        out.update(learn=learn_md(chosen, lang), formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
-    if run is None:
-        if new_run:
-            out.update(plot_a=None, plot_b=None, grid=None, caption=V.note(text, lang), text=None,
-                       timeline=gr.Slider(minimum=0, maximum=1, value=0, interactive=False))
-            view["series_a"] = view["series_b"] = None
-        return _with_view(out, view, before)
-
-    fam = family(run.cfg.kind).group
-    plot_a, plot_b = V.plots(run.cfg.kind)
-    if fam != view.get("fam"):
-        out.update(formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
-        view["fam"] = fam
-    curves = (len(snap.history.get("step", [])), len(snap.evals.get("step", [])), snap.history.get("step", [0])[-1:])
-    if new_run or curves != view.get("curves"):
-        view["curves"] = curves
-        for name, plot, series in (("plot_a", plot_a, "series_a"), ("plot_b", plot_b, "series_b")):
-            drawn = curve_view(plot, snap.history, snap.evals, snap.changes, lang)  # y title and range, held-out marks
-            if drawn is not None:  # never an empty table: the plot would not draw lines after it
-                frame, options = drawn
-                shown = V.curve_update(view, series, frame)
-                out[name] = None if shown is None else gr.update(value=shown, **options)
-    shots = (len(snap.previews), snap.previews[-1][0] if snap.previews else -1)
-    if snap.previews and (new_run or shots != view.get("shots")):
-        view["shots"] = shots
-        last = snap.previews[-1][0]  # the timeline counts training steps, as the caption does
-        if not view.get("pinned"):
-            s, pic = snap.previews[-1]
-            out["text" if text else "grid"] = _picture(pic, run.cfg.data, lang)
-            out["caption"] = V.caption(s, live=True, text=text, lang=lang, corpus=run.cfg.data)
-            view["at"] = s
-            out["timeline"] = gr.Slider(maximum=max(1, last), value=last, interactive=len(snap.previews) > 1)
-        else:
-            out["timeline"] = gr.Slider(maximum=max(1, last), interactive=True)
-    if d["state"] == "failed" and view.get("warned") != run.id:
-        view["warned"] = run.id
-        gr.Warning(t("train_failed", lang, error=d["error"]))
-    return _with_view(out, view, before)
-
-
-def _with_view(out: dict, view: dict, before: dict) -> dict:
-    """The tick's outputs, plus the view state when it changed (an idle tick returns {})."""
-    return {**out, "view": view} if view != before else out
-
-
-def _picture(preview, data: str | None = None, lang: str = "en"):
-    """What a snapshot box shows: the grid picture of an image preview, the tagged lines of a text one."""
-    return V.text_html(preview, data, lang) if isinstance(preview, str) else V.grid_picture(preview)
-
-
-def scrub(actions: TrainActions, at, view: dict | None, request: gr.Request) -> dict:
-    """Timeline moved (dragged, typed, or with the keyboard): show the snapshot of that training step —
-    {"grid" or "text", "caption", "timeline", "view"}; the end of the slider follows live again. The slider counts
-    steps, but snapshots lie tens of steps apart: a small move (an arrow key) goes to the next snapshot that way."""
-    run = actions._run(request, must_exist=False)
-    snap = run.trainer.snapshot() if run else None
-    lang = actions.ctx.lang(request)
-    if not snap or not snap.previews:
-        raise gr.Error(t("train_no_snapshots", lang))
-    try:
-        at = float(at or 0)
-    except (TypeError, ValueError):
-        at = 0.0
-    view = dict(view or {})
-    i = V.snapshot_at([s for s, _ in snap.previews], at, view.get("at"))
-    s, pic = snap.previews[i]
-    view["pinned"] = i < len(snap.previews) - 1
-    view["at"] = s
-    text = isinstance(pic, str)
-    return {"text" if text else "grid": _picture(pic, run.cfg.data, lang),
-            "caption": V.caption(s, live=not view["pinned"], text=text, lang=lang, corpus=run.cfg.data),
-            "timeline": gr.Slider(value=s), "view": view}
-
-
 def build(ctx: UIContext) -> TrainActions:
     """Lay out the Train tab inside the current gr.Tab and wire it; returns its handlers."""
     a = TrainActions(ctx)
