@@ -8,6 +8,8 @@
 - ``config``: what a run is told (RunConfig) and what a reader sees (Snapshot); device and thread choices
 - ``budget``: a run's time and work budgets (the app sets them; the CLI trains without)
 - ``runs``: per-visitor runs, the cap on active runs, places per visitor and per client address, clean-up
+- ``places``: which sessions may hold runs (globally, per client address), reclaiming idle places, release and reap
+- ``errors``: RunError, a refusal a visitor can read (sentence + catalogue key)
 - ``classroom``: the teacher's class-wide view of the registry (every run, pause all, resume all, stop one), nicknames
 - ``capacity``: how many runs are active and how many compute at once on this device (env settings)
 - ``slicer``: round-robin turns of ~1 s between the active runs on the device's seats (fair time-slicing)

@@ -26,20 +26,12 @@ from dataclasses import dataclass, field
 from . import estimate, factory
 from .capacity import default_max_active, default_max_running, env_float
 from .classroom import Classroom
-from .native_memory import give_memory_back
-from .scheduler import WaitQueue, longest_idle
+from .errors import RunError
+from .places import Places
+from .scheduler import WaitQueue
 from .settings import RunSettings
 from .slicer import TimeSlicer
 from .trainer import MAX_PENDING_STEPS, RunConfig, Trainer
-
-
-class RunError(ValueError):
-    """A user-facing reason an operation on runs was refused: the English sentence, plus a catalogue key and its
-    values so the UI can say it in the visitor's language (genai_demo/i18n: run_* keys)."""
-
-    def __init__(self, sentence: str, key: str | None = None, **values):
-        super().__init__(sentence)
-        self.key, self.values = key, values
 
 
 @dataclass
@@ -57,7 +49,7 @@ class Run:
         return f"{self.id}: {self.cfg.kind.upper()} on {self.cfg.data}, seed {self.cfg.seed}"
 
 
-class RunRegistry(Classroom):  # Classroom: the teacher's class-wide view and actions (classroom.py)
+class RunRegistry(Classroom, Places):  # the teacher's class-wide actions (classroom.py); places (places.py)
     def __init__(self, max_running: int | None = None, max_per_session: int = 3, max_steps: int = 20_000,
                  idle_s: float = 1800.0, max_sessions: int | None = None, max_per_client: int | None = None,
                  reclaim_s: float | None = None, run_seconds: float | None = None, run_examples: int | None = None,
@@ -284,19 +276,6 @@ class RunRegistry(Classroom):  # Classroom: the teacher's class-wide view and ac
                 self._forget(session)  # no runs left: it holds no place any more
         return run
 
-    def release(self, session: str) -> int:
-        """Stop and forget every run of a session (tab closed); returns how many were freed."""
-        with self._lock:
-            runs = self._evict(session)
-        return self._stop_all(runs)
-
-    def reap(self, now: float | None = None) -> int:
-        """Release sessions idle for longer than idle_s (called periodically by the app)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            idle = [s for s, t in self._seen.items() if now - t > self.idle_s]
-        return sum(self.release(s) for s in idle)
-
     def shutdown(self) -> None:
         for s in list(self._runs):
             self.release(s)
@@ -310,51 +289,6 @@ class RunRegistry(Classroom):  # Classroom: the teacher's class-wide view and ac
         now = self._seen[session] = time.monotonic()
         if any(r.trainer.busy for r in self._runs[session]) or self._queue.holds(session):
             self._trained[session] = now
-
-    def _stop_all(self, runs: list[Run]) -> int:
-        """Stop evicted runs (outside the lock: a run's last publish may take a moment) and free their memory."""
-        for r in runs:
-            r.trainer.stop(timeout=5)
-        with self._lock:
-            self._schedule()
-        n = len(runs)
-        runs = r = None  # drop the last references: the models and optimiser states are freed here …
-        if n:
-            give_memory_back()  # … and handed back to the OS (glibc would keep ~25 MB per VAE run mapped)
-        return n
-
-    def _evict(self, session: str) -> list[Run]:
-        """Forget a session and unqueue its runs; the caller stops them (``_stop_all``) once the lock is free."""
-        runs = self._runs.get(session, [])
-        self._forget(session)
-        for r in runs:
-            self._queue.remove(r)
-        return runs
-
-    def _forget(self, session: str) -> None:
-        for d in (self._runs, self._client, self._seen, self._trained):
-            d.pop(session, None)
-
-    def _make_room(self, client: str) -> list[Run]:
-        """Make sure a new session may hold runs: evict the longest-inactive one if needed (its runs are
-        returned, to be stopped), else refuse."""
-        evicted: list[Run] = []
-        if client:
-            theirs = [s for s, c in self._client.items() if c == client]
-            if len(theirs) >= self.max_per_client and not self._reclaim(theirs, evicted):
-                raise RunError("too many training sessions from your network right now — please try again in a few minutes")
-        if len(self._runs) >= self.max_sessions and not self._reclaim(list(self._runs), evicted):
-            raise RunError("the server is full right now — please try again in a few minutes", "run_full")
-        return evicted
-
-    def _reclaim(self, sessions: list[str], evicted: list[Run]) -> bool:
-        """Evict the session that has gone longest without training, if that is longer than reclaim_s."""
-        idle = [s for s in sessions if self._runs.get(s) and not self._queue.holds(s)
-                and not any(r.trainer.busy for r in self._runs[s])]
-        s = longest_idle(idle, self._trained, self.reclaim_s)
-        if s is not None:
-            evicted += self._evict(s)
-        return s is not None
 
     def _on_idle(self) -> None:
         """A trainer stopped computing (run ended, or its single steps are done): its slot goes on at once."""
