@@ -7,7 +7,6 @@ refused by the /train API.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -16,12 +15,12 @@ from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import httpx  # noqa: E402
 import pytest  # noqa: E402
 
 from genai_demo.data import own_store  # noqa: E402
 from genai_demo.i18n import t  # noqa: E402
 from tests.helpers import serve_app  # noqa: E402
+from tests.helpers.attack import Gradio  # noqa: E402
 from tests.helpers.own_files import huge_png, pngs, zip_bomb, zip_of  # noqa: E402
 
 MAX_S, MAX_MB = 5.0, 100  # refused within 5 s (the 2 cores are shared), the server's memory grows < 100 MB
@@ -37,36 +36,17 @@ def one_line_and_clean(msg) -> bool:
             and not re.search(r"(^|[\s(])/(tmp|etc|root|home|usr|work|proc)\b|\b[A-Z]\w*(Error|Exception)\b", msg))
 
 
-class Client:
-    """Gradio's protocol by hand: upload, queue/join, the event stream; one session."""
+class Client(Gradio):
+    """One session speaking Gradio's protocol (tests/helpers/attack.py) to the own-data section's events."""
 
     def __init__(self, url: str, session: str):
-        self.session, self.h = session, httpx.Client(base_url=url, timeout=120)
-        self.config = self.h.get("config").json()
-
-    def fn_index(self, elem_id: str, event: str = "click") -> int:
-        ids = [c["id"] for c in self.config["components"] if c.get("props", {}).get("elem_id") == elem_id]
-        return next(d["id"] for d in self.config["dependencies"] if [ids[0], event] in d["targets"])
+        super().__init__(url, session)
 
     def upload(self, name: str, data: bytes) -> dict:
-        r = self.h.post("gradio_api/upload", files={"files": (name, data, "application/octet-stream")})
-        r.raise_for_status()
-        return {"path": r.json()[0], "orig_name": name, "meta": {"_type": "gradio.FileData"}}
+        return super().upload(name, data, "application/octet-stream")
 
     def event(self, fn_index: int, data: list) -> tuple[bool, object]:
-        r = self.h.post("gradio_api/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": self.session,
-                                                        "event_data": None, "trigger_id": None})
-        if r.status_code != 200:
-            return False, r.json().get("detail", r.text)
-        event = r.json()["event_id"]
-        with self.h.stream("GET", "gradio_api/queue/data", params={"session_hash": self.session}) as s:
-            for line in s.iter_lines():
-                if line.startswith("data:"):
-                    msg = json.loads(line[5:])
-                    if msg.get("msg") == "process_completed" and msg.get("event_id") == event:
-                        out = msg.get("output") or {}
-                        return bool(msg.get("success")), out.get("data") if msg.get("success") else out.get("error")
-        raise AssertionError("the stream ended without a result")
+        return self.outcome(fn_index, data)
 
     def images(self, uploads: list[dict] | object, crop=True, invert="auto", threshold=0.0, model="vae"):
         return self.event(self.fn_index("own-images-go"), [uploads, crop, invert, threshold, model])

@@ -25,8 +25,7 @@ from genai_demo.training.runs import RunRegistry
 from genai_demo.training.settings import SettingError, checked
 from genai_demo.training.zoo import checkpoint_dir, sources
 from tests.helpers import serve_app, wait_until
-from tests.helpers.attack import fn_indices
-from tests.test_attacks_input import Gradio, clean
+from tests.helpers.attack import Gradio, clean, fn_indices
 
 TRAIN_KINDS = kinds(view="train")
 LR = 5e-4  # not the VAE's default 1e-3: the loaded run must take the file's value

@@ -4,11 +4,13 @@
 (``X-Forwarded-For``: the test client connects from 127.0.0.1, which uvicorn trusts as a proxy, so the header
 sets ``request.client.host`` exactly as a real proxy in front of a Space would) and reads the event stream
 (GET /gradio_api/queue/data) until the result. ``Probe`` is a normal visitor polling /status meanwhile,
-``rss_mib`` the server's memory (the app runs in the test process).
+``rss_mib`` the server's memory (the app runs in the test process). ``Gradio`` is one session speaking the protocol
+(upload, join, the event stream, /call), ``clean`` checks a message shows no path and no exception class.
 """
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -114,3 +116,72 @@ class Probe:
 def rss_mib() -> float:
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+
+def clean(msg: str) -> bool:
+    """No server path, no exception class name."""
+    return not re.search(r"(^|[\s(])/(tmp|etc|root|home|usr|work|proc)\b|\b[A-Z]\w*(Error|Exception)\b", msg)
+
+
+class Gradio:
+    """Gradio's protocol by hand, as a script speaks it: upload, queue/join, the queue's event stream."""
+
+    def __init__(self, url: str, session: str | None = None):
+        self.url, self.session = url, session or uuid.uuid4().hex[:11]
+        self.h = httpx.Client(base_url=url, timeout=120)
+        self.config = self.h.get("config").json()
+
+    def fn_index(self, elem_id: str, event: str = "click") -> int:
+        ids = [c["id"] for c in self.config["components"] if c.get("props", {}).get("elem_id") == elem_id]
+        return next(d["id"] for d in self.config["dependencies"] if [ids[0], event] in d["targets"])
+
+    def upload(self, name: str, data: bytes, mime: str = "image/png") -> dict:
+        r = self.h.post("gradio_api/upload", files={"files": (name, data, mime)})
+        r.raise_for_status()
+        return {"path": r.json()[0], "orig_name": name, "meta": {"_type": "gradio.FileData"}}
+
+    def join(self, fn_index: int, data: list) -> str:
+        r = self.h.post("gradio_api/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": self.session,
+                                                        "event_data": None, "trigger_id": None})
+        r.raise_for_status()
+        return r.json()["event_id"]
+
+    def results(self, event_ids: list[str]) -> list[dict]:
+        """Read the session's one event stream until these events complete: their process_completed messages."""
+        done, end = {}, time.monotonic() + 120
+        with self.h.stream("GET", "gradio_api/queue/data", params={"session_hash": self.session}) as s:
+            for line in s.iter_lines():
+                assert time.monotonic() < end, f"no result in 120 s: {done}"
+                if line.startswith("data:"):
+                    msg = json.loads(line[5:])
+                    if msg.get("msg") == "process_completed" and msg.get("event_id") in event_ids:
+                        done[msg["event_id"]] = msg
+                        if len(done) == len(event_ids):
+                            return [done[e] for e in event_ids]
+        raise AssertionError("the stream ended before the events completed")
+
+    def event(self, fn_index: int, data: list) -> dict:
+        """Join the queue, read the stream until the event completes: its process_completed message."""
+        return self.results([self.join(fn_index, data)])[0]
+
+    def outcome(self, fn_index: int, data: list) -> tuple[bool, object]:
+        """(success, output data or error message); a join refused at the door gives (False, its detail)."""
+        try:
+            msg = self.results([self.join(fn_index, data)])[0]
+        except httpx.HTTPStatusError as e:
+            return False, e.response.json().get("detail", e.response.text)
+        out = msg.get("output") or {}
+        return bool(msg.get("success")), out.get("data") if msg.get("success") else out.get("error")
+
+    def call(self, api: str, data: list) -> tuple[str, object]:
+        """The /call API (what curl users do): ("complete" | "error", payload)."""
+        r = self.h.post(f"gradio_api/call/{api}", json={"data": data, "session_hash": self.session})
+        r.raise_for_status()
+        kind = None
+        with self.h.stream("GET", f"gradio_api/call/{api}/{r.json()['event_id']}") as s:
+            for line in s.iter_lines():
+                if line.startswith("event:"):
+                    kind = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and kind in ("complete", "error"):
+                    return kind, json.loads(line[5:])
+        raise AssertionError("no result")
