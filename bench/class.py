@@ -15,7 +15,7 @@ Printed: per student, seconds from Start to the first recognisable snapshot; the
 the spread; how many within 2 minutes; server RSS (peak). Goal on 2 cores: last ≤ 10 min, each ≤ 2 min.
 
 Preset mode (--preset KIND) trains the family's class preset on this thread (one torch thread: CPU-seconds are
-thread time, the judging excluded) for each seed, judging every 200 steps, and prints the CPU-seconds and step at
+thread time, the judging excluded) for each seed, judging every 100 steps, and prints the CPU-seconds and step at
 which each seed first reached the mark, with the confidence and classes then.
 """
 from __future__ import annotations
@@ -40,14 +40,14 @@ def rss_mib() -> float:
 
 
 # ---- preset mode --------------------------------------------------------------------------------------
-def check_preset(kind: str, seeds: list[int], budget: float, every: int = 200) -> list[dict]:
+def check_preset(kind: str, seeds: list[int], budget: float, every: int = 100) -> list[dict]:
     import torch
 
     from genai_demo.data.datasets import load_dataset
     from genai_demo.models import build
     from genai_demo.models.base import Hyper
     from genai_demo.quality import live
-    from genai_demo.training.settings import preset_values
+    from genai_demo.training.settings import preset_config, preset_values
 
     torch.set_num_threads(1)
     v = preset_values(kind, "class")
@@ -55,7 +55,7 @@ def check_preset(kind: str, seeds: list[int], budget: float, every: int = 200) -
     rows = []
     for seed in seeds:
         torch.manual_seed(seed)
-        model = build(kind)
+        model = build(kind, preset_config(kind, "class"))  # the preset's narrower layers, where it has them
         hp = Hyper(lr=v["lr"], batch_size=v["batch_size"], d_steps=v["d_steps"], beta=v["beta"])
         opts, g = model.make_optimizers(hp), torch.Generator().manual_seed(seed)
         cpu, step, hit, last = 0.0, 0, None, None
@@ -131,7 +131,7 @@ def run_class(students: int, timeout: float, model: str, poll: float) -> dict:
     os.environ["GENAI_DEMO_MAX_SESSIONS"] = str(max(students, int(os.environ.get("GENAI_DEMO_MAX_SESSIONS", 100))))
     from genai_demo.quality import scores
     from genai_demo.training.runs import RunRegistry
-    from genai_demo.training.settings import preset_values
+    from genai_demo.training.settings import preset_config, preset_values
     from genai_demo.ui.context import UIContext
     from tests.helpers import serve_app
     from tests.helpers.attack import fn_indices
