@@ -114,7 +114,9 @@ def student(url: str, fn: dict, i: int, form: list, poll: float, client: str, un
 
     session = new_session()
     t0 = time.monotonic()
-    r = call(url, fn["train"], [*form[:7], i, False], session=session, client=client, timeout=300)
+    # the Start form in train_tab's order: model … d_steps, seed, full size, preset, nickname
+    r = call(url, fn["train"], [*form[:7], i, False, "class", f"student {i}"], session=session, client=client,
+             timeout=300)
     out[i] = {"session": session, "pressed": t0, "started": time.monotonic(), "ok": r.ok,
               "error": None if r.ok else str(r.output)[:120], "polls": 0, "poll_errors": 0}
     while r.ok and time.monotonic() < until and not out.get("stop"):
@@ -173,6 +175,8 @@ def run_class(students: int, timeout: float, model: str, poll: float) -> dict:
             rows.append({"student": i, "ok": s.get("ok"), "error": s.get("error"),
                          "seconds": hit[0] - s["pressed"] if hit else None, "step": hit[1] if hit else None,
                          "state": run.trainer.state if run else "none", "polls": s.get("polls", 0),
+                         "reached": run.trainer.snapshot().step if run else 0,
+                         "g_widths": getattr(run.trainer.model.config, "g_widths", None) if run else None,
                          "poll_errors": s.get("poll_errors", 0)})
         report = {"rows": rows, "peak_rss": max(monitor.peak_rss, rss_mib()), "timeout": timeout}
     print_report(report, students)
@@ -181,14 +185,15 @@ def run_class(students: int, timeout: float, model: str, poll: float) -> dict:
 
 def print_report(report: dict, students: int) -> None:
     rows = report["rows"]
-    print("\n| student | Start ok | recognisable after (s) | at step | state | status polls (errors) |")
-    print("|---:|---|---:|---:|---|---:|")
+    print("\n| student | Start ok | recognisable after (s) | at step | step reached | state | status polls (errors) |")
+    print("|---:|---|---:|---:|---:|---|---:|")
     for r in rows:
         when = f"{r['seconds']:.0f}" if r["seconds"] is not None else f"not in {report['timeout']:g}"
-        print(f"| {r['student']} | {'yes' if r['ok'] else r['error']} | {when} | {r['step'] or ''} | {r['state']} | "
+        print(f"| {r['student']} | {'yes' if r['ok'] else r['error']} | {when} | {r['step'] or ''} | {r['reached']:,} | {r['state']} | "
               f"{r['polls']} ({r['poll_errors']}) |")
     times = sorted(r["seconds"] for r in rows if r["seconds"] is not None)
-    print()
+    print(f"\nG's hidden layers trained: {sorted({str(r['g_widths']) for r in rows})} · steps reached: "
+          f"{sum(r['reached'] for r in rows):,} in all")
     if times:
         print(f"recognisable: {len(times)}/{students} students · first {times[0]:.0f} s · median "
               f"{statistics.median(times):.0f} s · last {times[-1]:.0f} s · spread {times[-1] - times[0]:.0f} s · "

@@ -23,6 +23,7 @@ from genai_demo.ui import teacher_gate
 from genai_demo.ui import train_preset as P
 from genai_demo.ui.class_tab import ClassActions
 from genai_demo.ui.context import UIContext
+from genai_demo.ui.train_actions import TrainActions
 from genai_demo.ui.teacher_gate import TeacherGate
 from tests.helpers import Tiny, TinyData, wait_until
 
@@ -54,6 +55,22 @@ def test_checked_takes_the_class_presets_defaults_and_explicit_values_still_win(
     s = S.checked({"model": "gan"})  # no preset: the articles' settings, as before
     assert (s.hp.lr, s.hp.batch_size, s.steps) == (family("gan").lr, family("gan").batch_size, family("gan").steps)
     assert s.model_config is None
+
+
+def test_the_train_api_takes_the_class_preset_and_a_nickname(one_thread):
+    ctx = UIContext(registry=RunRegistry(max_running=1))
+    a = TrainActions(ctx)
+    try:
+        a.train(model="gan", steps=5, preset="class", nickname="Ada", request=SimpleNamespace(session_hash="api-1"))
+        run = ctx.registry.get("api-1")
+        assert run.trainer.model.config.g_widths == (64, 128, 256) and run.nickname == "Ada"
+        assert run.trainer.snapshot().hp.batch_size == family("gan").class_preset["batch_size"]
+        a.train(model="gan", steps=5, request=SimpleNamespace(session_hash="api-2"))  # no preset: the articles'
+        assert ctx.registry.get("api-2").trainer.model.config.g_widths == (256, 512, 1024)
+        with pytest.raises(gr.Error, match="preset must be one of"):
+            a.train(model="gan", steps=5, preset="fastest", request=SimpleNamespace(session_hash="api-3"))
+    finally:
+        ctx.registry.shutdown()
 
 
 def test_the_class_preset_trains_narrower_layers_and_says_so():

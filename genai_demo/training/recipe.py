@@ -14,6 +14,9 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
   * random translations (training/augment.py), measured per family: ``--augment k`` shifts the training images by
     up to k pixels (data augmentation, for the VAE); ``--diffaug k`` shifts what D sees, real and fake alike, so D
     cannot memorise the 4,500 digits [Zha20] (GANs; the losses are unchanged).
+  * ``--binarize``: each step trains on a fresh Bernoulli draw of the images (pixel on with its intensity), the
+    classic dynamic binarisation of MNIST VAEs: BCE is linear in the target, so the expected loss is unchanged, and
+    the noise keeps the VAE from memorising the 4,500 digits.
   * ``--weight-decay``: L2 weight decay in Adam (the VAE's encoder and decoder overfit the 4,500 digits).
   * evaluation every `--eval-every` steps with the project's own meter (quality/scores.py: a sampling seed the
     judge does not use) and the best state kept: the lowest Fréchet distance among the states that cover all
@@ -62,6 +65,7 @@ class Recipe:
     augment: int = 0  # shift training images by up to this many pixels (0: off)
     diffaug: int = 0  # shift D's inputs, real and fake, by up to this many pixels (GANs; 0: off)
     weight_decay: float = 0.0  # Adam's L2 weight decay
+    binarize: bool = False  # train on Bernoulli draws of the pixels (VAEs)
     config: dict = dataclasses.field(default_factory=dict)
     device: str = "cpu"  # training device; samples are always judged on the CPU
 
@@ -143,6 +147,8 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
         x, y = data.batch(r.batch_size, gen)
         if r.augment:
             x = shift(x, r.augment, aug_gen)
+        if r.binarize:
+            x = torch.bernoulli(x, generator=aug_gen)  # (B, 1, 28, 28) of 0/1, E[x_b] = x
         if aug_d is not None:
             model.D = aug_d  # D sees shifted images during the step; swapped back so copies and saves stay plain
         try:
@@ -188,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--augment", type=int, default=0, help="shift training images by up to k pixels (VAE)")
     p.add_argument("--diffaug", type=int, default=0, help="shift D's inputs, real and fake, by up to k pixels (GANs)")
     p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--binarize", action="store_true", help="train on Bernoulli draws of the pixels (VAEs)")
     p.add_argument("--config", type=json.loads, default={})
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu", help="cpu or cuda (the shipped checkpoints were trained on cuda)")
@@ -198,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     r = Recipe(model=a.model, data=a.data or spec.data, steps=a.steps, lr=a.lr or spec.lr, batch_size=a.batch_size,
                d_steps=a.d_steps, seed=a.seed, ema=a.ema, decay_from=a.decay_from, lr_end=a.lr_end,
                eval_every=a.eval_every, augment=a.augment, diffaug=a.diffaug, weight_decay=a.weight_decay,
+               binarize=a.binarize,
                config=a.config, device=a.device)
     best, record = train(r)
     meta = {"data": r.data, "steps": record.get("step", r.steps), "seed": r.seed,

@@ -177,7 +177,7 @@ def checked(form: Mapping[str, Any], kinds: Sequence[str] | None = None, dataset
 
     def value(name: str, default: Any, high: float | None = None) -> Any:
         v = form.get(name, default)
-        return check(name, default if v is None and name == "lr" else v, high, offline)
+        return check(name, default if v is None and name in HYPER else v, high, offline)  # None: the default
 
     preset = form.get("preset") or "articles"
     if preset not in PRESETS:
