@@ -80,6 +80,15 @@ class TinyData:
         return self.x[idx], self.y[idx]
 
 
+class TinyDigits(TinyData):
+    """TinyData's draws at MNIST's shape, for the real MLP GAN: 64 fixed 28×28 images."""
+
+    def __init__(self):
+        g = torch.Generator().manual_seed(0)
+        self.x = torch.rand(64, 1, 28, 28, generator=g)  # (64, 1, 28, 28)
+        self.y = torch.zeros(64, dtype=torch.long)
+
+
 def write_tiny_checkpoints(d, prefix: str) -> None:
     """Four small untrained image checkpoints in folder d: <prefix>_vae, _cvae, _gan, _cgan (tab handlers only
     need the shapes, not good digits)."""

@@ -1,0 +1,200 @@
+"""Issue 16 item 3, wired in: GAN runs of one shape in the real RunRegistry step together as one batched ensemble
+(training/cotrain.py), forced on for the CPU with GENAI_DEMO_ENSEMBLE=1. Each run's history, timeline and weights
+match the same run trained alone (float tolerance), Adam state carries over into a group, a member that pauses,
+stops, changes its lr or diverges disturbs nobody, and runs of another shape or batch size are never grouped.
+
+Deterministic although threads are involved: one training seat (max_running=1), so at most one chunk computes at a
+time, and the test holds that seat ("the blocker") while it starts or changes runs; which runs a chunk groups may
+then vary only in ways that cannot change a run's results (the point of the design), and the counts asserted are
+those that one seat fixes."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from genai_demo.models.base import Hyper
+from genai_demo.training import cotrain
+from genai_demo.training.runs import RunRegistry
+from genai_demo.training.trainer import RunConfig, Trainer
+from genai_demo.ui import train_view as V
+from tests.helpers import TinyDigits, wait_until
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # one intra-op thread (tests/conftest.py)
+STEPS = 30
+
+
+@pytest.fixture(autouse=True)
+def forced_on(monkeypatch):
+    monkeypatch.setenv(cotrain.ENV, "1")
+    monkeypatch.setenv("GENAI_DEMO_SLICE_S", "0.01")  # ~1-step chunks: many turns, so there is time to step in
+
+
+def cfg(seed: int, steps: int = STEPS, z_dim: int = 16, batch: int = 16, lr: float = 2e-4, **kw) -> RunConfig:
+    return RunConfig(kind="gan", steps=steps, seed=seed, hp=Hyper(lr=lr, batch_size=batch), model_config={"z_dim": z_dim},
+                     publish_every=5, snapshot_every=10, preview_n=10, device="cpu", **kw)
+
+
+def make(c: RunConfig) -> Trainer:
+    return Trainer(c, TinyDigits())  # the model is built from the seed, as for any run
+
+
+def registry() -> RunRegistry:
+    return RunRegistry(max_running=1, max_active=8, run_seconds=0, run_examples=0)
+
+
+def start_together(reg: RunRegistry, cfgs: list[RunConfig]) -> list:
+    """Start the runs while the test holds the only seat: when it lets go, the first leads a chunk for all."""
+    with reg.slicer.turn("blocker"):
+        runs = [reg.start(f"s{i}", c, make) for i, c in enumerate(cfgs)]
+        wait_until(lambda: reg.slicer.waiting() == len(runs), what="every run waiting for a turn")
+    return runs
+
+
+def finished(*runs) -> None:
+    for r in runs:
+        assert r.trainer.join(120), r.id
+
+
+def reference(c: RunConfig, plan=()) -> Trainer:
+    """The same run alone, driven by advance(): plan is [(steps, lr change or None)], then the rest."""
+    t = make(c)
+    t.publish()  # the step-0 grid, which a run's first turn shows
+    for n, lr in plan:
+        t.advance(n - t.step_count)
+        if lr is not None:
+            t.set_hyper(lr=lr)
+    t.advance(c.steps)
+    return t
+
+
+def assert_same(t: Trainer, ref: Trainer, upto: int | None = None) -> None:
+    """History, timeline and weights of t match ref's within float tolerance: batched matmuls sum in another order,
+    and a GAN amplifies such 1e-7 differences step by step (torch's own fused and single-tensor Adams drift apart by 4e-4 in
+    30 steps at lr 1e-3, the ensemble by 3e-3; a fresh Adam at a join differs by far more: see the test below)."""
+    a, b = t.snapshot(), ref.snapshot()
+    assert a.step == b.step == (upto if upto is not None else a.total)
+    assert a.history["step"] == b.history["step"]
+    for k in ("d_loss", "g_loss", "d_real", "d_fake"):
+        assert a.history[k] == pytest.approx(b.history[k], rel=1e-3, abs=1e-4), k
+    assert a.history["d_acc"] == pytest.approx(b.history["d_acc"], abs=0.05)  # a logit at 0 may flip one image
+    assert [s for s, _ in a.previews] == [s for s, _ in b.previews]
+    for (_, pa), (_, pb) in zip(a.previews, b.previews, strict=True):
+        diff = np.abs(pa.astype(int) - pb.astype(int))  # uint8 grids: tanh's steep middle amplifies the drift
+        assert diff.mean() <= 0.25 and diff.max() <= 16, (diff.mean(), diff.max())
+    assert a.changes == b.changes
+    x, y = (torch.cat([p.detach().flatten() for p in m.parameters()]) for m in (t.model, ref.model))  # (≈2 M,)
+    assert (x - y).norm() <= 5e-3 * y.norm(), ((x - y).norm() / y.norm()).item()
+
+
+def together(run) -> int:
+    return run.trainer.chunk_runner.steps_together
+
+
+# ---- grouping and equal results --------------------------------------------------------------------------------
+def test_three_runs_step_together_with_the_results_each_gets_alone(monkeypatch):
+    monkeypatch.setenv("GENAI_DEMO_SLICE_S", "1")  # chunks of ~1 s: the snapshots at steps 10 and 20 fall inside them
+    reg = registry()
+    runs = start_together(reg, [cfg(s) for s in (0, 1, 2)])
+    finished(*runs)
+    assert [r.trainer.state for r in runs] == ["finished"] * 3
+    assert [together(r) for r in runs] == [STEPS] * 3  # one seat: every chunk was a group of all three
+    assert reg.cotrain.group_chunks >= 2
+    for r, s in zip(runs, (0, 1, 2), strict=True):
+        assert_same(r.trainer, reference(cfg(s)))
+    assert runs[0].trainer.snapshot().history["d_loss"] != runs[1].trainer.snapshot().history["d_loss"]  # differ
+
+
+def test_adam_state_carries_over_when_a_run_joins_a_group():
+    """A run that trained alone (its Adam at step 7) joins two fresh runs and continues as it would alone."""
+    reg = registry()
+    a = reg.start("a", cfg(0), make)
+    reg.step("a", 7)  # 7 single steps, alone (paused afterwards)
+    wait_until(lambda: a.trainer.step_count == 7 and not a.trainer.busy, what="7 single steps")
+    assert together(a) == 0
+    with reg.slicer.turn("blocker"):
+        b, c = reg.start("b", cfg(1), make), reg.start("c", cfg(2), make)
+        reg.resume("a")
+        wait_until(lambda: reg.slicer.waiting() == 3, what="three runs waiting for a turn")
+    finished(a, b, c)
+    assert together(a) == STEPS - 7 and together(b) == together(c) == STEPS
+    ref = make(cfg(0))
+    ref.step(7)
+    wait_until(lambda: ref.step_count == 7 and not ref.busy)
+    ref.resume()
+    assert ref.join(120)
+    assert_same(a.trainer, ref)  # a fresh Adam at the join would have gone elsewhere (test_ensemble checks that)
+    assert_same(b.trainer, reference(cfg(1)))
+
+
+def test_pause_stop_and_lr_change_of_members_disturb_nobody():
+    reg = registry()
+    a, b, c, d = start_together(reg, [cfg(s) for s in (0, 1, 2, 3)])
+    with reg.slicer.turn("blocker"):  # after the first round of turns, with nothing computing
+        assert 0 < a.trainer.step_count < STEPS
+        pace = reg.pace(a)
+        assert pace["together"] == 4 and pace["share"] == 1.0  # every turn steps all four
+        reg.pause("s1")
+        reg.stop("s3")  # its thread ends while the test holds the seat: nothing can compute for it
+        c.trainer.set_hyper(lr=5e-4)  # applied when its next chunk claims its steps
+        paused_at, stopped_at = b.trainer.step_count, d.trainer.step_count
+    finished(a, c)
+    assert b.trainer.state == "paused" and b.trainer.step_count == paused_at  # not dragged along by the group
+    assert d.trainer.state == "stopped" and d.trainer.step_count == stopped_at
+    assert together(a) == together(c) == STEPS  # a and c (lrs now differ) still stepped together: one Adam lr each
+    (changed_at, name, old, new), = c.trainer.snapshot().changes
+    assert (name, old, new) == ("lr", 2e-4, 5e-4) and changed_at == paused_at  # one seat: all in step
+    assert_same(a.trainer, reference(cfg(0)))
+    assert_same(c.trainer, reference(cfg(2), plan=[(changed_at, 5e-4)]))
+    assert_same(d.trainer, reference(cfg(3, steps=stopped_at)), upto=stopped_at)  # its final publish: the last step's
+    reg.resume("s1")  # the paused one goes on, alone now, and ends where it would have alone
+    finished(b)
+    assert_same(b.trainer, reference(cfg(1)))
+
+
+def test_a_member_that_diverges_fails_on_its_own_and_the_others_go_on():
+    reg = registry()
+    a, b, c = start_together(reg, [cfg(0), cfg(1, diverge_at=0.5), cfg(2)])  # b: |loss| > 0.5 counts as diverged
+    finished(a, b, c)
+    assert b.trainer.state == "failed" and b.trainer.snapshot().error.startswith("diverged at step 1")
+    assert [a.trainer.state, c.trainer.state] == ["finished", "finished"]
+    assert_same(a.trainer, reference(cfg(0)))
+    assert_same(c.trainer, reference(cfg(2)))
+
+
+def test_runs_of_another_shape_or_batch_size_are_not_grouped():
+    reg = registry()
+    twin_a, twin_b, narrow, small = start_together(reg, [cfg(0), cfg(1), cfg(2, z_dim=8), cfg(3, batch=8)])
+    finished(twin_a, twin_b, narrow, small)
+    assert together(twin_a) == together(twin_b) == STEPS  # the control: same shape and settings do group
+    assert together(narrow) == together(small) == 0
+    assert_same(narrow.trainer, reference(cfg(2, z_dim=8)))
+    cgan = reg.start("cgan", dataclasses.replace(cfg(4), kind="cgan", steps=1), make)
+    assert cgan.trainer.chunk_runner is None  # another family: it never joins an ensemble
+    finished(cgan)
+
+
+# ---- the switch and the status line ----------------------------------------------------------------------------
+def test_on_for_cuda_off_for_cpu_unless_forced(monkeypatch):
+    assert cotrain.enabled("cuda", {}) and not cotrain.enabled("cpu", {})
+    assert cotrain.enabled("cpu", {cotrain.ENV: "1"}) and not cotrain.enabled("cuda", {cotrain.ENV: "0"})
+    monkeypatch.delenv(cotrain.ENV)
+    reg = registry()
+    run = reg.start("s", cfg(0, steps=3), make)
+    finished(run)
+    assert run.trainer.chunk_runner is None  # the CPU default: every run trains alone, exactly as before
+
+
+def test_the_status_line_says_when_a_run_steps_together():
+    reg = registry()
+    run = reg.start("s", cfg(0, steps=2), make)
+    finished(run)
+    snap = dataclasses.replace(run.trainer.snapshot(), state="running")
+    pace = {"active": 8, "share": 1.0, "eta_s": 12.0, "wait_s": None, "together": 8}
+    d = V.status_dict(run, snap, None, pace)
+    assert "stepping together with 7 other runs" in V.status_markdown(d, "en")
+    assert "与另外 7 个训练合在一次批量计算中同时进行" in V.status_markdown(d, "zh-CN")
+    alone = V.status_dict(run, snap, None, {**pace, "together": 1})
+    assert "together" not in V.status_markdown(alone, "en")
