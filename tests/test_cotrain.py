@@ -32,9 +32,10 @@ def forced_on(monkeypatch):
     monkeypatch.setenv("GENAI_DEMO_SLICE_S", "0.01")  # ~1-step chunks: many turns, so there is time to step in
 
 
-def cfg(seed: int, steps: int = STEPS, z_dim: int = 16, batch: int = 16, lr: float = 2e-4, **kw) -> RunConfig:
+def cfg(seed: int, steps: int = STEPS, z_dim: int = 16, batch: int = 16, lr: float = 2e-4, device: str = "cpu",
+        **kw) -> RunConfig:
     return RunConfig(kind="gan", steps=steps, seed=seed, hp=Hyper(lr=lr, batch_size=batch), model_config={"z_dim": z_dim},
-                     publish_every=5, snapshot_every=10, preview_n=10, device="cpu", **kw)
+                     publish_every=5, snapshot_every=10, preview_n=10, device=device, **kw)
 
 
 def make(c: RunConfig) -> Trainer:
@@ -94,16 +95,20 @@ def together(run) -> int:
 
 
 # ---- grouping and equal results --------------------------------------------------------------------------------
-def test_three_runs_step_together_with_the_results_each_gets_alone(monkeypatch):
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU (bench/gpu_check.sh)")
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=CUDA)])
+def test_three_runs_step_together_with_the_results_each_gets_alone(monkeypatch, device):
     monkeypatch.setenv("GENAI_DEMO_SLICE_S", "1")  # chunks of ~1 s: the snapshots at steps 10 and 20 fall inside them
     reg = registry()
-    runs = start_together(reg, [cfg(s) for s in (0, 1, 2)])
+    runs = start_together(reg, [cfg(s, device=device) for s in (0, 1, 2)])
     finished(*runs)
     assert [r.trainer.state for r in runs] == ["finished"] * 3
     assert [together(r) for r in runs] == [STEPS] * 3  # one seat: every chunk was a group of all three
     assert reg.cotrain.group_chunks >= 2
     for r, s in zip(runs, (0, 1, 2), strict=True):
-        assert_same(r.trainer, reference(cfg(s)))
+        assert_same(r.trainer, reference(cfg(s, device=device)))
     assert runs[0].trainer.snapshot().history["d_loss"] != runs[1].trainer.snapshot().history["d_loss"]  # differ
 
 

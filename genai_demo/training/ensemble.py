@@ -2,13 +2,13 @@
 one launch sequence instead of 30.
 
 ``torch.func.stack_module_state`` stacks the members' weights into (N, …) tensors, ``functional_call`` + ``vmap``
-run every member's G and D in one batched call per layer (``bmm`` instead of N ``mm``), and one
-:class:`StackedAdam` per network updates the stacked weights. Adam is elementwise, so that is each member's own
-Adam — with each member's own step count (its bias correction) and learning rate, and the moments it had: the
-ensemble starts from the members' optimiser state and ``write_back`` returns it, so a run that trained alone
-continues in a group as it would have alone. Each member keeps its own generator and draws its batch and noise in
-the same order as ``GAN.train_step``, so its losses match the same run trained alone, within float tolerance
-(batched matmuls sum in another order). G's BatchNorm running statistics are stacked buffers, updated per member.
+run every member's G and D in one batched call per layer (``bmm`` instead of N ``mm``). The update is torch's own
+(fused) Adam over each member's slices of the stacked weights, one parameter group per learning rate, whose state
+*is* each member's own Adam state (the same dicts: moments and step count, so its bias correction), updated in
+place — a run that trained alone continues in a group exactly as it would alone, and the arithmetic is the kernel
+its own Adam runs. Each member keeps its own generator and draws its batch and noise in the same order as
+``GAN.train_step``, so its losses match the same run trained alone, within float tolerance (batched matmuls sum in
+another order). G's BatchNorm running statistics are stacked buffers, updated per member.
 
 Used by ``cotrain.py``, which groups the scheduler's active runs into ensembles on a GPU (off on a CPU, where it does
 not pay: the same FLOPs, the cores already busy; measured in bench/ensemble.py). The unconditional MLP GAN only
@@ -27,65 +27,6 @@ from ..models.base import Hyper, randn
 from ..models.gan import GAN, d_accuracy, d_loss_fn, g_loss_fn
 
 METRICS = ("d_loss", "g_loss", "d_acc", "d_real", "d_fake")  # GAN.train_step's, in its order
-BETAS, EPS = (0.5, 0.999), 1e-8  # GAN.make_optimizers' Adam, for members without optimisers of their own
-
-
-class StackedAdam:
-    """torch's Adam (no weight decay, no AMSGrad) over stacked (N, …) parameters, with a step count and a learning rate
-    per member — what N separate Adams would do, as one set of elementwise ops per parameter."""
-
-    def __init__(self, params: Sequence[torch.Tensor], lrs: Sequence[float], betas=BETAS, eps: float = EPS):
-        self.params = list(params)  # (N, …) leaves
-        self.betas, self.eps = tuple(betas), float(eps)
-        self.lr = torch.tensor([float(x) for x in lrs], dtype=torch.float64)  # (N,)
-        self.steps = torch.zeros(len(self.lr), dtype=torch.float64)  # (N,) Adam steps each member has taken
-        self.exp_avg = [torch.zeros_like(p) for p in self.params]  # (N, …) first moments
-        self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]  # (N, …) second moments
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
-
-    @torch.no_grad()
-    def step(self) -> None:
-        b1, b2 = self.betas
-        self.steps += 1
-        dev = self.params[0].device
-        step_size = (self.lr / (1 - b1 ** self.steps)).to(dev, torch.float32)  # (N,) lr / bias correction 1
-        bc2_sqrt = (1 - b2 ** self.steps).sqrt().to(dev, torch.float32)  # (N,) sqrt of bias correction 2
-        grads = [p.grad for p in self.params]
-        torch._foreach_lerp_(self.exp_avg, grads, 1 - b1)  # m ← β1 m + (1 − β1) g
-        torch._foreach_mul_(self.exp_avg_sq, b2)  # v ← β2 v + (1 − β2) g²
-        torch._foreach_addcmul_(self.exp_avg_sq, grads, grads, value=1 - b2)
-        for p, m, v in zip(self.params, self.exp_avg, self.exp_avg_sq, strict=True):
-            per = (-1,) + (1,) * (p.dim() - 1)  # (N, 1, …): one value per member, broadcast over its weights
-            denom = (v.sqrt() / bc2_sqrt.view(per)).add_(self.eps)
-            p.sub_(m / denom * step_size.view(per))  # p ← p − lr / bc1 · m / (√(v / bc2) + ε)
-
-    def load(self, i: int, net: nn.Module, opt: torch.optim.Optimizer) -> None:
-        """Member i's state from its own Adam over net's parameters (nothing when it has not stepped yet)."""
-        self.lr[i] = opt.param_groups[0]["lr"]
-        for j, p in enumerate(net.parameters()):  # stack_module_state's order: named_parameters'
-            if st := opt.state.get(p):
-                self.exp_avg[j][i].copy_(st["exp_avg"])
-                self.exp_avg_sq[j][i].copy_(st["exp_avg_sq"])
-                self.steps[i] = float(st["step"])
-
-    @torch.no_grad()
-    def store(self, i: int, net: nn.Module, opt: torch.optim.Optimizer) -> None:
-        """Write member i's moments and step count back into its own Adam, in the layout that Adam keeps."""
-        if self.steps[i] == 0:
-            return
-        group = opt.param_groups[0]
-        for j, p in enumerate(net.parameters()):
-            st = opt.state[p]
-            if "step" not in st:  # as torch's Adam makes it: on the device when fused / capturable, else on the CPU
-                on_dev = group.get("fused") or group.get("capturable")
-                st["step"] = torch.zeros((), dtype=torch.float32, device=p.device if on_dev else "cpu")
-                st["exp_avg"], st["exp_avg_sq"] = torch.zeros_like(p), torch.zeros_like(p)
-            st["step"].fill_(float(self.steps[i]))
-            st["exp_avg"].copy_(self.exp_avg[j][i])
-            st["exp_avg_sq"].copy_(self.exp_avg_sq[j][i])
 
 
 class GANEnsemble:
@@ -104,12 +45,38 @@ class GANEnsemble:
         self.d_base = copy.deepcopy(models[0].D).to("meta").train()
         self.pg, self.bg = stack_module_state([m.G for m in models])  # {name: (N, …)} leaves; BN buffers (N, …)
         self.pd, self.bd = stack_module_state([m.D for m in models])
-        group = opts[0]["g"].param_groups[0] if opts else {"betas": BETAS, "eps": EPS}
-        self.opt_g = StackedAdam(self.pg.values(), [hp.lr] * len(models), group["betas"], group["eps"])
-        self.opt_d = StackedAdam(self.pd.values(), [hp.lr] * len(models), group["betas"], group["eps"])
-        for i, (m, o) in enumerate(zip(models, opts or [], strict=False)):
-            self.opt_g.load(i, m.G, o["g"])
-            self.opt_d.load(i, m.D, o["d"])
+        self.opt_g, self.views_g = self._adam([m.G for m in models], self.pg, "g", hp)
+        self.opt_d, self.views_d = self._adam([m.D for m in models], self.pd, "d", hp)
+
+    def _adam(self, nets: list[nn.Module], stacked: dict, which: str, hp: Hyper):
+        """(Adam over every member's slices of the stacked weights, the slices per member). Member i's slices are
+        views of row i (they train the stacked weights in place); its Adam state is its own optimiser's."""
+        flat = [p.detach() for p in stacked.values()]  # (N, …) each, in named_parameters' order
+        views = [[f[i] for f in flat] for i in range(len(nets))]  # member i: its parameters' shapes
+        own = [o[which] for o in self.opts] if self.opts else None
+        lrs = [o.param_groups[0]["lr"] for o in own] if own else [hp.lr] * len(nets)
+        groups: dict[float, list] = {}
+        for i, lr in enumerate(lrs):  # one group per learning rate: members may differ (set_hyper), most do not
+            groups.setdefault(lr, []).extend(views[i])
+        fused = own[0].param_groups[0]["fused"] if own else self.device.type in ("cpu", "cuda")  # as GAN's own
+        betas = own[0].param_groups[0]["betas"] if own else (0.5, 0.999)
+        opt = torch.optim.Adam([{"params": v, "lr": lr} for lr, v in groups.items()], betas=betas, fused=fused)
+        for i, net in enumerate(nets if own else []):
+            for v, p in zip(views[i], net.parameters(), strict=True):
+                if p in own[i].state:
+                    opt.state[v] = own[i].state[p]  # the same dict: the step updates the member's own state
+        return opt, views
+
+    @staticmethod
+    def _adam_step(opt: torch.optim.Optimizer, stacked: dict, views: list[list[torch.Tensor]]) -> None:
+        """One Adam step of every member: its gradient is row i of the stacked one (the sum's backward)."""
+        grads = [p.grad for p in stacked.values()]  # (N, …) each
+        for i, vs in enumerate(views):
+            for v, g in zip(vs, grads, strict=True):
+                v.grad = g[i]
+        opt.step()
+        for p in stacked.values():
+            p.grad = None  # the next backward writes fresh gradients (the views' go with the next assignment)
 
     def __len__(self) -> int:
         return len(self.models)
@@ -140,14 +107,12 @@ class GANEnsemble:
             both = self._d(self.pd, torch.cat([real, fake.detach()], dim=1))  # (N, 2B): one D pass, as GAN does
             real_logits, fake_logits = both[:, :B], both[:, B:]  # (N, B), (N, B)
             d_loss = vmap(d_loss_fn)(real_logits, fake_logits)  # (N,)
-            self.opt_d.zero_grad()
             d_loss.sum().backward()  # members share no weights: the sum's gradient is each member's own
-            self.opt_d.step()
+            self._adam_step(self.opt_d, self.pd, self.views_d)
         frozen_d = {k: v.detach() for k, v in self.pd.items()}  # the freshly updated D, no gradient for it
         g_loss = vmap(g_loss_fn)(self._d(frozen_d, fake))  # (N,)
-        self.opt_g.zero_grad()
         g_loss.sum().backward()
-        self.opt_g.step()
+        self._adam_step(self.opt_g, self.pg, self.views_g)
         with torch.no_grad():
             vals = torch.stack([d_loss.detach(), g_loss.detach(), vmap(d_accuracy)(real_logits, fake_logits),
                                 torch.sigmoid(real_logits).mean(1), torch.sigmoid(fake_logits).mean(1)], dim=1)
@@ -155,15 +120,18 @@ class GANEnsemble:
 
     @torch.no_grad()
     def write_back(self, members: Sequence[int] | None = None, adam: bool = True) -> None:
-        """Copy the stacked weights and BN statistics back into the member models (all, or the given indices), and
-        with adam, the optimiser state into their own Adams (when the ensemble was given them)."""
+        """Copy the stacked weights and BN statistics back into the member models (all, or the given indices); with
+        adam, hand a member's own Adam the state of its first steps (later steps update that state in place)."""
         for i in range(len(self.models)) if members is None else members:
             m = self.models[i]
             m.G.load_state_dict({k: v[i] for k, v in {**self.pg, **self.bg}.items()})
             m.D.load_state_dict({k: v[i] for k, v in {**self.pd, **self.bd}.items()})
-            if adam and self.opts is not None:
-                self.opt_g.store(i, m.G, self.opts[i]["g"])
-                self.opt_d.store(i, m.D, self.opts[i]["d"])
+            if adam and self.opts is not None:  # a member's first steps: the state the ensemble's Adam created
+                for net, opt, views, which in ((m.G, self.opt_g, self.views_g, "g"), (m.D, self.opt_d, self.views_d, "d")):
+                    own = self.opts[i][which].state
+                    for v, p in zip(views[i], net.parameters(), strict=True):
+                        if p not in own and v in opt.state:
+                            own[p] = opt.state[v]
 
     def copy_of(self, i: int) -> GAN:
         """A CPU copy of member i as it is now (a snapshot's weights in the middle of a chunk)."""

@@ -81,12 +81,22 @@ class TinyData:
 
 
 class TinyDigits(TinyData):
-    """TinyData's draws at MNIST's shape, for the real MLP GAN: 64 fixed 28×28 images."""
+    """TinyData's draws at MNIST's shape, for the real MLP GAN: 64 fixed 28×28 images; moves to a GPU like ImageData."""
 
     def __init__(self):
         g = torch.Generator().manual_seed(0)
         self.x = torch.rand(64, 1, 28, 28, generator=g)  # (64, 1, 28, 28)
         self.y = torch.zeros(64, dtype=torch.long)
+
+    def to(self, device):
+        out = TinyDigits.__new__(TinyDigits)
+        out.x, out.y = self.x.to(device), self.y.to(device)
+        return out
+
+    def batch(self, batch_size, generator):
+        where = generator.device if generator is not None else self.x.device  # as ImageData.batch: the generator's
+        idx = torch.randint(len(self.x), (batch_size,), generator=generator, device=where).to(self.x.device)
+        return self.x[idx], self.y[idx]
 
 
 def write_tiny_checkpoints(d, prefix: str) -> None:
