@@ -2,11 +2,11 @@
 one launch sequence instead of 30.
 
 ``torch.func.stack_module_state`` stacks the members' weights into (N, …) tensors, ``functional_call`` + ``vmap``
-run every member's G and D in one batched call per layer (``bmm`` instead of N ``mm``). The update is torch's own
-(fused) Adam over each member's slices of the stacked weights, one parameter group per learning rate, whose state
-*is* each member's own Adam state (the same dicts: moments and step count, so its bias correction), updated in
-place — a run that trained alone continues in a group exactly as it would alone, and the arithmetic is the kernel
-its own Adam runs. Each member keeps its own generator and draws its batch and noise in the same order as
+run every member's G and D in one batched call per layer (``bmm`` instead of N ``mm``). The update is torch's
+functional Adam (``torch.optim.adam.adam``, fused like GAN's own) over each member's slices of the stacked weights,
+one call per learning rate, starting from each member's own Adam state — moments and step count, so its own bias
+correction — and copying it back (``write_back``): a run that trained alone continues in a group exactly as it would
+alone, with the kernel its own Adam runs. Each member keeps its own generator and draws its batch and noise in the same order as
 ``GAN.train_step``, so its losses match the same run trained alone, within float tolerance (batched matmuls sum in
 another order). G's BatchNorm running statistics are stacked buffers, updated per member.
 
@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
+from torch.optim.adam import adam
 
 from ..models.base import Hyper, randn
 from ..models.gan import GAN, d_accuracy, d_loss_fn, g_loss_fn
@@ -32,7 +33,8 @@ METRICS = ("d_loss", "g_loss", "d_acc", "d_real", "d_fake")  # GAN.train_step's,
 class GANEnsemble:
     def __init__(self, models: list[GAN], hp: Hyper, opts: list[dict] | None = None):
         """models: the members; hp: what they share (batch size, D:G); opts: each member's {"g", "d"} Adams, whose
-        state and learning rate the ensemble continues and write_back() updates (None: fresh Adams at hp.lr)."""
+        state (moments, step count) and learning rate the ensemble continues and write_back() updates (None: fresh
+        Adams at hp.lr)."""
         if not models or any(type(m) is not GAN for m in models):
             raise ValueError("an ensemble takes one or more unconditional MLP GANs")
         if len({tuple((k, tuple(v.shape)) for k, v in m.state_dict().items()) for m in models}) != 1:
@@ -45,38 +47,46 @@ class GANEnsemble:
         self.d_base = copy.deepcopy(models[0].D).to("meta").train()
         self.pg, self.bg = stack_module_state([m.G for m in models])  # {name: (N, …)} leaves; BN buffers (N, …)
         self.pd, self.bd = stack_module_state([m.D for m in models])
-        self.opt_g, self.views_g = self._adam([m.G for m in models], self.pg, "g", hp)
-        self.opt_d, self.views_d = self._adam([m.D for m in models], self.pd, "d", hp)
+        self.opts = opts if opts is not None else [m.make_optimizers(hp) for m in models]  # fresh Adams at hp.lr
+        self._states: list[tuple[int, dict, dict]] = []  # (member, its own Adam state of a param, the copy stepped)
+        self.adam_g = self._adam([m.G for m in models], self.pg, "g")
+        self.adam_d = self._adam([m.D for m in models], self.pd, "d")
 
-    def _adam(self, nets: list[nn.Module], stacked: dict, which: str, hp: Hyper):
-        """(Adam over every member's slices of the stacked weights, the slices per member). Member i's slices are
-        views of row i (they train the stacked weights in place); its Adam state is its own optimiser's."""
-        flat = [p.detach() for p in stacked.values()]  # (N, …) each, in named_parameters' order
-        views = [[f[i] for f in flat] for i in range(len(nets))]  # member i: its parameters' shapes
-        own = [o[which] for o in self.opts] if self.opts else None
-        lrs = [o.param_groups[0]["lr"] for o in own] if own else [hp.lr] * len(nets)
-        groups: dict[float, list] = {}
-        for i, lr in enumerate(lrs):  # one group per learning rate: members may differ (set_hyper), most do not
-            groups.setdefault(lr, []).extend(views[i])
-        fused = own[0].param_groups[0]["fused"] if own else self.device.type in ("cpu", "cuda")  # as GAN's own
-        betas = own[0].param_groups[0]["betas"] if own else (0.5, 0.999)
-        opt = torch.optim.Adam([{"params": v, "lr": lr} for lr, v in groups.items()], betas=betas, fused=fused)
-        for i, net in enumerate(nets if own else []):
-            for v, p in zip(views[i], net.parameters(), strict=True):
-                if p in own[i].state:
-                    opt.state[v] = own[i].state[p]  # the same dict: the step updates the member's own state
-        return opt, views
+    def _adam(self, nets: list[nn.Module], stacked: dict, which: str) -> dict[float, tuple]:
+        """For torch's functional Adam, per learning rate: (the members' slices of the stacked weights — views of
+        row i, so an update trains the stacked weights in place —, copies of their own Adam's exp_avg, exp_avg_sq
+        and step tensors, and (param j, member i) of each). write_back() copies the state back: until then a member's
+        optimiser is untouched, so a chunk that fails leaves its run as it was. A member that has not stepped yet
+        gets its (zero) state made here, in the layout its Adam would make (the step count on the device when fused)."""
+        rows = list(zip(*(p.detach().unbind(0) for p in stacked.values()), strict=True))  # rows[i]: member i's views
+        lists: dict[float, tuple] = {}
+        for i, net in enumerate(nets):
+            opt = self.opts[i][which]
+            group = opt.param_groups[0]
+            on_dev = bool(group.get("fused") or group.get("capturable"))
+            params, ms, vs, steps, where = lists.setdefault(group["lr"], ([], [], [], [], []))
+            for j, (v, p) in enumerate(zip(rows[i], net.parameters(), strict=True)):
+                st = opt.state[p]
+                if not st:
+                    st.update(step=torch.zeros((), dtype=torch.float32, device=p.device if on_dev else "cpu"),
+                              exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
+                mine = {k: st[k].clone() for k in ("exp_avg", "exp_avg_sq", "step")}
+                self._states.append((i, st, mine))
+                params.append(v), ms.append(mine["exp_avg"]), vs.append(mine["exp_avg_sq"]), steps.append(mine["step"])
+                where.append((j, i))
+        return lists
 
-    @staticmethod
-    def _adam_step(opt: torch.optim.Optimizer, stacked: dict, views: list[list[torch.Tensor]]) -> None:
-        """One Adam step of every member: its gradient is row i of the stacked one (the sum's backward)."""
-        grads = [p.grad for p in stacked.values()]  # (N, …) each
-        for i, vs in enumerate(views):
-            for v, g in zip(vs, grads, strict=True):
-                v.grad = g[i]
-        opt.step()
+    def _adam_step(self, stacked: dict, lists: dict[float, tuple], which: str) -> None:
+        """One Adam step of every member (its gradient: row i of the stacked one), with the kernel its own Adam
+        runs; its moments and step count update in place in its own optimiser's state."""
+        group = self.opts[0][which].param_groups[0]
+        grads = [p.grad.unbind(0) for p in stacked.values()]  # grads[j][i]: (…) member i's gradient of param j
+        for lr, (params, ms, vs, steps, where) in lists.items():
+            adam(params, [grads[j][i] for j, i in where], ms, vs, [], steps, fused=group.get("fused"),
+                 foreach=group.get("foreach"), amsgrad=False, beta1=group["betas"][0], beta2=group["betas"][1], lr=lr,
+                 weight_decay=0.0, eps=group["eps"], maximize=False)
         for p in stacked.values():
-            p.grad = None  # the next backward writes fresh gradients (the views' go with the next assignment)
+            p.grad = None  # the next backward writes fresh gradients
 
     def __len__(self) -> int:
         return len(self.models)
@@ -108,11 +118,11 @@ class GANEnsemble:
             real_logits, fake_logits = both[:, :B], both[:, B:]  # (N, B), (N, B)
             d_loss = vmap(d_loss_fn)(real_logits, fake_logits)  # (N,)
             d_loss.sum().backward()  # members share no weights: the sum's gradient is each member's own
-            self._adam_step(self.opt_d, self.pd, self.views_d)
+            self._adam_step(self.pd, self.adam_d, "d")
         frozen_d = {k: v.detach() for k, v in self.pd.items()}  # the freshly updated D, no gradient for it
         g_loss = vmap(g_loss_fn)(self._d(frozen_d, fake))  # (N,)
         g_loss.sum().backward()
-        self._adam_step(self.opt_g, self.pg, self.views_g)
+        self._adam_step(self.pg, self.adam_g, "g")
         with torch.no_grad():
             vals = torch.stack([d_loss.detach(), g_loss.detach(), vmap(d_accuracy)(real_logits, fake_logits),
                                 torch.sigmoid(real_logits).mean(1), torch.sigmoid(fake_logits).mean(1)], dim=1)
@@ -120,18 +130,17 @@ class GANEnsemble:
 
     @torch.no_grad()
     def write_back(self, members: Sequence[int] | None = None, adam: bool = True) -> None:
-        """Copy the stacked weights and BN statistics back into the member models (all, or the given indices); with
-        adam, hand a member's own Adam the state of its first steps (later steps update that state in place)."""
-        for i in range(len(self.models)) if members is None else members:
+        """Copy the stacked weights and BN statistics back into the member models (all, or the given indices), and
+        with adam the stepped Adam state into their own optimisers."""
+        chosen = range(len(self.models)) if members is None else members
+        for i in chosen:
             m = self.models[i]
             m.G.load_state_dict({k: v[i] for k, v in {**self.pg, **self.bg}.items()})
             m.D.load_state_dict({k: v[i] for k, v in {**self.pd, **self.bd}.items()})
-            if adam and self.opts is not None:  # a member's first steps: the state the ensemble's Adam created
-                for net, opt, views, which in ((m.G, self.opt_g, self.views_g, "g"), (m.D, self.opt_d, self.views_d, "d")):
-                    own = self.opts[i][which].state
-                    for v, p in zip(views[i], net.parameters(), strict=True):
-                        if p not in own and v in opt.state:
-                            own[p] = opt.state[v]
+        for i, own, mine in self._states if adam else ():
+            if i in chosen:
+                for k, v in mine.items():
+                    own[k].copy_(v)
 
     def copy_of(self, i: int) -> GAN:
         """A CPU copy of member i as it is now (a snapshot's weights in the middle of a chunk)."""
