@@ -169,6 +169,30 @@ def test_a_member_that_diverges_fails_on_its_own_and_the_others_go_on():
     assert_same(c.trainer, reference(cfg(2)))
 
 
+def test_a_failing_batched_chunk_turns_cotraining_off_and_every_run_goes_on_alone(monkeypatch, caplog):
+    """The batched path fails in the middle of a chunk, after a snapshot copy: no member's model, optimiser, counter
+    or timeline has changed, and each goes on alone to the results it gets alone."""
+    class Failing(cotrain.GANEnsemble):
+        calls = 0
+
+        def step(self, *a, **k):
+            Failing.calls += 1
+            if Failing.calls == 14:  # the second chunk: after its snapshot at step 10, within the chunk
+                raise RuntimeError("injected: out of GPU memory")
+            return super().step(*a, **k)
+
+    monkeypatch.setattr(cotrain, "GANEnsemble", Failing)
+    monkeypatch.setenv("GENAI_DEMO_SLICE_S", "1")
+    reg = registry()
+    runs = start_together(reg, [cfg(0), cfg(1)])
+    finished(*runs)
+    assert reg.cotrain.broken and reg.cotrain.group_chunks == 1 and Failing.calls == 14
+    assert "stepping 2 runs together failed" in caplog.text
+    for r, s in zip(runs, (0, 1), strict=True):
+        assert r.trainer.state == "finished" and together(r) == 5  # the first chunk (5 steps), then alone
+        assert_same(r.trainer, reference(cfg(s)))
+
+
 def test_runs_of_another_shape_or_batch_size_are_not_grouped():
     reg = registry()
     twin_a, twin_b, narrow, small = start_together(reg, [cfg(0), cfg(1), cfg(2, z_dim=8), cfg(3, batch=8)])

@@ -162,12 +162,14 @@ class CoTrainer:
                 leader._give_back(n, single)
                 return None
             runs = [t for t, _, _ in group]
+            drawn = [t.gen.get_state() for t in runs]  # the chunk draws batches and noise from each run's generator
             try:
                 metrics, weights, seconds = self._compute(runs, [s for _, _, s in group], n)
-            except Exception:
+            except Exception:  # models and optimisers are untouched until the chunk's end (GANEnsemble.write_back)
                 log.exception("stepping %d runs together failed: cotraining is off, every run trains alone", len(runs))
                 self.broken = True
-                for t, s, _ in group:
+                for (t, s, _), state in zip(group, drawn, strict=True):
+                    t.gen.set_state(state)  # as if the chunk had never started: the run goes on alone from there
                     t._give_back(n, s)
                 return None
             self.group_chunks += 1

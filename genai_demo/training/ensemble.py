@@ -17,8 +17,6 @@ not pay: the same FLOPs, the cores already busy; measured in bench/ensemble.py).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
-
 import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
@@ -48,7 +46,7 @@ class GANEnsemble:
         self.pg, self.bg = stack_module_state([m.G for m in models])  # {name: (N, …)} leaves; BN buffers (N, …)
         self.pd, self.bd = stack_module_state([m.D for m in models])
         self.opts = opts if opts is not None else [m.make_optimizers(hp) for m in models]  # fresh Adams at hp.lr
-        self._states: list[tuple[int, dict, dict]] = []  # (member, its own Adam state of a param, the copy stepped)
+        self._states: list[tuple[int, dict, dict]] = []  # (member, its Adam's state of one param, the copy stepped)
         self.adam_g = self._adam([m.G for m in models], self.pg, "g")
         self.adam_d = self._adam([m.D for m in models], self.pd, "d")
 
@@ -129,20 +127,21 @@ class GANEnsemble:
         return [dict(zip(METRICS, row, strict=True)) for row in vals.tolist()]  # one device sync for all members
 
     @torch.no_grad()
-    def write_back(self, members: Sequence[int] | None = None, adam: bool = True) -> None:
-        """Copy the stacked weights and BN statistics back into the member models (all, or the given indices), and
-        with adam the stepped Adam state into their own optimisers."""
-        chosen = range(len(self.models)) if members is None else members
-        for i in chosen:
-            m = self.models[i]
+    def write_back(self) -> None:
+        """Copy the stacked weights and BN statistics back into the member models, and the stepped Adam state into
+        their own optimisers (the end of a chunk)."""
+        for i, m in enumerate(self.models):
             m.G.load_state_dict({k: v[i] for k, v in {**self.pg, **self.bg}.items()})
             m.D.load_state_dict({k: v[i] for k, v in {**self.pd, **self.bd}.items()})
-        for i, own, mine in self._states if adam else ():
-            if i in chosen:
-                for k, v in mine.items():
-                    own[k].copy_(v)
+        for _, own, mine in self._states:
+            for k, v in mine.items():
+                own[k].copy_(v)
 
+    @torch.no_grad()
     def copy_of(self, i: int) -> GAN:
-        """A CPU copy of member i as it is now (a snapshot's weights in the middle of a chunk)."""
-        self.write_back([i], adam=False)  # the live model is the ensemble's until the chunk ends: it may hold them
-        return copy.deepcopy(self.models[i]).to("cpu")
+        """A CPU copy of member i as it is now (a snapshot's weights in the middle of a chunk); the live model stays
+        as it was until write_back(), so a chunk that fails leaves it consistent with its step count."""
+        m = copy.deepcopy(self.models[i])
+        m.G.load_state_dict({k: v[i] for k, v in {**self.pg, **self.bg}.items()})
+        m.D.load_state_dict({k: v[i] for k, v in {**self.pd, **self.bd}.items()})
+        return m.to("cpu")

@@ -226,8 +226,9 @@ class Trainer(Stepping, Publishing):
                 self._compute_chunk()
 
     def _compute_chunk(self) -> None:
-        if not self._previews:  # step-0 preview (what noise looks like), once there is work — in the turn: it computes
-            self._publish(snapshot=True)  # too. A run that only waits, paused, holds no frozen copy (~10 MB for a VAE)
+        with self._compute_lock:  # (another run's turn may be computing a chunk for it: cotrain.py)
+            if not self._previews:  # step-0 preview (what noise looks like), once there is work — in the turn: it
+                self._publish(snapshot=True)  # computes too. A run that only waits, paused, holds no frozen copy
         if self.chunk_runner is not None:
             self.chunk_runner(self, self.chunk_steps())
         else:
