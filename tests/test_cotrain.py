@@ -9,6 +9,7 @@ then vary only in ways that cannot change a run's results (the point of the desi
 those that one seat fixes."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import numpy as np
@@ -110,6 +111,21 @@ def test_three_runs_step_together_with_the_results_each_gets_alone(monkeypatch, 
     for r, s in zip(runs, (0, 1, 2), strict=True):
         assert_same(r.trainer, reference(cfg(s, device=device)))
     assert runs[0].trainer.snapshot().history["d_loss"] != runs[1].trainer.snapshot().history["d_loss"]  # differ
+
+
+def test_several_seats_several_leaders_the_same_results():
+    """Three seats (a GPU has 8): three leaders' turns at once contend for the same runs; each chunk still holds a
+    run at most once, nothing deadlocks, and every run ends as it would alone."""
+    reg = RunRegistry(max_running=3, max_active=8, run_seconds=0, run_examples=0)
+    with contextlib.ExitStack() as seats:
+        for i in range(3):
+            seats.enter_context(reg.slicer.turn(f"blocker{i}"))
+        runs = [reg.start(f"s{i}", cfg(i), make) for i in range(4)]
+        wait_until(lambda: reg.slicer.waiting() == 4, what="four runs waiting for a turn")
+    finished(*runs)
+    assert reg.cotrain.group_chunks >= 1  # the first leader found at least the run still waiting for a seat
+    for r, s in zip(runs, range(4), strict=True):
+        assert_same(r.trainer, reference(cfg(s)))
 
 
 def test_adam_state_carries_over_when_a_run_joins_a_group():
