@@ -158,11 +158,14 @@ def test_pause_stop_and_lr_change_of_members_disturb_nobody():
         pace = reg.pace(a)
         assert pace["together"] == 4 and pace["share"] == 1.0  # every turn steps all four
         reg.pause("s1")
+        reg.step("s1", 3)  # three single steps while the others run: it takes them alone, publishing each
         reg.stop("s3")  # its thread ends while the test holds the seat: nothing can compute for it
         c.trainer.set_hyper(lr=5e-4)  # applied when its next chunk claims its steps
-        paused_at, stopped_at = b.trainer.step_count, d.trainer.step_count
+        paused_at, stopped_at, b_together = b.trainer.step_count, d.trainer.step_count, together(b)
     finished(a, c)
-    assert b.trainer.state == "paused" and b.trainer.step_count == paused_at  # not dragged along by the group
+    wait_until(lambda: b.trainer.step_count == paused_at + 3 and not b.trainer.busy, what="b's three single steps")
+    assert b.trainer.state == "paused" and together(b) == b_together  # not dragged along by the group
+    assert b.trainer.snapshot().history["step"][-3:] == [paused_at + 1, paused_at + 2, paused_at + 3]
     assert d.trainer.state == "stopped" and d.trainer.step_count == stopped_at
     assert together(a) == together(c) == STEPS  # a and c (lrs now differ) still stepped together: one Adam lr each
     (changed_at, name, old, new), = c.trainer.snapshot().changes
@@ -172,7 +175,14 @@ def test_pause_stop_and_lr_change_of_members_disturb_nobody():
     assert_same(d.trainer, reference(cfg(3, steps=stopped_at)), upto=stopped_at)  # its final publish: the last step's
     reg.resume("s1")  # the paused one goes on, alone now, and ends where it would have alone
     finished(b)
-    assert_same(b.trainer, reference(cfg(1)))
+    ref_b = make(cfg(1))
+    ref_b.publish()
+    ref_b.advance(paused_at)  # as in the group
+    ref_b.step(3)  # then three single steps (its thread starts paused)
+    wait_until(lambda: ref_b.step_count == paused_at + 3 and not ref_b.busy)
+    ref_b.resume()
+    assert ref_b.join(120)
+    assert_same(b.trainer, ref_b)
 
 
 def test_a_member_that_diverges_fails_on_its_own_and_the_others_go_on():

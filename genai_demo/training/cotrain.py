@@ -5,7 +5,7 @@ How it fits the scheduler (``slicer.py``: each active run's thread takes ~1 s tu
 - Each run that can join (an unconditional MLP GAN, ``GAN``) gets a :class:`Member` as its chunk runner when the
   registry takes it in. When its thread gets a turn it *leads*: it gathers the runs that can step with it now —
   running (not paused, stopping or finished), the same model config and weight shapes, device, batch size and D:G
-  ratio (the learning rate may differ: StackedAdam keeps one per member), at least the chunk's steps left within
+  ratio (the learning rate may differ: each member's own Adam steps at its own), at least the chunk's steps left within
   their budgets, not computing themselves — claims the chunk's steps in each (``Stepping._open_chunk``), steps them
   all as one ensemble, and publishes each member's steps into its own Trainer as its own chunk would
   (``_close_chunk``): the same history, snapshots at the same steps, budget and checks. With nobody to join it
@@ -14,6 +14,7 @@ How it fits the scheduler (``slicer.py``: each active run's thread takes ~1 s tu
   are stacked for the chunk and written back after it, so its results are those it gets alone, within float
   tolerance. Pause, stop and setting changes take effect at a chunk boundary: a claim applies queued changes, and a
   member whose settings no longer fit is left out and trains alone (or with runs like it) on its own next turn.
+  Single steps (⏭ while paused) are taken alone: they publish every step as they go.
 - Every turn of any member steps the whole group: a group of g runs advances g chunks per round of turns while each
   run still gets one turn of device time per round; each member's time budget is charged 1/g of a group chunk.
 - One group chunk per key at a time (its lead lock, taken before the leader's own compute lock); the other members'
@@ -146,7 +147,8 @@ class CoTrainer:
             if n == 0:
                 return 0
             group = [(leader, single, snap)]
-            if self.key(leader) == key:  # the claim applied its queued changes: it may fit this key no longer
+            if self.key(leader) == key and not single:  # the claim applied its queued changes: they may not fit; single
+                # steps (paused, ⏭) publish every step as they go: those it takes alone
                 for t in self._partners(leader, key, n):
                     if not t._compute_lock.acquire(blocking=False):
                         continue  # computing a chunk of its own right now
@@ -154,10 +156,10 @@ class CoTrainer:
                     if not t._previews:
                         t._publish(snapshot=True)  # its step-0 grid, which its own first turn would have shown
                     tn, tsingle, tsnap = t._open_chunk(n)
-                    if tn == n and self.key(t) == key:
+                    if tn == n and not tsingle and self.key(t) == key:
                         group.append((t, tsingle, tsnap))
                     elif tn:
-                        t._give_back(tn, tsingle)  # paused with fewer single steps, or its new settings differ
+                        t._give_back(tn, tsingle)  # paused meanwhile (single steps waiting), or its new settings differ
             if len(group) == 1:
                 leader._give_back(n, single)
                 return None

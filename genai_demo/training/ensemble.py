@@ -17,6 +17,7 @@ not pay: the same FLOPs, the cores already busy; measured in bench/ensemble.py).
 from __future__ import annotations
 
 import copy
+
 import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
