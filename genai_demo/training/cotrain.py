@@ -97,8 +97,10 @@ class CoTrainer:
     def attach(self, trainer) -> bool:
         """Let a new run step with others when it can: an unconditional MLP GAN on a device where cotraining is on
         (``enabled``), whose chunks are computed here (not by a ZeroGPU runner). Returns whether it was attached."""
-        if type(trainer.model) is not GAN or trainer.chunk_runner is not None or not enabled(trainer.device.type):
-            return False
+        model = trainer.model
+        if type(model) is not GAN or not model._joint_d or trainer.chunk_runner is not None \
+                or not enabled(trainer.device.type):
+            return False  # (_joint_d: its D scores real and fake in one pass, as GANEnsemble does)
         trainer.chunk_runner = Member(self, trainer.model)
         with self._lock:
             self._members.add(trainer)

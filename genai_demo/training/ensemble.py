@@ -34,8 +34,8 @@ class GANEnsemble:
         """models: the members; hp: what they share (batch size, D:G); opts: each member's {"g", "d"} Adams, whose
         state (moments, step count) and learning rate the ensemble continues and write_back() updates (None: fresh
         Adams at hp.lr)."""
-        if not models or any(type(m) is not GAN for m in models):
-            raise ValueError("an ensemble takes one or more unconditional MLP GANs")
+        if not models or any(type(m) is not GAN or not m._joint_d for m in models):  # _joint_d: D without BatchNorm,
+            raise ValueError("an ensemble takes one or more unconditional MLP GANs")  # real and fake in one pass
         if len({tuple((k, tuple(v.shape)) for k, v in m.state_dict().items()) for m in models}) != 1:
             raise ValueError("every member of an ensemble must have the same shape")
         self.models, self.hp, self.opts = models, hp, opts
