@@ -1,7 +1,7 @@
 """Batched ensemble vs separate runs: member-steps per second of N MLP GANs (issue 16 item 3).
 
     python bench/ensemble.py [--n 1 8 30] [--steps 10] [--batch 64] [--device cpu|cuda] [--threads 1]
-    python bench/ensemble.py --through-app [--n 8 32] [--seconds 20] [--seats 8] [--device cuda]
+    python bench/ensemble.py --through-app [--n 8 32] [--seconds 20] [--seats 8] [--preset class] [--batch 32]
 
 --through-app: N GAN runs started through the app's own RunRegistry (the real Trainers, time-slicer, snapshots,
 budgets off), first each in its own thread taking turns (GENAI_DEMO_ENSEMBLE=0), then stepping together
@@ -57,12 +57,15 @@ def through_app(n: int, together: bool, a) -> tuple[float, float]:
     """(member-steps/s, mean runs per chunk) of n GAN runs in a RunRegistry, over a.seconds after the warm-up."""
     from genai_demo.training import cotrain, factory
     from genai_demo.training.runs import RunRegistry
+    from genai_demo.training.settings import preset_config, preset_values
     from genai_demo.training.trainer import RunConfig
 
     os.environ[cotrain.ENV] = "1" if together else "0"  # read when the registry takes a run in
+    hp = Hyper(lr=preset_values("gan", a.preset)["lr"], batch_size=a.batch)
     reg = RunRegistry(max_running=a.seats, max_active=n, max_per_session=1, run_seconds=0, run_examples=0)
-    runs = [reg.start(f"student{i}", RunConfig(kind="gan", steps=20_000, seed=i, hp=Hyper(lr=1e-3, batch_size=a.batch),
-                                               device=a.device, publish_every=10, snapshot_every=200), factory.make_trainer)
+    runs = [reg.start(f"student{i}", RunConfig(kind="gan", steps=20_000, seed=i, hp=hp, device=a.device, publish_every=10,
+                                               snapshot_every=200, model_config=preset_config("gan", a.preset)),
+                      factory.make_trainer)
             for i in range(n)]
     try:
         deadline = time.perf_counter() + 120
@@ -89,6 +92,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="intra-op CPU threads (a training thread uses 1 on 2 cores)")
     ap.add_argument("--through-app", action="store_true", help="through the RunRegistry: separate turns vs together")
     ap.add_argument("--seconds", type=float, default=20.0, help="--through-app: the measured window per setting")
+    ap.add_argument("--preset", default="class", choices=["class", "articles"],
+                    help="--through-app: the GAN's lr and layer widths (class: 1e-3, the quarter-width G and D)")
     ap.add_argument("--seats", type=int, default=None, help="--through-app: chunks computing at once (default: the "
                     "registry's for the device: GENAI_DEMO_GPU_RUNS or 8 on CUDA, cores ÷ 2 on a CPU)")
     a = ap.parse_args()
@@ -97,7 +102,8 @@ def main() -> None:
         from genai_demo.training.capacity import default_max_running
 
         a.seats = a.seats or default_max_running(torch.device(a.device).type)
-        print(f"through the app: device {a.device}, batch {a.batch}, lr 1e-3, {a.seats} seat(s), {a.seconds:g} s window")
+        print(f"through the app: device {a.device}, {a.preset} preset, batch {a.batch}, {a.seats} seat(s), "
+              f"{a.seconds:g} s window")
         print(f"{'N':>4} {'separate member-steps/s':>24} {'together member-steps/s':>24} {'ratio':>6}")
         for n in a.n:
             sep, _ = through_app(n, False, a)

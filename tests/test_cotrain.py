@@ -35,7 +35,8 @@ def forced_on(monkeypatch):
 
 def cfg(seed: int, steps: int = STEPS, z_dim: int = 16, batch: int = 16, lr: float = 2e-4, device: str = "cpu",
         **kw) -> RunConfig:
-    return RunConfig(kind="gan", steps=steps, seed=seed, hp=Hyper(lr=lr, batch_size=batch), model_config={"z_dim": z_dim},
+    narrow = {"z_dim": z_dim, "g_widths": (64, 128, 256), "d_widths": (128, 64)}  # the class preset's widths: fast
+    return RunConfig(kind="gan", steps=steps, seed=seed, hp=Hyper(lr=lr, batch_size=batch), model_config=narrow,
                      publish_every=5, snapshot_every=10, preview_n=10, device=device, **kw)
 
 
