@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
 from genai_demo.models.base import Hyper
-from genai_demo.training import cotrain
+from genai_demo.training import cotrain, estimate
 from genai_demo.training.runs import RunRegistry
 from genai_demo.training.trainer import RunConfig, Trainer
 from genai_demo.ui import train_view as V
@@ -241,6 +242,22 @@ def test_on_for_cuda_off_for_cpu_unless_forced(monkeypatch):
     run = reg.start("s", cfg(0, steps=3), make)
     finished(run)
     assert run.trainer.chunk_runner is None  # the CPU default: every run trains alone, exactly as before
+
+
+@pytest.mark.parametrize("g, seats, eta", [(1, 1, 40.0), (4, 1, 10.0), (2, 1, 20.0), (4, 8, 10.0)])
+def test_the_estimate_counts_a_groups_extra_turns(g, seats, eta):
+    """Four runs needing 10 s of compute each at their own pace: alone on one seat they end after 40 s; in a group of
+    four every turn steps all four (10 s); in pairs, 20 s; with more seats than runs, group chunks still go one at a
+    time (10 s, not 2.5)."""
+    def run(i):
+        trainer = SimpleNamespace(cfg=SimpleNamespace(steps=100, kind="gan", hp=Hyper()), step_count=0, steps_per_s=10.0,
+                                  budget=SimpleNamespace(seconds=None), pending_steps=0, state="running",
+                                  chunk_runner=SimpleNamespace(together=g))
+        return SimpleNamespace(trainer=trainer)
+    runs = [run(i) for i in range(4)]
+    p = estimate.pace(runs[0], runs, [], seats, 32)
+    assert p["eta_s"] == pytest.approx(eta) and p["together"] == g
+    assert p["share"] == pytest.approx(min(1.0, seats * g / 4))
 
 
 def test_the_status_line_says_when_a_run_steps_together():

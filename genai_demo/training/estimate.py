@@ -70,17 +70,17 @@ def together(trainer) -> int:
 def pace(run, active_runs: list, waiting: list, capacity: int, slots: int) -> dict | None:
     """The status line's numbers for one run. active_runs: the runs training now; waiting: the queue's entries in
     serving order (scheduler.Waiting). Returns {"active", "share", "eta_s", "wait_s", "together"} (seconds or None),
-    or None when the run is neither training nor waiting. A run stepping with g others (cotrain.py) advances in every
-    turn of the group's members: its work counts 1/g, its share g times."""
+    or None when the run is neither training nor waiting. A run in a group of g (cotrain.py) advances in every turn of
+    the group's members, one group chunk at a time: g times its share of the device, up to the whole device."""
     trainers = [r.trainer for r in active_runs]
+    n = len(active_runs)
 
-    def need(t, steps=None):
-        return work_s(t, steps, _twin_rate(t, trainers)) / together(t)
+    def need(t, steps=None):  # compute seconds at its own pace, shortened by its group's extra turns
+        return work_s(t, steps, _twin_rate(t, trainers)) / max(1.0, min(together(t), n / capacity))
 
     act = [need(t, t.pending_steps if t.state == "paused" else None) for t in trainers]
     que = [need(w.run.trainer, w.n if w.action == "step" else None) for w in waiting]
     finish, start = simulate(act, que, capacity, slots)
-    n = len(active_runs)
     if run in active_runs:
         eta = finish[active_runs.index(run)]
         g = together(run.trainer)
