@@ -1,7 +1,8 @@
 """Issue 16 item 3, wired in: GAN runs of one shape in the real RunRegistry step together as one batched ensemble
 (training/cotrain.py), forced on for the CPU with GENAI_DEMO_ENSEMBLE=1. Each run's history, timeline and weights
 match the same run trained alone (float tolerance), Adam state carries over into a group, a member that pauses,
-stops, changes its lr or diverges disturbs nobody, and runs of another shape or batch size are never grouped.
+stops, changes its lr or diverges disturbs nobody, runs of another shape or batch size are never grouped, and CGANs
+group with CGANs only.
 
 Deterministic although threads are involved: one training seat (max_running=1), so at most one chunk computes at a
 time, and the test holds that seat ("the blocker") while it starts or changes runs; which runs a chunk groups may
@@ -35,9 +36,9 @@ def forced_on(monkeypatch):
 
 
 def cfg(seed: int, steps: int = STEPS, z_dim: int = 16, batch: int = 16, lr: float = 2e-4, device: str = "cpu",
-        **kw) -> RunConfig:
+        kind: str = "gan", **kw) -> RunConfig:
     narrow = {"z_dim": z_dim, "g_widths": (64, 128, 256), "d_widths": (128, 64)}  # the class preset's widths: fast
-    return RunConfig(kind="gan", steps=steps, seed=seed, hp=Hyper(lr=lr, batch_size=batch), model_config=narrow,
+    return RunConfig(kind=kind, steps=steps, seed=seed, hp=Hyper(lr=lr, batch_size=batch), model_config=narrow,
                      publish_every=5, snapshot_every=10, preview_n=10, device=device, **kw)
 
 
@@ -228,9 +229,20 @@ def test_runs_of_another_shape_or_batch_size_are_not_grouped():
     assert together(twin_a) == together(twin_b) == STEPS  # the control: same shape and settings do group
     assert together(narrow) == together(small) == 0
     assert_same(narrow.trainer, reference(cfg(2, z_dim=8)))
-    cgan = reg.start("cgan", dataclasses.replace(cfg(4), kind="cgan", steps=1), make)
-    assert cgan.trainer.chunk_runner is None  # another family: it never joins an ensemble
-    finished(cgan)
+
+
+def test_cgans_step_with_cgans_only():
+    """Label-conditioned GANs group among themselves (each G and D sees its own batch's labels) and match alone."""
+    reg = registry()
+    gan_a, gan_b, cgan_a, cgan_b = start_together(reg, [cfg(0), cfg(1), cfg(2, kind="cgan"), cfg(3, kind="cgan")])
+    finished(gan_a, gan_b, cgan_a, cgan_b)
+    assert [together(r) for r in (gan_a, gan_b, cgan_a, cgan_b)] == [STEPS] * 4
+    assert {r.trainer.chunk_runner.together for r in (gan_a, gan_b, cgan_a, cgan_b)} == {2}  # pairs, never 4
+    for r, c in ((gan_a, cfg(0)), (cgan_a, cfg(2, kind="cgan")), (cgan_b, cfg(3, kind="cgan"))):
+        assert_same(r.trainer, reference(c))
+    dcgan = reg.start("dcgan", dataclasses.replace(cfg(4), kind="dcgan", steps=1, model_config=None), make)
+    assert dcgan.trainer.chunk_runner is None  # its D has BatchNorm: it never joins an ensemble
+    finished(dcgan)
 
 
 # ---- the switch and the status line ----------------------------------------------------------------------------

@@ -7,31 +7,32 @@ import pytest
 import torch
 
 from genai_demo.models.base import Hyper
-from genai_demo.models.gan import GAN, GANConfig
+from genai_demo.models.gan import CGAN, GAN, CGANConfig, GANConfig
 from genai_demo.training.ensemble import GANEnsemble
 from tests.helpers import TinyDigits as Digits
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # one intra-op thread (tests/conftest.py)
 
 
-def member(seed: int, device: str = "cpu") -> GAN:
+def member(seed: int, device: str = "cpu", family=GAN) -> GAN:
     torch.manual_seed(seed)
-    return GAN(GANConfig(z_dim=16)).to(device)
+    return family(family.Config(z_dim=16)).to(device)
 
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU (bench/gpu_check.sh)")
 
 
-@pytest.mark.parametrize("d_steps, device", [(1, "cpu"), (2, "cpu"), pytest.param(1, "cuda", marks=CUDA)])
-def test_an_ensemble_steps_each_member_like_it_trains_alone(d_steps, device):
+@pytest.mark.parametrize("d_steps, device, family", [(1, "cpu", GAN), (2, "cpu", GAN), (1, "cpu", CGAN),
+                                                     pytest.param(1, "cuda", GAN, marks=CUDA)])
+def test_an_ensemble_steps_each_member_like_it_trains_alone(d_steps, device, family):
     hp, data, seeds, steps = Hyper(lr=2e-4, batch_size=16, d_steps=d_steps), Digits(), [0, 1, 2], 4
     data.x, data.y = data.x.to(device), data.y.to(device)
     alone = []
     for s in seeds:
-        m, g = member(s, device), torch.Generator().manual_seed(100 + s)
+        m, g = member(s, device, family), torch.Generator().manual_seed(100 + s)
         opts = m.make_optimizers(hp)
         alone.append(([m.train_step(*data.batch(hp.batch_size, g), opts, hp, g) for _ in range(steps)], m))
-    together = [member(s, device) for s in seeds]
+    together = [member(s, device, family) for s in seeds]
     ens = GANEnsemble(together, hp)
     gens = [torch.Generator().manual_seed(100 + s) for s in seeds]
     logs = [ens.step(data, gens) for _ in range(steps)]  # logs[step][member]
@@ -46,13 +47,15 @@ def test_an_ensemble_steps_each_member_like_it_trains_alone(d_steps, device):
     assert any(logs[0][i]["d_loss"] != logs[0][0]["d_loss"] for i in (1, 2))  # the members really differ
 
 
-def test_only_same_shaped_mlp_gans_make_an_ensemble():
-    with pytest.raises(ValueError, match="same shape"):
+def test_only_mlp_gans_of_one_family_and_shape_make_an_ensemble():
+    with pytest.raises(ValueError, match="same family and shape"):
         GANEnsemble([GAN(GANConfig(z_dim=16)), GAN(GANConfig(z_dim=8))], Hyper())
-    from genai_demo.models.gan import CGAN
+    with pytest.raises(ValueError, match="same family and shape"):
+        GANEnsemble([GAN(GANConfig(z_dim=16)), CGAN(CGANConfig(z_dim=6))], Hyper())  # 16 + 0 = 6 + 10 wide inputs
+    from genai_demo.models.dcgan import DCGAN
 
-    with pytest.raises(ValueError, match="unconditional MLP GAN"):
-        GANEnsemble([CGAN()], Hyper())
+    with pytest.raises(ValueError, match="MLP GANs or CGANs"):
+        GANEnsemble([DCGAN()], Hyper())
 
 
 def test_members_keep_their_own_adam_state_and_learning_rate():

@@ -1,8 +1,8 @@
-"""Runs that step together: on a GPU, the active MLP GAN runs of one shape train as one batched ensemble
+"""Runs that step together: on a GPU, the active MLP GAN (or CGAN) runs of one shape train as one batched ensemble
 (``ensemble.py``), so 30 students' GANs cost about one launch sequence instead of 30.
 
 How it fits the scheduler (``slicer.py``: each active run's thread takes ~1 s turns on the device's seats):
-- Each run that can join (an unconditional MLP GAN, ``GAN``) gets a :class:`Member` as its chunk runner when the
+- Each run that can join (an MLP GAN or CGAN: ``ensemble.FAMILIES``) gets a :class:`Member` as its chunk runner when the
   registry takes it in. When its thread gets a turn it *leads*: it gathers the runs that can step with it now —
   running (not paused, stopping or finished), the same model config and weight shapes, device, batch size and D:G
   ratio (the learning rate may differ: each member's own Adam steps at its own), at least the chunk's steps left within
@@ -36,8 +36,7 @@ import weakref
 
 import torch
 
-from ..models.gan import GAN
-from .ensemble import GANEnsemble
+from .ensemble import FAMILIES, GANEnsemble
 
 ENV = "GENAI_DEMO_ENSEMBLE"
 log = logging.getLogger(__name__)
@@ -69,7 +68,7 @@ def steps_allowed(t) -> int:
 class Member:
     """A run's chunk runner while it may step with others: each chunk of its own turn is led by the coordinator."""
 
-    def __init__(self, co: CoTrainer, model: GAN):
+    def __init__(self, co: CoTrainer, model):
         self.co = co
         # what must match to share one ensemble (functional_call runs one member's module with everyone's weights)
         self.shape = (type(model), repr(model.config), tuple((k, tuple(v.shape), v.dtype) for k, v in model.state_dict().items()))
@@ -95,10 +94,10 @@ class CoTrainer:
         self.group_chunks = 0  # chunks computed for two or more runs at once (tests, benches)
 
     def attach(self, trainer) -> bool:
-        """Let a new run step with others when it can: an unconditional MLP GAN on a device where cotraining is on
+        """Let a new run step with others when it can: an MLP GAN or CGAN on a device where cotraining is on
         (``enabled``), whose chunks are computed here (not by a ZeroGPU runner). Returns whether it was attached."""
         model = trainer.model
-        if type(model) is not GAN or not model._joint_d or trainer.chunk_runner is not None \
+        if type(model) not in FAMILIES or not model._joint_d or trainer.chunk_runner is not None \
                 or not enabled(trainer.device.type):
             return False  # (_joint_d: its D scores real and fake in one pass, as GANEnsemble does)
         trainer.chunk_runner = Member(self, trainer.model)

@@ -11,22 +11,25 @@ alone, with the kernel its own Adam runs. Each member keeps its own generator an
 another order). G's BatchNorm running statistics are stacked buffers, updated per member.
 
 Used by ``cotrain.py``, which groups the scheduler's active runs into ensembles on a GPU (off on a CPU, where it does
-not pay: the same FLOPs, the cores already busy; measured in bench/ensemble.py). The unconditional MLP GAN only
-(``GAN``, not CGAN / DCGAN). No gradio.
+not pay: the same FLOPs, the cores already busy; measured in bench/ensemble.py). The MLP GAN and its label-conditioned
+CGAN (the members of one ensemble are all one or the other; a CGAN's G and D get each member's batch labels, one-hot);
+not the DCGAN (its D has BatchNorm, so real and fake cannot share one pass). No gradio.
 """
 from __future__ import annotations
 
 import copy
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 from torch.optim.adam import adam
 
 from ..models.base import Hyper, randn
-from ..models.gan import GAN, d_accuracy, d_loss_fn, g_loss_fn
+from ..models.gan import CGAN, GAN, d_accuracy, d_loss_fn, g_loss_fn
 
 METRICS = ("d_loss", "g_loss", "d_acc", "d_real", "d_fake")  # GAN.train_step's, in its order
+FAMILIES = (GAN, CGAN)  # the MLP GANs (an ensemble holds one of them): not DCGAN, whose D has BatchNorm
 
 
 class GANEnsemble:
@@ -34,12 +37,13 @@ class GANEnsemble:
         """models: the members; hp: what they share (batch size, D:G); opts: each member's {"g", "d"} Adams, whose
         state (moments, step count) and learning rate the ensemble continues and write_back() updates (None: fresh
         Adams at hp.lr)."""
-        if not models or any(type(m) is not GAN or not m._joint_d for m in models):  # _joint_d: D without BatchNorm,
-            raise ValueError("an ensemble takes one or more unconditional MLP GANs")  # real and fake in one pass
-        if len({tuple((k, tuple(v.shape)) for k, v in m.state_dict().items()) for m in models}) != 1:
-            raise ValueError("every member of an ensemble must have the same shape")
+        if not models or any(type(m) not in FAMILIES or not m._joint_d for m in models):  # _joint_d: D without BN,
+            raise ValueError("an ensemble takes MLP GANs or CGANs")  # real and fake scored in one pass
+        if len({(type(m), tuple((k, tuple(v.shape)) for k, v in m.state_dict().items())) for m in models}) != 1:
+            raise ValueError("every member of an ensemble must have the same family and shape")
         self.models, self.hp, self.opts = models, hp, opts
         self.z_dim = models[0].config.z_dim
+        self.classes = models[0].config.num_classes if models[0].conditional else 0  # one-hot width K (0: none)
         self.device = models[0].device
         # a shape-only copy of one member, in train mode: functional_call runs it with each member's weights
         self.g_base = copy.deepcopy(models[0].G).to("meta").train()
@@ -90,36 +94,41 @@ class GANEnsemble:
     def __len__(self) -> int:
         return len(self.models)
 
-    def _g(self, z: torch.Tensor) -> torch.Tensor:
-        """(N, B, z_dim) → (N, B, 1, 28, 28): every member's G on its own noise, in train mode (BN batch stats)."""
-        def one(p, b, zi):
-            return functional_call(self.g_base, (p, b), (zi,))
-        return vmap(one)(self.pg, self.bg, z)
+    def _g(self, z: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
+        """(N, B, z_dim) [+ (N, B, K) one-hot labels] → (N, B, 1, 28, 28): every member's G on its own noise, in
+        train mode (BN batch stats)."""
+        def one(p, b, *args):
+            return functional_call(self.g_base, (p, b), args)
+        return vmap(one)(self.pg, self.bg, z, *([] if cond is None else [cond]))
 
-    def _d(self, params: dict, x: torch.Tensor) -> torch.Tensor:
-        """(N, M, 1, 28, 28) → (N, M) logits, each member's D on its own images."""
-        def one(p, b, xi):
-            return functional_call(self.d_base, (p, b), (xi,))
-        return vmap(one)(params, self.bd, x)
+    def _d(self, params: dict, x: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
+        """(N, M, 1, 28, 28) [+ (N, M, K)] → (N, M) logits, each member's D on its own images (and labels)."""
+        def one(p, b, *args):
+            return functional_call(self.d_base, (p, b), args)
+        return vmap(one)(params, self.bd, x, *([] if cond is None else [cond]))
 
     def step(self, data, generators: list[torch.Generator]) -> list[dict[str, float]]:
         """One training step of every member (GAN.train_step's order of draws and updates); its metrics per member.
         data: one data set for all, or one per member (each run draws from its own)."""
         n_d, B = max(1, int(self.hp.d_steps)), int(self.hp.batch_size)
         datas = data if isinstance(data, (list, tuple)) else [data] * len(generators)
-        real = torch.stack([d.batch(B, g)[0] for d, g in zip(datas, generators, strict=True)]) * 2 - 1  # (N, B, 1, 28, 28)
+        xs, ys = zip(*(d.batch(B, g) for d, g in zip(datas, generators, strict=True)), strict=True)
+        real = torch.stack(xs) * 2 - 1  # (N, B, 1, 28, 28) in [-1, 1]
+        # CGAN: fakes drawn with the batch's own labels, as GAN.train_step does [MO14 §3.2]; (N, B, K) one-hot
+        cond = F.one_hot(torch.stack(ys).to(self.device).long(), self.classes).float() if self.classes else None
+        both_cond = None if cond is None else torch.cat([cond, cond], dim=1)  # (N, 2B, K)
         for i in range(n_d):  # D: k updates per G update, fresh noise each time
             last = i == n_d - 1
             z = torch.stack([randn((B, self.z_dim), g, self.device) for g in generators])  # (N, B, z_dim)
             with torch.set_grad_enabled(last):  # only the last fakes keep a graph: the G step reuses them
-                fake = self._g(z)  # (N, B, 1, 28, 28)
-            both = self._d(self.pd, torch.cat([real, fake.detach()], dim=1))  # (N, 2B): one D pass, as GAN does
+                fake = self._g(z, cond)  # (N, B, 1, 28, 28)
+            both = self._d(self.pd, torch.cat([real, fake.detach()], dim=1), both_cond)  # (N, 2B): one D pass
             real_logits, fake_logits = both[:, :B], both[:, B:]  # (N, B), (N, B)
             d_loss = vmap(d_loss_fn)(real_logits, fake_logits)  # (N,)
             d_loss.sum().backward()  # members share no weights: the sum's gradient is each member's own
             self._adam_step(self.pd, self.adam_d, "d")
         frozen_d = {k: v.detach() for k, v in self.pd.items()}  # the freshly updated D, no gradient for it
-        g_loss = vmap(g_loss_fn)(self._d(frozen_d, fake))  # (N,)
+        g_loss = vmap(g_loss_fn)(self._d(frozen_d, fake, cond))  # (N,)
         g_loss.sum().backward()
         self._adam_step(self.pg, self.adam_g, "g")
         with torch.no_grad():
