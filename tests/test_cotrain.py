@@ -272,6 +272,27 @@ def test_the_estimate_counts_a_groups_extra_turns(g, seats, eta):
     assert p["share"] == pytest.approx(min(1.0, seats * g / 4))
 
 
+def test_the_train_tabs_status_says_a_run_steps_together():
+    """Through the Train tab's handler (the /status endpoint and the 2 Hz tick use it): two visitors' class-preset
+    GANs on the real data step together, and each one's status line says so, in both languages."""
+    from genai_demo.ui.context import UIContext
+    from genai_demo.ui.train_actions import TrainActions
+
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_active=4, max_steps=5000, idle_s=600))
+    a = TrainActions(ctx, datasets=["mnist5k"])
+    alice, bob = SimpleNamespace(session_hash="alice"), SimpleNamespace(session_hash="bob")
+    try:
+        for who in (alice, bob):
+            a.train("gan", "mnist5k", 5000, preset="class", request=who)
+        d = wait_until(lambda: (s := a.status(bob))["pace"] and s["pace"]["together"] == 2 and s, 60)
+        assert d["state"] == "running" and d["pace"]["share"] == 1.0  # every turn of either steps both
+        assert "stepping together with 1 other run in one batched computation" in V.status_markdown(d, "en")
+        assert "与另外 1 个训练合在一次批量计算中同时进行" in V.status_markdown(d, "zh-CN")
+        assert "sharing the trainer" not in V.status_markdown(d, "en")
+    finally:
+        ctx.registry.shutdown()
+
+
 def test_the_status_line_says_when_a_run_steps_together():
     reg = registry()
     run = reg.start("s", cfg(0, steps=2), make)
