@@ -188,6 +188,22 @@ def test_pause_stop_and_lr_change_of_members_disturb_nobody():
     assert_same(b.trainer, ref_b)
 
 
+def test_a_work_budget_stops_a_member_at_the_step_it_stops_alone(monkeypatch):
+    """b may draw 13 steps' examples (batch 16, D:G 1: 32 a step): the group's chunks (~1 s, more than 13 steps) stop
+    it exactly there, with the budget's reason, while a and c go on to the end."""
+    monkeypatch.setenv("GENAI_DEMO_SLICE_S", "1")
+    reg = registry()
+    a, b, c = start_together(reg, [cfg(0), cfg(1, max_examples=13 * 32), cfg(2)])
+    finished(a, b, c)
+    assert (b.trainer.state, b.trainer.step_count) == ("stopped", 13) and "work budget" in b.trainer.snapshot().error
+    assert together(b) == 13 and together(a) == together(c) == STEPS
+    ref = make(cfg(1, max_examples=13 * 32))
+    ref.start()
+    assert ref.join(60) and ref.step_count == 13
+    assert_same(b.trainer, ref, upto=13)
+    assert_same(a.trainer, reference(cfg(0)))
+
+
 def test_a_member_that_diverges_fails_on_its_own_and_the_others_go_on():
     reg = registry()
     a, b, c = start_together(reg, [cfg(0), cfg(1, diverge_at=0.5), cfg(2)])  # b: |loss| > 0.5 counts as diverged
