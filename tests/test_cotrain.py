@@ -12,21 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from types import SimpleNamespace
 
-import numpy as np
 import pytest
 import torch
 
-from genai_demo.models.base import Hyper
-from genai_demo.training import cotrain, estimate
+from genai_demo.training import cotrain
 from genai_demo.training.runs import RunRegistry
-from genai_demo.training.trainer import RunConfig, Trainer
-from genai_demo.ui import train_view as V
-from tests.helpers import TinyDigits, wait_until
+from tests.helpers import wait_until
+from tests.helpers.cogroup import STEPS, assert_same, cfg, finished, make, reference, registry, start_together, together
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # one intra-op thread (tests/conftest.py)
-STEPS = 30
 
 
 @pytest.fixture(autouse=True)
@@ -35,70 +30,6 @@ def forced_on(monkeypatch):
     monkeypatch.setenv("GENAI_DEMO_SLICE_S", "0.01")  # ~1-step chunks: many turns, so there is time to step in
 
 
-def cfg(seed: int, steps: int = STEPS, z_dim: int = 16, batch: int = 16, lr: float = 2e-4, device: str = "cpu",
-        kind: str = "gan", **kw) -> RunConfig:
-    narrow = {"z_dim": z_dim, "g_widths": (64, 128, 256), "d_widths": (128, 64)}  # the class preset's widths: fast
-    return RunConfig(kind=kind, steps=steps, seed=seed, hp=Hyper(lr=lr, batch_size=batch), model_config=narrow,
-                     publish_every=5, snapshot_every=10, preview_n=10, device=device, **kw)
-
-
-def make(c: RunConfig) -> Trainer:
-    return Trainer(c, TinyDigits())  # the model is built from the seed, as for any run
-
-
-def registry() -> RunRegistry:
-    return RunRegistry(max_running=1, max_active=8, run_seconds=0, run_examples=0)
-
-
-def start_together(reg: RunRegistry, cfgs: list[RunConfig]) -> list:
-    """Start the runs while the test holds the only seat: when it lets go, the first leads a chunk for all."""
-    with reg.slicer.turn("blocker"):
-        runs = [reg.start(f"s{i}", c, make) for i, c in enumerate(cfgs)]
-        wait_until(lambda: reg.slicer.waiting() == len(runs), what="every run waiting for a turn")
-    return runs
-
-
-def finished(*runs) -> None:
-    for r in runs:
-        assert r.trainer.join(120), r.id
-
-
-def reference(c: RunConfig, plan=()) -> Trainer:
-    """The same run alone, driven by advance(): plan is [(steps, lr change or None)], then the rest."""
-    t = make(c)
-    t.publish()  # the step-0 grid, which a run's first turn shows
-    for n, lr in plan:
-        t.advance(n - t.step_count)
-        if lr is not None:
-            t.set_hyper(lr=lr)
-    t.advance(c.steps)
-    return t
-
-
-def assert_same(t: Trainer, ref: Trainer, upto: int | None = None) -> None:
-    """History, timeline and weights of t match ref's within float tolerance: batched matmuls sum in another order,
-    and a GAN amplifies such 1e-7 differences step by step (torch's own fused and single-tensor Adams drift apart by 4e-4 in
-    30 steps at lr 1e-3, the ensemble by 3e-3; a fresh Adam at a join differs by far more: see the test below)."""
-    a, b = t.snapshot(), ref.snapshot()
-    assert a.step == b.step == (upto if upto is not None else a.total)
-    assert a.history["step"] == b.history["step"]
-    for k in ("d_loss", "g_loss", "d_real", "d_fake"):
-        assert a.history[k] == pytest.approx(b.history[k], rel=1e-3, abs=1e-4), k
-    assert a.history["d_acc"] == pytest.approx(b.history["d_acc"], abs=0.05)  # a logit at 0 may flip one image
-    assert [s for s, _ in a.previews] == [s for s, _ in b.previews]
-    for (_, pa), (_, pb) in zip(a.previews, b.previews, strict=True):
-        diff = np.abs(pa.astype(int) - pb.astype(int))  # uint8 grids: tanh's steep middle amplifies the drift
-        assert diff.mean() <= 0.25 and diff.max() <= 16, (diff.mean(), diff.max())
-    assert a.changes == b.changes
-    x, y = (torch.cat([p.detach().flatten() for p in m.parameters()]) for m in (t.model, ref.model))  # (≈2 M,)
-    assert (x - y).norm() <= 5e-3 * y.norm(), ((x - y).norm() / y.norm()).item()
-
-
-def together(run) -> int:
-    return run.trainer.chunk_runner.steps_together
-
-
-# ---- grouping and equal results --------------------------------------------------------------------------------
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU (bench/gpu_check.sh)")
 
 
@@ -262,61 +193,3 @@ def test_cgans_step_with_cgans_only():
 
 
 # ---- the switch and the status line ----------------------------------------------------------------------------
-def test_on_for_cuda_off_for_cpu_unless_forced(monkeypatch):
-    assert cotrain.enabled("cuda", {}) and not cotrain.enabled("cpu", {})
-    assert cotrain.enabled("cpu", {cotrain.ENV: "1"}) and not cotrain.enabled("cuda", {cotrain.ENV: "0"})
-    monkeypatch.delenv(cotrain.ENV)
-    reg = registry()
-    run = reg.start("s", cfg(0, steps=3), make)
-    finished(run)
-    assert run.trainer.chunk_runner is None  # the CPU default: every run trains alone, exactly as before
-
-
-@pytest.mark.parametrize("g, seats, eta", [(1, 1, 40.0), (4, 1, 10.0), (2, 1, 20.0), (4, 8, 10.0)])
-def test_the_estimate_counts_a_groups_extra_turns(g, seats, eta):
-    """Four runs needing 10 s of compute each at their own pace: alone on one seat they end after 40 s; in a group of
-    four every turn steps all four (10 s); in pairs, 20 s; with more seats than runs, group chunks still go one at a
-    time (10 s, not 2.5)."""
-    def run(i):
-        trainer = SimpleNamespace(cfg=SimpleNamespace(steps=100, kind="gan", hp=Hyper()), step_count=0, steps_per_s=10.0,
-                                  budget=SimpleNamespace(seconds=None), pending_steps=0, state="running",
-                                  chunk_runner=SimpleNamespace(together=g))
-        return SimpleNamespace(trainer=trainer)
-    runs = [run(i) for i in range(4)]
-    p = estimate.pace(runs[0], runs, [], seats, 32)
-    assert p["eta_s"] == pytest.approx(eta) and p["together"] == g
-    assert p["share"] == pytest.approx(min(1.0, seats * g / 4))
-
-
-def test_the_train_tabs_status_says_a_run_steps_together():
-    """Through the Train tab's handler (the /status endpoint and the 2 Hz tick use it): two visitors' class-preset
-    GANs on the real data step together, and each one's status line says so, in both languages."""
-    from genai_demo.ui.context import UIContext
-    from genai_demo.ui.train_actions import TrainActions
-
-    ctx = UIContext(registry=RunRegistry(max_running=1, max_active=4, max_steps=5000, idle_s=600))
-    a = TrainActions(ctx, datasets=["mnist5k"])
-    alice, bob = SimpleNamespace(session_hash="alice"), SimpleNamespace(session_hash="bob")
-    try:
-        for who in (alice, bob):
-            a.train("gan", "mnist5k", 5000, preset="class", request=who)
-        d = wait_until(lambda: (s := a.status(bob))["pace"] and s["pace"]["together"] == 2 and s, 60)
-        assert d["state"] == "running" and d["pace"]["share"] == 1.0  # every turn of either steps both
-        assert "stepping together with 1 other run in one batched computation" in V.status_markdown(d, "en")
-        assert "与另外 1 个训练合在一次批量计算中同时进行" in V.status_markdown(d, "zh-CN")
-        assert "sharing the trainer" not in V.status_markdown(d, "en")
-    finally:
-        ctx.registry.shutdown()
-
-
-def test_the_status_line_says_when_a_run_steps_together():
-    reg = registry()
-    run = reg.start("s", cfg(0, steps=2), make)
-    finished(run)
-    snap = dataclasses.replace(run.trainer.snapshot(), state="running")
-    pace = {"active": 8, "share": 1.0, "eta_s": 12.0, "wait_s": None, "together": 8}
-    d = V.status_dict(run, snap, None, pace)
-    assert "stepping together with 7 other runs" in V.status_markdown(d, "en")
-    assert "与另外 7 个训练合在一次批量计算中同时进行" in V.status_markdown(d, "zh-CN")
-    alone = V.status_dict(run, snap, None, {**pace, "together": 1})
-    assert "together" not in V.status_markdown(alone, "en")
