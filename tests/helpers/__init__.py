@@ -5,6 +5,7 @@
 - ``write_tiny_checkpoints``: four small untrained image checkpoints for the tab-handler tests.
 - ``serve_app``, ``free_port``: the real app launched on a free local port with its own run registry.
 - ``wait_until``: poll a condition, return its truthy value, fail after a timeout (the one wait helper).
+- ``tests.helpers.cogroup`` (import it by name): GAN runs started together in a one-seat registry, and alone.
 - ``tests.helpers.bad_inputs`` (import it by name: it builds a few hundred cases): the seeded bad-upload lists.
 """
 from .serving import free_port, serve_app, wait_until
