@@ -16,9 +16,11 @@ import dataclasses
 import pytest
 import torch
 
+from genai_demo.models.base import Hyper
 from genai_demo.training import cotrain
 from genai_demo.training.runs import RunRegistry
-from tests.helpers import wait_until
+from genai_demo.training.trainer import RunConfig, Trainer
+from tests.helpers import Tiny, TinyData, wait_until
 from tests.helpers.cogroup import STEPS, assert_same, cfg, finished, make, reference, registry, start_together, together
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # one intra-op thread (tests/conftest.py)
@@ -47,19 +49,31 @@ def test_three_runs_step_together_with_the_results_each_gets_alone(monkeypatch, 
     assert runs[0].trainer.snapshot().history["d_loss"] != runs[1].trainer.snapshot().history["d_loss"]  # differ
 
 
+def tiny_trainer(c: RunConfig) -> Trainer:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(c.seed)  # its weights from its seed, as a Trainer's own model build does
+        return Trainer(c, TinyData(), model=Tiny())
+
+
 def test_several_seats_several_leaders_the_same_results():
-    """Three seats (a GPU has 8): three leaders' turns at once contend for the same runs; each chunk still holds a
-    run at most once, nothing deadlocks, and every run ends as it would alone."""
+    """Three seats (a GPU has 8): three leaders' turns at once contend for the same runs — a turn that finds its group
+    computing waits with its seat given back (TimeSlicer.aside) —; each chunk still holds a run at most once, nothing
+    deadlocks, a run of another family computes alongside, and every run ends as it would alone."""
     reg = RunRegistry(max_running=3, max_active=8, run_seconds=0, run_examples=0)
+    other = RunConfig(kind="tiny", steps=300, seed=0, hp=Hyper(lr=1e-2, batch_size=8), device="cpu")
     with contextlib.ExitStack() as seats:
         for i in range(3):
             seats.enter_context(reg.slicer.turn(f"blocker{i}"))
         runs = [reg.start(f"s{i}", cfg(i), make) for i in range(4)]
-        wait_until(lambda: reg.slicer.waiting() == 4, what="four runs waiting for a turn")
-    finished(*runs)
+        tiny = reg.start("tiny", other, tiny_trainer)
+        wait_until(lambda: reg.slicer.waiting() == 5, what="five runs waiting for a turn")
+    finished(*runs, tiny)
     assert reg.cotrain.group_chunks >= 1  # the first leader found at least the run still waiting for a seat
     for r, s in zip(runs, range(4), strict=True):
         assert_same(r.trainer, reference(cfg(s)))
+    alone = tiny_trainer(other)
+    alone.advance(other.steps)
+    assert tiny.trainer.snapshot().history == alone.snapshot().history  # bitwise: it never joined anything
 
 
 def test_adam_state_carries_over_when_a_run_joins_a_group():

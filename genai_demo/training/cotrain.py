@@ -18,7 +18,9 @@ How it fits the scheduler (``slicer.py``: each active run's thread takes ~1 s tu
 - Every turn of any member steps the whole group: a group of g runs advances g chunks per round of turns while each
   run still gets one turn of device time per round; each member's time budget is charged 1/g of a group chunk.
 - One group chunk per key at a time (its lead lock, taken before the leader's own compute lock); the other members'
-  compute locks are only tried, never waited for, so two leaders can never wait on each other.
+  compute locks are only tried, never waited for, so two leaders can never wait on each other. A turn that finds its
+  group's chunk computing waits for it with its seat given back (``TimeSlicer.aside``): on a GPU's several seats,
+  runs of other families go on computing instead of waiting behind a group.
 - A failure of the batched path itself turns cotraining off for the process (logged) and every run goes on alone. A
   member whose own training fails (it diverged) in another run's turn fails on its own thread, at its next turn.
 
@@ -119,8 +121,14 @@ class CoTrainer:
         if self.broken or key is None or k <= 0 or not self._partners(leader, key, k):
             leader.chunk_runner.together = 1
             return leader.advance(k)
-        with self._lead(key):
+        lead = self._lead(key)
+        if not lead.acquire(blocking=False):  # another turn is computing the group (most likely with this run in it):
+            with leader.slicer.aside() if leader.slicer is not None else contextlib.nullcontext():  # its seat is free
+                lead.acquire()  # for other runs meanwhile; then this turn leads the next chunk
+        try:
             done = self._group_chunk(leader, key, k)
+        finally:
+            lead.release()
         if done is None:  # nobody could join after all (they were computing, paused or changed): alone
             leader.chunk_runner.together = 1
             return leader.advance(k)
