@@ -41,7 +41,7 @@ class GANEnsemble:
             raise ValueError("an ensemble takes MLP GANs or CGANs")  # real and fake scored in one pass
         if len({(type(m), tuple((k, tuple(v.shape)) for k, v in m.state_dict().items())) for m in models}) != 1:
             raise ValueError("every member of an ensemble must have the same family and shape")
-        self.models, self.hp, self.opts = models, hp, opts
+        self.models, self.hp = models, hp
         self.z_dim = models[0].config.z_dim
         self.classes = models[0].config.num_classes if models[0].conditional else 0  # one-hot width K (0: none)
         self.device = models[0].device
@@ -80,14 +80,14 @@ class GANEnsemble:
         return lists
 
     def _adam_step(self, stacked: dict, lists: dict[float, tuple], which: str) -> None:
-        """One Adam step of every member (its gradient: row i of the stacked one), with the kernel its own Adam
-        runs; its moments and step count update in place in its own optimiser's state."""
+        """One Adam step of every member (its gradient: row i of the stacked one), with the kernel its own Adam runs
+        (GAN.make_optimizers: no AMSGrad); its moments and step count update in the ensemble's copies."""
         group = self.opts[0][which].param_groups[0]
         grads = [p.grad.unbind(0) for p in stacked.values()]  # grads[j][i]: (…) member i's gradient of param j
         for lr, (params, ms, vs, steps, where) in lists.items():
             adam(params, [grads[j][i] for j, i in where], ms, vs, [], steps, fused=group.get("fused"),
                  foreach=group.get("foreach"), amsgrad=False, beta1=group["betas"][0], beta2=group["betas"][1], lr=lr,
-                 weight_decay=0.0, eps=group["eps"], maximize=False)
+                 weight_decay=group["weight_decay"], eps=group["eps"], maximize=False)
         for p in stacked.values():
             p.grad = None  # the next backward writes fresh gradients
 
