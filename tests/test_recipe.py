@@ -58,8 +58,8 @@ def test_shift_moves_each_image_within_k_pixels_and_passes_gradients():
 
 
 def test_diffaug_shifts_what_d_sees_and_saves_a_plain_d(tmp_path):
-    from genai_demo.training.augment import AugmentedD
     from genai_demo.models.gan import MLPDiscriminator
+    from genai_demo.training.augment import AugmentedD
     d = MLPDiscriminator(0, 0.2)
     aug = AugmentedD(d, 2, torch.Generator().manual_seed(0))
     x = -torch.ones(4, 1, 28, 28)  # all background: a shift must fill with background (-1), not grey (0)
