@@ -146,7 +146,7 @@ class GAN(GenerativeModel):
     # digits in ~9 CPU-s instead of ~23 (seeds 0-2, bench/class.py --preset gan); same losses, same Adam betas
     family = Family("GAN", group="gan", data="mnist5k", lr=2e-4, knobs=("d_steps",), metrics=("d_loss", "d_acc", "g_loss"),
                     views=("train", "studio"), quality=True, learn="gan",
-                    class_preset={"lr": 1e-3, "batch_size": 32, "steps": 6000,
+                    class_preset={"lr": 1e-3, "batch_size": 32, "steps": 5000,
                                   "model_config": {"g_widths": (64, 128, 256), "d_widths": (128, 64)}})
 
     def __init__(self, config=None):

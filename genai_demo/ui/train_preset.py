@@ -38,12 +38,14 @@ def note(kind: str | None, preset: str | None, lang: str = "en") -> str:
     return t("train_preset_diff", lang, changes=("；" if lang == "zh-CN" else "; ").join(words))
 
 
-def fields(kind: str | None, preset: str | None, lang: str = "en") -> tuple:
-    """(lr, steps, batch size, D:G, β, note) for the chosen family under the chosen preset."""
+def fields(kind: str | None, preset: str | None, lang: str = "en", max_steps: int | None = None) -> tuple:
+    """(lr, steps, batch size, D:G, β, note) for the chosen family under the chosen preset; steps capped at the
+    server's max_steps (a small Space may allow fewer than a preset's length)."""
     if kind not in kinds(view="train") or preset not in PRESETS:
         return (gr.skip(),) * 5 + (note(None, None),)
     v = preset_values(kind, preset)
-    return v["lr"], v["steps"], v["batch_size"], v["d_steps"], v["beta"], note(kind, preset, lang)
+    steps = min(v["steps"], max_steps) if max_steps else v["steps"]
+    return v["lr"], steps, v["batch_size"], v["d_steps"], v["beta"], note(kind, preset, lang)
 
 
 def controls(first: str) -> tuple[gr.Radio, gr.Markdown]:

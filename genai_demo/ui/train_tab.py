@@ -149,14 +149,20 @@ def build(ctx: UIContext) -> TrainActions:
 
     shown_kind = gr.State(first)  # the family whose defaults the form shows: what a visitor typed differs from them
 
-    def on_model(kind, d, n, rate, previous, les, request: gr.Request):
+    def on_model(kind, d, n, rate, previous, les, chosen_preset, request: gr.Request):
         datasets = a.datasets_of(getattr(request, "session_hash", None))  # the built-in sets + this visitor's own
         keep = les.get("settings") if isinstance(les, dict) else None  # a lesson link's values for the model it names
         keep = keep if isinstance(keep, dict) and keep.get("model") == kind else None
+        if chosen_preset == "class" and kind in kinds(view="train"):
+            # the class preset's values come in this same reply, not a chained one: a Start pressed in between
+            # would otherwise send the articles' steps and batch with the preset's layers
+            v = preset_values(kind, "class")
+            keep = {"lr": v["lr"], "steps": min(v["steps"], ctx.registry.max_steps), "batch_size": v["batch_size"],
+                    **(keep or {})}
         return *model_changed(kind, d, datasets, ctx.lang(request), steps=n, lr=rate, previous=previous, keep=keep), kind
 
     def on_preset(kind, chosen_preset, request: gr.Request):
-        return P.fields(kind, chosen_preset, ctx.lang(request))
+        return P.fields(kind, chosen_preset, ctx.lang(request), max_steps=ctx.registry.max_steps)
 
     def after_model(kind, chosen_preset, request: gr.Request):
         """A new model under the class preset takes its fast settings; under the articles' settings the fields keep
@@ -166,7 +172,7 @@ def build(ctx: UIContext) -> TrainActions:
         return (gr.skip(),) * 5 + (P.note(kind, chosen_preset, ctx.lang(request)),)
 
     preset_outputs = [lr, steps, batch, dsteps, beta, preset_note]
-    model.change(on_model, [model, data, steps, lr, shown_kind, lesson],
+    model.change(on_model, [model, data, steps, lr, shown_kind, lesson, preset],
                  [beta, dsteps, full, lr, steps, learn, data, batch, shown_kind], **quick).then(
         after_model, [model, preset], preset_outputs, **quick)
     preset.change(on_preset, [model, preset], preset_outputs, **quick)
