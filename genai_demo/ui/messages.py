@@ -31,6 +31,13 @@ _QUOTED = re.compile(rf"""(['"])([^'"\n]{{{MAX_QUOTED + 1},}})\1""")
 _LONG_WORD = re.compile(rf"\S{{{MAX_QUOTED + 21},}}")  # no word of ours is 60 characters long: an echo
 INTERNAL = "err_internal"  # catalogue keys (i18n/<lang>/server.json)
 BAD_VALUE = "err_bad_value"
+NOT_A_CHOICE = "err_not_a_choice"
+INPUT_COUNT = "err_input_count"
+# Gradio's own refusals a script provokes, in English with Python's type names: a Radio / Dropdown / CheckboxGroup
+# value outside its choices (a gr.Error from the component's preprocess: "Value: 'x' (type: <class 'str'>) is not in
+# the list of choices: [...]"), and too few input values for an event (a ValueError from Blocks.validate_inputs)
+_CHOICE = re.compile(r"Value: (.*?)(?: \(type: <class '[\w.]+'>\))? is not in the list of choices: ", re.S)
+_COUNT = re.compile(r"didn't receive enough input values \(needed: (\d+), got: (\d+)\)")
 _session: ContextVar[str | None] = ContextVar("genai_demo_event_session", default=None)  # the queued event's visitor
 _contexts: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id → a UIContext listen() registered
 
@@ -74,6 +81,10 @@ def shown(value: object) -> str:
     return r if len(r) <= MAX_QUOTED + 3 else r[:MAX_QUOTED] + "…"
 
 
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
+
+
 def _component(text: str, lang: str = "en") -> str:
     """ "Could not preprocess input component at index 2 (a `Number` component) …" → "input 3 (a Number)"."""
     m = re.search(r"(input|output) component at index (\d+) \(a `(\w+)` component\)", text)
@@ -86,11 +97,19 @@ def scrub_payload(error: BaseException | None, content: dict) -> dict:
 
     if error is None:
         return content
+    lang = language()
     if isinstance(error, Error):
-        content["error"] = visitor_message(error.message)
+        choice = _CHOICE.match(str(error.message))
+        content["error"] = t(NOT_A_CHOICE, lang, got=visitor_message(_cut(choice[1]))) if choice \
+            else visitor_message(error.message)
+        return content
+    count = _COUNT.search(str(error)) if isinstance(error, ValueError) else None
+    if count:  # a script's malformed call, not a bug: one line in the log, no traceback
+        log.info("event refused: %s", str(error).splitlines()[0])
+        content["error"] = t(INPUT_COUNT, lang, needed=count[1], got=count[2])
+        content["visible"] = True
         return content
     log.warning("event failed: %s", error, exc_info=error)
-    lang = language()
     if isinstance(error, ComponentProcessingError):  # Gradio's own input conversion (a list sent for a number, …)
         content["error"] = t(BAD_VALUE, lang, what=_component(str(error), lang))
     else:
