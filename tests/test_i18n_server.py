@@ -90,6 +90,30 @@ def test_the_error_net_speaks_the_language_of_the_events_visitor(ctx):
     assert "第 3 个输入（Number）" in zh and "/" not in zh, zh
 
 
+def test_toast_titles_are_in_the_visitors_language(ctx, monkeypatch):
+    """Every error payload carries its title in the visitor's language, and so do warn() / inform(); the page's
+    head script holds each language's word (Gradio 6.31 shows the type in English: tests/browser checks the page)."""
+    messages.listen(ctx)
+    for session, lang in ((ZH.session_hash, "zh-CN"), (EN.session_hash, "en"), (None, "en")):
+        token = messages._session.set(session)
+        try:
+            for error in (gr.Error("x"), RuntimeError("boom"), ValueError("didn't receive enough input values (needed: 2, got: 0)")):
+                assert messages.scrub_payload(error, {"error": "x", "title": "Error"})["title"] == messages.t("toast_error", lang)
+        finally:
+            messages._session.reset(token)
+    assert messages.t("toast_error", "zh-CN") == "错误"
+    said = []
+    monkeypatch.setattr(gr, "Warning", lambda message, title: said.append(("warning", message, title)))
+    monkeypatch.setattr(gr, "Info", lambda message, title: said.append(("info", message, title)))
+    messages.warn("小心", "zh-CN")
+    messages.inform("ok")
+    assert said == [("warning", "小心", "警告"), ("info", "ok", "Info")]
+    from genai_demo.ui.lang import toast_titles_head
+
+    head = toast_titles_head()
+    assert all(messages.t(key, lang) in head for key in messages.TITLES.values() for lang in ("en", "zh-CN"))
+
+
 def test_the_sketchpad_guard_refuses_in_the_visitors_language(ctx):
     messages.listen(ctx)
     big = io.BytesIO()

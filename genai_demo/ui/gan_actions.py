@@ -18,7 +18,7 @@ from ..quality.report import format_markdown, markdown_table
 from .common import resolve_model, whole, write_gif
 from .context import UIContext
 from .lang import L
-from .messages import shown
+from .messages import shown, warn
 from .quality_view import histogram_html
 
 DEFAULT_MODEL = "pretrained:gan_mnist5k"
@@ -147,7 +147,7 @@ class GanActions:
         try:
             j = self._judged(key, n, seed, request)
         except Unjudgeable as e:
-            gr.Warning(str(e))
+            warn(str(e), self.ctx.lang(request))
             return {"box": gr.Column(visible=True), "table": t("gan_unjudgeable", self.ctx.lang(request), why=e), "histogram": "",
                     "nearest": None}
         r = j.report

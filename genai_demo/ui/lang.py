@@ -20,6 +20,7 @@ import gradio as gr
 from gradio.i18n import I18nData
 
 from ..i18n import LANGS, catalogue, t
+from .messages import TITLES
 
 SWITCH_CHOICES = [("EN", "en"), ("中文", "zh-CN")]  # each written in its own language: no translation
 
@@ -34,6 +35,36 @@ SET_LOCALE_JS = """(lang) => {
   document.documentElement.lang = lang;
   return lang;
 }"""
+
+
+# Gradio 6.31 titles a toast with its type capitalised ("Error", "Warning", "Info", "Success"), hard-coded English:
+# the `title=` of gr.Error / gr.Warning / gr.Info reaches the page but is not shown (its Toast groups messages by type
+# and writes `type[0].toUpperCase() + type.slice(1)`). This head script writes the catalogue's word for the page's
+# language (<html lang>, set by SET_LOCALE_JS) into each .toast-title's text, when a toast appears or the language
+# changes. Svelte sets that text once per toast (it re-sets it only when the type changes), so the word stays.
+TOAST_TITLES_JS = """<script>
+(() => {
+  const TITLES = %s;
+  const retitle = () => {
+    const lang = document.documentElement.lang in TITLES.error ? document.documentElement.lang : 'en';
+    for (const el of document.querySelectorAll('.toast-title')) {
+      const type = Object.keys(TITLES).find(k => el.classList.contains(k));
+      const text = el.firstChild;
+      if (!type || !text || text.nodeType !== Node.TEXT_NODE) continue;
+      const want = TITLES[type][lang] + ' ';  // Gradio writes "Error " before the message count
+      if (text.nodeValue !== want) text.nodeValue = want;
+    }
+  };
+  new MutationObserver(retitle).observe(document.documentElement,
+    {childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['lang']});
+})();
+</script>"""
+
+
+def toast_titles_head() -> str:
+    """The head script above with the toast titles of every language: {type: {lang: word}}."""
+    words = {kind: {lang: t(key, lang) for lang in LANGS} for kind, key in TITLES.items()}
+    return TOAST_TITLES_JS % json.dumps(words, ensure_ascii=False)
 
 
 def L(key: str) -> I18nData:  # noqa: N802 — reads like a label in the layout code

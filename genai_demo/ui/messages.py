@@ -8,6 +8,10 @@ an exception that is not a ``gr.Error`` (Gradio's own "Could not preprocess …"
 a bug) is logged whole and replaced by a plain sentence, in the visitor's language: ``install()`` also notes which
 session each queued event belongs to (a context variable set around Gradio's ``Queue.process_events``), and the
 UIContexts registered with ``listen()`` know each session's language (API callers: English).
+
+A toast's title ("Error", "Warning", "Info") is in the visitor's language too: the net sets it on every error
+payload, ``warn`` / ``inform`` pass it to gr.Warning / gr.Info. Gradio 6.31's page ignores that title (it shows the
+toast's type capitalised, in English), so ``lang.toast_titles_head`` puts the catalogue's word there in the page.
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ INTERNAL = "err_internal"  # catalogue keys (i18n/<lang>/server.json)
 BAD_VALUE = "err_bad_value"
 NOT_A_CHOICE = "err_not_a_choice"
 INPUT_COUNT = "err_input_count"
+TITLES = {"error": "toast_error", "warning": "toast_warning", "info": "toast_info", "success": "toast_success"}
 # Gradio's own refusals a script provokes, in English with Python's type names: a Radio / Dropdown / CheckboxGroup
 # value outside its choices (a gr.Error from the component's preprocess: "Value: 'x' (type: <class 'str'>) is not in
 # the list of choices: [...]"), and too few input values for an event (a ValueError from Blocks.validate_inputs)
@@ -81,6 +86,20 @@ def shown(value: object) -> str:
     return r if len(r) <= MAX_QUOTED + 3 else r[:MAX_QUOTED] + "…"
 
 
+def warn(message: str, lang: str = "en") -> None:
+    """gr.Warning(message) titled in the visitor's language."""
+    import gradio as gr
+
+    gr.Warning(message, title=t(TITLES["warning"], lang))
+
+
+def inform(message: str, lang: str = "en") -> None:
+    """gr.Info(message) titled in the visitor's language."""
+    import gradio as gr
+
+    gr.Info(message, title=t(TITLES["info"], lang))
+
+
 def _cut(text: str) -> str:
     return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
 
@@ -98,6 +117,7 @@ def scrub_payload(error: BaseException | None, content: dict) -> dict:
     if error is None:
         return content
     lang = language()
+    content["title"] = t(TITLES["error"], lang)
     if isinstance(error, Error):
         choice = _CHOICE.match(str(error.message))
         content["error"] = t(NOT_A_CHOICE, lang, got=visitor_message(_cut(choice[1]))) if choice \

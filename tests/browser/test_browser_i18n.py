@@ -34,10 +34,9 @@ VISIBLE_TEXTS = """() => {
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
     const el = n.parentElement;
-    // .sr-only: Gradio's screen-reader announcements ("In queue: 1 of 1"), never drawn on screen; .toast-title: Gradio
-    // 6.31 titles a toast with its type capitalised ("Error", "Warning"), hard-coded English — the message under it
-    // is ours and is checked
-    if (!n.textContent.trim() || !el || el.closest('.katex, script, style, [aria-hidden="true"], .sr-only, .toast-title')) continue;
+    // .sr-only: Gradio's screen-reader announcements ("In queue: 1 of 1"), never drawn on screen. A toast's title is
+    // checked too: Gradio 6.31 writes its type in English, the page's head script translates it (ui/lang.py)
+    if (!n.textContent.trim() || !el || el.closest('.katex, script, style, [aria-hidden="true"], .sr-only')) continue;
     if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
     out.push(n.textContent.trim());
   }
@@ -105,6 +104,7 @@ def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
             expect(page.locator("#toy-view")).to_have_class(re.compile("toy-drawing"))
             page.locator("#toy-reset").dispatch_event("click")
             expect(page.get_by_text("请先在平面上至少画 3 个点").first).to_be_visible()
+            expect(page.locator(".toast-title.error").first).to_have_text(re.compile(r"^\s*错误"))  # not Gradio's "Error"
             assert not english_words(page.evaluate(VISIBLE_TEXTS))
 
 
