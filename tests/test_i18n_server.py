@@ -108,10 +108,11 @@ def test_toast_titles_are_in_the_visitors_language(ctx, monkeypatch):
     messages.warn("小心", "zh-CN")
     messages.inform("ok")
     assert said == [("warning", "小心", "警告"), ("info", "ok", "Info")]
-    from genai_demo.ui.lang import toast_titles_head
+    from genai_demo.ui.lang import page_words_head
 
-    head = toast_titles_head()
-    assert all(messages.t(key, lang) in head for key in messages.TITLES.values() for lang in ("en", "zh-CN"))
+    head = page_words_head()
+    for key in [*messages.TITLES.values(), "gradio_drop_file", "gradio_click_to_upload"]:
+        assert messages.t(key, "en") in head and messages.t(key, "zh-CN") in head, key
 
 
 def test_the_sketchpad_guard_refuses_in_the_visitors_language(ctx):

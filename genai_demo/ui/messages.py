@@ -11,7 +11,7 @@ UIContexts registered with ``listen()`` know each session's language (API caller
 
 A toast's title ("Error", "Warning", "Info") is in the visitor's language too: the net sets it on every error
 payload, ``warn`` / ``inform`` pass it to gr.Warning / gr.Info. Gradio 6.31's page ignores that title (it shows the
-toast's type capitalised, in English), so ``lang.toast_titles_head`` puts the catalogue's word there in the page.
+toast's type capitalised, in English), so ``lang.page_words_head`` puts the catalogue's word there in the page.
 """
 from __future__ import annotations
 

@@ -22,7 +22,8 @@ ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "EL
            "Jensen", "Shannon", "SGD", "Lab",  # a divergence, an optimiser and GAN Lab, as their authors name them
            "MSE", "SSIM", "EMA", "JS",  # metrics' usual acronyms, beside their Chinese names in the glossary
            "Fréchet", "ZeroGPU",  # a mathematician's name; Hugging Face's name for its shared-GPU hardware
-           "tab", "toy", "preset", "healthy", "collapse", "oscillation", "minimax"}  # a lesson link's URL and its values
+           "tab", "toy", "preset", "healthy", "collapse", "oscillation", "minimax",  # a lesson link's URL and its values
+           "PNG", "JPEG", "zip", "txt", "UTF", "KB", "MB"}  # file types, an encoding and units (own-data section)
 CITATION = re.compile(r"\[[^\]]*\d{4}\]")  # [Goodfellow et al. 2014]: authors' names stay as published
 # tab id → its Chinese name
 TABS = {"train": "训练", "latent": "潜空间探索", "gan": "GAN 工作室", "text": "下一个词元", "toy": "二维 GAN", "learn": "原理讲解"}
@@ -71,6 +72,9 @@ def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
             expect(page.locator("#train-status")).to_contain_text("还没有训练")
             expect(page.locator("#train-quality")).to_contain_text("样本质量")  # its own timer (every 6 s)
             expect(page.locator("#train-formula-a")).to_contain_text("每张图像的损失")
+            # the own-data section too: its upload areas' "Drop File Here - or - Click to Upload" are Gradio's words
+            page.locator("#own-data").get_by_text("用你自己的图片或文字训练").click()
+            expect(page.locator("#own-text-file [data-testid=upload-text]")).to_contain_text("点击上传")
         if tab in ("latent", "gan", "text"):  # the model list is filled (in the visitor's language) when the tab opens
             expect(page.locator(f"#{tab}-model input")).to_have_value(re.compile("预训练"))
         if tab == "latent":  # the page's own decoder (decoder.js) writes its note in the page's language
