@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
 from tests.helpers.attack import Probe, call, fn_indices, new_session  # noqa: E402
 
 X, V = "100.64.0.9", "100.64.1.20"  # the attacker's address, a normal visitor's (not private: per-address limits apply)
-VAE = ["vae", "mnist5k", 20_000, None, 16, 1.0, 1, 0, False]
+VAE = ["vae", "mnist5k", 20_000, None, 16, 1.0, 1, 0, False, None, None]
 
 
 def steps(url, fn) -> str:
@@ -95,7 +95,7 @@ ATTACKS = {"steps": steps, "places": places, "judge": judge}
 def warm_up(url, fn) -> None:
     """One-time costs first (data set, torch's lazy imports, the judge's classifier): they are not the attack's RSS."""
     me = new_session()
-    call(url, fn["train"], ["vae", "mnist5k", 5, None, 16, 1.0, 1, 0, False], me, "100.64.9.200")
+    call(url, fn["train"], ["vae", "mnist5k", 5, None, 16, 1.0, 1, 0, False, None, None], me, "100.64.9.200")
     while call(url, fn["status"], [], me, "100.64.9.200").output.get("state") in ("queued", "running"):
         time.sleep(0.2)
     call(url, fn["judge"], ["pretrained:gan_mnist5k", 100, 0], None, "100.64.9.200")

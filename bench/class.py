@@ -15,7 +15,7 @@ Printed: per student, seconds from Start to the first recognisable snapshot; the
 the spread; how many within 2 minutes; server RSS (peak). Goal on 2 cores: last ≤ 10 min, each ≤ 2 min.
 
 Preset mode (--preset KIND) trains the family's class preset on this thread (one torch thread: CPU-seconds are
-thread time, the judging excluded) for each seed, judging every 200 steps, and prints the CPU-seconds and step at
+thread time, the judging excluded) for each seed, judging every 100 steps, and prints the CPU-seconds and step at
 which each seed first reached the mark, with the confidence and classes then.
 """
 from __future__ import annotations
@@ -40,14 +40,14 @@ def rss_mib() -> float:
 
 
 # ---- preset mode --------------------------------------------------------------------------------------
-def check_preset(kind: str, seeds: list[int], budget: float, every: int = 200) -> list[dict]:
+def check_preset(kind: str, seeds: list[int], budget: float, every: int = 100) -> list[dict]:
     import torch
 
     from genai_demo.data.datasets import load_dataset
     from genai_demo.models import build
     from genai_demo.models.base import Hyper
     from genai_demo.quality import live
-    from genai_demo.training.settings import preset_values
+    from genai_demo.training.settings import preset_config, preset_values
 
     torch.set_num_threads(1)
     v = preset_values(kind, "class")
@@ -55,7 +55,7 @@ def check_preset(kind: str, seeds: list[int], budget: float, every: int = 200) -
     rows = []
     for seed in seeds:
         torch.manual_seed(seed)
-        model = build(kind)
+        model = build(kind, preset_config(kind, "class"))  # the preset's narrower layers, where it has them
         hp = Hyper(lr=v["lr"], batch_size=v["batch_size"], d_steps=v["d_steps"], beta=v["beta"])
         opts, g = model.make_optimizers(hp), torch.Generator().manual_seed(seed)
         cpu, step, hit, last = 0.0, 0, None, None
@@ -114,7 +114,9 @@ def student(url: str, fn: dict, i: int, form: list, poll: float, client: str, un
 
     session = new_session()
     t0 = time.monotonic()
-    r = call(url, fn["train"], [*form[:7], i, False], session=session, client=client, timeout=300)
+    # the Start form in train_tab's order: model … d_steps, seed, full size, preset, nickname
+    r = call(url, fn["train"], [*form[:7], i, False, "class", f"student {i}"], session=session, client=client,
+             timeout=300)
     out[i] = {"session": session, "pressed": t0, "started": time.monotonic(), "ok": r.ok,
               "error": None if r.ok else str(r.output)[:120], "polls": 0, "poll_errors": 0}
     while r.ok and time.monotonic() < until and not out.get("stop"):
@@ -131,7 +133,7 @@ def run_class(students: int, timeout: float, model: str, poll: float) -> dict:
     os.environ["GENAI_DEMO_MAX_SESSIONS"] = str(max(students, int(os.environ.get("GENAI_DEMO_MAX_SESSIONS", 100))))
     from genai_demo.quality import scores
     from genai_demo.training.runs import RunRegistry
-    from genai_demo.training.settings import preset_values
+    from genai_demo.training.settings import preset_config, preset_values
     from genai_demo.ui.context import UIContext
     from tests.helpers import serve_app
     from tests.helpers.attack import fn_indices
@@ -173,6 +175,8 @@ def run_class(students: int, timeout: float, model: str, poll: float) -> dict:
             rows.append({"student": i, "ok": s.get("ok"), "error": s.get("error"),
                          "seconds": hit[0] - s["pressed"] if hit else None, "step": hit[1] if hit else None,
                          "state": run.trainer.state if run else "none", "polls": s.get("polls", 0),
+                         "reached": run.trainer.snapshot().step if run else 0,
+                         "g_widths": getattr(run.trainer.model.config, "g_widths", None) if run else None,
                          "poll_errors": s.get("poll_errors", 0)})
         report = {"rows": rows, "peak_rss": max(monitor.peak_rss, rss_mib()), "timeout": timeout}
     print_report(report, students)
@@ -181,14 +185,15 @@ def run_class(students: int, timeout: float, model: str, poll: float) -> dict:
 
 def print_report(report: dict, students: int) -> None:
     rows = report["rows"]
-    print("\n| student | Start ok | recognisable after (s) | at step | state | status polls (errors) |")
-    print("|---:|---|---:|---:|---|---:|")
+    print("\n| student | Start ok | recognisable after (s) | at step | step reached | state | status polls (errors) |")
+    print("|---:|---|---:|---:|---:|---|---:|")
     for r in rows:
         when = f"{r['seconds']:.0f}" if r["seconds"] is not None else f"not in {report['timeout']:g}"
-        print(f"| {r['student']} | {'yes' if r['ok'] else r['error']} | {when} | {r['step'] or ''} | {r['state']} | "
+        print(f"| {r['student']} | {'yes' if r['ok'] else r['error']} | {when} | {r['step'] or ''} | {r['reached']:,} | {r['state']} | "
               f"{r['polls']} ({r['poll_errors']}) |")
     times = sorted(r["seconds"] for r in rows if r["seconds"] is not None)
-    print()
+    print(f"\nG's hidden layers trained: {sorted({str(r['g_widths']) for r in rows})} · steps reached: "
+          f"{sum(r['reached'] for r in rows):,} in all")
     if times:
         print(f"recognisable: {len(times)}/{students} students · first {times[0]:.0f} s · median "
               f"{statistics.median(times):.0f} s · last {times[-1]:.0f} s · spread {times[-1] - times[0]:.0f} s · "

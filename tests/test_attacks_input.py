@@ -182,7 +182,7 @@ def _cached_checkpoints() -> set[Path]:
 def test_saves_are_not_copied_into_the_cache_and_concurrent_saves_both_succeed(served):
     url, ctx = served
     g = Gradio(url)
-    kind, status = g.call("train", ["vae", "mnist5k", 20, 1e-3, 16, 1.0, 1, 0, False])
+    kind, status = g.call("train", ["vae", "mnist5k", 20, 1e-3, 16, 1.0, 1, 0, False, None, None])
     assert kind == "complete", status
     wait_until(lambda: g.call("status", [])[1][0]["state"] == "finished", timeout=120)
     save = g.fn_index("train-save", "click")

@@ -23,6 +23,7 @@ from genai_demo.ui import teacher_gate
 from genai_demo.ui import train_preset as P
 from genai_demo.ui.class_tab import ClassActions
 from genai_demo.ui.context import UIContext
+from genai_demo.ui.train_actions import TrainActions
 from genai_demo.ui.teacher_gate import TeacherGate
 from tests.helpers import Tiny, TinyData, wait_until
 
@@ -34,7 +35,8 @@ def test_the_gan_families_declare_a_class_preset_and_the_others_keep_the_article
     for kind in kinds(view="train"):
         arts, fast = S.preset_values(kind, "articles"), S.preset_values(kind, "class")
         assert arts["lr"] == family(kind).lr and arts["steps"] == family(kind).steps
-        assert fast == {**arts, **(family(kind).class_preset or {})}
+        hyper = {k: v for k, v in (family(kind).class_preset or {}).items() if k != "model_config"}
+        assert fast == {**arts, **hyper}
         for name in ("lr", "batch_size", "steps", "d_steps", "beta"):  # every preset value passes the one limits table
             S.check(name, fast[name])
 
@@ -52,6 +54,39 @@ def test_checked_takes_the_class_presets_defaults_and_explicit_values_still_win(
     assert s.hp.lr == 3e-4 and s.hp.batch_size == fast["batch_size"]
     s = S.checked({"model": "gan"})  # no preset: the articles' settings, as before
     assert (s.hp.lr, s.hp.batch_size, s.steps) == (family("gan").lr, family("gan").batch_size, family("gan").steps)
+    assert s.model_config is None
+
+
+def test_the_train_api_takes_the_class_preset_and_a_nickname(one_thread):
+    ctx = UIContext(registry=RunRegistry(max_running=1))
+    a = TrainActions(ctx)
+    try:
+        a.train(model="gan", steps=5, preset="class", nickname="Ada", request=SimpleNamespace(session_hash="api-1"))
+        run = ctx.registry.get("api-1")
+        assert run.trainer.model.config.g_widths == (64, 128, 256) and run.nickname == "Ada"
+        assert run.trainer.snapshot().hp.batch_size == family("gan").class_preset["batch_size"]
+        a.train(model="gan", steps=5, request=SimpleNamespace(session_hash="api-2"))  # no preset: the articles'
+        assert ctx.registry.get("api-2").trainer.model.config.g_widths == (256, 512, 1024)
+        with pytest.raises(gr.Error, match="preset must be one of"):
+            a.train(model="gan", steps=5, preset="fastest", request=SimpleNamespace(session_hash="api-3"))
+    finally:
+        ctx.registry.shutdown()
+
+
+def test_the_class_preset_trains_narrower_layers_and_says_so():
+    s = S.checked({"model": "gan", "preset": "class"})
+    model = build("gan", s.model_config)
+    widths = [m.out_features for m in model.G.modules() if isinstance(m, torch.nn.Linear)]
+    assert widths == [*family("gan").class_preset["model_config"]["g_widths"], 784]
+    assert [m.out_features for m in model.D.modules() if isinstance(m, torch.nn.Linear)] == [128, 64, 1]
+    full = build("gan", S.checked({"model": "gan", "preset": "class", "full_size": True}).model_config)
+    assert [m.out_features for m in full.G.modules() if isinstance(m, torch.nn.Linear)] == [256, 512, 1024, 784]
+    assert sum(p.numel() for p in model.parameters()) * 4 < sum(p.numel() for p in full.parameters())
+    en, zh = P.note("gan", "class"), P.note("gan", "class", "zh-CN")
+    assert "64–128–256" in en and "256–512–1024" in en and "G's hidden layers" in en
+    assert "64–128–256" in zh and "G 的隐藏层" in zh
+    with pytest.raises(ValueError, match="g_widths"):  # a hostile model_config through the API stays refused
+        build("gan", {"g_widths": [64, 10**6]})
     for bad in ("fastest", ["class"], 3):
         with pytest.raises(ValueError, match="preset must be one of"):
             S.checked({"model": "gan", "preset": bad})

@@ -130,3 +130,14 @@ def test_standalone_loader_matches_the_package_split():
     x, y = standalone.load_images("mnist5k", str(MNIST5K_PATH), "train")
     ref = load_dataset("mnist5k", "train")
     assert np.array_equal(x, ref.x.numpy()) and np.array_equal(y.astype(np.int64), ref.y.numpy())
+
+
+def test_a_class_preset_run_exports_its_narrower_layers(tmp_path, one_thread):
+    s = checked({"model": "gan", "preset": "class", "steps": 5, "seed": 1})
+    t = make_trainer(s, live=True)
+    t.start()
+    assert t.join(60)
+    snap = t.snapshot()
+    code, metrics, images = exported(tmp_path, s, snap)
+    assert "(64, 128, 256)" in code or "[64, 128, 256]" in code  # the run's config travels into the script
+    assert images.shape[1:] == (28, 28) and np.isfinite(list(metrics.values())).all()

@@ -100,7 +100,7 @@ def test_a_seventh_family_is_offered_by_the_train_tab_and_trains_through_the_fac
     beta, dsteps, full, lr, steps, learn, data, batch = model_changed(seventh, "names", actions.datasets)
     assert (lr, steps, batch.value, data.value) == (0.05, 40, 16, "mnist5k")  # its defaults, its kind of data
     assert beta.visible is False and dsteps.visible is False and full.visible is False and learn == ""
-    s = actions.train(seventh, None, 40, None, 16, 1.0, 1, 0, False, ALICE)  # the API's call
+    s = actions.train(seventh, None, 40, None, 16, 1.0, 1, 0, False, request=ALICE)  # the API's call
     assert s["model"] == seventh and s["data"] == "mnist5k" and s["hyper"]["lr"] == 0.05
     wait_until(lambda: actions.status(ALICE)["state"] == "finished")
     st = actions.status(ALICE)

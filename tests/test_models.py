@@ -72,7 +72,8 @@ def test_build_rejects_unknown_kind_and_bad_fields():
 
 def test_build_round_trips_config_dict():
     m = build("cgan", {"z_dim": 16, "batchnorm": False, "leak": 0})  # int for a float field is fine
-    assert m.config_dict() == {"z_dim": 16, "batchnorm": False, "leak": 0.0, "num_classes": 10}
+    assert m.config_dict() == {"z_dim": 16, "batchnorm": False, "leak": 0.0, "num_classes": 10,
+                               "g_widths": (256, 512, 1024), "d_widths": (512, 256)}
     assert build("cgan", m.config_dict()).config == m.config
     assert build("dcgan", dataclasses.asdict(DCGANConfig.light())).config == DCGANConfig.light()
 

@@ -62,7 +62,7 @@ def test_the_same_bad_value_gets_the_same_sentence_in_the_ui_the_cli_and_mid_run
         t.set_hyper(**{name: value})
     assert str(mid.value) == said
     kind = "vae" if name == "beta" else "gan"  # a run whose family has that knob (others ignore it)
-    actions.train(kind, "mnist5k", 2000, None, 32, 1.0, 1, 0, False, ALICE)
+    actions.train(kind, "mnist5k", 2000, None, 32, 1.0, 1, 0, False, request=ALICE)
     actions.pause(ALICE)
     with pytest.raises(gr.Error) as knob:  # the Train tab's field edited while the run is paused
         actions.set_hyper(name, value, ALICE)
@@ -132,7 +132,7 @@ def test_the_train_tabs_widgets_use_the_same_limits():
 
 
 def test_a_run_started_with_settings_trains_and_reports_them(actions):
-    s = actions.train("vae", None, 30, None, 16, 2.0, 1, 5, False, ALICE)
+    s = actions.train("vae", None, 30, None, 16, 2.0, 1, 5, False, request=ALICE)
     assert (s["model"], s["data"], s["seed"], s["hyper"]["lr"], s["hyper"]["beta"]) == ("vae", "mnist5k", 5, 1e-3, 2.0)
     wait_until(lambda: actions.status(ALICE)["state"] == "finished")
     run = actions.ctx.registry.current("alice")

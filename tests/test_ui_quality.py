@@ -48,7 +48,7 @@ def train():
 
 
 def finished_run(a: TrainActions, model: str, steps: int = 40) -> dict:
-    a.train(model, None, steps, None, 32, 1.0, 1, 0, False, ALICE)
+    a.train(model, None, steps, None, 32, 1.0, 1, 0, False, request=ALICE)
     wait_until(lambda: a.status(ALICE)["state"] == "finished")
     return a.status(ALICE)
 
@@ -72,7 +72,7 @@ def test_readout_for_a_vae_run_has_its_fields_and_is_cached_per_step(train):
 
 def test_readout_measures_again_only_when_the_snapshot_step_changes(train):
     a, q = train
-    a.train("gan", None, 2000, None, 32, 1.0, 1, 0, False, ALICE)
+    a.train("gan", None, 2000, None, 32, 1.0, 1, 0, False, request=ALICE)
     a.pause(ALICE)
     trainer = a.ctx.registry.get("alice").trainer
 

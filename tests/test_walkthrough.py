@@ -88,7 +88,7 @@ def test_typed_steps_and_learning_rate_survive_a_model_change():
 # ---- 2, 10. the timeline counts steps, keyboard moves go to the next snapshot -----------------------------
 def test_the_timeline_is_in_steps_and_an_arrow_key_reaches_the_next_snapshot(actions):
     a = actions
-    a.train("vae", "mnist5k", 200, None, 32, 1.0, 1, 3, False, ALICE)
+    a.train("vae", "mnist5k", 200, None, 32, 1.0, 1, 3, False, request=ALICE)
     wait_until(lambda: a.status(ALICE)["state"] == "finished")
     snaps = [s for s, _ in a.ctx.registry.current("alice").trainer.snapshot().previews]
     assert len(snaps) >= 3 and snaps[0] == 0
@@ -224,7 +224,7 @@ def test_the_latent_explorer_follows_a_live_run_by_itself(actions):
     from genai_demo.ui.latent_actions import LatentActions
 
     a = actions
-    a.train("vae", "mnist5k", 60, None, 32, 1.0, 1, 3, False, ALICE)
+    a.train("vae", "mnist5k", 60, None, 32, 1.0, 1, 3, False, request=ALICE)
     wait_until(lambda: a.status(ALICE)["state"] == "finished")
     lat = LatentActions(a.ctx)
     key = f"run:{a.status(ALICE)['run_id']}"

@@ -13,7 +13,9 @@ from types import MappingProxyType
 
 VIEWS = ("train", "latent", "studio", "text")  # Train tab, Latent explorer (2-D VAEs), GAN studio, Next token
 KNOBS = ("beta", "d_steps")  # family-specific hyper-parameters (models.base.Hyper); lr and batch size are everyone's
-PRESET_KEYS = ("lr", "batch_size", "steps", "d_steps", "beta")  # what a class preset may set (training/settings.py)
+# what a class preset may set (training/settings.py): hyper-parameters, and model_config (overrides of the family's
+# config, e.g. narrower layers: a step then costs less CPU; the Train tab names every difference)
+PRESET_KEYS = ("lr", "batch_size", "steps", "d_steps", "beta", "model_config")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,10 +11,18 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
     G's BatchNorm statistics are then re-estimated for the averaged weights, since running means collected
     under the live weights do not match the averaged ones.
   * a learning rate held for the first part of the run, then decayed linearly to `--lr-end` × lr.
+  * random translations (training/augment.py), measured per family: ``--augment k`` shifts the training images by
+    up to k pixels (data augmentation, for the VAE); ``--diffaug k`` shifts what D sees, real and fake alike, so D
+    cannot memorise the 4,500 digits [Zha20] (GANs; the losses are unchanged).
+  * ``--binarize``: each step trains on a fresh Bernoulli draw of the images (pixel on with its intensity), the
+    classic dynamic binarisation of MNIST VAEs: BCE is linear in the target, so the expected loss is unchanged, and
+    the noise keeps the VAE from memorising the 4,500 digits.
+  * ``--weight-decay``: L2 weight decay in Adam (the VAE's encoder and decoder overfit the 4,500 digits).
   * evaluation every `--eval-every` steps with the project's own meter (quality/scores.py: a sampling seed the
     judge does not use) and the best state kept: the lowest Fréchet distance among the states that cover all
     classes for the image GANs, the lowest held-out −ELBO for the VAEs.
 
+[Zha20] Zhao et al., "Differentiable Augmentation for Data-Efficient GAN Training", NeurIPS 2020 (arXiv:2006.10738).
 [Yaz19] Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", ICLR 2019 (arXiv:1806.04498).
 """
 from __future__ import annotations
@@ -33,6 +41,7 @@ from ..data.datasets import load_dataset
 from ..models import build, family, kinds
 from ..models.base import Hyper
 from ..quality.scores import judge
+from .augment import AugmentedD, shift
 from .checkpoints import save_checkpoint
 
 SELECT_SEED = 1  # sampling seed used to pick the best state; the judge and evaluate.py use seed 0 by default
@@ -53,6 +62,10 @@ class Recipe:
     lr_end: float = 0.1  # final learning rate, as a share of lr
     eval_every: int = 1000
     eval_n: int = 1000
+    augment: int = 0  # shift training images by up to this many pixels (0: off)
+    diffaug: int = 0  # shift D's inputs, real and fake, by up to this many pixels (GANs; 0: off)
+    weight_decay: float = 0.0  # Adam's L2 weight decay
+    binarize: bool = False  # train on Bernoulli draws of the pixels (VAEs)
     config: dict = dataclasses.field(default_factory=dict)
     device: str = "cpu"  # training device; samples are always judged on the CPU
 
@@ -117,6 +130,12 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
     gen = torch.Generator(device).manual_seed(r.seed)
     hp = Hyper(lr=r.lr, batch_size=r.batch_size, beta=r.beta, d_steps=r.d_steps)
     opts = model.make_optimizers(hp)
+    for opt in opts.values():
+        for group in opt.param_groups:
+            group["weight_decay"] = r.weight_decay
+    aug_gen = torch.Generator(device).manual_seed(r.seed + 1)  # its own stream: the batches stay those of no-aug
+    plain_d = getattr(model, "D", None)
+    aug_d = AugmentedD(plain_d, r.diffaug, aug_gen) if r.diffaug and plain_d is not None else None
     ema = copy.deepcopy(_averaged_part(model)).requires_grad_(False) if r.ema else None
     best, record, t0 = None, {"key": float("inf")}, time.perf_counter()
     for step in range(1, r.steps + 1):
@@ -126,7 +145,17 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
             for group in opt.param_groups:
                 group["lr"] = lr
         x, y = data.batch(r.batch_size, gen)
-        metrics = model.train_step(x, y, opts, hp, gen)
+        if r.augment:
+            x = shift(x, r.augment, aug_gen)
+        if r.binarize:
+            x = torch.bernoulli(x, generator=aug_gen)  # (B, 1, 28, 28) of 0/1, E[x_b] = x
+        if aug_d is not None:
+            model.D = aug_d  # D sees shifted images during the step; swapped back so copies and saves stay plain
+        try:
+            metrics = model.train_step(x, y, opts, hp, gen)
+        finally:
+            if aug_d is not None:
+                model.D = plain_d
         if ema is not None:
             with torch.no_grad():
                 live = _averaged_part(model)
@@ -162,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--decay-from", type=float, default=0.5)
     p.add_argument("--lr-end", type=float, default=0.1)
     p.add_argument("--eval-every", type=int, default=1000)
+    p.add_argument("--augment", type=int, default=0, help="shift training images by up to k pixels (VAE)")
+    p.add_argument("--diffaug", type=int, default=0, help="shift D's inputs, real and fake, by up to k pixels (GANs)")
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--binarize", action="store_true", help="train on Bernoulli draws of the pixels (VAEs)")
     p.add_argument("--config", type=json.loads, default={})
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu", help="cpu or cuda (the shipped checkpoints were trained on cuda)")
@@ -171,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     spec = family(a.model)
     r = Recipe(model=a.model, data=a.data or spec.data, steps=a.steps, lr=a.lr or spec.lr, batch_size=a.batch_size,
                d_steps=a.d_steps, seed=a.seed, ema=a.ema, decay_from=a.decay_from, lr_end=a.lr_end,
-               eval_every=a.eval_every, config=a.config, device=a.device)
+               eval_every=a.eval_every, augment=a.augment, diffaug=a.diffaug, weight_decay=a.weight_decay,
+               binarize=a.binarize,
+               config=a.config, device=a.device)
     best, record = train(r)
     meta = {"data": r.data, "steps": record.get("step", r.steps), "seed": r.seed,
             "hyper": dataclasses.asdict(Hyper(lr=r.lr, batch_size=r.batch_size, beta=r.beta, d_steps=r.d_steps)),

@@ -108,14 +108,26 @@ def preset_values(kind: str, preset: str) -> dict[str, int | float]:
     spec = family(kind)
     values = {"lr": spec.lr, "batch_size": spec.batch_size, "steps": spec.steps, "d_steps": 1, "beta": 1.0}
     if preset == "class" and spec.class_preset:
-        values.update(spec.class_preset)
+        values.update({k: v for k, v in spec.class_preset.items() if k in values})
     return values
 
 
-def preset_differences(kind: str) -> list[tuple[str, int | float, int | float]]:
-    """(setting, class value, articles' value) for each setting the class preset changes; [] when none."""
+def preset_config(kind: str, preset: str) -> dict | None:
+    """The model config overrides a preset trains (the class preset's narrower layers), or None: the family's own."""
+    spec = family(kind)
+    chosen = (spec.class_preset or {}).get("model_config") if preset == "class" else None
+    return dict(chosen) if chosen else None
+
+
+def preset_differences(kind: str) -> list[tuple[str, Any, Any]]:
+    """(setting, class value, articles' value) for each setting the class preset changes; [] when none. Config
+    fields the preset overrides come as ("model_config.<field>", class value, the family's default)."""
     arts, fast = preset_values(kind, "articles"), preset_values(kind, "class")
-    return [(k, fast[k], arts[k]) for k in arts if fast[k] != arts[k]]
+    rows = [(k, fast[k], arts[k]) for k in arts if fast[k] != arts[k]]
+    default = dataclasses.asdict(MODELS[kind].Config())
+    for name, value in (preset_config(kind, "class") or {}).items():
+        rows.append((f"model_config.{name}", value, default.get(name)))
+    return rows
 
 
 # ---- the settings object ---------------------------------------------------------------------------
@@ -165,7 +177,7 @@ def checked(form: Mapping[str, Any], kinds: Sequence[str] | None = None, dataset
 
     def value(name: str, default: Any, high: float | None = None) -> Any:
         v = form.get(name, default)
-        return check(name, default if v is None and name == "lr" else v, high, offline)
+        return check(name, default if v is None and name in HYPER else v, high, offline)  # None: the default
 
     preset = form.get("preset") or "articles"
     if preset not in PRESETS:
@@ -174,6 +186,8 @@ def checked(form: Mapping[str, Any], kinds: Sequence[str] | None = None, dataset
     defaults = dataclasses.replace(Hyper(), **{k: base[k] for k in HYPER})
     hp = Hyper(**{name: value(name, getattr(defaults, name)) for name in HYPER})
     config = form.get("model_config")
+    if config is None and not form.get("full_size", offline):
+        config = preset_config(model, preset)  # the class preset's narrower layers (None: the family's own)
     if config is None and spec.light is not None and not form.get("full_size", offline):
         config = dict(spec.light)  # the app trains the light preset unless the visitor asks for the full size
     return RunSettings(model=model, data=data, steps=value("steps", base["steps"], max_steps), seed=value("seed", 0),

@@ -20,8 +20,8 @@ from .learn_toy import toy_svg
 SECTIONS = {"gan": "GAN", "dcgan": "DCGAN", "vae": "VAE", "cvae": "CVAE", "cgan": "CGAN", "text": "Next token",
             "toy": "the 2-D GAN game"}
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
-GAN_G_HIDDEN = (256, 512, 1024)  # gan.MLPGenerator's widths
-GAN_D_HIDDEN = (512, 256)  # gan.MLPDiscriminator's widths
+GAN_G_HIDDEN = GANConfig().g_widths  # the articles' widths, which How it works draws (the class preset narrows them)
+GAN_D_HIDDEN = GANConfig().d_widths
 N_CLASSES = 10
 
 

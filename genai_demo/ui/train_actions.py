@@ -139,13 +139,15 @@ class TrainActions:
 
     # ---- actions (the API endpoints call exactly these) ---------------------------------------
     def train(self, model: str = "vae", data: str | None = None, steps: int = 500, lr: float | None = None,
-              batch_size: int = 64, beta: float = 1.0, d_steps: int = 1, seed: int = 0, full_size: bool = False,
-              request: gr.Request = None) -> dict:
+              batch_size: int | None = None, beta: float | None = None, d_steps: int | None = None, seed: int = 0,
+              full_size: bool = False,
+              preset: str | None = None, nickname: str | None = None, request: gr.Request = None) -> dict:
         """Start a new training run for the caller (stopping their previous one); returns its status.
         data None: the model's own data set ("mnist5k" for the image models, "names" for the tiny GPT "charlm");
-        lr None: the model's own learning rate."""
+        lr, batch_size, beta, d_steps None: the model's own (64, 1.0 and 1 for every family today). preset "class": the family's class preset (its narrower layers, and
+        its settings for any left None); None / "articles": the articles'. nickname: shown on the teacher's Class tab."""
         form = {"model": model, "data": data, "steps": steps, "lr": lr, "batch_size": batch_size, "beta": beta,
-                "d_steps": d_steps, "seed": seed, "full_size": full_size}
+                "d_steps": d_steps, "seed": seed, "full_size": full_size, "preset": preset, "nickname": nickname}
         return self.start_run(form, request)
 
     def start_run(self, form: dict, request) -> dict:

@@ -16,10 +16,13 @@ from ..training.settings import PRESETS, preset_differences, preset_values, spac
 from .lang import L
 
 NAMES = {"lr": "train_lr", "batch_size": "train_batch", "steps": "train_steps", "d_steps": "train_dsteps",
-         "beta": "train_beta"}  # the fields' labels (core catalogue)
+         "beta": "train_beta",  # the fields' labels (core catalogue)
+         "model_config.g_widths": "train_preset_g_widths", "model_config.d_widths": "train_preset_d_widths"}  # class
 
 
 def _fmt(name: str, value) -> str:
+    if isinstance(value, tuple | list):  # layer widths: 64–128–256
+        return "–".join(str(v) for v in value)
     return f"{value:,}" if name in ("steps", "batch_size", "d_steps") else f"{value:g}"
 
 
@@ -30,8 +33,8 @@ def note(kind: str | None, preset: str | None, lang: str = "en") -> str:
     changes = preset_differences(kind)
     if not changes:
         return t("train_preset_same", lang, model=family(kind).name)
-    words = [t("train_preset_change", lang, name=t(NAMES[k], lang), value=_fmt(k, fast), articles=_fmt(k, arts))
-             for k, fast, arts in changes]
+    words = [t("train_preset_change", lang, name=t(NAMES[k], lang) if k in NAMES else k, value=_fmt(k, fast),
+               articles=_fmt(k, arts)) for k, fast, arts in changes]
     return t("train_preset_diff", lang, changes=("；" if lang == "zh-CN" else "; ").join(words))
 
 
