@@ -200,7 +200,7 @@ def test_save_from_the_train_tab_reports_disk_full_and_permission_denied(monkeyp
     a = train_actions.TrainActions(ctx, datasets=["mnist5k"])
     me = type("Req", (), {"session_hash": "saver"})()
     try:
-        a.train("vae", "mnist5k", 20, 1e-3, 16, 1.0, 1, 0, False, me)
+        a.train("vae", "mnist5k", 20, 1e-3, 16, 1.0, 1, 0, False, request=me)
         wait_until(lambda: a.status(me)["state"] == "finished", timeout=120)
         monkeypatch.setattr(train_actions, "SAVE_ROOT", tmp_path / "saves")
         good = Path(a.save(me))

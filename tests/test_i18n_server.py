@@ -50,9 +50,9 @@ def refusal(fn, *args, **kwargs) -> str:
 
 def test_model_and_data_mismatch(ctx):
     a = TrainActions(ctx, datasets=["mnist5k"])
-    zh = refusal(a.train, "vae", "names", 10, None, 32, 1.0, 1, 0, False, ZH)
+    zh = refusal(a.train, "vae", "names", 10, None, 32, 1.0, 1, 0, False, request=ZH)
     assert HAN.search(zh) and "从图像中学习" in zh and "'names'" in zh, zh
-    en = refusal(a.train, "vae", "names", 10, None, 32, 1.0, 1, 0, False, EN)
+    en = refusal(a.train, "vae", "names", 10, None, 32, 1.0, 1, 0, False, request=EN)
     assert "VAE learns from images" in en and not HAN.search(en)
 
 

@@ -217,7 +217,7 @@ def test_the_train_tabs_status_says_two_visitors_share_the_trainer():
     alice, bob = SimpleNamespace(session_hash="alice"), SimpleNamespace(session_hash="bob")
     try:
         for who in (alice, bob):
-            a.train("vae", "mnist5k", 5000, 1e-3, 32, 1.0, 1, 0, False, who)
+            a.train("vae", "mnist5k", 5000, 1e-3, 32, 1.0, 1, 0, False, request=who)
         d = wait_until(lambda: (s := a.status(bob))["pace"] and s["steps_per_s"] > 0 and s["eta_s"] and s, 60)
         assert d["state"] == "running" and d["pace"]["active"] == 2 and d["pace"]["share"] == 0.5
         assert "sharing the trainer with 1 other run: ≈ 1/2 speed" in V.status_markdown(d, "en")

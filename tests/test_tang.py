@@ -241,7 +241,7 @@ def test_the_train_tab_offers_the_poems_and_trains_them_live():
         assert [in_language(label, "zh-CN") for label, _ in data.choices][1] == "唐诗（1,556 句，文本）"
         assert train_view.DATASETS["tang"] == in_language(data.choices[1][0])  # the English label, in one place
         who = SimpleNamespace(session_hash="poet")
-        s = a.train("charlm", "tang", 20, None, 32, 1.0, 1, 0, False, who)
+        s = a.train("charlm", "tang", 20, None, 32, 1.0, 1, 0, False, request=who)
         assert s["data"] == "tang"
         wait_until(lambda: a.status(who)["state"] == "finished", timeout=120)
         st = a.status(who)

@@ -46,7 +46,7 @@ def actions():  # one place for a training run: the queue's rules (time-sliced s
 def test_lifecycle_start_pause_step_resume_stop(actions):
     a, alice = actions, req("alice")
     assert a.status(alice)["state"] == "none"
-    s = a.train("vae", "mnist5k", 3000, None, 32, 1.0, 1, 0, False, alice)
+    s = a.train("vae", "mnist5k", 3000, None, 32, 1.0, 1, 0, False, request=alice)
     assert s["run_id"] and s["total"] == 3000 and s["model"] == "vae"
     assert s["hyper"]["lr"] == family("vae").lr  # lr None → the family's default
     wait_until(lambda: a.status(alice)["step"] > 20)
@@ -69,7 +69,7 @@ def test_lifecycle_start_pause_step_resume_stop(actions):
 
 def test_sessions_are_isolated(actions):
     a = actions
-    a.train("vae", "mnist5k", 3000, 1e-3, 32, 1.0, 1, 0, False, req("alice"))
+    a.train("vae", "mnist5k", 3000, 1e-3, 32, 1.0, 1, 0, False, request=req("alice"))
     assert a.status(req("bob"))["state"] == "none"
     for act in (a.pause, a.resume, a.stop):
         with pytest.raises(gr.Error, match="no training run yet"):
@@ -78,7 +78,7 @@ def test_sessions_are_isolated(actions):
         a.step(1, req("bob"))
     assert a.status(req("alice"))["state"] in ("running", "queued")
     # bob's own run waits for the single training slot, with its place shown
-    b = a.train("vae", "mnist5k", 100, 1e-3, 32, 1.0, 1, 0, False, req("bob"))
+    b = a.train("vae", "mnist5k", 100, 1e-3, 32, 1.0, 1, 0, False, request=req("bob"))
     assert b["state"] == "queued" and b["queue_position"] == 1
     assert "position 1 in queue" in V.status_markdown(b)
     a.stop(req("alice"))
@@ -110,7 +110,7 @@ def test_tick_draws_status_curves_grid_and_scrubs_back(actions):
     a, alice = actions, req("alice")
     out = tick(a, {}, alice)
     assert "No run yet" in out["status"] and out["view"]["run"] is None
-    a.train("vae", "mnist5k", 400, 1e-3, 32, 1.0, 1, 0, False, alice)
+    a.train("vae", "mnist5k", 400, 1e-3, 32, 1.0, 1, 0, False, request=alice)
     wait_until(lambda: a.status(alice)["state"] == "finished")
     out = tick(a, {}, alice)  # the run ended before this first look: everything is drawn at once
     view = out["view"]
@@ -132,7 +132,7 @@ def test_save_writes_a_loadable_checkpoint_and_reset_discards(actions, tmp_path)
     a, alice = actions, req("alice")
     with pytest.raises(gr.Error, match="no training run yet"):
         a.save(alice)
-    a.train("vae", "mnist5k", 60, 1e-3, 32, 1.0, 1, 3, False, alice)
+    a.train("vae", "mnist5k", 60, 1e-3, 32, 1.0, 1, 3, False, request=alice)
     wait_until(lambda: a.status(alice)["state"] == "finished")
     path = a.save(alice)
     assert path.endswith("vae_mnist5k_step60.safetensors") and str(save_dir("alice")) in path
@@ -144,7 +144,7 @@ def test_save_writes_a_loadable_checkpoint_and_reset_discards(actions, tmp_path)
 
 def test_hyper_parameters_apply_mid_run(actions):
     a, alice = actions, req("alice")
-    a.train("gan", "mnist5k", 2000, 2e-4, 32, 1.0, 1, 0, False, alice)
+    a.train("gan", "mnist5k", 2000, 2e-4, 32, 1.0, 1, 0, False, request=alice)
     a.pause(alice)
     a.set_hyper("lr", 5e-4, alice)
     a.set_hyper("d_steps", 3, alice)
@@ -171,7 +171,7 @@ def test_run_config_sizes_the_dcgan_and_the_snapshots():
 # ---- the tiny GPT (text) in the same Trainer -------------------------------------------------------------
 def test_tiny_gpt_trains_on_names_with_held_out_curves_and_text_snapshots(actions):
     a, alice = actions, req("alice")
-    s = a.train("charlm", None, 30, None, 32, 1.0, 1, 0, False, alice)  # data None → the text corpus
+    s = a.train("charlm", None, 30, None, 32, 1.0, 1, 0, False, request=alice)  # data None → the text corpus
     assert s["model"] == "charlm" and s["data"] == "names" and s["hyper"]["lr"] == family("charlm").lr == 1e-3
     wait_until(lambda: a.status(alice)["state"] == "finished", timeout=60)
     st = a.status(alice)
@@ -201,7 +201,7 @@ def test_tiny_gpt_trains_on_names_with_held_out_curves_and_text_snapshots(action
 ])
 def test_model_and_data_must_match(actions, model, data, message):
     with pytest.raises(gr.Error, match=message):
-        actions.train(model, data, 10, None, 32, 1.0, 1, 0, False, req("alice"))
+        actions.train(model, data, 10, None, 32, 1.0, 1, 0, False, request=req("alice"))
     assert actions.status(req("alice"))["state"] == "none"
 
 
@@ -230,7 +230,7 @@ def test_a_failed_run_is_reported_once(actions, monkeypatch):
 
     monkeypatch.setattr(factory, "make_trainer", lambda cfg: Trainer(cfg, load_dataset("mnist5k"), model=Broken()))
     alice = req("alice")
-    actions.train("vae", "mnist5k", 100, 1e-3, 32, 1.0, 1, 0, False, alice)
+    actions.train("vae", "mnist5k", 100, 1e-3, 32, 1.0, 1, 0, False, request=alice)
     wait_until(lambda: actions.status(alice)["state"] == "failed")
     # the visitor reads a plain sentence; the exception (class and text) is in the trainer's trace, for the log
     error = actions.status(alice)["error"]
@@ -246,7 +246,7 @@ def test_a_failed_run_is_reported_once(actions, monkeypatch):
 
 def test_dcgan_trains_with_the_light_preset_by_default(actions):
     alice = req("alice")
-    actions.train("dcgan", "mnist5k", 12, 2e-4, 16, 1.0, 1, 0, False, alice)
+    actions.train("dcgan", "mnist5k", 12, 2e-4, 16, 1.0, 1, 0, False, request=alice)
     wait_until(lambda: actions.status(alice)["state"] == "finished")
     run = actions.ctx.registry.current("alice")
     assert run.trainer.model.config.ngf == family("dcgan").light["ngf"]
