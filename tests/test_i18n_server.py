@@ -85,6 +85,12 @@ def test_the_error_net_speaks_the_language_of_the_events_visitor(ctx):
     assert net(EN.session_hash, RuntimeError("boom")) == net(None, RuntimeError("boom")) == messages.t(messages.INTERNAL)
     from gradio.exceptions import ComponentProcessingError
 
+    # Gradio's own refusals (a gr.Number's bounds, a value outside a radio's choices) in the visitor's words too
+    assert net(ZH.session_hash, gr.Error("Value 6000 is greater than maximum value 5000.")) == \
+        messages.t("err_above_max", "zh-CN", got="6000", bound="5000")
+    assert net(None, gr.Error("Value -1 is less than minimum value 0.")) == "-1 is less than this field allows: at least 0."
+    assert net(ZH.session_hash, gr.Error("Value: 'x' (type: <class 'str'>) is not in the list of choices: ['a']")) == \
+        messages.t("err_not_a_choice", "zh-CN", got="'x'")
     bad = ComponentProcessingError("Could not preprocess input component at index 2 (a `Number` component) …")
     zh = net(ZH.session_hash, bad)
     assert "第 3 个输入（Number）" in zh and "/" not in zh, zh

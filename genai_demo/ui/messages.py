@@ -43,6 +43,8 @@ TITLES = {"error": "toast_error", "warning": "toast_warning", "info": "toast_inf
 # the list of choices: [...]"), and too few input values for an event (a ValueError from Blocks.validate_inputs)
 _CHOICE = re.compile(r"Value: (.*?)(?: \(type: <class '[\w.]+'>\))? is not in the list of choices: ", re.S)
 _COUNT = re.compile(r"didn't receive enough input values \(needed: (\d+), got: (\d+)\)")
+# and a gr.Number's bounds (its preprocess: "Value 6000 is greater than maximum value 5000.")
+_RANGE = re.compile(r"Value (\S{1,40}) is (greater than maximum|less than minimum) value (\S{1,40})\.$")
 _session: ContextVar[str | None] = ContextVar("genai_demo_event_session", default=None)  # the queued event's visitor
 _contexts: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id → a UIContext listen() registered
 
@@ -119,9 +121,14 @@ def scrub_payload(error: BaseException | None, content: dict) -> dict:
     lang = language()
     content["title"] = t(TITLES["error"], lang)
     if isinstance(error, Error):
-        choice = _CHOICE.match(str(error.message))
-        content["error"] = t(NOT_A_CHOICE, lang, got=visitor_message(_cut(choice[1]))) if choice \
-            else visitor_message(error.message)
+        choice, bound = _CHOICE.match(str(error.message)), _RANGE.match(str(error.message))
+        if choice:
+            content["error"] = t(NOT_A_CHOICE, lang, got=visitor_message(_cut(choice[1])))
+        elif bound:
+            key = "err_above_max" if bound[2].startswith("greater") else "err_below_min"
+            content["error"] = t(key, lang, got=bound[1], bound=bound[3])
+        else:
+            content["error"] = visitor_message(error.message)
         return content
     count = _COUNT.search(str(error)) if isinstance(error, ValueError) else None
     if count:  # a script's malformed call, not a bug: one line in the log, no traceback

@@ -30,7 +30,8 @@ def class_app():
         with pytest.MonkeyPatch.context() as env:
             env.setenv("GENAI_DEMO_PRESET", "class")
             env.setenv("GENAI_DEMO_TEACHER_CODE", CODE)
-            url, ctx = stack.enter_context(serve_app(ctx=UIContext(registry=RunRegistry(max_running=1, max_steps=5000))))
+            # the server's default step bound: the class preset's GAN runs 6,000 steps (5,000 refused it)
+            url, ctx = stack.enter_context(serve_app(ctx=UIContext(registry=RunRegistry(max_running=1, max_steps=20_000))))
         yield url, ctx
 
 
