@@ -133,7 +133,7 @@ def run_class(students: int, timeout: float, model: str, poll: float) -> dict:
     os.environ["GENAI_DEMO_MAX_SESSIONS"] = str(max(students, int(os.environ.get("GENAI_DEMO_MAX_SESSIONS", 100))))
     from genai_demo.quality import scores
     from genai_demo.training.runs import RunRegistry
-    from genai_demo.training.settings import preset_config, preset_values
+    from genai_demo.training.settings import preset_values
     from genai_demo.ui.context import UIContext
     from tests.helpers import serve_app
     from tests.helpers.attack import fn_indices
@@ -189,7 +189,8 @@ def print_report(report: dict, students: int) -> None:
     print("|---:|---|---:|---:|---:|---|---:|")
     for r in rows:
         when = f"{r['seconds']:.0f}" if r["seconds"] is not None else f"not in {report['timeout']:g}"
-        print(f"| {r['student']} | {'yes' if r['ok'] else r['error']} | {when} | {r['step'] or ''} | {r['reached']:,} | {r['state']} | "
+        ok = "yes" if r["ok"] else r["error"]
+        print(f"| {r['student']} | {ok} | {when} | {r['step'] or ''} | {r['reached']:,} | {r['state']} | "
               f"{r['polls']} ({r['poll_errors']}) |")
     times = sorted(r["seconds"] for r in rows if r["seconds"] is not None)
     print(f"\nG's hidden layers trained: {sorted({str(r['g_widths']) for r in rows})} · steps reached: "

@@ -4,7 +4,8 @@
 # - bench/gpu_check.py (no gradio needed): the ZeroGPU chunk really trains on the GPU and comes back; the ensemble
 #   matches on CUDA; one run's Trainer throughput per family
 # - the CUDA-only pytest files too, where gradio is installed
-# - bench/ensemble.py: separate vs N threads (how many runs one GPU sustains → GENAI_DEMO_GPU_RUNS) vs ensemble
+# - bench/ensemble.py: separate vs N threads (how many runs one GPU sustains → GENAI_DEMO_GPU_RUNS) vs ensemble,
+#   then --through-app: N GAN runs in the real RunRegistry, separate turns vs stepping together (training/cotrain.py)
 set -uo pipefail
 out=${OUT:-gpu_check_out}; mkdir -p "$out"
 export PYTHONUNBUFFERED=1 GRADIO_ANALYTICS_ENABLED=False
@@ -14,3 +15,7 @@ if python -c "import gradio" 2>/dev/null; then
   timeout 240 python -m pytest -q -p no:cacheprovider -rs tests/test_zerogpu.py tests/test_ensemble.py 2>&1 | tee "$out/tests.txt"
 fi
 timeout 240 python bench/ensemble.py --device cuda --n 1 4 8 16 32 --steps 20 2>&1 | tee "$out/ensemble.txt"
+timeout 300 python bench/ensemble.py --through-app --device cuda --n 8 32 --seconds 20 --batch 32 2>&1 | tee "$out/ensemble_app.txt"
+if python -c "import pytest" 2>/dev/null; then  # gradio-free: runs grouped in the registry on CUDA match alone
+  timeout 240 python -m pytest -q -p no:cacheprovider -rs tests/test_cotrain.py -k cuda 2>&1 | tee "$out/cotrain.txt"
+fi

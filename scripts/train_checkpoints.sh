@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 T="python -m genai_demo.train"
 R="python -m genai_demo.training.recipe --device ${DEVICE:-cpu} --threads 2"
-$R --model vae   --steps 20000 --lr 1e-3 --decay-from 0.2 --lr-end 0.05 --eval-every 1000 --out checkpoints/vae_mnist5k.safetensors
+$R --model vae   --steps 20000 --lr 1e-3 --decay-from 0.2 --lr-end 0.05 --binarize --augment 1 --eval-every 1000 --out checkpoints/vae_mnist5k.safetensors
 $R --model gan   --steps 30000 --ema 0.999 --eval-every 2000 --out checkpoints/gan_mnist5k.safetensors
 $R --model cgan  --steps 30000 --ema 0.999 --eval-every 2000 --out checkpoints/cgan_mnist5k.safetensors
 $R --model dcgan --steps 16000 --ema 0.999 --eval-every 2000 --out checkpoints/dcgan_mnist5k.safetensors  # paper size

@@ -23,7 +23,8 @@ from tests.helpers.attack import Probe, call, fn_indices, new_session, rss_mib
 # 100.64.0.0/10 (shared address space): public in the per-address limits' sense (private addresses have none), and
 # no real visitor's
 ATTACKER, VISITOR = "100.64.0.9", "100.64.1.20"
-VAE = ["vae", "mnist5k", 20_000, None, 16, 1.0, 1, 0, False, None, None]  # /train: model, data, steps, lr, batch, beta, D:G, seed, full, preset, nickname
+# /train: model, data, steps, lr, batch, beta, D:G, seed, full size, preset, nickname
+VAE = ["vae", "mnist5k", 20_000, None, 16, 1.0, 1, 0, False, None, None]
 
 
 def one_line(msg) -> bool:
@@ -222,7 +223,8 @@ def test_a_burst_of_judge_jobs_delays_another_visitor_by_one_job_at_most():
                 t.join(300)
         assert mine.ok
         refused = [r for r in burst if not r.ok]
-        assert len(refused) == 9 and ahead_of_the_jobs(refused, burst) and all(r.http == 422 and "judge job" in r.output for r in refused)
+        assert len(refused) == 9 and ahead_of_the_jobs(refused, burst)
+        assert all(r.http == 422 and "judge job" in r.output for r in refused)
         # The visitor starts as soon as the two jobs that were running when it joined end — one job's wait — and the
         # burst's waiting job takes only the other worker: so at most two of the burst's jobs end before the visitor's
         # starts. Before, it waited for the whole burst (12 jobs, two at a time): ten or more had ended.
@@ -246,7 +248,8 @@ def test_text_generation_is_shared_per_address_too():
         for t in threads:
             t.join(300)
         refused = [r for r in replies if not r.ok]
-        assert len(refused) == 5 and ahead_of_the_jobs(refused, replies) and all("text generation job" in str(r.output) for r in refused)
+        assert len(refused) == 5 and ahead_of_the_jobs(refused, replies)
+        assert all("text generation job" in str(r.output) for r in refused)
         assert mine.ok and mine.seconds < 3 * max(r.seconds for r in replies if r.ok), mine.seconds  # not behind all 8
 
 

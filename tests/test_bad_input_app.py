@@ -36,7 +36,8 @@ BAD = {
     "seed": [-1, 2**31, 1.5, "0", 1e30],
 }
 HYPER_CASES = [(f, v) for f, vs in BAD.items() for v in vs] + [
-    (f, v) for f in BAD for v in WRONG_TYPE if not (f in ("lr", "data", "batch_size", "beta", "d_steps") and v is None)  # None: the default
+    # None: the default
+    (f, v) for f in BAD for v in WRONG_TYPE if not (f in ("lr", "data", "batch_size", "beta", "d_steps") and v is None)
 ]
 
 
@@ -201,8 +202,10 @@ API_CASES = (
     + [("/stop", (), {}), ("/pause", (), {}), ("/resume", (), {})]  # this visitor has no run
 )
 RAW_CASES = [  # (api, data): JSON with NaN / Infinity literals, as a hand-written client could send
-    ("train", ["vae", "mnist5k", NAN, 1e-3, 16, 1.0, 1, 0, False, None, None]), ("train", ["vae", "mnist5k", 20, INF, 16, 1.0, 1, 0, False, None, None]),
-    ("train", ["vae", "mnist5k", 20, 1e-3, NAN, 1.0, 1, 0, False, None, None]), ("train", ["vae", "mnist5k", 20, 1e-3, 16, -INF, 1, 0, False, None, None]),
+    ("train", ["vae", "mnist5k", NAN, 1e-3, 16, 1.0, 1, 0, False, None, None]),
+    ("train", ["vae", "mnist5k", 20, INF, 16, 1.0, 1, 0, False, None, None]),
+    ("train", ["vae", "mnist5k", 20, 1e-3, NAN, 1.0, 1, 0, False, None, None]),
+    ("train", ["vae", "mnist5k", 20, 1e-3, 16, -INF, 1, 0, False, None, None]),
     ("train", ["vae", "mnist5k", 20, 1e-3, 16, 1.0, 1, NAN, False, None, None]), ("step", [NAN]), ("step", [INF]),
     ("decode", [V, NAN, 0.0, 0]), ("decode", [V, 0.0, INF, 0]), ("sample", [G, NAN, 0, "random"]),
     ("sample", [G, 16, NAN, "random"]), ("sample", [G, 16, INF, "random"]), ("sample", [CG, 16, 0, NAN]),

@@ -23,8 +23,8 @@ from genai_demo.ui import teacher_gate
 from genai_demo.ui import train_preset as P
 from genai_demo.ui.class_tab import ClassActions
 from genai_demo.ui.context import UIContext
-from genai_demo.ui.train_actions import TrainActions
 from genai_demo.ui.teacher_gate import TeacherGate
+from genai_demo.ui.train_actions import TrainActions
 from tests.helpers import Tiny, TinyData, wait_until
 
 

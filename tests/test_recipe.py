@@ -38,3 +38,48 @@ def test_learning_rate_holds_then_decays_linearly(monkeypatch):
     assert all(a > b for a, b in zip(seen[5:], seen[6:], strict=False))  # strictly decaying after half the run
     assert abs(seen[-1] - 1e-3 * (1 - 0.9 * (0.9 - 0.5) / 0.5)) < 1e-12  # step 10 of 10: 80 % of the way down
     assert "neg_elbo" in record["scores"]  # VAEs are chosen by held-out −ELBO
+
+
+# ---- random translations (training/augment.py) and the VAE's dynamic binarisation -------------------------------
+def test_shift_moves_each_image_within_k_pixels_and_passes_gradients():
+    from genai_demo.training.augment import shift
+    x = torch.zeros(64, 1, 28, 28)
+    x[:, :, 14, 14] = 1.0  # one lit pixel in the middle of every image
+    x.requires_grad_(True)
+    out = shift(x, 2, torch.Generator().manual_seed(0))
+    where = out.detach()[:, 0].flatten(1).argmax(1)
+    dy, dx = where // 28 - 14, where % 28 - 14
+    assert out.shape == x.shape and (dy.abs() <= 2).all() and (dx.abs() <= 2).all()
+    assert len(set(zip(dy.tolist(), dx.tolist(), strict=True))) > 10  # each image its own shift, not one for all
+    assert torch.equal(out.detach().sum((1, 2, 3)), torch.ones(64))  # moved, not blurred or lost
+    out.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0  # differentiable: G learns through D's shifted view
+    assert shift(x, 0, torch.Generator()) is x  # k = 0: off
+
+
+def test_diffaug_shifts_what_d_sees_and_saves_a_plain_d(tmp_path):
+    from genai_demo.models.gan import MLPDiscriminator
+    from genai_demo.training.augment import AugmentedD
+    d = MLPDiscriminator(0, 0.2)
+    aug = AugmentedD(d, 2, torch.Generator().manual_seed(0))
+    x = -torch.ones(4, 1, 28, 28)  # all background: a shift must fill with background (-1), not grey (0)
+    assert torch.allclose(aug(x), d(x))
+    out = tmp_path / "g.safetensors"
+    recipe.main(["--model", "gan", "--steps", "4", "--eval-every", "4", "--diffaug", "2", "--out", str(out)])
+    model, meta = load_checkpoint(out, expected_kind=("gan",))  # strict loader: D's keys are the plain model's
+    assert meta["meta"]["recipe"]["diffaug"] == 2 and not isinstance(model.D, AugmentedD)
+
+
+def test_binarize_trains_on_bernoulli_draws(monkeypatch):
+    seen = []
+    from genai_demo.models.vae import VAE
+    orig = VAE.train_step
+
+    def spy(self, x, *a, **k):
+        seen.append(x.clone())
+        return orig(self, x, *a, **k)
+
+    monkeypatch.setattr(VAE, "train_step", spy)
+    r = recipe.Recipe(model="vae", data="mnist5k", steps=3, lr=1e-3, binarize=True, augment=1, eval_every=3, eval_n=200)
+    recipe.train(r, log=lambda s: None)
+    assert len(seen) == 3 and all(set(x.unique().tolist()) == {0.0, 1.0} for x in seen)  # only 0 / 1 pixels

@@ -205,6 +205,31 @@ def test_turns_go_round_robin_run_by_run():
     assert "".join(order) == "abcabcabc" and sl.computing == 0 and sl.turns == 10
 
 
+def test_a_turn_set_aside_lets_the_line_compute_then_takes_a_seat_back():
+    """TimeSlicer.aside (a run whose group's chunk is computing in another turn, cotrain.py): while it waits, the next
+    in line computes on its seat; afterwards it has a seat again, once one is free."""
+    from genai_demo.training.slicer import TimeSlicer
+
+    sl, b_in, b_may_go = TimeSlicer(1), threading.Event(), threading.Event()
+
+    def b():
+        with sl.turn("b") as granted:
+            assert granted
+            b_in.set()
+            b_may_go.wait(10)
+
+    with sl.turn("a"):
+        th = threading.Thread(target=b)
+        th.start()
+        wait_until(lambda: sl.waiting() == 1)
+        with sl.aside():
+            assert b_in.wait(10) and sl.computing == 1  # b has the only seat
+            b_may_go.set()  # the seat comes back once b's turn ends
+        assert sl.computing == 1  # a's seat again: on one seat, only once b had given it back
+    th.join(10)
+    assert sl.computing == 0 and sl.turns == 2
+
+
 def test_the_train_tabs_status_says_two_visitors_share_the_trainer():
     """Through the Train tab's handler (the /status endpoint and the 2 Hz tick use it): real VAE runs."""
     from types import SimpleNamespace

@@ -16,7 +16,8 @@
 - ``estimate``: the queue's estimated wait and a shared run's pace, from measured steps/s
 - ``scheduler``: the queue waiting for a place (interleaved by client address) and idle-place reclaim
 - ``zerogpu``: on a ZeroGPU Space, chunks of steps in ``@spaces.GPU`` calls; the CPU when the GPU says no
-- ``ensemble``: N same-shaped MLP GANs stepping as one batched (vmap) ensemble — a GPU building block, not wired in
+- ``ensemble``: N same-shaped MLP GANs (or CGANs) stepping as one batched (vmap) ensemble, each with its own Adam state
+- ``cotrain``: on a GPU, the active MLP GAN / CGAN runs of one shape step together as one ensemble in each other's turns
 - ``checkpoints``: safetensors only, metadata in the header, atomic writes, strict loading
 - ``zoo``: which models a visitor can use — shipped checkpoints plus their own runs
 - ``native_memory``: hand freed C-heap memory back to the OS when a run ends or waits

@@ -62,24 +62,32 @@ def _twin_rate(trainer, active_trainers) -> float | None:
     return None
 
 
+def together(trainer) -> int:
+    """Runs its latest chunk was computed with, itself included (cotrain.py; 1 when it steps alone)."""
+    return max(1, int(getattr(trainer.chunk_runner, "together", 1)))
+
+
 def pace(run, active_runs: list, waiting: list, capacity: int, slots: int) -> dict | None:
     """The status line's numbers for one run. active_runs: the runs training now; waiting: the queue's entries in
-    serving order (scheduler.Waiting). Returns {"active", "share", "eta_s", "wait_s"} (seconds or None), or None
-    when the run is neither training nor waiting."""
+    serving order (scheduler.Waiting). Returns {"active", "share", "eta_s", "wait_s", "together"} (seconds or None),
+    or None when the run is neither training nor waiting. A run in a group of g (cotrain.py) advances in every turn of
+    the group's members, one group chunk at a time: g times its share of the device, up to the whole device."""
     trainers = [r.trainer for r in active_runs]
+    n = len(active_runs)
 
-    def need(t, steps=None):
-        return work_s(t, steps, _twin_rate(t, trainers))
+    def need(t, steps=None):  # compute seconds at its own pace, shortened by its group's extra turns
+        return work_s(t, steps, _twin_rate(t, trainers)) / max(1.0, min(together(t), n / capacity))
 
     act = [need(t, t.pending_steps if t.state == "paused" else None) for t in trainers]
     que = [need(w.run.trainer, w.n if w.action == "step" else None) for w in waiting]
     finish, start = simulate(act, que, capacity, slots)
-    n = len(active_runs)
     if run in active_runs:
         eta = finish[active_runs.index(run)]
-        return {"active": n, "share": min(1.0, capacity / n), "eta_s": None if math.isinf(eta) else eta, "wait_s": None}
+        g = together(run.trainer)
+        return {"active": n, "share": min(1.0, capacity * g / n), "eta_s": None if math.isinf(eta) else eta,
+                "wait_s": None, "together": g}
     for j, w in enumerate(waiting):
         if w.run is run:
             return {"active": n, "share": min(1.0, capacity / (n + 1)) if n >= slots else 1.0,
-                    "eta_s": None, "wait_s": None if math.isinf(start[j]) else start[j]}
+                    "eta_s": None, "wait_s": None if math.isinf(start[j]) else start[j], "together": 1}
     return None

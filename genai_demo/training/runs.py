@@ -27,6 +27,7 @@ from . import estimate, factory
 from .capacity import default_max_active, default_max_running, env_float
 from .classroom import Classroom
 from .controls import Controls
+from .cotrain import CoTrainer
 from .errors import RunError
 from .places import Places
 from .scheduler import WaitQueue
@@ -58,6 +59,7 @@ class RunRegistry(Classroom, Controls, Places):  # class-wide actions (classroom
         self.max_running = max_running or default_max_running()  # chunks computing at once (the slicer's seats)
         self.max_active = max_active or default_max_active()  # runs training at once, sharing those seats in turn
         self.slicer = TimeSlicer(self.max_running)
+        self.cotrain = CoTrainer()  # GAN runs of one shape step together on a GPU (cotrain.py; off on a CPU)
         self.max_per_session = max_per_session  # kept runs per visitor (finished ones stay selectable)
         self.max_steps = max_steps
         self.idle_s = idle_s
@@ -177,6 +179,7 @@ class RunRegistry(Classroom, Controls, Places):  # class-wide actions (classroom
             self._queue.remove(mine.pop(0))
         trainer.on_idle = self._on_idle
         trainer.slicer = self.slicer
+        self.cotrain.attach(trainer)  # when it can step with others (a GPU, an MLP GAN): its chunks are led there
         trainer.context = contextvars.copy_context()  # the visitor's request (its GPU quota on ZeroGPU)
         return run
 

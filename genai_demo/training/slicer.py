@@ -63,6 +63,22 @@ class TimeSlicer:
                     self._computing -= 1
                     self._cond.notify_all()
 
+    @contextlib.contextmanager
+    def aside(self):
+        """Inside a granted turn: give the seat to the line while blocked on something else (cotrain.py: another run's
+        turn is computing its group's chunk), then take a seat again — the first free one, ahead of the line: it had
+        its turn. So runs blocked on a group never hold seats the other runs could compute on."""
+        with self._cond:
+            self._computing -= 1
+            self._cond.notify_all()
+        try:
+            yield
+        finally:
+            with self._cond:
+                while self._computing >= self.capacity:
+                    self._cond.wait()
+                self._computing += 1
+
     def wake(self) -> None:
         """Let waiting runs re-check whether they were cancelled (a pause or stop)."""
         with self._cond:

@@ -38,31 +38,51 @@ class Stepping:
         optimisers back in), and published here afterwards. snap_at: the chunk's step indices whose weights a
         snapshot shows (the published grids are those steps' own; the chunk's last step is the live model)."""
         with self._compute_lock:
-            k = min(k, self.cfg.steps - self._step)
-            single = self._state == "paused"
-            n = self._claim(k) if self._spent is None else 0
+            n, single, snap_at = self._open_chunk(k)
             if n == 0:
                 return 0
             try:
-                every, s0 = self.cfg.snapshot_every, self._step
-                snap_at = {i for i in range(n - 1) if (s0 + i + 1) % every == 0}  # the last step's: the live model
-                try:
-                    metrics, seconds, weights = compute(self, n, snap_at)
-                except BaseException:
-                    with self._lock:  # nothing was computed: the single steps it took still wait
-                        self._pending_steps += n if single else 0
-                    raise
-                for i, m in enumerate(metrics):  # replayed: the same history, budget and checks as steps run here
-                    last = i == len(metrics) - 1
-                    self._after_step(m, seconds / max(1, len(metrics)), single and last, last, weights=weights.get(i))
-            finally:
-                with self._lock:
-                    self._working = False
-            self._measure(len(metrics), seconds)
+                metrics, seconds, weights = compute(self, n, snap_at)
+            except BaseException:
+                self._give_back(n, single)  # nothing was computed: the single steps it took still wait
+                raise
+            self._close_chunk(metrics, seconds, weights, single)
             if self.chunk_error:  # the training code failed inside the chunk, after the steps published above
                 error, self.chunk_error = self.chunk_error, None
                 raise RuntimeError(f"a chunk computed elsewhere failed:\n{error}")
             return len(metrics)
+
+    # ---- a chunk computed elsewhere, in three phases (advance_with; cotrain.py steps several runs' chunks at once).
+    # The caller holds _compute_lock from _open_chunk until _close_chunk or _give_back.
+    def _open_chunk(self, k: int) -> tuple[int, bool, set[int]]:
+        """Claim up to k steps: (n claimed, single steps while paused?, snap_at: step indices inside the chunk whose
+        weights a snapshot shows — the last step's is the live model). n is 0 when there is nothing to do."""
+        k = min(k, self.cfg.steps - self._step)
+        single = self._state == "paused"
+        n = self._claim(k) if self._spent is None else 0
+        every, s0 = self.cfg.snapshot_every, self._step
+        return n, single, {i for i in range(n - 1) if (s0 + i + 1) % every == 0}
+
+    def _give_back(self, n: int, single: bool) -> None:
+        """Undo a claim whose steps were not computed: its single steps wait again, the run is not computing."""
+        with self._lock:
+            self._pending_steps += n if single else 0
+            self._working = False
+
+    def _close_chunk(self, metrics: list[dict[str, float]], seconds: float, weights: dict, single: bool,
+                     share: int = 1) -> None:
+        """Publish the claimed chunk's steps as if they had run here: the same history, snapshots, budget and
+        checks. seconds: the chunk's compute time (its pace); share: how many runs it was computed for at once —
+        each is charged its share of the time against its budget."""
+        try:
+            for i, m in enumerate(metrics):  # replayed: the same history, budget and checks as steps run here
+                last = i == len(metrics) - 1
+                charge = seconds / share / max(1, len(metrics))
+                self._after_step(m, charge, single and last, last, weights=weights.get(i))
+        finally:
+            with self._lock:
+                self._working = False
+        self._measure(len(metrics), seconds)
 
     def _claim(self, k: int) -> int:
         """Take the right to run up to k steps now (≤ the waiting single steps while paused): 0 when stopped or

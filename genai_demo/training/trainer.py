@@ -226,17 +226,19 @@ class Trainer(Stepping, Publishing):
                 self._compute_chunk()
 
     def _compute_chunk(self) -> None:
-        if not self._previews:  # step-0 preview (what noise looks like), once there is work — in the turn: it computes
-            self._publish(snapshot=True)  # too. A run that only waits, paused, holds no frozen copy (~10 MB for a VAE)
+        with self._compute_lock:  # (another run's turn may be computing a chunk for it: cotrain.py)
+            if not self._previews:  # step-0 preview (what noise looks like), once there is work — in the turn: it
+                self._publish(snapshot=True)  # computes too. A run that only waits, paused, holds no frozen copy
         if self.chunk_runner is not None:
             self.chunk_runner(self, self.chunk_steps())
         else:
             self.advance(self.chunk_steps())
 
     def _idle_or_stopped(self) -> bool:
-        """Nothing to compute: stopped, or paused with no single steps waiting (read without the lock: a stale
-        answer only means one more check after the next wake)."""
-        return self._stop or (self._state == "paused" and self._pending_steps == 0)
+        """Nothing to compute: stopped, at its end (a group's chunk may take a run there: cotrain.py), or paused with
+        no single steps waiting (read without the lock: a stale answer only means one more check after the next wake)."""
+        return self._stop or self._step >= self.cfg.steps or self._spent is not None \
+            or (self._state == "paused" and self._pending_steps == 0)
 
     def _wake_slicer(self) -> None:
         if self.slicer is not None:
@@ -254,9 +256,10 @@ class Trainer(Stepping, Publishing):
                     give_memory_back()  # back what its steps freed (~30 MB for a VAE, else kept by this thread's arena)
                     if self.on_idle:
                         self.on_idle()  # its place is free
-            spent = self._spent
-            final = "stopped" if (self._stop or spent) and self._step < self.cfg.steps else "finished"
-            self._publish(snapshot=True)
+            with self._compute_lock:  # another thread may still be computing a chunk for it (cotrain.py)
+                spent = self._spent
+                final = "stopped" if (self._stop or spent) and self._step < self.cfg.steps else "finished"
+                self._publish(snapshot=True)
             with self._lock:
                 self._state = final
                 self._error = spent if final == "stopped" else None  # the budget's reason is the status line
@@ -273,7 +276,8 @@ class Trainer(Stepping, Publishing):
                 self._working, self._pending_steps = False, 0  # no longer busy: its training slot is free
             if self.on_idle:
                 self.on_idle()
-            for opt in self.opts.values():
-                opt.state.clear()
-            self.model.zero_grad(set_to_none=True)
+            with self._compute_lock:
+                for opt in self.opts.values():
+                    opt.state.clear()
+                self.model.zero_grad(set_to_none=True)
             give_memory_back()  # else glibc keeps what runs free mapped and RSS climbs run after run (native_memory.py)

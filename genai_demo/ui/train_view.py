@@ -56,7 +56,8 @@ def status_dict(run=None, snap=None, queue_position: int | None = None, pace: di
         "eta_s": None if eta is None else round(eta, 1),
         "device": snap.device, "queue_position": queue_position, "error": snap.error, "notice": snap.notice,
         "pace": None if not pace else {"active": pace["active"], "share": round(pace["share"], 3),
-                                       "wait_s": None if pace["wait_s"] is None else round(pace["wait_s"], 1)},
+                                       "wait_s": None if pace["wait_s"] is None else round(pace["wait_s"], 1),
+                                       "together": pace.get("together", 1)},
         "hyper": dataclasses.asdict(snap.hp),
     }
 
@@ -74,13 +75,16 @@ def about(s: float, lang: str) -> str:
         else t("sched_about_min", lang, n=round(s / 60))
 
 
+def _others(n: int, lang: str) -> str:
+    return t("sched_others_1", lang) if n == 1 else t("sched_others_n", lang, n=n)
+
+
 def _pace_line(d: dict, lang: str) -> str | None:
     """While the run shares the device with others: the pace and when it reaches its last step (else None)."""
     p = d.get("pace")
     if not p or p["share"] >= 1:
         return None
-    fraction, n = f"{1 / p['share']:.1f}".removesuffix(".0"), p["active"] - 1
-    others = t("sched_others_1", lang) if n == 1 else t("sched_others_n", lang, n=n)
+    fraction, others = f"{1 / p['share']:.1f}".removesuffix(".0"), _others(p["active"] - 1, lang)
     if d["eta_s"] is None:
         return t("sched_sharing_unknown", lang, others=others, fraction=fraction)
     return t("sched_sharing", lang, others=others, fraction=fraction, eta=about(d["eta_s"], lang), total=f"{d['total']:,}")
@@ -117,6 +121,8 @@ def status_markdown(d: dict, lang: str = "en") -> str:
         parts.append(shared)
     elif state == "running":
         parts += [t("status_speed", lang, speed=f"{d['steps_per_s']:.1f}"), t("status_eta", lang, eta=fmt_duration(d["eta_s"]))]
+    if state == "running" and (g := (d.get("pace") or {}).get("together", 1)) > 1:  # one batched ensemble (cotrain.py)
+        parts.append(t("sched_together", lang, others=_others(g - 1, lang)))
     if d.get("notice"):
         parts.append(t(d["notice"], lang))  # e.g. ZeroGPU said no: the run goes on on the CPU
     if state == "stopped" and d.get("error"):

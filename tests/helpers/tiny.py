@@ -80,6 +80,25 @@ class TinyData:
         return self.x[idx], self.y[idx]
 
 
+class TinyDigits(TinyData):
+    """TinyData's draws at MNIST's shape, for the real MLP GAN: 64 fixed 28×28 images; moves to a GPU like ImageData."""
+
+    def __init__(self):
+        g = torch.Generator().manual_seed(0)
+        self.x = torch.rand(64, 1, 28, 28, generator=g)  # (64, 1, 28, 28)
+        self.y = torch.arange(64) % 10  # (64,) every class: a CGAN's labels matter
+
+    def to(self, device):
+        out = TinyDigits.__new__(TinyDigits)
+        out.x, out.y = self.x.to(device), self.y.to(device)
+        return out
+
+    def batch(self, batch_size, generator):
+        where = generator.device if generator is not None else self.x.device  # as ImageData.batch: the generator's
+        idx = torch.randint(len(self.x), (batch_size,), generator=generator, device=where).to(self.x.device)
+        return self.x[idx], self.y[idx]
+
+
 def write_tiny_checkpoints(d, prefix: str) -> None:
     """Four small untrained image checkpoints in folder d: <prefix>_vae, _cvae, _gan, _cgan (tab handlers only
     need the shapes, not good digits)."""
