@@ -138,7 +138,8 @@ def test_another_visitors_handle_is_refused_by_the_train_api(served):
     ok, out = alice.text("\n".join(f"secret line {i}" for i in range(60)))
     assert ok, out
     handle = own_store.STORE.names("own-alice2")[0]
-    form = ["charlm", handle, 5, None, 32, 1.0, 1, 0, False]  # model, data, steps, lr, batch, β, D:G, seed, full size
+    form = ["charlm", handle, 5, None, 32, 1.0, 1, 0, False, None, None]  # model, data, steps, lr, batch, β, D:G, seed,
+    # full size, preset, nickname
     r = mallory.h.post("gradio_api/call/train", json={"data": form, "session_hash": mallory.session})
     r.raise_for_status()
     with mallory.h.stream("GET", f"gradio_api/call/train/{r.json()['event_id']}") as s:

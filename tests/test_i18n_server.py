@@ -50,9 +50,9 @@ def refusal(fn, *args, **kwargs) -> str:
 
 def test_model_and_data_mismatch(ctx):
     a = TrainActions(ctx, datasets=["mnist5k"])
-    zh = refusal(a.train, "vae", "names", 10, None, 32, 1.0, 1, 0, False, ZH)
+    zh = refusal(a.train, "vae", "names", 10, None, 32, 1.0, 1, 0, False, request=ZH)
     assert HAN.search(zh) and "从图像中学习" in zh and "'names'" in zh, zh
-    en = refusal(a.train, "vae", "names", 10, None, 32, 1.0, 1, 0, False, EN)
+    en = refusal(a.train, "vae", "names", 10, None, 32, 1.0, 1, 0, False, request=EN)
     assert "VAE learns from images" in en and not HAN.search(en)
 
 
@@ -85,9 +85,40 @@ def test_the_error_net_speaks_the_language_of_the_events_visitor(ctx):
     assert net(EN.session_hash, RuntimeError("boom")) == net(None, RuntimeError("boom")) == messages.t(messages.INTERNAL)
     from gradio.exceptions import ComponentProcessingError
 
+    # Gradio's own refusals (a gr.Number's bounds, a value outside a radio's choices) in the visitor's words too
+    assert net(ZH.session_hash, gr.Error("Value 6000 is greater than maximum value 5000.")) == \
+        messages.t("err_above_max", "zh-CN", got="6000", bound="5000")
+    assert net(None, gr.Error("Value -1 is less than minimum value 0.")) == "-1 is less than this field allows: at least 0."
+    assert net(ZH.session_hash, gr.Error("Value: 'x' (type: <class 'str'>) is not in the list of choices: ['a']")) == \
+        messages.t("err_not_a_choice", "zh-CN", got="'x'")
     bad = ComponentProcessingError("Could not preprocess input component at index 2 (a `Number` component) …")
     zh = net(ZH.session_hash, bad)
     assert "第 3 个输入（Number）" in zh and "/" not in zh, zh
+
+
+def test_toast_titles_are_in_the_visitors_language(ctx, monkeypatch):
+    """Every error payload carries its title in the visitor's language, and so do warn() / inform(); the page's
+    head script holds each language's word (Gradio 6.31 shows the type in English: tests/browser checks the page)."""
+    messages.listen(ctx)
+    for session, lang in ((ZH.session_hash, "zh-CN"), (EN.session_hash, "en"), (None, "en")):
+        token = messages._session.set(session)
+        try:
+            for error in (gr.Error("x"), RuntimeError("boom"), ValueError("didn't receive enough input values (needed: 2, got: 0)")):
+                assert messages.scrub_payload(error, {"error": "x", "title": "Error"})["title"] == messages.t("toast_error", lang)
+        finally:
+            messages._session.reset(token)
+    assert messages.t("toast_error", "zh-CN") == "错误"
+    said = []
+    monkeypatch.setattr(gr, "Warning", lambda message, title: said.append(("warning", message, title)))
+    monkeypatch.setattr(gr, "Info", lambda message, title: said.append(("info", message, title)))
+    messages.warn("小心", "zh-CN")
+    messages.inform("ok")
+    assert said == [("warning", "小心", "警告"), ("info", "ok", "Info")]
+    from genai_demo.ui.lang import page_words_head
+
+    head = page_words_head()
+    for key in [*messages.TITLES.values(), "gradio_drop_file", "gradio_click_to_upload"]:
+        assert messages.t(key, "en") in head and messages.t(key, "zh-CN") in head, key
 
 
 def test_the_sketchpad_guard_refuses_in_the_visitors_language(ctx):

@@ -260,7 +260,8 @@ def test_api_errors_are_readable(client):
 
     with pytest.raises(AppError, match="unknown model"):
         client.predict("bogus", 0.0, 0.0, api_name="/decode")
-    with pytest.raises((AppError, ValueError), match="(between 16 and 100|less than|greater than|minimum|maximum)"):
+    # Gradio's own English when the error net is not installed (this bare demo), the catalogue's words when it is
+    with pytest.raises((AppError, ValueError), match="(between 16 and 100|greater than maximum|more than this field allows)"):
         client.predict(GAN, 500, 0, api_name="/sample")
 
 

@@ -88,7 +88,7 @@ def test_readout_measures_again_only_when_the_snapshot_step_changes(train):
     assert q.measured == 1
     with pytest.MonkeyPatch.context() as mp:  # the button on an unchanged snapshot says so (no silent no-op)
         said = []
-        mp.setattr(gr, "Info", said.append)
+        mp.setattr(gr, "Info", lambda message, title=None: said.append(message))
         again, view = q.measure(view, ALICE, force=True)
     assert skipped(again) and q.measured == 1 and "no newer snapshot" in said[0]
     step = trainer.snapshot().step

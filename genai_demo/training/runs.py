@@ -26,13 +26,14 @@ from dataclasses import dataclass, field
 from . import estimate, factory
 from .capacity import default_max_active, default_max_running, env_float
 from .classroom import Classroom
+from .controls import Controls
 from .cotrain import CoTrainer
 from .errors import RunError
 from .places import Places
 from .scheduler import WaitQueue
 from .settings import RunSettings
 from .slicer import TimeSlicer
-from .trainer import MAX_PENDING_STEPS, RunConfig, Trainer
+from .trainer import RunConfig, Trainer
 
 
 @dataclass
@@ -50,7 +51,7 @@ class Run:
         return f"{self.id}: {self.cfg.kind.upper()} on {self.cfg.data}, seed {self.cfg.seed}"
 
 
-class RunRegistry(Classroom, Places):  # the teacher's class-wide actions (classroom.py); places (places.py)
+class RunRegistry(Classroom, Controls, Places):  # class-wide actions (classroom.py); pause … discard (controls.py); places
     def __init__(self, max_running: int | None = None, max_per_session: int = 3, max_steps: int = 20_000,
                  idle_s: float = 1800.0, max_sessions: int | None = None, max_per_client: int | None = None,
                  reclaim_s: float | None = None, run_seconds: float | None = None, run_examples: int | None = None,
@@ -211,73 +212,6 @@ class RunRegistry(Classroom, Places):  # the teacher's class-wide actions (class
             run = self._register(session, trainer)  # time-sliced when resumed, like any run
             trainer.start(paused=True)  # its thread waits: Resume / Step queue it like any paused run
             return run
-
-    def pause(self, session: str, run_id: str | None = None) -> Run:
-        run = self.get(session, run_id)
-        with self._lock:
-            if self._queue.remove(run) and not run.trainer.started:
-                run.trainer.start(paused=True)  # a queued run that never started becomes a paused one
-            run.trainer.pause()
-            self._schedule()
-        return run
-
-    def resume(self, session: str, run_id: str | None = None) -> Run:
-        run = self.get(session, run_id)
-        with self._lock:
-            waiting = self._queue.find(run)
-            if waiting is not None and waiting.action == "step":
-                waiting.action = "resume"  # it waits for a slot either way; resuming supersedes the steps
-            elif run.trainer.state == "paused" and waiting is None:
-                if run.trainer.busy:
-                    run.trainer.resume()  # its single steps already hold a slot: it keeps it
-                else:
-                    self._queue.add(run, "resume", self._client.get(session, ""))
-            self._trained[session] = time.monotonic()
-            self._schedule()
-        return run
-
-    def step(self, session: str, n: int = 1, run_id: str | None = None) -> Run:
-        """Run n more steps, then stay paused. Steps compute like training does: they need a free slot (or the
-        one this run holds), else they wait in the queue. At most MAX_PENDING_STEPS wait at once."""
-        run = self.get(session, run_id)
-        if not 1 <= n <= 1000:
-            raise RunError("step count must be between 1 and 1000", "run_step_count")
-        with self._lock:
-            waiting = self._queue.find(run)
-            queued = waiting.n if waiting is not None and waiting.action == "step" else 0
-            if run.trainer.pending_steps + queued + n > MAX_PENDING_STEPS:
-                raise RunError(f"at most {MAX_PENDING_STEPS:,} steps can wait at once — let the current ones finish first")
-            self._trained[session] = time.monotonic()
-            if waiting is not None:  # queued to start / resume / step: it will step instead, when its turn comes
-                waiting.action, waiting.n = "step", queued + n
-                return run
-            holds = run.trainer.busy
-            run.trainer.pause()
-            if holds or self.running_count() < self.max_active:
-                run.trainer.step(n)  # starts the thread (paused) if needed
-            else:
-                self._queue.add(run, "step", self._client.get(session, ""), n)
-        return run
-
-    def stop(self, session: str, run_id: str | None = None) -> Run:
-        run = self.get(session, run_id)
-        with self._lock:
-            self._queue.remove(run)
-        run.trainer.stop(timeout=5)
-        with self._lock:
-            self._schedule()
-        return run
-
-    def discard(self, session: str, run_id: str | None = None) -> Run:
-        """Stop one run and forget it (the Train tab's Reset); the visitor's other runs stay."""
-        run = self.stop(session, run_id)
-        with self._lock:
-            mine = self._runs.get(session, [])
-            if run in mine:
-                mine.remove(run)
-            if not mine:
-                self._forget(session)  # no runs left: it holds no place any more
-        return run
 
     def shutdown(self) -> None:
         for s in list(self._runs):

@@ -35,7 +35,7 @@ from . import (
     train_tab,
 )
 from .context import UIContext
-from .lang import SET_LOCALE_JS, SWITCH_CHOICES, L, gradio_i18n
+from .lang import LOCALE_HEAD_JS, SET_LOCALE_JS, SWITCH_CHOICES, L, gradio_i18n, page_words_head
 
 # those defining forget() hear of leaving visitors
 TAB_MODULES = [train_tab, latent_tab, gan_tab, text_tab, toy_tab, labs_tab, learn_tab]
@@ -126,7 +126,7 @@ def launch_kwargs() -> dict:
     mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
     theme = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink", font=fonts, font_mono=mono)
     return {"theme": theme, "css": CSS + toy_view.CSS + class_view.CSS + glossary.CSS + lesson_ui.CSS,
-            "head": HEAD + glossary.HEAD_JS, "i18n": gradio_i18n(),
+            "head": LOCALE_HEAD_JS + HEAD + glossary.HEAD_JS + page_words_head(), "i18n": gradio_i18n(),
             "max_file_size": "10mb", "show_error": True,
             # Gradio keeps ~390 KB of state per session (a copy of every component's config), for up to 10,000
             # sessions: 3.9 GB for a script with fresh session ids. Keep the most recently active ones only.

@@ -2,7 +2,7 @@
 marks rather than a line, and a vertical line where a hyper-parameter changed mid-run.
 
 Plain functions (pandas + numpy, no gradio): ``curve_view`` gives the long table for a gr.LinePlot and the plot
-options to send with it (``y_title``, ``y_lim``, ``color_map``). Gradio 6.31's LinePlot draws one mark type (a line),
+options to send with it (``x_title``, ``y_title``, ``y_lim``, ``color_map``). Gradio 6.31's LinePlot draws one mark type (a line),
 so a held-out point is a short horizontal dash, its own path: the row after it has no value (NaN → JSON null), which
 breaks the line there (checked in a browser). A change is a two-point vertical segment, a series of its own whose
 legend entry is its label ("lr→0.005 @800"): the legend reads as the list of changes.
@@ -87,12 +87,13 @@ def curve_view(plot: Plot, history: dict, evals: dict | None = None, changes=(),
         return None
     y_title = t(f"plot_{plot.key}_y", lang) if plot.key else ""
     cut = y_range(frame)
-    if cut is not None:
-        y_title = t("plot_y_cut", lang, y=y_title)
+    # "clipped" goes under the x axis, which has room for it: beside the y title it was cut off in a 190 px plot
+    x_title = t("plot_x_cut" if cut is not None else "plot_x", lang)
     lo, hi = cut if cut is not None else (float(np.nanmin(frame["value"])), float(np.nanmax(frame["value"])))
     held = {series_name(name, lang) for key, name in plot.series.items() if (evals or {}).get(key) and key not in history}
     shown = [(s, n, o, v) for s, n, o, v in changes if s <= frame["step"].max()]  # a change after the last point waits
     marks = change_lines(shown, lo, hi)
     frame = pd.concat([held_out_dashes(frame, held), marks], ignore_index=True)
     color_map = {**colors(), **dict.fromkeys(marks["series"], MARKER)}
-    return frame, {"y_title": y_title or " ", "y_lim": list(cut) if cut is not None else None, "color_map": color_map}
+    return frame, {"x_title": x_title, "y_title": y_title or " ", "y_lim": list(cut) if cut is not None else None,
+                   "color_map": color_map}

@@ -23,7 +23,7 @@ from . import labs_view as W
 from . import train_view as V
 from .context import UIContext
 from .lang import L
-from .messages import shown
+from .messages import MAX_QUOTED, shown
 from .outputs import Outputs
 from .train_actions import said
 
@@ -44,7 +44,12 @@ def link_note(query_params, lang: str = "en") -> str:
     name = (dict(query_params or {})).get("lab")
     if name is None or lab(name) is not None:
         return ""
-    return t("labs_unknown", lang, name=shown(str(name))[1:-1] if isinstance(name, str) else "?")
+    return t("labs_unknown", lang, name=_name(name))
+
+
+def _name(value) -> str:
+    """A lab id a visitor sent, as a message quotes it: a string cut to MAX_QUOTED characters, anything else its repr."""
+    return (value[:MAX_QUOTED] + "…" if len(value) > MAX_QUOTED else value) if isinstance(value, str) else shown(value)
 
 
 class LabsActions:
@@ -77,8 +82,8 @@ class LabsActions:
         lang = self.ctx.lang(request)
         sid = self.ctx.session(request)
         chosen = lab(lab_id)
-        if chosen is None:
-            raise gr.Error(t("labs_unknown", lang, name=shown(lab_id)[:40]))
+        if chosen is None:  # only a script sends this (the page's radio holds lab ids): say so, no "list shown" note
+            raise gr.Error(t("labs_err_pick", lang) if lab_id in (None, "") else t("labs_err_unknown", lang, name=_name(lab_id)))
         if isinstance(choice, bool) or not isinstance(choice, int) or not 0 <= choice < chosen.choices:
             raise gr.Error(t("labs_choose_first", lang))
         try:

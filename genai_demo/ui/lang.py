@@ -20,6 +20,7 @@ import gradio as gr
 from gradio.i18n import I18nData
 
 from ..i18n import LANGS, catalogue, t
+from .messages import TITLES
 
 SWITCH_CHOICES = [("EN", "en"), ("中文", "zh-CN")]  # each written in its own language: no translation
 
@@ -34,6 +35,73 @@ SET_LOCALE_JS = """(lang) => {
   document.documentElement.lang = lang;
   return lang;
 }"""
+
+
+# Gradio picks its front end's first locale from navigator.language and hands each component a translator bound to
+# that locale once, when the page is built: a later changeLocale (SET_LOCALE_JS) re-translates our L() texts but
+# not Gradio's own words inside components (a File's "Drop File Here - or - Click to Upload" stayed English on a
+# ?lang=zh page). This head script runs before Gradio's module: it tells Gradio the language the server picks
+# (i18n.pick_language: ?lang= first, then the browser's languages in order, else English), so the page starts in it.
+LOCALE_HEAD_JS = """<script>
+(() => {
+  const norm = (tag) => {
+    const primary = String(tag || '').trim().replace('_', '-').split('-')[0].toLowerCase();
+    return primary === 'zh' ? 'zh-CN' : primary === 'en' ? 'en' : null;
+  };
+  const asked = norm(new URLSearchParams(location.search).get('lang'));
+  const lang = asked || (navigator.languages || [navigator.language]).map(norm).find(Boolean) || 'en';
+  for (const [name, value] of [['language', lang], ['languages', Object.freeze([lang])]]) {
+    try { Object.defineProperty(navigator, name, {get: () => value, configurable: true}); } catch (e) {}
+  }
+  document.documentElement.lang = lang;
+})();
+</script>"""
+
+
+# Words Gradio 6.31 writes itself, in English whatever the language, that this head script rewrites in the page's
+# language (<html lang>, set by LOCALE_HEAD_JS and SET_LOCALE_JS) when they appear or the language changes:
+# - a toast's title: Gradio titles it with its type capitalised ("Error", "Warning", "Info"); the `title=` of
+#   gr.Error / gr.Warning / gr.Info reaches the page but is not shown (its Toast groups messages by type);
+# - an upload area's "Drop File Here - or - Click to Upload": each component keeps the translator of the locale it was
+#   built under, so after a switch (or when Gradio's Chinese words load late) they stay in the other language.
+# Svelte writes each of these text nodes once (it re-writes one only when its own value changes), so the words stay.
+PAGE_WORDS_JS = """<script>
+(() => {
+  const TITLES = %s, UPLOAD = %s;
+  const known = {};  // a word in any language → its key in UPLOAD
+  for (const [key, words] of Object.entries(UPLOAD)) for (const w of Object.values(words)) known[w] = key;
+  const put = (text, word) => {
+    const want = text.nodeValue.replace(text.nodeValue.trim(), word);
+    if (text.nodeValue !== want) text.nodeValue = want;
+  };
+  const rewrite = () => {
+    const lang = document.documentElement.lang in TITLES.error ? document.documentElement.lang : 'en';
+    for (const el of document.querySelectorAll('.toast-title')) {
+      const type = Object.keys(TITLES).find(k => el.classList.contains(k));
+      const text = el.firstChild;  // Gradio writes "Error " before the message count
+      if (type && text && text.nodeType === Node.TEXT_NODE) put(text, TITLES[type][lang]);
+    }
+    for (const box of document.querySelectorAll('[data-testid="upload-text"]')) {
+      const walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+      for (let text = walk.nextNode(); text; text = walk.nextNode()) {
+        const key = known[text.nodeValue.trim()];
+        if (key) put(text, UPLOAD[key][lang]);
+      }
+    }
+  };
+  new MutationObserver(rewrite).observe(document.documentElement,
+    {childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['lang']});
+})();
+</script>"""
+UPLOAD_WORDS = ("gradio_drop_file", "gradio_drop_image", "gradio_or", "gradio_click_to_upload")  # catalogue keys
+
+
+def page_words_head() -> str:
+    """The head script above with its words in every language: {type or key: {lang: word}}."""
+    def words(keys):
+        return json.dumps({k: {lang: t(key, lang) for lang in LANGS} for k, key in keys}, ensure_ascii=False)
+
+    return PAGE_WORDS_JS % (words(TITLES.items()), words((k, k) for k in UPLOAD_WORDS))
 
 
 def L(key: str) -> I18nData:  # noqa: N802 — reads like a label in the layout code

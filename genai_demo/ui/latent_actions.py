@@ -19,7 +19,7 @@ from ..i18n import fonts, t
 from ..models import kinds
 from .common import resolve_model, whole, write_gif
 from .context import UIContext
-from .messages import shown
+from .messages import shown, warn
 
 ZOOM = 8  # the decoded digit is shown 8x: 224 px, nearest-neighbour so pixels stay crisp
 EMPTY = {"a": None, "b": None, "drawn": None}
@@ -104,7 +104,7 @@ class LatentActions:
         model, src = self._model(key, request)
         lang = self.ctx.lang(request)
         if lang != "en" and not fonts.has_cjk():
-            gr.Warning(t("no_cjk_font", lang))  # the map's legend falls back to English
+            warn(t("no_cjk_font", lang), lang)  # the map's legend falls back to English
         classes = explore.held_out(src.data).classes if model.conditional else [str(i) for i in range(10)]
         digit = digit if digit in range(len(classes)) else 0
         pick = gr.Dropdown(choices=[(f"{i} · {c}" if c != str(i) else c, i) for i, c in enumerate(classes)],

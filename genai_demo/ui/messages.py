@@ -8,6 +8,10 @@ an exception that is not a ``gr.Error`` (Gradio's own "Could not preprocess …"
 a bug) is logged whole and replaced by a plain sentence, in the visitor's language: ``install()`` also notes which
 session each queued event belongs to (a context variable set around Gradio's ``Queue.process_events``), and the
 UIContexts registered with ``listen()`` know each session's language (API callers: English).
+
+A toast's title ("Error", "Warning", "Info") is in the visitor's language too: the net sets it on every error
+payload, ``warn`` / ``inform`` pass it to gr.Warning / gr.Info. Gradio 6.31's page ignores that title (it shows the
+toast's type capitalised, in English), so ``lang.page_words_head`` puts the catalogue's word there in the page.
 """
 from __future__ import annotations
 
@@ -31,6 +35,16 @@ _QUOTED = re.compile(rf"""(['"])([^'"\n]{{{MAX_QUOTED + 1},}})\1""")
 _LONG_WORD = re.compile(rf"\S{{{MAX_QUOTED + 21},}}")  # no word of ours is 60 characters long: an echo
 INTERNAL = "err_internal"  # catalogue keys (i18n/<lang>/server.json)
 BAD_VALUE = "err_bad_value"
+NOT_A_CHOICE = "err_not_a_choice"
+INPUT_COUNT = "err_input_count"
+TITLES = {"error": "toast_error", "warning": "toast_warning", "info": "toast_info", "success": "toast_success"}
+# Gradio's own refusals a script provokes, in English with Python's type names: a Radio / Dropdown / CheckboxGroup
+# value outside its choices (a gr.Error from the component's preprocess: "Value: 'x' (type: <class 'str'>) is not in
+# the list of choices: [...]"), and too few input values for an event (a ValueError from Blocks.validate_inputs)
+_CHOICE = re.compile(r"Value: (.*?)(?: \(type: <class '[\w.]+'>\))? is not in the list of choices: ", re.S)
+_COUNT = re.compile(r"didn't receive enough input values \(needed: (\d+), got: (\d+)\)")
+# and a gr.Number's bounds (its preprocess: "Value 6000 is greater than maximum value 5000.")
+_RANGE = re.compile(r"Value (\S{1,40}) is (greater than maximum|less than minimum) value (\S{1,40})\.$")
 _session: ContextVar[str | None] = ContextVar("genai_demo_event_session", default=None)  # the queued event's visitor
 _contexts: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id → a UIContext listen() registered
 
@@ -74,6 +88,24 @@ def shown(value: object) -> str:
     return r if len(r) <= MAX_QUOTED + 3 else r[:MAX_QUOTED] + "…"
 
 
+def warn(message: str, lang: str = "en") -> None:
+    """gr.Warning(message) titled in the visitor's language."""
+    import gradio as gr
+
+    gr.Warning(message, title=t(TITLES["warning"], lang))
+
+
+def inform(message: str, lang: str = "en") -> None:
+    """gr.Info(message) titled in the visitor's language."""
+    import gradio as gr
+
+    gr.Info(message, title=t(TITLES["info"], lang))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
+
+
 def _component(text: str, lang: str = "en") -> str:
     """ "Could not preprocess input component at index 2 (a `Number` component) …" → "input 3 (a Number)"."""
     m = re.search(r"(input|output) component at index (\d+) \(a `(\w+)` component\)", text)
@@ -86,11 +118,25 @@ def scrub_payload(error: BaseException | None, content: dict) -> dict:
 
     if error is None:
         return content
+    lang = language()
+    content["title"] = t(TITLES["error"], lang)
     if isinstance(error, Error):
-        content["error"] = visitor_message(error.message)
+        choice, bound = _CHOICE.match(str(error.message)), _RANGE.match(str(error.message))
+        if choice:
+            content["error"] = t(NOT_A_CHOICE, lang, got=visitor_message(_cut(choice[1])))
+        elif bound:
+            key = "err_above_max" if bound[2].startswith("greater") else "err_below_min"
+            content["error"] = t(key, lang, got=bound[1], bound=bound[3])
+        else:
+            content["error"] = visitor_message(error.message)
+        return content
+    count = _COUNT.search(str(error)) if isinstance(error, ValueError) else None
+    if count:  # a script's malformed call, not a bug: one line in the log, no traceback
+        log.info("event refused: %s", str(error).splitlines()[0])
+        content["error"] = t(INPUT_COUNT, lang, needed=count[1], got=count[2])
+        content["visible"] = True
         return content
     log.warning("event failed: %s", error, exc_info=error)
-    lang = language()
     if isinstance(error, ComponentProcessingError):  # Gradio's own input conversion (a list sent for a number, …)
         content["error"] = t(BAD_VALUE, lang, what=_component(str(error), lang))
     else:

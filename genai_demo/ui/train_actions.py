@@ -32,7 +32,7 @@ from ..training.runs import Run, RunError
 from ..training.settings import LIMITS, SettingError, check, checked
 from . import train_view as V
 from .context import UIContext
-from .messages import shown
+from .messages import inform, shown, warn
 
 SAVE_ROOT = Path(tempfile.gettempdir()) / "genai_demo_saves"  # one folder per session, latest save only
 REAP_EVERY_S = 30.0  # the status poll frees idle sessions at most this often
@@ -220,8 +220,8 @@ class TrainActions:
                 return
             self.start_run(form, request)  # refused settings raise before anything is said
             lang = self.ctx.lang(request)
-            gr.Warning(t("walk_new_run", lang, old=V.model_name(run.cfg.kind, lang), step=f"{run.trainer.snapshot().step:,}",
-                         new=V.model_name(form.get("model"), lang)))
+            warn(t("walk_new_run", lang, old=V.model_name(run.cfg.kind, lang), step=f"{run.trainer.snapshot().step:,}",
+                   new=V.model_name(form.get("model"), lang)), lang)
             return
         self.start_run(form, request)
 
@@ -230,7 +230,7 @@ class TrainActions:
         run = self._run(request)
         self._armed.pop(run.session, None)
         self.ctx.registry.discard(run.session, run.id)
-        gr.Info(t("train_discarded", self.ctx.lang(request)))
+        inform(t("train_discarded", self.ctx.lang(request)), self.ctx.lang(request))
 
     def reset_click(self, request) -> bool:
         """The Reset button asks first: the first press arms it ("Really discard?"), a second press on the same run
@@ -272,7 +272,7 @@ class TrainActions:
         run.trainer.set_hyper(**{name: value})
         lang = self.ctx.lang(request)
         label = t(HYPER_KEYS[name], lang) if name in HYPER_KEYS and lang != "en" else LIMITS[name].label
-        gr.Info(t("train_hyper_applied", lang, name=label, value=f"{value:g}"))
+        inform(t("train_hyper_applied", lang, name=label, value=f"{value:g}"), lang)
 
     def save(self, request) -> str:
         """Write the run's latest frozen weights to a per-session file; returns its path. The page downloads it from

@@ -13,6 +13,7 @@ from . import train_preset as P
 from . import train_view as V
 from .curves import curve_view
 from .lang import L
+from .messages import warn
 from .train_actions import TrainActions, resumes
 from .train_form import learn_md, reset_button
 
@@ -112,7 +113,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
             out["timeline"] = gr.Slider(maximum=max(1, last), interactive=True)
     if d["state"] == "failed" and view.get("warned") != run.id:
         view["warned"] = run.id
-        gr.Warning(t("train_failed", lang, error=d["error"]))
+        warn(t("train_failed", lang, error=d["error"]), lang)
     return _with_view(out, view, before)
 
 

@@ -25,7 +25,7 @@ from . import owndata_view as own_view
 from .common import glossary_box
 from .context import UIContext
 from .lang import L
-from .messages import visitor_message
+from .messages import inform, visitor_message
 from .quality_view import note_html, readout_html
 
 SAMPLES = 200  # per measurement: enough for a Fréchet distance (> 48 features), ~0.1 s to sample and classify
@@ -99,7 +99,7 @@ class QualityReadout:
         shown = f"{run.id}@{snap.model_step}"
         if view.get("shown") == shown:
             if force:
-                gr.Info(t("q_already", lang, step=f"{snap.model_step:,}"))
+                inform(t("q_already", lang, step=f"{snap.model_step:,}"), lang)
             return gr.skip(), view
         try:
             s = self.scores(sid, run, snap)

@@ -15,6 +15,9 @@ Fixtures (stable names — every tests/browser/test_*.py uses them):
 ``page`` (function)
     A fresh browser context (its own Gradio session) at 1400×1000 with the app loaded (tabs visible).
     Closing it at teardown fires Gradio's unload, which releases the session's runs.
+``open_page`` (function)
+    ``open_page(url, **context_options)``: another such page, on any launched app (a second visitor, an app built
+    with other settings); each gets its own context, all closed at teardown. ``page`` is ``open_page(app_url)``.
 ``shoot`` (function)
     ``shoot("train")`` saves the page's viewport as train.png in ``screenshot_dir`` (session): pytest's temp folder
     (its path is printed at the end of the run), or the folder named by $GENAI_DEMO_SCREENSHOTS —
@@ -86,14 +89,26 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, app_url):
-    context = browser.new_context(viewport=VIEWPORT)
-    pg = context.new_page()
-    pg.set_default_timeout(PATIENCE_MS)
-    pg.goto(app_url)
-    pg.locator("#main-tabs").wait_for(state="visible")
-    yield pg
-    context.close()
+def open_page(browser):
+    contexts = []
+
+    def open_(url: str, **options):
+        context = browser.new_context(**{"viewport": VIEWPORT, **options})
+        contexts.append(context)
+        pg = context.new_page()
+        pg.set_default_timeout(PATIENCE_MS)
+        pg.goto(url)
+        pg.locator("#main-tabs").wait_for(state="visible")
+        return pg
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page, app_url):
+    return open_page(app_url)
 
 
 @pytest.fixture(scope="session")

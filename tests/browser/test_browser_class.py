@@ -3,7 +3,7 @@ trains a GAN; the teacher unlocks the Class tab, sees the tile, pauses all, resu
 default app (no code) shows no Class tab at all."""
 from __future__ import annotations
 
-import os
+import contextlib
 
 import pytest
 from playwright.sync_api import expect
@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from genai_demo.models import family
 from genai_demo.training.runs import RunRegistry
 from genai_demo.ui.context import UIContext
-from tests.browser.conftest import PATIENCE_MS, VIEWPORT
 from tests.helpers import serve_app
 
 CODE = "Teach-42"
@@ -27,70 +26,53 @@ def test_the_default_app_has_no_class_tab(page):
 @pytest.fixture(scope="module")
 def class_app():
     """The app as a teacher would run it: GENAI_DEMO_PRESET=class and a teacher code (set only while it is built)."""
-    saved = {k: os.environ.get(k) for k in ("GENAI_DEMO_PRESET", "GENAI_DEMO_TEACHER_CODE")}
-    os.environ.update(GENAI_DEMO_PRESET="class", GENAI_DEMO_TEACHER_CODE=CODE)
-    try:
-        cm = serve_app(ctx=UIContext(registry=RunRegistry(max_running=1, max_steps=5000)))
-        url, ctx = cm.__enter__()
-    finally:
-        for k, v in saved.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-    yield url, ctx
-    cm.__exit__(None, None, None)
+    with contextlib.ExitStack() as stack:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("GENAI_DEMO_PRESET", "class")
+            env.setenv("GENAI_DEMO_TEACHER_CODE", CODE)
+            # the server's default step bound: the class preset's GAN runs 6,000 steps (5,000 refused it)
+            url, ctx = stack.enter_context(serve_app(ctx=UIContext(registry=RunRegistry(max_running=1, max_steps=20_000))))
+        yield url, ctx
 
 
-def open_page(browser, url):
-    context = browser.new_context(viewport=VIEWPORT)
-    pg = context.new_page()
-    pg.set_default_timeout(PATIENCE_MS)
-    pg.goto(url)
-    pg.locator("#main-tabs").wait_for(state="visible")
-    return context, pg
-
-
-def test_a_student_trains_the_class_preset_and_the_teacher_pauses_resumes_and_stops_it(browser, class_app,
+def test_a_student_trains_the_class_preset_and_the_teacher_pauses_resumes_and_stops_it(open_page, class_app,
                                                                                          screenshot_dir):
     url, ctx = class_app
     fast = family("gan").class_preset
-    s_ctx, student = open_page(browser, url)
-    t_ctx, teacher = open_page(browser, url)
-    try:
-        # the student: the Space's preset is already chosen; choosing the GAN fills its fast settings and says so
-        expect(student.locator("#train-preset input[value=class]")).to_be_checked()
-        student.locator("#train-model").get_by_text("GAN", exact=True).click()
-        expect(student.locator("#train-lr input")).to_have_value(f"{fast['lr']:g}")
-        expect(student.locator("#train-preset-note")).to_contain_text("differs from the articles")
-        student.locator("#train-nickname textarea, #train-nickname input").first.fill("Ada")
-        student.locator("#train-start").click()
-        expect(student.locator("#train-status")).to_contain_text("running")
+    student, teacher = open_page(url), open_page(url)  # two visitors: two contexts, closed by the fixture
+    # the student: the Space's preset is already chosen; choosing the GAN fills its fast settings and says so
+    expect(student.locator("#train-preset input[value=class]")).to_be_checked()
+    student.locator("#train-model").get_by_text("GAN", exact=True).click()
+    expect(student.locator("#train-lr input")).to_have_value(f"{fast['lr']:g}")
+    expect(student.locator("#train-preset-note")).to_contain_text("differs from the articles")
+    student.locator("#train-nickname textarea, #train-nickname input").first.fill("Ada")
+    student.locator("#train-start").click()
+    expect(student.locator("#train-status")).to_contain_text("running")
 
-        # the teacher: nothing before the code, an error for a wrong one
-        teacher.get_by_role("tab", name="Class").click()
-        expect(teacher.locator("#class-code")).to_be_visible()
-        expect(teacher.locator("#class-panel")).to_be_hidden()
-        teacher.locator("#class-code input").fill("wrong")
-        teacher.locator("#class-unlock").click()
-        expect(teacher.get_by_text("That code is not right.")).to_be_visible()
-        expect(teacher.locator("#class-panel")).to_be_hidden()
-        teacher.locator("#class-code input").fill(CODE)
-        teacher.locator("#class-unlock").click()
-        tile = teacher.locator(TILE).filter(has_text="Ada")
-        expect(tile).to_contain_text("GAN")
-        expect(tile).to_have_attribute("data-state", "running")
-        expect(tile.locator("img")).to_be_visible(timeout=60_000)  # the live fixed-noise grid
-        teacher.wait_for_function(f"() => Number(document.querySelector('{TILE}')?.dataset.step) > 0")
-        teacher.screenshot(path=str(screenshot_dir / "class.png"))
+    # the teacher: nothing before the code, an error for a wrong one
+    teacher.get_by_role("tab", name="Class").click()
+    expect(teacher.locator("#class-code")).to_be_visible()
+    expect(teacher.locator("#class-panel")).to_be_hidden()
+    teacher.locator("#class-code input").fill("wrong")
+    teacher.locator("#class-unlock").click()
+    expect(teacher.get_by_text("That code is not right.")).to_be_visible()
+    expect(teacher.locator("#class-panel")).to_be_hidden()
+    teacher.locator("#class-code input").fill(CODE)
+    teacher.locator("#class-unlock").click()
+    tile = teacher.locator(TILE).filter(has_text="Ada")
+    expect(tile).to_contain_text("GAN")
+    expect(tile).to_have_attribute("data-state", "running")
+    expect(tile.locator("img")).to_be_visible(timeout=60_000)  # the live fixed-noise grid
+    teacher.wait_for_function(f"() => Number(document.querySelector('{TILE}')?.dataset.step) > 0")
+    teacher.screenshot(path=str(screenshot_dir / "class.png"))
 
-        teacher.locator("#class-pause-all").click()
-        expect(tile).to_have_attribute("data-state", "paused")
-        expect(student.locator("#train-status")).to_contain_text("paused")
-        teacher.locator("#class-resume-all").click()
-        expect(tile).to_have_attribute("data-state", "running")
-        teacher.locator("#class-pick input").click()
-        teacher.get_by_role("option", name="Ada", exact=False).click()
-        teacher.locator("#class-stop").click()
-        expect(tile).to_have_attribute("data-state", "stopped")
-        expect(student.locator("#train-status")).to_contain_text("stopped")
-    finally:
-        s_ctx.close()
-        t_ctx.close()
+    teacher.locator("#class-pause-all").click()
+    expect(tile).to_have_attribute("data-state", "paused")
+    expect(student.locator("#train-status")).to_contain_text("paused")
+    teacher.locator("#class-resume-all").click()
+    expect(tile).to_have_attribute("data-state", "running")
+    teacher.locator("#class-pick input").click()
+    teacher.get_by_role("option", name="Ada", exact=False).click()
+    teacher.locator("#class-stop").click()
+    expect(tile).to_have_attribute("data-state", "stopped")
+    expect(student.locator("#train-status")).to_contain_text("stopped")

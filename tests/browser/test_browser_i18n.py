@@ -22,7 +22,8 @@ ALLOWED = {"VAE", "GAN", "DCGAN", "CGAN", "CVAE", "GPT", "MNIST", "Fashion", "EL
            "Jensen", "Shannon", "SGD", "Lab",  # a divergence, an optimiser and GAN Lab, as their authors name them
            "MSE", "SSIM", "EMA", "JS",  # metrics' usual acronyms, beside their Chinese names in the glossary
            "Fréchet", "ZeroGPU",  # a mathematician's name; Hugging Face's name for its shared-GPU hardware
-           "tab", "toy", "preset", "healthy", "collapse", "oscillation", "minimax"}  # a lesson link's URL and its values
+           "tab", "toy", "preset", "healthy", "collapse", "oscillation", "minimax",  # a lesson link's URL and its values
+           "PNG", "JPEG", "zip", "txt", "UTF", "KB", "MB"}  # file types, an encoding and units (own-data section)
 CITATION = re.compile(r"\[[^\]]*\d{4}\]")  # [Goodfellow et al. 2014]: authors' names stay as published
 # tab id → its Chinese name
 TABS = {"train": "训练", "latent": "潜空间探索", "gan": "GAN 工作室", "text": "下一个词元", "toy": "二维 GAN", "learn": "原理讲解"}
@@ -34,10 +35,9 @@ VISIBLE_TEXTS = """() => {
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
     const el = n.parentElement;
-    // .sr-only: Gradio's screen-reader announcements ("In queue: 1 of 1"), never drawn on screen; .toast-title: Gradio
-    // 6.31 titles a toast with its type capitalised ("Error", "Warning"), hard-coded English — the message under it
-    // is ours and is checked
-    if (!n.textContent.trim() || !el || el.closest('.katex, script, style, [aria-hidden="true"], .sr-only, .toast-title')) continue;
+    // .sr-only: Gradio's screen-reader announcements ("In queue: 1 of 1"), never drawn on screen. A toast's title is
+    // checked too: Gradio 6.31 writes its type in English, the page's head script translates it (ui/lang.py)
+    if (!n.textContent.trim() || !el || el.closest('.katex, script, style, [aria-hidden="true"], .sr-only')) continue;
     if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
     out.push(n.textContent.trim());
   }
@@ -72,6 +72,9 @@ def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
             expect(page.locator("#train-status")).to_contain_text("还没有训练")
             expect(page.locator("#train-quality")).to_contain_text("样本质量")  # its own timer (every 6 s)
             expect(page.locator("#train-formula-a")).to_contain_text("每张图像的损失")
+            # the own-data section too: its upload areas' "Drop File Here - or - Click to Upload" are Gradio's words
+            page.locator("#own-data").get_by_text("用你自己的图片或文字训练").click()
+            expect(page.locator("#own-text-file [data-testid=upload-text]")).to_contain_text("点击上传")
         if tab in ("latent", "gan", "text"):  # the model list is filled (in the visitor's language) when the tab opens
             expect(page.locator(f"#{tab}-model input")).to_have_value(re.compile("预训练"))
         if tab == "latent":  # the page's own decoder (decoder.js) writes its note in the page's language
@@ -105,6 +108,7 @@ def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
             expect(page.locator("#toy-view")).to_have_class(re.compile("toy-drawing"))
             page.locator("#toy-reset").dispatch_event("click")
             expect(page.get_by_text("请先在平面上至少画 3 个点").first).to_be_visible()
+            expect(page.locator(".toast-title.error").first).to_have_text(re.compile(r"^\s*错误"))  # not Gradio's "Error"
             assert not english_words(page.evaluate(VISIBLE_TEXTS))
 
 

@@ -9,49 +9,34 @@ from playwright.sync_api import expect
 DETECTOR_MS = 150_000  # mode collapse fires at step 100: ~25 s on two busy cores, far more under a full test run
 
 
-def open_link(browser, app_url, query: str):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(app_url + query)
-    page.locator("#main-tabs").wait_for(state="visible")
-    return context, page
+def test_lab_link_prediction_first_then_the_detector_speaks(open_page, app_url, screenshot_dir):
+    page = open_page(app_url + "?lab=mode-collapse")
+    expect(page.get_by_role("tab", name="Labs")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#labs-pick input[value='mode-collapse']")).to_be_checked()
+    expect(page.locator("#labs-goal")).to_contain_text("a learning rate 25 times too large")
+    expect(page.locator("#labs-link input, #labs-link textarea").first).to_have_value(re.compile(r"\?lab=mode-collapse$"))
+    run = page.locator("#labs-run")
+    expect(run).to_be_disabled()  # a prediction comes first
+    page.locator("#labs-choice").get_by_text("Samples of only one to three kinds: the variety collapses").click()
+    expect(run).to_be_enabled()
+    run.click()
+    expect(page.locator("#labs-hint")).to_contain_text("Lab started")
+    expect(page.locator("#labs-status")).to_contain_text("Watching run")
+    result = page.locator("#labs-result")
+    expect(result).to_contain_text(re.compile(r"Classes covered fell to [0-3]/10 at step \d"), timeout=DETECTOR_MS)
+    expect(result).to_contain_text("✔ Your prediction was right")
+    expect(page.locator("#labs-grid img")).to_be_visible()
+    expect(page.locator("#labs-curve")).not_to_contain_text("Empty")
+    page.mouse.wheel(0, 330)  # the lab's texts, the grid, the curve and the detector's sentence in one view
+    expect(page.locator("#labs-result")).to_be_in_viewport()
+    page.screenshot(path=str(screenshot_dir / "labs.png"))
 
 
-def test_lab_link_prediction_first_then_the_detector_speaks(browser, app_url, screenshot_dir):
-    context, page = open_link(browser, app_url, "?lab=mode-collapse")
-    try:
-        expect(page.get_by_role("tab", name="Labs")).to_have_attribute("aria-selected", "true")
-        expect(page.locator("#labs-pick input[value='mode-collapse']")).to_be_checked()
-        expect(page.locator("#labs-goal")).to_contain_text("a learning rate 25 times too large")
-        expect(page.locator("#labs-link input, #labs-link textarea").first).to_have_value(re.compile(r"\?lab=mode-collapse$"))
-        run = page.locator("#labs-run")
-        expect(run).to_be_disabled()  # a prediction comes first
-        page.locator("#labs-choice").get_by_text("Samples of only one to three kinds: the variety collapses").click()
-        expect(run).to_be_enabled()
-        run.click()
-        expect(page.locator("#labs-hint")).to_contain_text("Lab started")
-        expect(page.locator("#labs-status")).to_contain_text("Watching run")
-        result = page.locator("#labs-result")
-        expect(result).to_contain_text(re.compile(r"Classes covered fell to [0-3]/10 at step \d"), timeout=DETECTOR_MS)
-        expect(result).to_contain_text("✔ Your prediction was right")
-        expect(page.locator("#labs-grid img")).to_be_visible()
-        expect(page.locator("#labs-curve")).not_to_contain_text("Empty")
-        page.mouse.wheel(0, 330)  # the lab's texts, the grid, the curve and the detector's sentence in one view
-        expect(page.locator("#labs-result")).to_be_in_viewport()
-        page.screenshot(path=str(screenshot_dir / "labs.png"))
-    finally:
-        context.close()
-
-
-def test_unknown_lab_link_gets_a_note_not_an_error(browser, app_url):
-    context, page = open_link(browser, app_url, "?lab=no-such-lab")
-    try:
-        expect(page.locator("#labs-note")).to_contain_text("There is no lab called “no-such-lab”")
-        expect(page.get_by_role("tab", name="Labs")).to_have_attribute("aria-selected", "true")
-        expect(page.locator("#labs-pick input[value='gan-learns']")).to_be_checked()
-    finally:
-        context.close()
+def test_unknown_lab_link_gets_a_note_not_an_error(open_page, app_url):
+    page = open_page(app_url + "?lab=no-such-lab")
+    expect(page.locator("#labs-note")).to_contain_text("There is no lab called “no-such-lab”")
+    expect(page.get_by_role("tab", name="Labs")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#labs-pick input[value='gan-learns']")).to_be_checked()
 
 
 def test_two_runs_side_by_side(page, shoot):
@@ -76,15 +61,12 @@ def test_two_runs_side_by_side(page, shoot):
     shoot("labs-compare")
 
 
-def test_lab_link_in_chinese(browser, app_url, screenshot_dir):
-    context, page = open_link(browser, app_url, "?lab=d-wins&lang=zh")
-    try:
-        expect(page.get_by_role("tab", name="实验")).to_have_attribute("aria-selected", "true")
-        expect(page.locator("#labs-goal")).to_contain_text("判别器赢了")
-        expect(page.locator("#labs-goal")).to_contain_text("批量 32")
-        expect(page.locator("#labs-choice")).to_contain_text("D 几乎识破每一张假图")
-        expect(page.locator("#labs-status")).to_contain_text("尚未开始")
-        expect(page.locator("#compare-note")).to_contain_text("先开始两次训练")
-        page.screenshot(path=str(screenshot_dir / "zh-labs.png"))
-    finally:
-        context.close()
+def test_lab_link_in_chinese(open_page, app_url, screenshot_dir):
+    page = open_page(app_url + "?lab=d-wins&lang=zh")
+    expect(page.get_by_role("tab", name="实验")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#labs-goal")).to_contain_text("判别器赢了")
+    expect(page.locator("#labs-goal")).to_contain_text("批量 32")
+    expect(page.locator("#labs-choice")).to_contain_text("D 几乎识破每一张假图")
+    expect(page.locator("#labs-status")).to_contain_text("尚未开始")
+    expect(page.locator("#compare-note")).to_contain_text("先开始两次训练")
+    page.screenshot(path=str(screenshot_dir / "zh-labs.png"))

@@ -52,3 +52,16 @@ def wait_until(fn: Callable, timeout: float = 60.0, every: float = 0.05, what: s
         time.sleep(every)
     message = what() if callable(what) else what or "condition"
     raise AssertionError(f"{message} (not met within {timeout:g} s)")
+
+
+def settled(fn, quiet=0.3, timeout=10.0):
+    """fn()'s value once it stopped changing for `quiet` seconds (a paused run finishes its step in flight)."""
+    value, since, end = fn(), time.monotonic(), time.monotonic() + timeout
+    while time.monotonic() < end:
+        time.sleep(0.05)
+        now = fn()
+        if now != value:
+            value, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return value
+    raise AssertionError(f"value still changing after {timeout} s")
