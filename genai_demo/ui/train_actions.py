@@ -144,9 +144,8 @@ class TrainActions:
               preset: str | None = None, nickname: str | None = None, request: gr.Request = None) -> dict:
         """Start a new training run for the caller (stopping their previous one); returns its status.
         data None: the model's own data set ("mnist5k" for the image models, "names" for the tiny GPT "charlm");
-        lr, batch_size, beta, d_steps None: the model's own (64, 1.0 and 1 for every family today). preset "class": the
-        family's class preset (its narrower layers, and
-        its settings for any left None); None / "articles": the articles'. nickname: shown on the teacher's Class tab."""
+        lr, batch_size, beta, d_steps None: the model's own. preset "class": the family's class preset (its narrower
+        layers; its settings for any left None), else the articles'. nickname: shown on the teacher's Class tab."""
         form = {"model": model, "data": data, "steps": steps, "lr": lr, "batch_size": batch_size, "beta": beta,
                 "d_steps": d_steps, "seed": seed, "full_size": full_size, "preset": preset, "nickname": nickname}
         return self.start_run(form, request)
