@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from genai_demo.models import family
@@ -30,7 +31,7 @@ def class_app():
         with pytest.MonkeyPatch.context() as env:
             env.setenv("GENAI_DEMO_PRESET", "class")
             env.setenv("GENAI_DEMO_TEACHER_CODE", CODE)
-            # the server's default step bound: the class preset's GAN runs 6,000 steps (5,000 refused it)
+            # the server's default step bound (the Train tab caps a preset's steps at a smaller one)
             url, ctx = stack.enter_context(serve_app(ctx=UIContext(registry=RunRegistry(max_running=1, max_steps=20_000))))
         yield url, ctx
 
@@ -71,8 +72,15 @@ def test_a_student_trains_the_class_preset_and_the_teacher_pauses_resumes_and_st
     expect(student.locator("#train-status")).to_contain_text("paused")
     teacher.locator("#class-resume-all").click()
     expect(tile).to_have_attribute("data-state", "running")
-    teacher.locator("#class-pick input").click()
-    teacher.get_by_role("option", name="Ada", exact=False).click()
+    option = teacher.get_by_role("option", name="Ada", exact=False)
+    for _ in range(3):  # the 2 s refresh may redraw the dropdown while its list opens (a loaded CI machine): reopen
+        teacher.locator("#class-pick input").click()
+        try:
+            option.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            teacher.keyboard.press("Escape")
+    option.click()
     teacher.locator("#class-stop").click()
     expect(tile).to_have_attribute("data-state", "stopped")
     expect(student.locator("#train-status")).to_contain_text("stopped")

@@ -14,7 +14,10 @@ def start_paused_vae(page, steps: str = "3000") -> None:
     page.locator("#train-model").get_by_text("VAE", exact=True).click()
     page.locator("#train-steps input").fill(steps)
     page.locator("#train-start").click()
-    wait_for_step(page, 120)  # a few snapshots on the timeline
+    wait_for_step(page, 120)  # a few snapshots on the timeline …
+    # … which lag the step counter on a loaded machine: wait for one past step 100 before pausing
+    page.wait_for_function("() => Number(document.querySelector('#train-timeline input[type=range]')?.max) >= 100",
+                           timeout=120_000)
     page.locator("#train-pause").click()
     expect(page.locator(COUNTER)).to_have_attribute("data-state", "paused")
     expect(page.locator("#train-start")).to_contain_text("Resume")
@@ -39,8 +42,7 @@ def test_keyboard_scrubbing_moves_the_grid_and_nothing_jumps(page, shoot):
     caption, slider = page.locator("#train-grid-caption"), page.locator("#train-timeline input[type=range]")
     expect(caption).to_contain_text("(live)")
     y_live = slider.bounding_box()["y"]
-    last = int(slider.get_attribute("max"))
-    assert last >= 100  # the timeline counts steps, as the caption does
+    assert int(slider.get_attribute("max")) >= 100  # the timeline counts steps, as the caption does
     slider.focus()
     page.keyboard.press("Home")
     expect(caption).to_contain_text("step 0 (from the timeline")
