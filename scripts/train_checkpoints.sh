@@ -14,6 +14,6 @@ $R --model cgan  --steps 30000 --ema 0.999 --diffaug 2 --eval-every 2000 --out c
 $R --model dcgan --steps 16000 --ema 0.999 --eval-every 2000 --out checkpoints/dcgan_mnist5k.safetensors  # paper size
 $T --model cvae  --data mnist5k --steps 4000 --lr 1e-3 --out checkpoints/cvae_mnist5k.safetensors
 $T --model vae   --data fashion --steps 5000 --lr 1e-3 --out checkpoints/vae_fashion.safetensors
-$R --model gan   --data fashion --steps 30000 --ema 0.999 --eval-every 2000 --out checkpoints/gan_fashion.safetensors
+$R --model gan   --data fashion --steps 24000 --batch-size 128 --ema 0.999 --diffaug 2 --eval-every 2000 --out checkpoints/gan_fashion.safetensors
 $T --model charlm --data names --steps 1200 --out checkpoints/charlm_names.safetensors
 $T --model charlm --data tang  --steps 125 --batch-size 128 --config '{"weight_decay": 0.5}' --out checkpoints/charlm_tang.safetensors
