@@ -84,7 +84,8 @@ def forward(header: dict, layers, z1: float, z2: float, label: int | None = None
         h[2 + int(label)] = 1.0  # one-hot label after z, as VAE._with_label concatenates it
     for (w, b), act in zip(layers, header["activations"], strict=True):
         h = w @ h + b
-        h = np.maximum(h, 0) if act == "relu" else 1 / (1 + np.exp(-h))
+        # the sigmoid on clipped logits: exp(-h) overflows float32 past h ≈ -88 (a black pixel), with a warning
+        h = np.maximum(h, 0) if act == "relu" else 1 / (1 + np.exp(-np.clip(h, -80, 80)))
     return (np.clip(h, 0, 1) * 255 + 0.5).astype(np.uint8).reshape(28, 28)
 
 
