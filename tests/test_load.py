@@ -153,7 +153,9 @@ def test_releasing_sessions_gives_their_memory_back_to_the_os():
     for i in range(12):
         assert reg.start(f"v{i // 3}", cfg, make_trainer).trainer.join(60)
     grown = _rss_mib() - before
-    assert reg.sessions() == 4 and grown > 100  # 12 kept runs really do hold memory
+    # 12 kept runs really do hold memory (weights + Adam ≈ 13 MB each; less shows as RSS growth when the allocator
+    # reuses arenas freed by earlier tests in the same process: 96 MB seen in a full CI run)
+    assert reg.sessions() == 4 and grown > 50
     assert sum(reg.release(f"v{i}") for i in range(4)) == 12
     assert _rss_mib() - before < grown / 2, (before, grown, _rss_mib())
 
