@@ -83,3 +83,43 @@ def test_binarize_trains_on_bernoulli_draws(monkeypatch):
     r = recipe.Recipe(model="vae", data="mnist5k", steps=3, lr=1e-3, binarize=True, augment=1, eval_every=3, eval_n=200)
     recipe.train(r, log=lambda s: None)
     assert len(seen) == 3 and all(set(x.unique().tolist()) == {0.0, 1.0} for x in seen)  # only 0 / 1 pixels
+
+
+def test_cutout_blanks_one_square_per_image_and_passes_gradients():
+    from genai_demo.training.augment import AugmentedD, cutout
+    x = torch.ones(64, 1, 28, 28, requires_grad=True)
+    out = cutout(x, 0.5, torch.Generator().manual_seed(0))
+    holes = out.detach()[:, 0] == 0  # (64, 28, 28)
+    sizes = holes.sum((1, 2))
+    assert sizes.max() == 14 * 14 and sizes.min() > 0  # a 14 x 14 square, cut short where it overhangs an edge
+    rows, cols = holes.any(2), holes.any(1)  # (64, 28) each: a square, so its pixels = its rows x its columns
+    assert torch.equal(sizes, rows.sum(1) * cols.sum(1))
+    assert len({tuple(r.nonzero()[0].tolist()) for r in rows}) > 5  # each image its own place
+    out.sum().backward()
+    assert torch.equal(x.grad[:, 0] == 0, holes)  # differentiable: the kept pixels pass gradients, the hole none
+    assert cutout(x, 0.0, torch.Generator()) is x  # 0: off
+
+    class Eye(torch.nn.Module):  # a "D" that returns what it was shown
+        def forward(self, x, cond=None):
+            return x
+
+    seen = AugmentedD(Eye(), 0, torch.Generator().manual_seed(0), cut=0.5)(-torch.ones(2, 1, 28, 28))
+    assert torch.all(seen == -1)  # the hole is black, like the background, not mid-grey
+
+
+def test_d_lr_slows_d_alone_and_select_confidence_keeps_the_most_confident(monkeypatch):
+    seen = {}
+    orig = torch.optim.Adam.step
+
+    def spy(self, *a, **k):
+        seen.setdefault(id(self), []).append(self.param_groups[0]["lr"])
+        return orig(self, *a, **k)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", spy)
+    scores = iter([{"confidence": 0.5, "frechet": 10.0}, {"confidence": 0.9, "frechet": 50.0}])
+    monkeypatch.setattr(recipe, "judge", lambda *a, **k: {**next(scores), "classes_covered": 10, "histogram": [0.1] * 10})
+    r = recipe.Recipe(model="gan", data="mnist5k", steps=4, lr=2e-4, d_lr=5e-5, eval_every=2, eval_n=200,
+                      decay_from=1.0, select="confidence")
+    _, record = recipe.train(r, log=lambda s: None)
+    assert sorted(set(v) for v in seen.values()) == [{5e-5}, {2e-4}]  # D at its own rate, G at the recipe's
+    assert record["step"] == 4 and record["scores"]["frechet"] == 50.0  # the confident state, not the low Fréchet one

@@ -14,6 +14,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 import pytest  # noqa: E402
 
+from genai_demo.i18n import t  # noqa: E402
 from genai_demo.models import family  # noqa: E402
 from genai_demo.training.checkpoints import load_checkpoint  # noqa: E402
 from genai_demo.training.factory import run_config  # noqa: E402
@@ -124,8 +125,39 @@ def test_tick_draws_status_curves_grid_and_scrubs_back(actions):
     assert again == {}
     assert out["text_box"].visible is False and "Fixed-noise samples" in out["caption"]  # an image model: the grid, no text box
     shown = scrub(a, 0, view, alice)
-    caption, view = shown["caption"], shown["view"]
-    assert "step **0**" in caption and view["pinned"] and shown["grid"].shape == grid.shape and "text" not in shown
+    caption, run_id = shown["caption"], a.status(alice)["run_id"]
+    assert "step **0**" in caption and shown["grid"].shape == grid.shape and "text" not in shown and "view" not in shown
+    assert a.ctx.pins.get("alice", run_id)[0] == 0  # pinned at step 0, on the server (context.Pins)
+
+
+def test_a_tick_that_overlaps_a_scrub_cannot_undo_it(actions):
+    """The race a browser test met: a tick read the page's view state, a scrub to the end ran, and the tick's stale
+    view came back pinned at step 0. Replayed deterministically: the tick reads the pin, a scrub runs mid-tick."""
+    a, alice = actions, req("alice")
+    a.train("vae", "mnist5k", 200, None, 32, 1.0, 1, 3, False, request=alice)
+    wait_until(lambda: a.status(alice)["state"] == "finished")
+    run_id, last = a.status(alice)["run_id"], a.ctx.registry.current("alice").trainer.snapshot().previews[-1][0]
+    view = tick(a, {}, alice)["view"]
+    scrub(a, 0, view, alice)  # pinned at 0 ...
+    real_get, calls = a.ctx.pins.get, []
+
+    def get_then_scrub(sid, rid):  # the tick's first look at the pin, then a scrub to the end lands mid-tick
+        got = real_get(sid, rid)
+        if not calls:
+            calls.append(None)  # the scrub's own look at the pin must not scrub again
+            calls[0] = scrub(a, last, view, alice)
+        return got
+
+    a.ctx.pins.get = get_then_scrub
+    try:
+        out = tick(a, {}, alice)  # a fresh view: the tick would redraw everything, pinned at step 0
+    finally:
+        a.ctx.pins.get = real_get
+    assert t("train_caption_live") in calls[0]["caption"]  # the scrub went back to live ...
+    assert not {"grid", "caption", "timeline"} & set(out)  # ... and the overlapping tick left its picture alone
+    assert a.ctx.pins.get("alice", run_id)[0] is None  # ... and nothing the tick sent pins the timeline again
+    again = tick(a, out["view"], alice)  # the next tick draws the live snapshot the scrub asked for
+    assert t("train_caption_live") in again["caption"] and again["timeline"].value == last
 
 
 def test_save_writes_a_loadable_checkpoint_and_reset_discards(actions, tmp_path):
@@ -188,8 +220,9 @@ def test_tiny_gpt_trains_on_names_with_held_out_curves_and_text_snapshots(action
     assert "grid" not in out and "Sampled names" in out["caption"] and "(live)" in out["caption"]
     assert 'data-lines="12"' in out["text"] and out["text"].count("<li>") == 12
     shown = scrub(a, 0, out["view"], alice)  # the timeline scrubs text snapshots too
-    text, caption, view = shown["text"], shown["caption"], shown["view"]
-    assert "grid" not in shown and "<li>" in text and "step **0**" in caption and view["pinned"]
+    text, caption = shown["text"], shown["caption"]
+    assert "grid" not in shown and "<li>" in text and "step **0**" in caption
+    assert a.ctx.pins.get("alice", st["run_id"])[0] == 0
     # a run with weights is offered in the Next token tab's model list
     assert f"run:{st['run_id']}" in [k for _, k in a.ctx.model_choices(alice, ("charlm",))]
 

@@ -96,13 +96,13 @@ def test_the_timeline_is_in_steps_and_an_arrow_key_reaches_the_next_snapshot(act
     assert out["timeline"].maximum == snaps[-1] and out["timeline"].value == snaps[-1]  # a step, not an index
     view = out["view"]
     home = scrub(a, 0, view, ALICE)  # Home
-    assert home["timeline"].value == 0 and "step **0**" in home["caption"]
-    right = scrub(a, 1, home["view"], ALICE)  # → moves the slider by one step: the next snapshot
+    assert home["timeline"] == gr.skip() and "step **0**" in home["caption"]  # at a snapshot: the slider is left alone
+    right = scrub(a, 1, view, ALICE)  # → moves the slider by one step: the next snapshot
     assert right["timeline"].value == snaps[1] and f"step **{snaps[1]:,}**" in right["caption"]
-    left = scrub(a, snaps[1] - 1, right["view"], ALICE)  # ← goes back
-    assert left["timeline"].value == 0
-    end = scrub(a, snaps[-1], left["view"], ALICE)  # End: live again
-    assert end["view"]["pinned"] is False and t("train_caption_live") in end["caption"]
+    left = scrub(a, snaps[1] - 1, view, ALICE)  # ← goes back
+    assert left["timeline"].value == 0  # between snapshots: the slider snaps onto one
+    end = scrub(a, snaps[-1], view, ALICE)  # End: live again
+    assert t("train_caption_live") in end["caption"] and a.ctx.pins.get("alice", out["view"]["run"])[0] is None
 
 
 def test_snapshot_at_picks_the_nearest_or_the_next_in_the_moves_direction():

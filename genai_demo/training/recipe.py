@@ -13,7 +13,8 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
   * a learning rate held for the first part of the run, then decayed linearly to `--lr-end` × lr.
   * random translations (training/augment.py), measured per family: ``--augment k`` shifts the training images by
     up to k pixels (data augmentation, for the VAE); ``--diffaug k`` shifts what D sees, real and fake alike, so D
-    cannot memorise the 4,500 digits [Zha20] (GANs; the losses are unchanged).
+    cannot memorise the 4,500 digits [Zha20] (GANs; the losses are unchanged); ``--cutout r`` also blanks a
+    square of r × the side in what D sees [Zha20]; ``--d-lr`` slows D down when it wins on few images.
   * ``--binarize``: each step trains on a fresh Bernoulli draw of the images (pixel on with its intensity), the
     classic dynamic binarisation of MNIST VAEs: BCE is linear in the target, so the expected loss is unchanged, and
     the noise keeps the VAE from memorising the 4,500 digits.
@@ -64,8 +65,11 @@ class Recipe:
     eval_n: int = 1000
     augment: int = 0  # shift training images by up to this many pixels (0: off)
     diffaug: int = 0  # shift D's inputs, real and fake, by up to this many pixels (GANs; 0: off)
+    cutout: float = 0.0  # D's inputs also lose a square of this share of the side (GANs; 0: off)
+    d_lr: float = 0.0  # D's own learning rate (0: the same as G's); a slower D when it wins on few images
     weight_decay: float = 0.0  # Adam's L2 weight decay
     binarize: bool = False  # train on Bernoulli draws of the pixels (VAEs)
+    select: str = "frechet"  # image GANs: keep the state with the lowest Fréchet distance, or the highest confidence
     config: dict = dataclasses.field(default_factory=dict)
     device: str = "cpu"  # training device; samples are always judged on the CPU
 
@@ -110,14 +114,15 @@ def sampler(model, ema_part: nn.Module | None):
     return out.cpu().eval()
 
 
-def score(model, data: str, group: str, n: int) -> tuple[float, dict]:
-    """(selection key: lower is better, the scores). VAEs: held-out −ELBO; GANs: Fréchet, all classes required."""
+def score(model, data: str, group: str, n: int, select: str = "frechet") -> tuple[float, dict]:
+    """(selection key: lower is better, the scores). VAEs: held-out −ELBO; GANs: Fréchet (or −confidence, where a
+    target asks only for that: the Fashion GAN's), all classes required."""
     s = judge(model, data, n=n, seed=SELECT_SEED, nearest=False)
     if group == "vae":
         return s["neg_elbo"], s
     n_classes = len(s.get("histogram", [])) or 10
     penalty = 0.0 if s["classes_covered"] >= n_classes else 1e6
-    return s["frechet"] + penalty, s
+    return (-s["confidence"] if select == "confidence" else s["frechet"]) + penalty, s
 
 
 def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
@@ -135,15 +140,16 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
             group["weight_decay"] = r.weight_decay
     aug_gen = torch.Generator(device).manual_seed(r.seed + 1)  # its own stream: the batches stay those of no-aug
     plain_d = getattr(model, "D", None)
-    aug_d = AugmentedD(plain_d, r.diffaug, aug_gen) if r.diffaug and plain_d is not None else None
+    use_aug = (r.diffaug or r.cutout) and plain_d is not None
+    aug_d = AugmentedD(plain_d, r.diffaug, aug_gen, r.cutout) if use_aug else None
     ema = copy.deepcopy(_averaged_part(model)).requires_grad_(False) if r.ema else None
     best, record, t0 = None, {"key": float("inf")}, time.perf_counter()
     for step in range(1, r.steps + 1):
         frac = (step - 1) / r.steps
         lr = r.lr if frac < r.decay_from else r.lr * (1 - (1 - r.lr_end) * (frac - r.decay_from) / (1 - r.decay_from))
-        for opt in opts.values():
+        for name, opt in opts.items():
             for group in opt.param_groups:
-                group["lr"] = lr
+                group["lr"] = lr * (r.d_lr / r.lr if r.d_lr and name == "d" else 1.0)
         x, y = data.batch(r.batch_size, gen)
         if r.augment:
             x = shift(x, r.augment, aug_gen)
@@ -165,7 +171,7 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
                     be.copy_(b)
         if step % r.eval_every == 0 or step == r.steps:
             m = sampler(model, ema)
-            key, s = score(m, r.data, spec.group, r.eval_n)
+            key, s = score(m, r.data, spec.group, r.eval_n, r.select)
             shown = {k: round(v, 3) for k, v in s.items() if isinstance(v, float)}
             log(f"step {step:6d}  lr {lr:.2e}  {json.dumps({k: round(v, 3) for k, v in metrics.items()})}  "
                 f"{json.dumps(shown)}  {time.perf_counter() - t0:.0f} s")
@@ -193,8 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--eval-every", type=int, default=1000)
     p.add_argument("--augment", type=int, default=0, help="shift training images by up to k pixels (VAE)")
     p.add_argument("--diffaug", type=int, default=0, help="shift D's inputs, real and fake, by up to k pixels (GANs)")
+    p.add_argument("--cutout", type=float, default=0.0, help="D's inputs lose a square of this share of the side")
+    p.add_argument("--d-lr", type=float, default=0.0, help="D's learning rate (default: the same as G's)")
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--binarize", action="store_true", help="train on Bernoulli draws of the pixels (VAEs)")
+    p.add_argument("--select", choices=("frechet", "confidence"), default="frechet",
+                   help="image GANs: keep the state with the lowest Fréchet distance or the highest confidence")
     p.add_argument("--config", type=json.loads, default={})
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu", help="cpu or cuda (the shipped checkpoints were trained on cuda)")
@@ -204,9 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     spec = family(a.model)
     r = Recipe(model=a.model, data=a.data or spec.data, steps=a.steps, lr=a.lr or spec.lr, batch_size=a.batch_size,
                d_steps=a.d_steps, seed=a.seed, ema=a.ema, decay_from=a.decay_from, lr_end=a.lr_end,
-               eval_every=a.eval_every, augment=a.augment, diffaug=a.diffaug, weight_decay=a.weight_decay,
-               binarize=a.binarize,
-               config=a.config, device=a.device)
+               eval_every=a.eval_every, augment=a.augment, diffaug=a.diffaug, cutout=a.cutout, d_lr=a.d_lr,
+               weight_decay=a.weight_decay, binarize=a.binarize, select=a.select, config=a.config, device=a.device)
     best, record = train(r)
     meta = {"data": r.data, "steps": record.get("step", r.steps), "seed": r.seed,
             "hyper": dataclasses.asdict(Hyper(lr=r.lr, batch_size=r.batch_size, beta=r.beta, d_steps=r.d_steps)),

@@ -8,6 +8,7 @@ callers, so nothing per-visitor is created there; the registry creates entries l
 from __future__ import annotations
 
 import ipaddress
+import threading
 from dataclasses import dataclass, field
 
 import gradio as gr
@@ -32,11 +33,38 @@ def client_address(request) -> str:
         return host
 
 
+class Pins:
+    """Where each visitor's Train-tab timeline stands, kept here rather than in the page's `view` State.
+
+    The 2 Hz tick and a scrub both used to write it into that State; a tick that began before a scrub finished after
+    it and wrote its stale copy back (scrub to the end, yet stay pinned at step 0). Now only a scrub writes it; each
+    write bumps a counter, so a tick that overlapped a scrub can tell, and leaves the snapshot box to the scrub."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._at: dict[str, tuple[str | None, int | None, int]] = {}  # session → (run id, pinned step | None, writes)
+
+    def get(self, sid: str, run_id: str | None) -> tuple[int | None, int]:
+        """(the step the timeline is pinned at — None when it follows the run live —, the write counter)."""
+        with self._lock:
+            run, at, n = self._at.get(sid, (None, None, 0))
+        return (at if run == run_id else None), n
+
+    def set(self, sid: str, run_id: str | None, at: int | None) -> None:
+        with self._lock:
+            self._at[sid] = (run_id, at, self._at.get(sid, (None, None, 0))[2] + 1)
+
+    def forget(self, sid: str) -> None:
+        with self._lock:
+            self._at.pop(sid, None)
+
+
 @dataclass
 class UIContext:
     registry: RunRegistry = field(default_factory=RunRegistry)
     toys: ToySessions = field(default_factory=ToySessions)  # every visitor's 2-D GAN game (ui/toy_tab.py)
     langs: dict[str, str] = field(default_factory=dict)  # session → "en" | "zh-CN", the visitor's choice
+    pins: Pins = field(default_factory=Pins)  # each visitor's Train-tab timeline position (ui/train_poll.py)
     # (component, render(lang) → its value): static Python-written texts the app re-sends on load and on a switch
     lang_texts: list = field(default_factory=list)
     # (fn, inputs, outputs, event kwargs): per-visitor texts (built from a visitor's run) redrawn after a switch

@@ -39,6 +39,8 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     lang = actions.ctx.lang(request)
     d = V.status_dict(run, snap, reg.queue_position(run) if run else None, reg.pace(run) if run else None)
     out = {}
+    sid = actions.ctx.session(request)
+    pinned_at, writes = actions.ctx.pins.get(sid, d["run_id"])  # where the timeline stands (ctx.Pins: only scrubs set it)
     if lang != view.get("lang"):  # EN | 中文 switched: forget what the browser shows, so every text is re-sent
         view = {k: v for k, v in view.items() if k not in ("md", "counter", "label", "fam", "text", "shots", "curves")}
         view["lang"] = lang
@@ -50,7 +52,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     new_run = view.get("run") != d["run_id"] or not view.get("init")
     if new_run:
         # what the plots and the boxes show survives a new run: the browser still shows it (see V.curve_update)
-        view = {"init": True, "run": d["run_id"], "pinned": False, "lang": view.get("lang"), "series_a": view.get("series_a"),
+        view = {"init": True, "run": d["run_id"], "lang": view.get("lang"), "series_a": view.get("series_a"),
                 "series_b": view.get("series_b"), "text": view.get("text"), "armed": view.get("armed")}
     text = modality(run.cfg.kind) == "text" if run else modality(chosen) == "text" if chosen in kinds(view="train") \
         else bool(view.get("text"))
@@ -103,17 +105,19 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     if snap.previews and (new_run or shots != view.get("shots")):
         view["shots"] = shots
         last = snap.previews[-1][0]  # the timeline counts training steps, as the caption does
-        if not view.get("pinned"):
+        if pinned_at is None:
             s, pic = snap.previews[-1]
             out["text" if text else "grid"] = _picture(pic, run.cfg.data, lang)
             out["caption"] = V.caption(s, live=True, text=text, lang=lang, corpus=run.cfg.data)
-            view["at"] = s
             out["timeline"] = gr.Slider(maximum=max(1, last), value=last, interactive=len(snap.previews) > 1)
         else:
             out["timeline"] = gr.Slider(maximum=max(1, last), interactive=True)
     if d["state"] == "failed" and view.get("warned") != run.id:
         view["warned"] = run.id
         warn(t("train_failed", lang, error=d["error"]), lang)
+    if actions.ctx.pins.get(sid, d["run_id"])[1] != writes:  # a scrub ran meanwhile: its snapshot stays on screen
+        out = {k: v for k, v in out.items() if k not in ("grid", "text", "caption", "timeline")}
+        view["shots"] = before.get("shots")  # so the next tick sends the run's newest snapshot if it is live again
     return _with_view(out, view, before)
 
 
@@ -129,8 +133,9 @@ def _picture(preview, data: str | None = None, lang: str = "en"):
 
 def scrub(actions: TrainActions, at, view: dict | None, request: gr.Request) -> dict:
     """Timeline moved (dragged, typed, or with the keyboard): show the snapshot of that training step —
-    {"grid" or "text", "caption", "timeline", "view"}; the end of the slider follows live again. The slider counts
-    steps, but snapshots lie tens of steps apart: a small move (an arrow key) goes to the next snapshot that way."""
+    {"grid" or "text", "caption", "timeline"}; the end of the slider follows live again. The slider counts steps,
+    but snapshots lie tens of steps apart: a small move (an arrow key) goes to the next snapshot that way. Where the
+    timeline stands is kept in ctx.pins (not in `view`, which only the tick writes: see context.Pins)."""
     run = actions._run(request, must_exist=False)
     snap = run.trainer.snapshot() if run else None
     lang = actions.ctx.lang(request)
@@ -140,12 +145,16 @@ def scrub(actions: TrainActions, at, view: dict | None, request: gr.Request) -> 
         at = float(at or 0)
     except (TypeError, ValueError):
         at = 0.0
-    view = dict(view or {})
-    i = V.snapshot_at([s for s, _ in snap.previews], at, view.get("at"))
+    steps = [s for s, _ in snap.previews]
+    sid = actions.ctx.session(request)
+    pinned_at = actions.ctx.pins.get(sid, run.id)[0]
+    i = V.snapshot_at(steps, at, steps[-1] if pinned_at is None else pinned_at)  # from where the timeline stood
     s, pic = snap.previews[i]
-    view["pinned"] = i < len(snap.previews) - 1
-    view["at"] = s
+    pinned = i < len(snap.previews) - 1
+    actions.ctx.pins.set(sid, run.id, s if pinned else None)
     text = isinstance(pic, str)
     return {"text" if text else "grid": _picture(pic, run.cfg.data, lang),
-            "caption": V.caption(s, live=not view["pinned"], text=text, lang=lang, corpus=run.cfg.data),
-            "timeline": gr.Slider(value=s), "view": view}
+            "caption": V.caption(s, live=not pinned, text=text, lang=lang, corpus=run.cfg.data),
+            # the slider moves only to snap onto a snapshot: a late reply to an earlier move must not reset a value
+            # the visitor has typed since (nor would re-sending the value they chose change anything)
+            "timeline": gr.skip() if s == at else gr.Slider(value=s)}

@@ -37,6 +37,14 @@ def build(ctx: UIContext) -> TrainActions:
     gpu = pick_device().type == "cuda"
     first = kinds(view="train")[0]  # the model chosen when the page opens (the registry's first: the VAE)
     spec, lim, init = family(first), LIMITS, preset_values(first, space_preset())  # the fields' first values
+
+    def opening_seed(request: gr.Request = None) -> int:
+        """The Seed when the page opens (fresh_seed), unless Start was pressed before the page had finished opening:
+        then that run's own seed, so the form still matches its run (Pause used to offer "Start new run")."""
+        sid = getattr(request, "session_hash", None)
+        run = ctx.registry.current(sid) if sid else None  # None at build time (no request) and on a fresh page
+        return run.cfg.seed if run is not None else fresh_seed(request)
+
     with gr.Row(equal_height=False, elem_id="train-row"):  # on a phone: what, Start, the live view, then the rest (CSS)
         # ---- controls: what to train, the buttons, then the knobs -----------------------------------
         with gr.Column(scale=4, min_width=340, elem_classes="train-controls"):
@@ -52,8 +60,9 @@ def build(ctx: UIContext) -> TrainActions:
                 with gr.Row():
                     steps = gr.Number(init["steps"], label=L("train_steps"), precision=0, minimum=lim["steps"].low, min_width=100,
                                       maximum=ctx.registry.max_steps, elem_id="train-steps", info=L("train_steps_info"))
-                    seed = gr.Number(fresh_seed, label=L("train_seed"), precision=0, minimum=lim["seed"].low, maximum=lim["seed"].high,
-                                     elem_id="train-seed", min_width=100, info=L("train_seed_info"))
+                    seed = gr.Number(opening_seed, label=L("train_seed"), precision=0, minimum=lim["seed"].low,
+                                     maximum=lim["seed"].high, elem_id="train-seed", min_width=100,
+                                     info=L("train_seed_info"))
             nickname = P.nickname_box()
             with gr.Row(elem_classes="train-buttons", elem_id="train-main-buttons"):
                 start = gr.Button(L("train_btn_start"), variant="primary", size="md", elem_id="train-start", min_width=60)
@@ -118,6 +127,8 @@ def build(ctx: UIContext) -> TrainActions:
 
     def on_start(values: dict, request: gr.Request):
         a.start_or_resume({name: values[comp] for name, comp in form.items()}, request)
+        run = ctx.registry.current(ctx.session(request))  # the Seed field shows the run's own seed: a Start pressed
+        return gr.skip() if run is None else run.cfg.seed  # before the page's opening seed arrived sent the old one
 
     def on_pause(request: gr.Request):
         a.pause(request)
@@ -176,7 +187,7 @@ def build(ctx: UIContext) -> TrainActions:
                  [beta, dsteps, full, lr, steps, learn, data, batch, shown_kind], **quick).then(
         after_model, [model, preset], preset_outputs, **quick)
     preset.change(on_preset, [model, preset], preset_outputs, **quick)
-    start.click(on_start, set(form.values()), None, concurrency_limit=2, api_visibility="private")
+    start.click(on_start, set(form.values()), seed, concurrency_limit=2, api_visibility="private")
     pause.click(on_pause, None, None, **quick)
     step.click(on_step, step_n, None, **quick)
     q.after(reset.click(on_reset, None, reset, **quick))  # the card forgets a discarded run at once
@@ -186,7 +197,7 @@ def build(ctx: UIContext) -> TrainActions:
             comp.submit(None, js=LEAVE_FIELD, **quick)  # reported once (both events used to check it)
         (comp.blur if isinstance(comp, gr.Number) else comp.release)(hyper(name), comp, None, **quick)
     # input: dragging and the keyboard (Home, End, arrows); release: the end of a drag and the typed number
-    gr.on([timeline.input, timeline.release], on_scrub, [timeline, view], [grid, text, caption, timeline, view],
+    gr.on([timeline.input, timeline.release], on_scrub, [timeline, view], [grid, text, caption, timeline],
           trigger_mode="always_last", **quick)
     gr.Timer(0.5).tick(on_tick, [view, model, data, seed, preset], live.blocks, **quick)
     with copy_row:  # the lesson link carries the training settings (and the preset), not the nickname or the size
@@ -207,3 +218,4 @@ def forget(ctx: UIContext, session: str) -> None:
     forget_saves(session)
     zoo_panel.forget_code(session)
     own_store.STORE.release(session)  # their own images and text go too
+    ctx.pins.forget(session)
