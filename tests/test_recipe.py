@@ -123,3 +123,38 @@ def test_d_lr_slows_d_alone_and_select_confidence_keeps_the_most_confident(monke
     _, record = recipe.train(r, log=lambda s: None)
     assert sorted(set(v) for v in seen.values()) == [{5e-5}, {2e-4}]  # D at its own rate, G at the recipe's
     assert record["step"] == 4 and record["scores"]["frechet"] == 50.0  # the confident state, not the low Fréchet one
+
+
+def test_topk_lets_only_the_best_fakes_teach_g_and_leaves_d_step_alone(tmp_path):
+    from genai_demo.training.augment import TopKD
+
+    class Lin(torch.nn.Module):  # logits = x · w, so the gradients can be written down
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.linspace(-1, 1, 4))
+
+        def forward(self, x, cond=None):
+            return x @ self.w
+
+    d = TopKD(Lin(), nu=0.5)
+    x = torch.randn(8, 4, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(d(x), x @ d.d.w)  # D's step (no graph on the fakes): plain logits
+    d.set_epoch(0)
+    assert d.keep == 1.0
+    d.set_epoch(1000)
+    assert d.keep == 0.5  # decayed (0.99 per epoch) down to nu
+    fake = x.clone().requires_grad_(True)
+    out = d(fake)
+    torch.nn.functional.softplus(-out).mean().backward()  # G's loss −log D(G(z)), as gan.g_loss_fn
+    logits = (x @ d.d.w).detach()
+    best = logits.topk(4).indices
+    ref = x.clone().requires_grad_(True)
+    torch.nn.functional.softplus(-(ref @ d.d.w)[best]).mean().backward()
+    assert torch.allclose(out.detach(), logits)  # the loss shown is unchanged ...
+    assert torch.allclose(fake.grad, ref.grad)  # ... its gradient is the mean over the 4 most real-looking fakes
+    assert fake.grad[logits.topk(4, largest=False).indices].abs().sum() == 0  # the worst teach nothing
+    out = tmp_path / "g.safetensors"
+    recipe.main(["--model", "gan", "--steps", "4", "--eval-every", "4", "--topk", "0.5", "--diffaug", "1",
+                 "--out", str(out)])
+    model, meta = load_checkpoint(out, expected_kind=("gan",))
+    assert meta["meta"]["recipe"]["topk"] == 0.5 and not isinstance(model.D, TopKD)

@@ -58,3 +58,32 @@ class AugmentedD(nn.Module):
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
         x = cutout(shift(x + 1, self.k, self.gen), self.cut, self.gen) - 1  # in [0, 2] so both fills are black
         return self.d(x, cond)
+
+
+class TopKD(nn.Module):
+    """Wraps a GAN's D for top-k training [Sin20]: in G's step only the k fakes D finds most real push G, so G is not
+    pulled towards the worst samples of its batch; D's own step is unchanged. k starts at the batch size and decays by
+    ``gamma`` per epoch down to ``nu`` × the batch. The loss keeps its form (−log D(G(z))): the other fakes' logits
+    are detached, and the kept ones scaled so the gradient is that of the mean over the k alone.
+
+    G's step is told apart by its input: the fakes there carry G's graph; D's step sees detached fakes and reals.
+    [Sin20] Sinha et al., "Top-k Training of GANs: Improving GAN Performance by Throwing Away Bad Samples",
+    NeurIPS 2020 (arXiv:2002.06224)."""
+
+    def __init__(self, d: nn.Module, nu: float, gamma: float = 0.99):
+        super().__init__()
+        self.d, self.nu, self.gamma, self.keep = d, nu, gamma, 1.0
+
+    def set_epoch(self, epoch: float) -> None:
+        self.keep = max(self.nu, self.gamma ** epoch)  # share of the batch kept
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        logits = self.d(x, cond)  # (B,)
+        if not x.requires_grad or self.keep >= 1.0:
+            return logits
+        B = logits.shape[0]
+        k = max(1, int(round(self.keep * B)))
+        kept = torch.zeros(B, dtype=torch.bool, device=logits.device)
+        kept[logits.detach().topk(k).indices] = True  # the k fakes D scores highest
+        scale = B / k  # mean over B of the kept terms ×B/k = their mean over k, in gradient; the value stays the same
+        return torch.where(kept, logits * scale - logits.detach() * (scale - 1), logits.detach())

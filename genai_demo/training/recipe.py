@@ -42,7 +42,7 @@ from ..data.datasets import load_dataset
 from ..models import build, family, kinds
 from ..models.base import Hyper
 from ..quality.scores import judge
-from .augment import AugmentedD, shift
+from .augment import AugmentedD, TopKD, shift
 from .checkpoints import save_checkpoint
 
 SELECT_SEED = 1  # sampling seed used to pick the best state; the judge and evaluate.py use seed 0 by default
@@ -66,6 +66,7 @@ class Recipe:
     augment: int = 0  # shift training images by up to this many pixels (0: off)
     diffaug: int = 0  # shift D's inputs, real and fake, by up to this many pixels (GANs; 0: off)
     cutout: float = 0.0  # D's inputs also lose a square of this share of the side (GANs; 0: off)
+    topk: float = 0.0  # top-k training: G learns from this share of its best fakes at the end of the decay (0: off)
     d_lr: float = 0.0  # D's own learning rate (0: the same as G's); a slower D when it wins on few images
     weight_decay: float = 0.0  # Adam's L2 weight decay
     binarize: bool = False  # train on Bernoulli draws of the pixels (VAEs)
@@ -142,6 +143,9 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
     plain_d = getattr(model, "D", None)
     use_aug = (r.diffaug or r.cutout) and plain_d is not None
     aug_d = AugmentedD(plain_d, r.diffaug, aug_gen, r.cutout) if use_aug else None
+    if r.topk and plain_d is not None:  # outermost: it ranks the fakes by what D (augmented or not) says of them
+        aug_d = TopKD(aug_d if aug_d is not None else plain_d, r.topk)
+    steps_per_epoch = max(1, len(data) // r.batch_size) if r.topk else 1
     ema = copy.deepcopy(_averaged_part(model)).requires_grad_(False) if r.ema else None
     best, record, t0 = None, {"key": float("inf")}, time.perf_counter()
     for step in range(1, r.steps + 1):
@@ -155,6 +159,8 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
             x = shift(x, r.augment, aug_gen)
         if r.binarize:
             x = torch.bernoulli(x, generator=aug_gen)  # (B, 1, 28, 28) of 0/1, E[x_b] = x
+        if isinstance(aug_d, TopKD):
+            aug_d.set_epoch(step / steps_per_epoch)
         if aug_d is not None:
             model.D = aug_d  # D sees shifted images during the step; swapped back so copies and saves stay plain
         try:
@@ -200,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--augment", type=int, default=0, help="shift training images by up to k pixels (VAE)")
     p.add_argument("--diffaug", type=int, default=0, help="shift D's inputs, real and fake, by up to k pixels (GANs)")
     p.add_argument("--cutout", type=float, default=0.0, help="D's inputs lose a square of this share of the side")
+    p.add_argument("--topk", type=float, default=0.0, help="top-k training: the share of fakes G learns from (GANs)")
     p.add_argument("--d-lr", type=float, default=0.0, help="D's learning rate (default: the same as G's)")
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--binarize", action="store_true", help="train on Bernoulli draws of the pixels (VAEs)")
@@ -214,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     spec = family(a.model)
     r = Recipe(model=a.model, data=a.data or spec.data, steps=a.steps, lr=a.lr or spec.lr, batch_size=a.batch_size,
                d_steps=a.d_steps, seed=a.seed, ema=a.ema, decay_from=a.decay_from, lr_end=a.lr_end,
-               eval_every=a.eval_every, augment=a.augment, diffaug=a.diffaug, cutout=a.cutout, d_lr=a.d_lr,
+               eval_every=a.eval_every, augment=a.augment, diffaug=a.diffaug, cutout=a.cutout, d_lr=a.d_lr, topk=a.topk,
                weight_decay=a.weight_decay, binarize=a.binarize, select=a.select, config=a.config, device=a.device)
     best, record = train(r)
     meta = {"data": r.data, "steps": record.get("step", r.steps), "seed": r.seed,
