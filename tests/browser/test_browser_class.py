@@ -47,6 +47,9 @@ def test_a_student_trains_the_class_preset_and_the_teacher_pauses_resumes_and_st
     expect(student.locator("#train-lr input")).to_have_value(f"{fast['lr']:g}")
     expect(student.locator("#train-preset-note")).to_contain_text("differs from the articles")
     student.locator("#train-nickname textarea, #train-nickname input").first.fill("Ada")
+    # the server's bound, not the preset's 5,000 (~15 s): on a loaded machine the run must still be going when the
+    # teacher gets to Pause all (the teacher's Stop ends it, so the test takes no longer)
+    student.locator("#train-steps input").fill("20000")
     student.locator("#train-start").click()
     expect(student.locator("#train-status")).to_contain_text("running")
 
