@@ -54,8 +54,12 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    if SCREENSHOTS_KEY in config.stash:  # a person checks the UI by looking at these
-        terminalreporter.write_line(f"browser screenshots: {config.stash[SCREENSHOTS_KEY]}")
+    folder = config.stash.get(SCREENSHOTS_KEY, None)
+    if folder is None and hasattr(config, "_tmp_path_factory"):  # pytest -n: the workers shared the run's folder
+        shared = config._tmp_path_factory.getbasetemp() / "screenshots"
+        folder = shared if shared.is_dir() else None
+    if folder is not None:  # a person checks the UI by looking at these
+        terminalreporter.write_line(f"browser screenshots: {folder}")
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +118,10 @@ def page(open_page, app_url):
 @pytest.fixture(scope="session")
 def screenshot_dir(request, tmp_path_factory) -> Path:
     wanted = os.environ.get(SCREENSHOTS_ENV)
-    folder = Path(wanted).resolve() if wanted else tmp_path_factory.mktemp("screenshots")
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest -n: a worker's temp is <run's temp>/popen-gwN; share the run's
+        base = base.parent
+    folder = Path(wanted).resolve() if wanted else base / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     request.config.stash[SCREENSHOTS_KEY] = folder
     return folder

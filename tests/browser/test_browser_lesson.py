@@ -92,6 +92,7 @@ def test_curves_have_a_y_title_and_mark_a_mid_run_change(page, shoot):
     lr = page.locator("#train-lr input")
     lr.fill("0.002")
     lr.press("Enter")
+    expect(page.get_by_text("→ 0.002 from the next step on")).to_be_visible()  # the change was applied (a toast)
     wait_for_step(page, 500)
     plot = page.locator("#train-loss-plot")
     expect(plot).to_contain_text(re.compile(r"lr→0\.002 @\d+"))  # the marker's legend entry

@@ -23,12 +23,18 @@ def serve_app(max_running: int = 1, max_steps: int = 5000, ctx=None) -> Iterator
 
     ctx = ctx or UIContext(registry=RunRegistry(max_running=max_running, max_steps=max_steps))
     demo = build_demo(ctx)
-    port = free_port()
     # _frontend=False skips launch()'s last check, one HEAD of the page with a 3 s timeout (gradio/blocks.py,
     # networking.url_ok): with both cores busy it times out and launch() raises "localhost is not accessible"
     # although the server is up (launch has already awaited its startup events with no timeout). Only that check.
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, _frontend=False,
-                **launch_kwargs())
+    for attempt in range(3):  # another test process (pytest -n) may take the free port between the look and the bind
+        port = free_port()
+        try:
+            demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                        _frontend=False, **launch_kwargs())
+            break
+        except OSError:
+            if attempt == 2:
+                raise
     try:
         yield f"http://127.0.0.1:{port}/", ctx
     finally:
