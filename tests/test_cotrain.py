@@ -21,7 +21,17 @@ from genai_demo.training import cotrain
 from genai_demo.training.runs import RunRegistry
 from genai_demo.training.trainer import RunConfig, Trainer
 from tests.helpers import Tiny, TinyData, wait_until
-from tests.helpers.cogroup import STEPS, assert_same, cfg, finished, make, reference, registry, start_together, together
+from tests.helpers.cogroup import (
+    STEPS,
+    assert_same,
+    cfg,
+    finished,
+    make,
+    reference,
+    registry,
+    start_together,
+    together,
+)
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # one intra-op thread (tests/conftest.py)
 
@@ -79,8 +89,9 @@ def test_several_seats_several_leaders_the_same_results():
 def test_adam_state_carries_over_when_a_run_joins_a_group():
     """A run that trained alone (its Adam at step 7) joins two fresh runs and continues as it would alone."""
     reg = registry()
-    a = reg.start("a", cfg(0), make)
-    reg.step("a", 7)  # 7 single steps, alone (paused afterwards)
+    with reg.slicer.turn("blocker"):  # a computes nothing before the pause lands (with both cores busy it once did 1)
+        a = reg.start("a", cfg(0), make)
+        reg.step("a", 7)  # 7 single steps, alone (paused afterwards)
     wait_until(lambda: a.trainer.step_count == 7 and not a.trainer.busy, what="7 single steps")
     assert together(a) == 0
     with reg.slicer.turn("blocker"):

@@ -27,8 +27,13 @@ def make(c: RunConfig) -> Trainer:
     return Trainer(c, TinyDigits())  # the model is built from the seed, as for any run
 
 
+OPEN: list[RunRegistry] = []  # registries made by registry(), released after each test (tests/conftest.py)
+
+
 def registry() -> RunRegistry:
-    return RunRegistry(max_running=1, max_active=8, run_seconds=0, run_examples=0)
+    reg = RunRegistry(max_running=1, max_active=8, run_seconds=0, run_examples=0)
+    OPEN.append(reg)
+    return reg
 
 
 def start_together(reg: RunRegistry, cfgs: list[RunConfig]) -> list:
