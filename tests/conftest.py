@@ -24,3 +24,15 @@ def _release_cogroup_registries():
     cogroup = sys.modules.get("tests.helpers.cogroup")  # not imported: nothing to release
     while cogroup is not None and cogroup.OPEN:
         cogroup.OPEN.pop().shutdown()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Print where the browser tests' screenshots are: a person checks the UI by looking at them. Here, not in
+    tests/browser/conftest.py: under pytest -n the controller loads only this conftest (it collects nothing)."""
+    browser = sys.modules.get("tests.browser.conftest")
+    folder = config.stash.get(browser.SCREENSHOTS_KEY, None) if browser is not None else None
+    if folder is None and getattr(config, "workerinput", None) is None and hasattr(config, "_tmp_path_factory"):
+        shared = config._tmp_path_factory.getbasetemp() / "screenshots"  # the workers' shared folder (pytest -n)
+        folder = shared if shared.is_dir() else None
+    if folder is not None:
+        terminalreporter.write_line(f"browser screenshots: {folder}")

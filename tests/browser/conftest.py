@@ -44,22 +44,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 VIEWPORT = {"width": 1400, "height": 1000}
 PATIENCE_MS = 20_000  # default timeout of page actions and expect() assertions
 SCREENSHOTS_ENV = "GENAI_DEMO_SCREENSHOTS"  # where shoot() writes when set; otherwise a temp folder
-SCREENSHOTS_KEY = pytest.StashKey[Path]()
+SCREENSHOTS_KEY = pytest.StashKey[Path]()  # the folder, for the line tests/conftest.py prints at the end
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-
-
-def pytest_terminal_summary(terminalreporter, config):
-    folder = config.stash.get(SCREENSHOTS_KEY, None)
-    if folder is None and hasattr(config, "_tmp_path_factory"):  # pytest -n: the workers shared the run's folder
-        shared = config._tmp_path_factory.getbasetemp() / "screenshots"
-        folder = shared if shared.is_dir() else None
-    if folder is not None:  # a person checks the UI by looking at these
-        terminalreporter.write_line(f"browser screenshots: {folder}")
 
 
 @pytest.fixture(scope="session")
