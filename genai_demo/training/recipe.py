@@ -14,16 +14,20 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
   * random translations (training/augment.py), measured per family: ``--augment k`` shifts the training images by
     up to k pixels (data augmentation, for the VAE); ``--diffaug k`` shifts what D sees, real and fake alike, so D
     cannot memorise the 4,500 digits [Zha20] (GANs; the losses are unchanged); ``--cutout r`` also blanks a
-    square of r × the side in what D sees [Zha20]; ``--d-lr`` slows D down when it wins on few images.
+    square of r × the side in what D sees [Zha20]; ``--d-lr`` slows D down when it wins on few images;
+    ``--topk ν``: G learns from the share ν of its fakes that D finds most real [Sin20] (training/augment.py: TopKD).
+    None of these three helped the shipped GANs on a CPU budget (bench/RESULTS.md); they stay for a GPU retry.
   * ``--binarize``: each step trains on a fresh Bernoulli draw of the images (pixel on with its intensity), the
     classic dynamic binarisation of MNIST VAEs: BCE is linear in the target, so the expected loss is unchanged, and
     the noise keeps the VAE from memorising the 4,500 digits.
   * ``--weight-decay``: L2 weight decay in Adam (the VAE's encoder and decoder overfit the 4,500 digits).
   * evaluation every `--eval-every` steps with the project's own meter (quality/scores.py: a sampling seed the
     judge does not use) and the best state kept: the lowest Fréchet distance among the states that cover all
-    classes for the image GANs, the lowest held-out −ELBO for the VAEs.
+    classes for the image GANs (or, with ``--select confidence``, the most confident: the Fashion target asks only for
+    that), the lowest held-out −ELBO for the VAEs.
 
 [Zha20] Zhao et al., "Differentiable Augmentation for Data-Efficient GAN Training", NeurIPS 2020 (arXiv:2006.10738).
+[Sin20] Sinha et al., "Top-k Training of GANs: Improving GAN Performance by Throwing Away Bad Samples", NeurIPS 2020.
 [Yaz19] Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", ICLR 2019 (arXiv:1806.04498).
 """
 from __future__ import annotations
