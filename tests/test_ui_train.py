@@ -124,7 +124,7 @@ def test_tick_draws_status_curves_grid_and_scrubs_back(actions):
     again = tick(a, view, alice)  # nothing changed: nothing is sent
     assert again == {}
     assert out["text_box"].visible is False and "Fixed-noise samples" in out["caption"]  # an image model: the grid, no text box
-    shown = scrub(a, 0, view, alice)
+    shown = scrub(a, 0, alice)
     caption, run_id = shown["caption"], a.status(alice)["run_id"]
     assert "step **0**" in caption and shown["grid"].shape == grid.shape and "text" not in shown and "view" not in shown
     assert a.ctx.pins.get("alice", run_id)[0] == 0  # pinned at step 0, on the server (context.Pins)
@@ -137,15 +137,15 @@ def test_a_tick_that_overlaps_a_scrub_cannot_undo_it(actions):
     a.train("vae", "mnist5k", 200, None, 32, 1.0, 1, 3, False, request=alice)
     wait_until(lambda: a.status(alice)["state"] == "finished")
     run_id, last = a.status(alice)["run_id"], a.ctx.registry.current("alice").trainer.snapshot().previews[-1][0]
-    view = tick(a, {}, alice)["view"]
-    scrub(a, 0, view, alice)  # pinned at 0 ...
+    tick(a, {}, alice)  # the page has looked once
+    scrub(a, 0, alice)  # pinned at 0 ...
     real_get, calls = a.ctx.pins.get, []
 
     def get_then_scrub(sid, rid):  # the tick's first look at the pin, then a scrub to the end lands mid-tick
         got = real_get(sid, rid)
         if not calls:
             calls.append(None)  # the scrub's own look at the pin must not scrub again
-            calls[0] = scrub(a, last, view, alice)
+            calls[0] = scrub(a, last, alice)
         return got
 
     a.ctx.pins.get = get_then_scrub
@@ -219,7 +219,7 @@ def test_tiny_gpt_trains_on_names_with_held_out_curves_and_text_snapshots(action
     assert out["grid_box"].visible is False and out["text_box"].visible is True  # grid hidden, text box shown
     assert "grid" not in out and "Sampled names" in out["caption"] and "(live)" in out["caption"]
     assert 'data-lines="12"' in out["text"] and out["text"].count("<li>") == 12
-    shown = scrub(a, 0, out["view"], alice)  # the timeline scrubs text snapshots too
+    shown = scrub(a, 0, alice)  # the timeline scrubs text snapshots too
     text, caption = shown["text"], shown["caption"]
     assert "grid" not in shown and "<li>" in text and "step **0**" in caption
     assert a.ctx.pins.get("alice", st["run_id"])[0] == 0
@@ -296,3 +296,17 @@ def test_sampled_names_are_tagged_new_copied_or_real_but_unseen():
     assert "1 new · 1 copied from the training names · 1 real name it never trained on" in html
     assert "novelty" not in V.text_html("Anna\nBob", None)  # corpus unknown: plain lines, no guesses
     assert V.text_html(None, "names") is None
+
+
+def test_pins_are_bounded_and_a_forgotten_pin_reads_as_live():
+    from genai_demo.ui.context import Pins
+    pins = Pins()
+    pins.KEEP = 3
+    for i in range(5):
+        pins.set(f"s{i}", "r1", 10 * i)
+    assert pins.get("s4", "r1") == (40, 1) and pins.get("s2", "r1") == (20, 1)
+    assert pins.get("s0", "r1") == (None, 0)  # the oldest went: that timeline follows its run live again
+    pins.set("s2", "r1", None)  # a new write makes s2 the newest, so s3 goes next
+    pins.set("s5", "r1", 7)
+    assert pins.get("s2", "r1") == (None, 2) and pins.get("s3", "r1") == (None, 0)
+    assert pins.get("s5", "r2") == (None, 1)  # another run of the same visitor is live

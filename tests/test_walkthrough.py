@@ -94,14 +94,13 @@ def test_the_timeline_is_in_steps_and_an_arrow_key_reaches_the_next_snapshot(act
     assert len(snaps) >= 3 and snaps[0] == 0
     out = tick(a, {}, ALICE)
     assert out["timeline"].maximum == snaps[-1] and out["timeline"].value == snaps[-1]  # a step, not an index
-    view = out["view"]
-    home = scrub(a, 0, view, ALICE)  # Home
+    home = scrub(a, 0, ALICE)  # Home
     assert home["timeline"] == gr.skip() and "step **0**" in home["caption"]  # at a snapshot: the slider is left alone
-    right = scrub(a, 1, view, ALICE)  # → moves the slider by one step: the next snapshot
+    right = scrub(a, 1, ALICE)  # → moves the slider by one step: the next snapshot
     assert right["timeline"].value == snaps[1] and f"step **{snaps[1]:,}**" in right["caption"]
-    left = scrub(a, snaps[1] - 1, view, ALICE)  # ← goes back
+    left = scrub(a, snaps[1] - 1, ALICE)  # ← goes back
     assert left["timeline"].value == 0  # between snapshots: the slider snaps onto one
-    end = scrub(a, snaps[-1], view, ALICE)  # End: live again
+    end = scrub(a, snaps[-1], ALICE)  # End: live again
     assert t("train_caption_live") in end["caption"] and a.ctx.pins.get("alice", out["view"]["run"])[0] is None
 
 

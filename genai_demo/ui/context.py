@@ -40,6 +40,8 @@ class Pins:
     it and wrote its stale copy back (scrub to the end, yet stay pinned at step 0). Now only a scrub writes it; each
     write bumps a counter, so a tick that overlapped a scrub can tell, and leaves the snapshot box to the scrub."""
 
+    KEEP = 10_000  # sessions remembered at most (~2 MB)
+
     def __init__(self):
         self._lock = threading.Lock()
         self._at: dict[str, tuple[str | None, int | None, int]] = {}  # session → (run id, pinned step | None, writes)
@@ -52,7 +54,10 @@ class Pins:
 
     def set(self, sid: str, run_id: str | None, at: int | None) -> None:
         with self._lock:
-            self._at[sid] = (run_id, at, self._at.get(sid, (None, None, 0))[2] + 1)
+            n = self._at.pop(sid, (None, None, 0))[2] + 1  # popped, so the dict keeps the newest writes last
+            self._at[sid] = (run_id, at, n)
+            while len(self._at) > self.KEEP:  # API callers never unload: the oldest pins go (they read as "live")
+                del self._at[next(iter(self._at))]
 
     def forget(self, sid: str) -> None:
         with self._lock:

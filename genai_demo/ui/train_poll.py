@@ -131,11 +131,11 @@ def _picture(preview, data: str | None = None, lang: str = "en"):
     return V.text_html(preview, data, lang) if isinstance(preview, str) else V.grid_picture(preview)
 
 
-def scrub(actions: TrainActions, at, view: dict | None, request: gr.Request) -> dict:
+def scrub(actions: TrainActions, at, request: gr.Request) -> dict:
     """Timeline moved (dragged, typed, or with the keyboard): show the snapshot of that training step —
     {"grid" or "text", "caption", "timeline"}; the end of the slider follows live again. The slider counts steps,
     but snapshots lie tens of steps apart: a small move (an arrow key) goes to the next snapshot that way. Where the
-    timeline stands is kept in ctx.pins (not in `view`, which only the tick writes: see context.Pins)."""
+    timeline stands is kept in ctx.pins (not in the page's `view`, which only the tick writes: see context.Pins)."""
     run = actions._run(request, must_exist=False)
     snap = run.trainer.snapshot() if run else None
     lang = actions.ctx.lang(request)

@@ -152,8 +152,8 @@ def build(ctx: UIContext) -> TrainActions:
                    timeline=timeline, start=start, caption=caption, text=text, grid_box=grid_box, text_box=text_box,
                    quality_box=quality_box, learn=learn, preset_note=preset_note, view=view, reset=reset)
 
-    def on_scrub(index, v, request: gr.Request):
-        return live(scrub(a, index, v, request))
+    def on_scrub(index, request: gr.Request):
+        return live(scrub(a, index, request))
 
     def on_tick(v, chosen, d, s, chosen_preset, request: gr.Request):
         return live(tick(a, v, request, chosen, d, s, chosen_preset))
@@ -197,7 +197,7 @@ def build(ctx: UIContext) -> TrainActions:
             comp.submit(None, js=LEAVE_FIELD, **quick)  # reported once (both events used to check it)
         (comp.blur if isinstance(comp, gr.Number) else comp.release)(hyper(name), comp, None, **quick)
     # input: dragging and the keyboard (Home, End, arrows); release: the end of a drag and the typed number
-    gr.on([timeline.input, timeline.release], on_scrub, [timeline, view], [grid, text, caption, timeline],
+    gr.on([timeline.input, timeline.release], on_scrub, timeline, [grid, text, caption, timeline],
           trigger_mode="always_last", **quick)
     gr.Timer(0.5).tick(on_tick, [view, model, data, seed, preset], live.blocks, **quick)
     with copy_row:  # the lesson link carries the training settings (and the preset), not the nickname or the size
