@@ -50,6 +50,15 @@ VISIBLE_TEXTS = """() => {
 BUSY = re.compile(r"^(processing|queue: [\d/]+) \|")
 
 
+def settled_texts(page) -> list[str]:
+    """One snapshot of the visible texts taken while no event shows Gradio's (English) progress timer. Waiting for
+    "not busy" and then reading again raced a timer's next event; the snapshot checked is the one that was settled."""
+    def snapshot():
+        texts = page.evaluate(VISIBLE_TEXTS)
+        return None if any(BUSY.match(x) for x in texts) else texts or None
+    return wait_until(snapshot, timeout=60, what="events done")
+
+
 def english_words(texts: list[str]) -> list[str]:
     """Words of two or more Latin letters not on the allow-list, with the text they came from."""
     found = []
@@ -94,8 +103,7 @@ def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
             page.wait_for_function(f"() => Number(document.querySelector('{PLANE}').dataset.step) >= 300", timeout=60_000)
             expect(page.locator("#toy-view .toy-rate")).to_contain_text("步/秒")
             page.locator("#toy-panel").scroll_into_view_if_needed()
-        wait_until(lambda: not any(BUSY.match(x) for x in page.evaluate(VISIBLE_TEXTS)), timeout=60, what="events done")
-        leftover = english_words(page.evaluate(VISIBLE_TEXTS))
+        leftover = english_words(settled_texts(page))
         assert not leftover, f"untranslated on the {tab} tab: {leftover[:40]}"
         shoot(f"zh-{tab}")
         if tab == "toy":
@@ -109,7 +117,7 @@ def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
             page.locator("#toy-reset").dispatch_event("click")
             expect(page.get_by_text("请先在平面上至少画 3 个点").first).to_be_visible()
             expect(page.locator(".toast-title.error").first).to_have_text(re.compile(r"^\s*错误"))  # not Gradio's "Error"
-            assert not english_words(page.evaluate(VISIBLE_TEXTS))
+            assert not english_words(settled_texts(page))
 
 
 def test_switching_language_mid_run_keeps_the_run(page, ui_ctx, shoot):
