@@ -15,7 +15,8 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
     up to k pixels (data augmentation, for the VAE); ``--diffaug k`` shifts what D sees, real and fake alike, so D
     cannot memorise the 4,500 digits [Zha20] (GANs; the losses are unchanged); ``--cutout r`` also blanks a
     square of r × the side in what D sees [Zha20]; ``--d-lr`` slows D down when it wins on few images;
-    ``--topk ν``: G learns from the share ν of its fakes that D finds most real [Sin20] (training/augment.py: TopKD).
+    ``--topk ν``: G learns from the share ν of its fakes that D finds most real [Sin20] (training/augment.py: TopKD);
+    ``--r1 γ``: the R1 gradient penalty on D at the real images [Mes18] (training/penalty.py), every ``--r1-every`` steps.
     None of these three helped the shipped GANs on a CPU budget (bench/RESULTS.md); they stay for a GPU retry.
   * ``--binarize``: each step trains on a fresh Bernoulli draw of the images (pixel on with its intensity), the
     classic dynamic binarisation of MNIST VAEs: BCE is linear in the target, so the expected loss is unchanged, and
@@ -28,6 +29,7 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
 
 [Zha20] Zhao et al., "Differentiable Augmentation for Data-Efficient GAN Training", NeurIPS 2020 (arXiv:2006.10738).
 [Sin20] Sinha et al., "Top-k Training of GANs: Improving GAN Performance by Throwing Away Bad Samples", NeurIPS 2020.
+[Mes18] Mescheder et al., "Which Training Methods for GANs do actually Converge?", ICML 2018 (arXiv:1801.04406).
 [Yaz19] Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", ICLR 2019 (arXiv:1806.04498).
 """
 from __future__ import annotations
@@ -48,6 +50,7 @@ from ..models.base import Hyper
 from ..quality.scores import judge
 from .augment import AugmentedD, TopKD, shift
 from .checkpoints import save_checkpoint
+from .penalty import r1_step
 
 SELECT_SEED = 1  # sampling seed used to pick the best state; the judge and evaluate.py use seed 0 by default
 
@@ -72,6 +75,8 @@ class Recipe:
     cutout: float = 0.0  # D's inputs also lose a square of this share of the side (GANs; 0: off)
     topk: float = 0.0  # top-k training: G learns from this share of its best fakes at the end of the decay (0: off)
     d_lr: float = 0.0  # D's own learning rate (0: the same as G's); a slower D when it wins on few images
+    r1: float = 0.0  # R1 penalty strength γ on D at the real images (GANs; 0: off)
+    r1_every: int = 4  # lazy R1: one penalty step every this many steps
     weight_decay: float = 0.0  # Adam's L2 weight decay
     binarize: bool = False  # train on Bernoulli draws of the pixels (VAEs)
     select: str = "frechet"  # image GANs: keep the state with the lowest Fréchet distance, or the highest confidence
@@ -169,6 +174,10 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
             model.D = aug_d  # D sees shifted images during the step; swapped back so copies and saves stay plain
         try:
             metrics = model.train_step(x, y, opts, hp, gen)
+            if r.r1 and plain_d is not None and step % r.r1_every == 0:
+                cond = model._one_hot(y, len(x)) if model.conditional else None  # (B, K) or None
+                seen_by = aug_d.d if isinstance(aug_d, TopKD) else model.D  # D as it trains, not top-k's G-side view
+                metrics["r1"] = r1_step(seen_by, x * 2 - 1, cond, r.r1, r.r1_every, opts["d"])
         finally:
             if aug_d is not None:
                 model.D = plain_d
@@ -212,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cutout", type=float, default=0.0, help="D's inputs lose a square of this share of the side")
     p.add_argument("--topk", type=float, default=0.0, help="top-k training: the share of fakes G learns from (GANs)")
     p.add_argument("--d-lr", type=float, default=0.0, help="D's learning rate (default: the same as G's)")
+    p.add_argument("--r1", type=float, default=0.0, help="R1 penalty strength on D at the real images (GANs)")
+    p.add_argument("--r1-every", type=int, default=4, help="lazy R1: one penalty step every k steps")
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--binarize", action="store_true", help="train on Bernoulli draws of the pixels (VAEs)")
     p.add_argument("--select", choices=("frechet", "confidence"), default="frechet",
@@ -226,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     r = Recipe(model=a.model, data=a.data or spec.data, steps=a.steps, lr=a.lr or spec.lr, batch_size=a.batch_size,
                d_steps=a.d_steps, seed=a.seed, ema=a.ema, decay_from=a.decay_from, lr_end=a.lr_end,
                eval_every=a.eval_every, augment=a.augment, diffaug=a.diffaug, cutout=a.cutout, d_lr=a.d_lr, topk=a.topk,
+               r1=a.r1, r1_every=a.r1_every,
                weight_decay=a.weight_decay, binarize=a.binarize, select=a.select, config=a.config, device=a.device)
     best, record = train(r)
     meta = {"data": r.data, "steps": record.get("step", r.steps), "seed": r.seed,

@@ -134,6 +134,8 @@ def test_switching_language_mid_run_keeps_the_run(page, ui_ctx, shoot):
     expect(page.locator("#train-pause")).to_contain_text("暂停")
     wait_for_step(page, before + 20)  # the same run kept counting: no reload, no new run
     expect(page.locator("#train-grid-caption")).to_contain_text("固定噪声样本")
+    expect(page.locator("#train-quality")).to_contain_text("样本质量")  # the card is redrawn right after the switch
+    expect(page.locator("#train-quality")).not_to_contain_text("Start an image run")
     runs = ui_ctx.registry.runs(page.evaluate("window.__gradio_session_hash__"))
     assert len(runs) == 1
     shoot("zh-train-running")
