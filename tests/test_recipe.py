@@ -158,3 +158,35 @@ def test_topk_lets_only_the_best_fakes_teach_g_and_leaves_d_step_alone(tmp_path)
                  "--out", str(out)])
     model, meta = load_checkpoint(out, expected_kind=("gan",))
     assert meta["meta"]["recipe"]["topk"] == 0.5 and not isinstance(model.D, TopKD)
+
+
+def test_r1_penalises_d_s_input_gradient_at_real_images_every_k_steps(tmp_path, monkeypatch):
+    from genai_demo.training.penalty import r1_penalty, r1_step
+
+    class Quad(torch.nn.Module):  # logits = ½‖x‖²·a + x·w: ∂D/∂x = a·x + w, so ‖∇‖² can be written down
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.Parameter(torch.tensor(0.5))
+            self.w = torch.nn.Parameter(torch.linspace(-1, 1, 4))
+
+        def forward(self, x, cond=None):
+            x = x.flatten(1)
+            return 0.5 * self.a * x.pow(2).sum(1) + x @ self.w
+
+    d = Quad()
+    x = torch.randn(8, 1, 2, 2, generator=torch.Generator().manual_seed(0))
+    want = (d.a.detach() * x.flatten(1) + d.w.detach()).pow(2).sum(1).mean()
+    assert torch.allclose(r1_penalty(d, x, None), want)
+    opt = torch.optim.SGD(d.parameters(), lr=0.01)
+    before = r1_step(d, x, None, gamma=1.0, every=4, opt=opt)
+    assert abs(before - want.item()) < 1e-5 and r1_penalty(d, x, None).item() < before  # the step flattens D there
+    assert x.grad is None  # the real images are left alone
+
+    calls = []
+    monkeypatch.setattr(recipe, "r1_step", lambda d, real, cond, g, k, opt: calls.append((real.min(), g, k)) or 0.0)
+    out = tmp_path / "c.safetensors"
+    recipe.main(["--model", "cgan", "--steps", "8", "--eval-every", "8", "--r1", "2", "--r1-every", "4", "--diffaug", "1",
+                 "--out", str(out)])
+    assert len(calls) == 2 and all(lo >= -1 and g == 2.0 and k == 4 for lo, g, k in calls)  # steps 4 and 8, in [-1, 1]
+    _, meta = load_checkpoint(out, expected_kind=("cgan",))
+    assert meta["meta"]["recipe"]["r1"] == 2.0
