@@ -10,7 +10,7 @@ import pytest
 
 from genai_demo.training import factory
 from genai_demo.training.settings import checked
-from genai_demo.ui.curves import MARKER, change_label, curve_view, y_range
+from genai_demo.ui.curves import MARKER, change_label, changes_note, curve_view, y_range
 from genai_demo.ui.train_view import LOSS_ONLY, PLOTS
 from tests.helpers import wait_until
 
@@ -70,6 +70,13 @@ def test_a_change_is_drawn_as_a_labelled_vertical_line_at_its_step(lang):
     assert list(line["step"]) == [120, 120] and sorted(line["value"]) == opts["y_lim"]  # top to bottom of the plot
     assert opts["color_map"][label] == MARKER and "β→4 @150" in set(frame["series"])
     assert not any("@900" in s for s in frame["series"])
+    # the legend lists the data's own series only (Vega draws it on one line and cut a 4th entry off) ...
+    assert opts["colors_in_legend"] and not any("@" in s for s in opts["colors_in_legend"])
+    assert set(opts["colors_in_legend"]) == set(frame["series"]) - {label, "β→4 @150"}
+    # ... and the note under the plots names the grey lines drawn so far, in the page's language
+    note = changes_note(changes, frame["step"].max(), lang)
+    assert "lr→0.005 @120 · β→4 @150" in note and "@900" not in note and ("改了设置" in note) == (lang == "zh-CN")
+    assert changes_note(changes[:1], 100, lang) == "" and changes_note((), 200, lang) == ""  # nothing drawn yet: no note
 
 
 def test_the_trainer_records_a_mid_run_change_with_its_step():

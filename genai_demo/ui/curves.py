@@ -2,10 +2,11 @@
 marks rather than a line, and a vertical line where a hyper-parameter changed mid-run.
 
 Plain functions (pandas + numpy, no gradio): ``curve_view`` gives the long table for a gr.LinePlot and the plot
-options to send with it (``x_title``, ``y_title``, ``y_lim``, ``color_map``). Gradio 6.31's LinePlot draws one mark type (a line),
-so a held-out point is a short horizontal dash, its own path: the row after it has no value (NaN → JSON null), which
-breaks the line there (checked in a browser). A change is a two-point vertical segment, a series of its own whose
-legend entry is its label ("lr→0.005 @800"): the legend reads as the list of changes.
+options to send with it (``x_title``, ``y_title``, ``y_lim``, ``color_map``, ``colors_in_legend``). Gradio 6.31's LinePlot
+draws one mark type (a line), so a held-out point is a short horizontal dash, its own path: the row after it has no
+value (NaN → JSON null), which breaks the line there (checked in a browser). A change is a two-point vertical segment,
+a grey series of its own; its label ("lr→0.005 @800") is said by ``changes_note`` under the plots, not in the legend:
+Vega draws the legend on one line and cut the fourth entry off, while the note wraps.
 """
 from __future__ import annotations
 
@@ -95,5 +96,15 @@ def curve_view(plot: Plot, history: dict, evals: dict | None = None, changes=(),
     marks = change_lines(shown, lo, hi)
     frame = pd.concat([held_out_dashes(frame, held), marks], ignore_index=True)
     color_map = {**colors(), **dict.fromkeys(marks["series"], MARKER)}
+    legend = list(dict.fromkeys(frame["series"][~frame["series"].isin(set(marks["series"]))]))  # the data's own series
     return frame, {"x_title": x_title, "y_title": y_title or " ", "y_lim": list(cut) if cut is not None else None,
-                   "color_map": color_map}
+                   "color_map": color_map, "colors_in_legend": legend}
+
+
+def changes_note(changes, last_step: float, lang: str = "en") -> str:
+    """The note under the plots that names their grey lines ("" while there is none): the changes drawn so far."""
+    shown = [change_label(*c) for c in [c for c in changes if c[0] <= last_step][-MAX_MARKERS:]]  # as change_lines
+    if not shown:
+        return ""
+    return f'<div class="plot-changes"><span class="plot-changes-line"></span>{t("plot_changes", lang, marks=" · ".join(shown))}</div>'
+

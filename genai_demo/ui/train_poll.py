@@ -11,7 +11,7 @@ from ..models import family, kinds, modality
 from ..training.settings import PRESETS
 from . import train_preset as P
 from . import train_view as V
-from .curves import curve_view
+from .curves import changes_note, curve_view
 from .lang import L
 from .messages import warn
 from .train_actions import TrainActions, resumes
@@ -82,7 +82,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         out.update(learn=learn_md(chosen, lang), formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
     if run is None:
         if new_run:
-            out.update(plot_a=None, plot_b=None, grid=None, caption=V.note(text, lang), text=None,
+            out.update(plot_a=None, plot_b=None, changes="", grid=None, caption=V.note(text, lang), text=None,
                        timeline=gr.Slider(minimum=0, maximum=1, value=0, interactive=False))
             view["series_a"] = view["series_b"] = None
         return _with_view(out, view, before)
@@ -101,6 +101,9 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
                 frame, options = drawn
                 shown = V.curve_update(view, series, frame)
                 out[name] = None if shown is None else gr.update(value=shown, **options)
+        note = changes_note(snap.changes, (snap.history.get("step") or [0])[-1], lang)  # names the plots' grey lines
+        if note != view.get("changes"):
+            out["changes"] = view["changes"] = note
     shots = (len(snap.previews), snap.previews[-1][0] if snap.previews else -1)
     if snap.previews and (new_run or shots != view.get("shots")):
         view["shots"] = shots

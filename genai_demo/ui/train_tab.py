@@ -111,6 +111,7 @@ def build(ctx: UIContext) -> TrainActions:
                     plot_a = gr.LinePlot(None, x="step", y="value", color="series", show_label=False,
                                          color_map=V.colors(), height=230, elem_id="train-loss-plot", y_title=" ",
                                          color_title=" ")
+                    changes = gr.HTML("", elem_id="train-changes")  # names the plots' grey lines (ui/curves.py)
                     tex_b = gr.Markdown(p_b.markdown, latex_delimiters=LATEX, elem_id="train-formula-b", elem_classes="formula")
                     plot_b = gr.LinePlot(None, x="step", y="value", color="series", show_label=False,
                                          color_map=V.colors(), height=190, elem_id="train-aux-plot", y_title=" ",
@@ -148,9 +149,9 @@ def build(ctx: UIContext) -> TrainActions:
         return apply
 
     # what the tick and the timeline may update, by the names tick() and scrub() return
-    live = Outputs(status=status, counter=counter, plot_a=plot_a, plot_b=plot_b, formula_a=tex_a, formula_b=tex_b, grid=grid,
-                   timeline=timeline, start=start, caption=caption, text=text, grid_box=grid_box, text_box=text_box,
-                   quality_box=quality_box, learn=learn, preset_note=preset_note, view=view, reset=reset)
+    live = Outputs(status=status, counter=counter, plot_a=plot_a, plot_b=plot_b, changes=changes, formula_a=tex_a,
+                   formula_b=tex_b, grid=grid, timeline=timeline, start=start, caption=caption, text=text, grid_box=grid_box,
+                   text_box=text_box, quality_box=quality_box, learn=learn, preset_note=preset_note, view=view, reset=reset)
 
     def on_scrub(index, request: gr.Request):
         return live(scrub(a, index, request))

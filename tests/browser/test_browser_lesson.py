@@ -95,8 +95,10 @@ def test_curves_have_a_y_title_and_mark_a_mid_run_change(page, shoot):
     expect(page.get_by_text("→ 0.002 from the next step on")).to_be_visible()  # the change was applied (a toast)
     wait_for_step(page, 500)
     plot = page.locator("#train-loss-plot")
-    expect(plot).to_contain_text(re.compile(r"lr→0\.002 @\d+"))  # the marker's legend entry
+    expect(page.locator("#train-changes")).to_contain_text(re.compile(r"changed mid-run — lr→0\.002 @\d+"))  # names the line
     expect(plot).to_contain_text("nats / image")  # the y-axis title
+    expect(plot).not_to_contain_text("lr→")  # the legend keeps the data's series (a 4th entry was cut off)
+    expect(plot).to_contain_text("held-out loss")
     shoot("curves")
     page.locator("#train-reset").click()
 
