@@ -216,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--decay-from", type=float, default=0.5)
     p.add_argument("--lr-end", type=float, default=0.1)
     p.add_argument("--eval-every", type=int, default=1000)
+    p.add_argument("--eval-n", type=int, default=1000, help="samples per evaluation (more: a steadier pick)")
     p.add_argument("--augment", type=int, default=0, help="shift training images by up to k pixels (VAE)")
     p.add_argument("--diffaug", type=int, default=0, help="shift D's inputs, real and fake, by up to k pixels (GANs)")
     p.add_argument("--cutout", type=float, default=0.0, help="D's inputs lose a square of this share of the side")
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     spec = family(a.model)
     r = Recipe(model=a.model, data=a.data or spec.data, steps=a.steps, lr=a.lr or spec.lr, batch_size=a.batch_size,
                d_steps=a.d_steps, seed=a.seed, ema=a.ema, decay_from=a.decay_from, lr_end=a.lr_end,
-               eval_every=a.eval_every, augment=a.augment, diffaug=a.diffaug, cutout=a.cutout, d_lr=a.d_lr, topk=a.topk,
+               eval_every=a.eval_every, eval_n=a.eval_n, augment=a.augment, diffaug=a.diffaug, cutout=a.cutout, d_lr=a.d_lr, topk=a.topk,
                r1=a.r1, r1_every=a.r1_every,
                weight_decay=a.weight_decay, binarize=a.binarize, select=a.select, config=a.config, device=a.device)
     best, record = train(r)
