@@ -11,7 +11,7 @@ R="python -m genai_demo.training.recipe --device ${DEVICE:-cpu} --threads 2"
 $R --model vae   --steps 20000 --lr 1e-3 --decay-from 0.2 --lr-end 0.05 --binarize --augment 1 --eval-every 1000 --out checkpoints/vae_mnist5k.safetensors
 $R --model gan   --steps 30000 --ema 0.999 --diffaug 2 --eval-every 2000 --out checkpoints/gan_mnist5k.safetensors
 $R --model cgan  --steps 30000 --ema 0.999 --diffaug 2 --eval-every 2000 --out checkpoints/cgan_mnist5k.safetensors
-$R --model dcgan --steps 16000 --ema 0.999 --eval-every 2000 --out checkpoints/dcgan_mnist5k.safetensors  # paper size
+$R --model dcgan --steps 20000 --ema 0.999 --diffaug 2 --r1 1 --eval-every 2000 --out checkpoints/dcgan_mnist5k.safetensors  # paper size
 $T --model cvae  --data mnist5k --steps 4000 --lr 1e-3 --out checkpoints/cvae_mnist5k.safetensors
 $T --model vae   --data fashion --steps 5000 --lr 1e-3 --out checkpoints/vae_fashion.safetensors
 $R --model gan   --data fashion --steps 24000 --batch-size 128 --ema 0.999 --diffaug 2 --eval-every 2000 --out checkpoints/gan_fashion.safetensors
