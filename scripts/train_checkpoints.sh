@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Re-creates every shipped checkpoint in checkpoints/ (the README's table lists these same commands).
-# The four MNIST-5k image models use the offline recipe (training/recipe.py: EMA of G, lr decay, best state by the
-# project's meter); they were trained on one GPU (DEVICE=cuda, ~3.5 min for all four side by side). On a CPU the same
-# commands work (DEVICE=cpu, ≈ 1 h on 2 cores) and give comparable, not bit-identical, models. The others use the
-# plain Train-tab loop: about 10 minutes on 2 cores. Seeds are fixed, so the losses repeat on one machine.
+# The four MNIST-5k image models and the Fashion GAN use the offline recipe (training/recipe.py: EMA of G, lr decay,
+# DiffAugment, R1 for the MLP GAN and the DCGAN, best state by the project's meter); each was trained on one CPU
+# thread (20-65 min; DEVICE=cuda runs the same commands on a GPU and gives comparable, not bit-identical, models).
+# The others use the plain Train-tab loop: about 10 minutes on 2 cores. Seeds are fixed, so the losses repeat on one
+# machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T="python -m genai_demo.train"
 R="python -m genai_demo.training.recipe --device ${DEVICE:-cpu} --threads 2"
 $R --model vae   --steps 20000 --lr 1e-3 --decay-from 0.2 --lr-end 0.05 --binarize --augment 1 --eval-every 1000 --out checkpoints/vae_mnist5k.safetensors
-$R --model gan   --steps 30000 --ema 0.999 --diffaug 2 --eval-every 2000 --out checkpoints/gan_mnist5k.safetensors
+$R --model gan   --steps 30000 --batch-size 256 --ema 0.999 --diffaug 2 --r1 1 --eval-every 2000 --eval-n 2000 --out checkpoints/gan_mnist5k.safetensors
 $R --model cgan  --steps 30000 --ema 0.999 --diffaug 2 --eval-every 2000 --out checkpoints/cgan_mnist5k.safetensors
 $R --model dcgan --steps 20000 --ema 0.999 --diffaug 2 --r1 1 --eval-every 2000 --out checkpoints/dcgan_mnist5k.safetensors  # paper size
 $T --model cvae  --data mnist5k --steps 4000 --lr 1e-3 --out checkpoints/cvae_mnist5k.safetensors
