@@ -4,6 +4,7 @@ and a gradio_client caller still gets English."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -50,12 +51,18 @@ VISIBLE_TEXTS = """() => {
 BUSY = re.compile(r"^(processing|queue: [\d/]+) \|")
 
 
-def settled_texts(page) -> list[str]:
-    """One snapshot of the visible texts taken while no event shows Gradio's (English) progress timer. Waiting for
-    "not busy" and then reading again raced a timer's next event; the snapshot checked is the one that was settled."""
+def settled_texts(page, quiet: float = 1.0) -> list[str]:
+    """A snapshot of the visible texts once no event has shown Gradio's (English) progress timer for `quiet` s, and
+    that very snapshot: a tab's chained events (e.g. the GAN tab's list refresh, then its redraw) leave a gap between
+    them, so one quiet look was not enough (the CI run that met the redraw's "processing |")."""
+    since = [time.monotonic()]
+
     def snapshot():
         texts = page.evaluate(VISIBLE_TEXTS)
-        return None if any(BUSY.match(x) for x in texts) else texts or None
+        if any(BUSY.match(x) for x in texts):
+            since[0] = time.monotonic()
+            return None
+        return texts if time.monotonic() - since[0] >= quiet else None
     return wait_until(snapshot, timeout=60, what="events done")
 
 
