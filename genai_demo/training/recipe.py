@@ -230,16 +230,16 @@ def main(argv: list[str] | None = None) -> int:
                    help="image GANs: keep the state with the lowest Fréchet distance or the highest confidence")
     p.add_argument("--config", type=json.loads, default={})
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--device", default="cpu", help="cpu or cuda (the shipped checkpoints were trained on cuda)")
+    p.add_argument("--device", default="cpu", help="cpu or cuda (the shipped checkpoints were trained on CPU cores)")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     spec = family(a.model)
     r = Recipe(model=a.model, data=a.data or spec.data, steps=a.steps, lr=a.lr or spec.lr, batch_size=a.batch_size,
                d_steps=a.d_steps, seed=a.seed, ema=a.ema, decay_from=a.decay_from, lr_end=a.lr_end,
-               eval_every=a.eval_every, eval_n=a.eval_n, augment=a.augment, diffaug=a.diffaug, cutout=a.cutout, d_lr=a.d_lr, topk=a.topk,
-               r1=a.r1, r1_every=a.r1_every,
-               weight_decay=a.weight_decay, binarize=a.binarize, select=a.select, config=a.config, device=a.device)
+               eval_every=a.eval_every, eval_n=a.eval_n, augment=a.augment, diffaug=a.diffaug, cutout=a.cutout,
+               d_lr=a.d_lr, topk=a.topk, r1=a.r1, r1_every=a.r1_every, weight_decay=a.weight_decay, binarize=a.binarize,
+               select=a.select, config=a.config, device=a.device)
     best, record = train(r)
     meta = {"data": r.data, "steps": record.get("step", r.steps), "seed": r.seed,
             "hyper": dataclasses.asdict(Hyper(lr=r.lr, batch_size=r.batch_size, beta=r.beta, d_steps=r.d_steps)),

@@ -98,7 +98,6 @@ CSS = """
 #train-grid-caption { height: 3.1em; overflow: hidden; }
 #train-grid-caption p { margin: 0; line-height: 1.5em; }
 /* names the loss plots' grey change lines, under the loss plot (it wraps; the plot's legend cannot) */
-#train-changes:empty, #train-changes:has(> div:empty) { display: none; }
 .plot-changes { font-size: 0.85em; color: #4b5563; margin: -4px 0 2px; }
 .plot-changes-line { display: inline-block; width: 2px; height: 1em; background: #6b7280; vertical-align: -0.15em;
   margin-right: 0.5em; }

@@ -82,8 +82,8 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         out.update(learn=learn_md(chosen, lang), formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
     if run is None:
         if new_run:
-            out.update(plot_a=None, plot_b=None, changes="", grid=None, caption=V.note(text, lang), text=None,
-                       timeline=gr.Slider(minimum=0, maximum=1, value=0, interactive=False))
+            out.update(plot_a=None, plot_b=None, changes=gr.HTML("", visible=False), grid=None, caption=V.note(text, lang),
+                       text=None, timeline=gr.Slider(minimum=0, maximum=1, value=0, interactive=False))
             view["series_a"] = view["series_b"] = None
         return _with_view(out, view, before)
 
@@ -102,8 +102,9 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
                 shown = V.curve_update(view, series, frame)
                 out[name] = None if shown is None else gr.update(value=shown, **options)
         note = changes_note(snap.changes, (snap.history.get("step") or [0])[-1], lang)  # names the plots' grey lines
-        if note != view.get("changes"):
-            out["changes"] = view["changes"] = note
+        if note != view.get("changes"):  # hidden while empty: an empty block still took a line under the plot
+            view["changes"] = note
+            out["changes"] = gr.HTML(note, visible=bool(note))
     shots = (len(snap.previews), snap.previews[-1][0] if snap.previews else -1)
     if snap.previews and (new_run or shots != view.get("shots")):
         view["shots"] = shots

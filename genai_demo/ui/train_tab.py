@@ -111,7 +111,7 @@ def build(ctx: UIContext) -> TrainActions:
                     plot_a = gr.LinePlot(None, x="step", y="value", color="series", show_label=False,
                                          color_map=V.colors(), height=230, elem_id="train-loss-plot", y_title=" ",
                                          color_title=" ")
-                    changes = gr.HTML("", elem_id="train-changes")  # names the plots' grey lines (ui/curves.py)
+                    changes = gr.HTML("", elem_id="train-changes", visible=False)  # names the plots' grey lines (ui/curves.py)
                     tex_b = gr.Markdown(p_b.markdown, latex_delimiters=LATEX, elem_id="train-formula-b", elem_classes="formula")
                     plot_b = gr.LinePlot(None, x="step", y="value", color="series", show_label=False,
                                          color_map=V.colors(), height=190, elem_id="train-aux-plot", y_title=" ",
