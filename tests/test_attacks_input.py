@@ -194,7 +194,7 @@ def test_saves_are_not_copied_into_the_cache_and_concurrent_saves_both_succeed(s
             outs += g.results([g.join(save, []), g.join(save, [])])
         return outs
 
-    outs, took, grown, probe = attack(url, many_saves)
+    outs, _, grown, probe = attack(url, many_saves, tries=1)  # 20 saves: their time is not a bound
     errors = [o["output"].get("error") for o in outs if not o["success"]]
     assert errors == [], errors
     files = [o["output"]["data"][0]["value"] for o in outs]

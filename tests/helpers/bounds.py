@@ -61,19 +61,30 @@ class StatusProbe(threading.Thread):
         self.join(60)
 
 
-def attack(url: str, fn) -> tuple[object, float, float, StatusProbe]:
-    """Run fn() while a visitor polls: (its result, seconds it took, MB the server's RSS grew at most, the probe)."""
-    with StatusProbe(url) as probe:
-        base = rss_mib()
-        t = time.perf_counter()
-        result = fn()
-        took = time.perf_counter() - t
-        probe.peak = max(probe.peak, rss_mib())
-        wait_until(lambda: len(probe.ms) >= 3, timeout=30)  # the visitor was served during / right after it
-    grown = probe.peak - base
-    print(f"{fn.__name__}: {took * 1000:.0f} ms, RSS +{grown:.0f} MB, /status median "
-          f"{statistics.median(probe.ms):.0f} ms, max {max(probe.ms):.0f} ms over {len(probe.ms)} polls")
-    return result, took, grown, probe
+def attack(url: str, fn, tries: int = 2) -> tuple[object, float, float, StatusProbe]:
+    """Run fn() while a visitor polls: (its result, seconds it took, MB the server's RSS grew at most, the probe).
+
+    A run slower than MAX_S is tried once more and the faster time kept: one wall-clock time on 2 shared cores can
+    meet the other test worker's browser (CI once saw 1.31 s for a refusal that takes ~30 ms), while a server that
+    really decoded a bomb is slow on every try, and its memory growth is kept from all of them."""
+    best = None
+    for _ in range(tries):
+        with StatusProbe(url) as probe:
+            base = rss_mib()
+            t = time.perf_counter()
+            result = fn()
+            took = time.perf_counter() - t
+            probe.peak = max(probe.peak, rss_mib())
+            wait_until(lambda: len(probe.ms) >= 3, timeout=30)  # the visitor was served during / right after it
+        grown = max(probe.peak - base, best[2] if best else 0.0)
+        print(f"{fn.__name__}: {took * 1000:.0f} ms, RSS +{probe.peak - base:.0f} MB, /status median "
+              f"{statistics.median(probe.ms):.0f} ms, max {max(probe.ms):.0f} ms over {len(probe.ms)} polls")
+        if best is None or took < best[1]:
+            best = (result, took, grown, probe)
+        best = (best[0], best[1], grown, best[3])
+        if took < MAX_S:
+            break
+    return best
 
 
 def bounded(took: float, grown: float, probe: StatusProbe) -> None:
