@@ -86,7 +86,9 @@ def test_curves_have_a_y_title_and_mark_a_mid_run_change(page, shoot):
     from tests.browser.test_browser_train import wait_for_step
 
     page.locator("#train-model").get_by_text("VAE", exact=True).click()
-    page.locator("#train-steps input").fill("1200")
+    # the longest run (5,000 steps, the form's maximum): at ~100 steps/s a 1,200-step VAE could finish before the
+    # change arrived (a CI run did), and a finished run takes no change; the page's close stops it
+    page.locator("#train-steps input").fill("5000")
     page.locator("#train-start").click()
     wait_for_step(page, 150)
     lr = page.locator("#train-lr input")
