@@ -16,8 +16,9 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
     cannot memorise the 4,500 digits [Zha20] (GANs; the losses are unchanged); ``--cutout r`` also blanks a
     square of r × the side in what D sees [Zha20]; ``--d-lr`` slows D down when it wins on few images;
     ``--topk ν``: G learns from the share ν of its fakes that D finds most real [Sin20] (training/augment.py: TopKD);
-    ``--r1 γ``: the R1 gradient penalty on D at the real images [Mes18] (training/penalty.py), every ``--r1-every`` steps.
-    None of these three helped the shipped GANs on a CPU budget (bench/RESULTS.md); they stay for a GPU retry.
+    cutout, a slower D and top-k did not help the shipped GANs on a CPU budget (bench/RESULTS.md); they stay for a GPU
+    retry. ``--r1 γ``: the R1 gradient penalty on D at the real images [Mes18] (training/penalty.py), every
+    ``--r1-every`` steps; with 256 images per step it is what brought the MLP GAN and the DCGAN to their shipped scores.
   * ``--binarize``: each step trains on a fresh Bernoulli draw of the images (pixel on with its intensity), the
     classic dynamic binarisation of MNIST VAEs: BCE is linear in the target, so the expected loss is unchanged, and
     the noise keeps the VAE from memorising the 4,500 digits.

@@ -71,10 +71,15 @@ def change_label(step: int, name: str, old: float, new: float) -> str:
     return f"{HYPER_NAMES.get(name, name)}→{new:g} @{step:,}"
 
 
+def drawn_changes(changes, last_step: float) -> list[tuple]:
+    """The changes the plots show: the newest MAX_MARKERS up to the last plotted step (a later one waits)."""
+    return [c for c in changes if c[0] <= last_step][-MAX_MARKERS:]
+
+
 def change_lines(changes, lo: float, hi: float) -> pd.DataFrame:
-    """A vertical segment from lo to hi at each change's step (the newest MAX_MARKERS), one series each."""
+    """A vertical segment from lo to hi at each change's step, one series each (changes: from drawn_changes)."""
     rows = []
-    for step, name, old, new in list(changes)[-MAX_MARKERS:]:
+    for step, name, old, new in changes:
         label = change_label(step, name, old, new)
         rows += [(step, lo, label), (step, hi, label)]
     return pd.DataFrame(rows, columns=["step", "value", "series"]).astype({"step": float, "value": float})
@@ -92,8 +97,7 @@ def curve_view(plot: Plot, history: dict, evals: dict | None = None, changes=(),
     x_title = t("plot_x_cut" if cut is not None else "plot_x", lang)
     lo, hi = cut if cut is not None else (float(np.nanmin(frame["value"])), float(np.nanmax(frame["value"])))
     held = {series_name(name, lang) for key, name in plot.series.items() if (evals or {}).get(key) and key not in history}
-    shown = [(s, n, o, v) for s, n, o, v in changes if s <= frame["step"].max()]  # a change after the last point waits
-    marks = change_lines(shown, lo, hi)
+    marks = change_lines(drawn_changes(changes, frame["step"].max()), lo, hi)
     frame = pd.concat([held_out_dashes(frame, held), marks], ignore_index=True)
     color_map = {**colors(), **dict.fromkeys(marks["series"], MARKER)}
     legend = list(dict.fromkeys(frame["series"][~frame["series"].isin(set(marks["series"]))]))  # the data's own series
@@ -103,8 +107,7 @@ def curve_view(plot: Plot, history: dict, evals: dict | None = None, changes=(),
 
 def changes_note(changes, last_step: float, lang: str = "en") -> str:
     """The note under the plots that names their grey lines ("" while there is none): the changes drawn so far."""
-    shown = [change_label(*c) for c in [c for c in changes if c[0] <= last_step][-MAX_MARKERS:]]  # as change_lines
+    shown = [change_label(*c) for c in drawn_changes(changes, last_step)]
     if not shown:
         return ""
     return f'<div class="plot-changes"><span class="plot-changes-line"></span>{t("plot_changes", lang, marks=" · ".join(shown))}</div>'
-

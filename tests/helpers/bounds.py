@@ -67,7 +67,7 @@ def attack(url: str, fn, tries: int = 2) -> tuple[object, float, float, StatusPr
     A run slower than MAX_S is tried once more and the faster time kept: one wall-clock time on 2 shared cores can
     meet the other test worker's browser (CI once saw 1.31 s for a refusal that takes ~30 ms), while a server that
     really decoded a bomb is slow on every try, and its memory growth is kept from all of them."""
-    best = None
+    best, grown = None, 0.0
     for _ in range(tries):
         with StatusProbe(url) as probe:
             base = rss_mib()
@@ -76,15 +76,14 @@ def attack(url: str, fn, tries: int = 2) -> tuple[object, float, float, StatusPr
             took = time.perf_counter() - t
             probe.peak = max(probe.peak, rss_mib())
             wait_until(lambda: len(probe.ms) >= 3, timeout=30)  # the visitor was served during / right after it
-        grown = max(probe.peak - base, best[2] if best else 0.0)
+        grown = max(grown, probe.peak - base)
         print(f"{fn.__name__}: {took * 1000:.0f} ms, RSS +{probe.peak - base:.0f} MB, /status median "
               f"{statistics.median(probe.ms):.0f} ms, max {max(probe.ms):.0f} ms over {len(probe.ms)} polls")
         if best is None or took < best[1]:
-            best = (result, took, grown, probe)
-        best = (best[0], best[1], grown, best[3])
+            best = (result, took, probe)
         if took < MAX_S:
             break
-    return best
+    return best[0], best[1], grown, best[2]
 
 
 def bounded(took: float, grown: float, probe: StatusProbe) -> None:
