@@ -10,7 +10,7 @@ from tests.browser.test_browser_train import COUNTER, wait_for_step
 TOAST = ".toast-body"
 
 
-def start_paused_vae(page, steps: str = "3000") -> None:
+def start_paused_vae(page, steps: str = "5000") -> None:  # the form's maximum: a shorter run could finish before Pause
     page.locator("#train-model").get_by_text("VAE", exact=True).click()
     page.locator("#train-steps input").fill(steps)
     page.locator("#train-start").click()
