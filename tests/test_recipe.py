@@ -2,6 +2,7 @@
 statistics are re-estimated for the averaged weights, the learning rate decays, and the best evaluated state is kept."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from genai_demo.training import recipe
@@ -190,3 +191,27 @@ def test_r1_penalises_d_s_input_gradient_at_real_images_every_k_steps(tmp_path, 
     assert len(calls) == 2 and all(lo >= -1 and g == 2.0 and k == 4 for lo, g, k in calls)  # steps 4 and 8, in [-1, 1]
     _, meta = load_checkpoint(out, expected_kind=("cgan",))
     assert meta["meta"]["recipe"]["r1"] == 2.0
+
+
+def test_init_starts_a_second_stage_from_a_saved_checkpoint(tmp_path, monkeypatch):
+    # stage 1 saves G (averaged) and D; stage 2 (--init) must begin from exactly those weights, not fresh ones
+    from genai_demo.models.gan import GAN
+    from genai_demo.training.checkpoints import CheckpointError
+
+    first = tmp_path / "stage1.safetensors"
+    recipe.main(["--model", "gan", "--steps", "3", "--eval-every", "3", "--eval-n", "200", "--out", str(first)])
+    saved, _ = load_checkpoint(first)
+    seen, orig = {}, GAN.train_step
+
+    def spy(model, *a, **k):  # the weights the first step of stage 2 trains from
+        seen.setdefault("state", {name: v.clone() for name, v in model.state_dict().items()})
+        return orig(model, *a, **k)
+
+    monkeypatch.setattr(GAN, "train_step", spy)
+    recipe.train(recipe.Recipe(model="gan", data="mnist5k", steps=1, lr=2e-4, eval_every=1, eval_n=200, init=str(first)),
+                 log=lambda s: None)
+    assert seen["state"].keys() == saved.state_dict().keys()
+    for name, v in saved.state_dict().items():
+        assert torch.equal(seen["state"][name], v), name
+    with pytest.raises(CheckpointError, match="GAN checkpoint; this needs DCGAN"):  # another family: the loader's message
+        recipe.train(recipe.Recipe(model="dcgan", data="mnist5k", steps=1, lr=2e-4, init=str(first)), log=lambda s: None)

@@ -50,7 +50,7 @@ from ..models import build, family, kinds
 from ..models.base import Hyper
 from ..quality.scores import judge
 from .augment import AugmentedD, TopKD, shift
-from .checkpoints import save_checkpoint
+from .checkpoints import load_checkpoint, save_checkpoint
 from .penalty import r1_step
 
 SELECT_SEED = 1  # sampling seed used to pick the best state; the judge and evaluate.py use seed 0 by default
@@ -83,6 +83,7 @@ class Recipe:
     select: str = "frechet"  # image GANs: keep the state with the lowest Fréchet distance, or the highest confidence
     config: dict = dataclasses.field(default_factory=dict)
     device: str = "cpu"  # training device; samples are always judged on the CPU
+    init: str = ""  # start from this checkpoint's weights (a second stage of a recipe); "" = fresh weights
 
 
 def _averaged_part(model: nn.Module) -> nn.Module:
@@ -141,7 +142,10 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
     torch.manual_seed(r.seed)
     spec = family(r.model)
     device = torch.device(r.device)
-    model = build(r.model, r.config or None).to(device)
+    if r.init:  # a second stage: G (the first stage's averaged G) and D go on from where the file left them
+        model = load_checkpoint(r.init, expected_kind=r.model)[0].train().to(device)
+    else:
+        model = build(r.model, r.config or None).to(device)
     data = load_dataset(r.data, "train", device=device)
     gen = torch.Generator(device).manual_seed(r.seed)
     hp = Hyper(lr=r.lr, batch_size=r.batch_size, beta=r.beta, d_steps=r.d_steps)
@@ -232,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", type=json.loads, default={})
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu", help="cpu or cuda (the shipped checkpoints were trained on CPU cores)")
+    p.add_argument("--init", default="", help="start from this checkpoint's weights (a recipe's second stage)")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
@@ -240,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                d_steps=a.d_steps, seed=a.seed, ema=a.ema, decay_from=a.decay_from, lr_end=a.lr_end,
                eval_every=a.eval_every, eval_n=a.eval_n, augment=a.augment, diffaug=a.diffaug, cutout=a.cutout,
                d_lr=a.d_lr, topk=a.topk, r1=a.r1, r1_every=a.r1_every, weight_decay=a.weight_decay, binarize=a.binarize,
-               select=a.select, config=a.config, device=a.device)
+               select=a.select, config=a.config, device=a.device, init=a.init)
     best, record = train(r)
     meta = {"data": r.data, "steps": record.get("step", r.steps), "seed": r.seed,
             "hyper": dataclasses.asdict(Hyper(lr=r.lr, batch_size=r.batch_size, beta=r.beta, d_steps=r.d_steps)),
