@@ -94,15 +94,20 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
     sample_btn.click(a.sample, [model, n, seed, cls], grid, api_name="sample", concurrency_limit=4)
     private = dict(api_visibility="private")
 
+    # A tab visit refreshes the lists (a run's label carries its step) and redraws only when the lists or a setting
+    # changed since the last full drawing: the same seed and weights would draw the same pictures again (a flash).
+    lists, last_drawn = gr.State(None), gr.State(None)
+
     def choices(cur, cur_vae, cur_gan, request: gr.Request):
-        return (refresh_choices(ctx, cur, request, kinds(view="studio"), DEFAULT_MODEL),
-                refresh_choices(ctx, cur_vae, request, kinds(view="studio", group="vae"), "pretrained:vae_mnist5k"),
-                refresh_choices(ctx, cur_gan, request, kinds(view="studio", group="gan"), DEFAULT_MODEL))
+        dropdowns = (refresh_choices(ctx, cur, request, kinds(view="studio"), DEFAULT_MODEL),
+                     refresh_choices(ctx, cur_vae, request, kinds(view="studio", group="vae"), "pretrained:vae_mnist5k"),
+                     refresh_choices(ctx, cur_gan, request, kinds(view="studio", group="gan"), DEFAULT_MODEL))
+        return *dropdowns, repr([d.choices for d in dropdowns])
 
     def initial(request: gr.Request):
         return choices(None, None, None, request)
 
-    drawn = Outputs(cls=cls, grid=grid, strip=strip, gif=gif, vae=vae_img, gan=gan_img)
+    drawn = Outputs(cls=cls, grid=grid, strip=strip, gif=gif, vae=vae_img, gan=gan_img, last=last_drawn)
 
     def walk_shown(key, sa, sb, st, md, c, request: gr.Request):
         walk_strip, walk_gif = a.walk(key, sa, sb, st, md, c, request)
@@ -110,19 +115,22 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
 
     walked = dict(fn=walk_shown, inputs=[model, seed_a, seed_b, steps, mode, cls], outputs=[strip, gif], concurrency_limit=4)
 
-    def everything(key, c, n_, s, sa, sb, st, md, vk, gk, request: gr.Request):
+    def everything(key, c, n_, s, sa, sb, st, md, vk, gk, listed, last, request: gr.Request):
+        drawing = repr((listed, key, c, n_, s, sa, sb, st, md, vk, gk))
+        if drawing == last:
+            return {}  # nothing to send: the pictures on screen are these settings' pictures
         options, c, visible = a.class_options(key, c, request)
         grid_ = a.sample(key, n_, s, c, request)
         walk_strip, walk_gif = walk_shown(key, sa, sb, st, md, c, request)
         vae, gan = a.compare(vk, gk, n_, s, request)
         return {"cls": gr.Dropdown(choices=options, value=c, visible=visible), "grid": grid_, "strip": walk_strip,
-                "gif": walk_gif, "vae": vae, "gan": gan}
+                "gif": walk_gif, "vae": vae, "gan": gan, "last": drawing}
 
-    inputs = [model, cls, n, seed, seed_a, seed_b, steps, mode, vae_model, gan_model]
+    inputs = [model, cls, n, seed, seed_a, seed_b, steps, mode, vae_model, gan_model, lists, last_drawn]
     redraw = dict(fn=drawn.wrap(everything), inputs=inputs, outputs=drawn.blocks, concurrency_limit=4)
     pickers = [model, vae_model, gan_model]
-    gr.on(None, initial, None, pickers, **private).then(**redraw, **private)
-    gr.on([refresh.click] + ([tab.select] if tab is not None else []), choices, pickers, pickers,
+    gr.on(None, initial, None, [*pickers, lists], **private).then(**redraw, **private)
+    gr.on([refresh.click] + ([tab.select] if tab is not None else []), choices, pickers, [*pickers, lists],
           **private).then(**redraw, **private)
     model.input(a.class_picker, [model, cls], cls, **private, concurrency_limit=None).then(
         a.sample, [model, n, seed, cls], grid, **private, **FAST).then(**walked, **private)  # no other model's walk stays
