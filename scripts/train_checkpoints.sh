@@ -2,7 +2,8 @@
 # Re-creates every shipped checkpoint in checkpoints/ (the README's table lists these same commands).
 # The four MNIST-5k image models and the Fashion GAN use the offline recipe (training/recipe.py: EMA of G, lr decay,
 # DiffAugment, R1 for the MLP GAN and the DCGAN, best state by the project's meter); each was trained on one CPU
-# thread (20-65 min; DEVICE=cuda runs the same commands on a GPU and gives comparable, not bit-identical, models).
+# thread (20-65 min; the DCGAN in two stages, the second at batch 256 going on from the first with --init; DEVICE=cuda
+# runs the same commands on a GPU and gives comparable, not bit-identical, models).
 # The others use the plain Train-tab loop: about 10 minutes on 2 cores. Seeds are fixed, so the losses repeat on one
 # machine.
 set -euo pipefail
@@ -13,6 +14,7 @@ $R --model vae   --steps 20000 --lr 1e-3 --decay-from 0.2 --lr-end 0.05 --binari
 $R --model gan   --steps 30000 --batch-size 256 --ema 0.999 --diffaug 2 --r1 1 --eval-every 2000 --eval-n 2000 --out checkpoints/gan_mnist5k.safetensors
 $R --model cgan  --steps 30000 --ema 0.999 --diffaug 2 --eval-every 2000 --out checkpoints/cgan_mnist5k.safetensors
 $R --model dcgan --steps 20000 --ema 0.999 --diffaug 2 --r1 1 --eval-every 2000 --out checkpoints/dcgan_mnist5k.safetensors  # paper size
+$R --model dcgan --init checkpoints/dcgan_mnist5k.safetensors --steps 6000 --batch-size 256 --lr 1e-4 --decay-from 0.3 --ema 0.999 --diffaug 2 --r1 1 --eval-every 1000 --eval-n 2000 --out checkpoints/dcgan_mnist5k.safetensors  # stage 2
 $T --model cvae  --data mnist5k --steps 4000 --lr 1e-3 --out checkpoints/cvae_mnist5k.safetensors
 $T --model vae   --data fashion --steps 5000 --lr 1e-3 --out checkpoints/vae_fashion.safetensors
 $R --model gan   --data fashion --steps 24000 --batch-size 128 --ema 0.999 --diffaug 2 --eval-every 2000 --out checkpoints/gan_fashion.safetensors

@@ -213,5 +213,10 @@ def test_init_starts_a_second_stage_from_a_saved_checkpoint(tmp_path, monkeypatc
     assert seen["state"].keys() == saved.state_dict().keys()
     for name, v in saved.state_dict().items():
         assert torch.equal(seen["state"][name], v), name
+    second = tmp_path / "stage2.safetensors"  # the saved file counts both stages' steps and keeps both commands
+    recipe.main(["--model", "gan", "--steps", "2", "--eval-every", "2", "--eval-n", "200", "--init", str(first),
+                 "--out", str(second)])
+    one, two = load_checkpoint(first)[1]["meta"], load_checkpoint(second)[1]["meta"]
+    assert two["steps"] == one["steps"] + 2 and two["stages"] == [one["command"], two["command"]], two
     with pytest.raises(CheckpointError, match="GAN checkpoint; this needs DCGAN"):  # another family: the loader's message
         recipe.train(recipe.Recipe(model="dcgan", data="mnist5k", steps=1, lr=2e-4, init=str(first)), log=lambda s: None)

@@ -205,7 +205,7 @@ def test_gradio_client_as_docs_api_md_shows(served, saved):
     s = c.predict(n=3, api_name="/step")
     wait_until(lambda: c.predict(api_name="/status")["step"] == 23, timeout=60)
     code = c.predict(model=f"run:{s['run_id']}", api_name="/export_code")
-    assert "MODEL_CLASS = VAE" in code and "'seed': 5" in code
+    assert "MODEL_CLASS = VAE" in code and "'seed': 5" in code and "offline recipe" not in code
 
 
 def test_show_as_code_writes_one_file_per_visitor_and_forgets_it():
@@ -224,6 +224,9 @@ def test_show_as_code_writes_one_file_per_visitor_and_forgets_it():
     z.on_show("pretrained:gan_mnist5k", req)
     files = list(zoo_panel.code_dir("visitor-1").iterdir())
     assert [f.name for f in files] == ["gan_mnist5k.py"]  # the latest script only
+    # a recipe-trained checkpoint says the plain loop leaves the recipe out; a plain-loop one (the CVAE) does not
+    assert "trained with the offline recipe" in files[0].read_text()
+    assert "offline recipe" not in z._script("pretrained:cvae_mnist5k", req)[0]
     zoo_panel.forget_code("visitor-1")
     assert not zoo_panel.code_dir("visitor-1").exists()
 

@@ -65,8 +65,10 @@ def default_data_path(data: str) -> str:
                else datasets.mnist_cache_dir())
 
 
-def script_for(kind: str, data: str, config: dict, hyper: dict, steps: int, seed: int, origin: str) -> str:
-    """The standalone training script for a model of `kind` with this config, trained on `data` like the run was."""
+def script_for(kind: str, data: str, config: dict, hyper: dict, steps: int, seed: int, origin: str,
+               recipe: bool = False) -> str:
+    """The standalone training script for a model of `kind` with this config, trained on `data` like the run was.
+    recipe: the model came from the offline recipe (training/recipe.py), whose additions the script leaves out."""
     if not exportable(kind, data):
         raise ExportError(f"{kind} on {data} cannot be exported as a script yet", kind=kind, data=data)
     cls = MODELS[kind]
@@ -87,7 +89,7 @@ def script_for(kind: str, data: str, config: dict, hyper: dict, steps: int, seed
                      inspect.getsource(datasets.mnist5k_held_out) + "\n"]
     name = family(kind).name
     parts = [
-        _header(name, kind, data, steps, seed, origin, words),
+        _header(name, kind, data, steps, seed, origin, words, recipe),
         None,  # the imports, once the rest is known (only those it uses)
         *[source.standalone(m, f"genai_demo/models/{Path(m.__file__).name}") for m in modules],
         _section("data, training loop and sampling: genai_demo/export/standalone.py and genai_demo/data/"),
@@ -105,11 +107,19 @@ def script_for(kind: str, data: str, config: dict, hyper: dict, steps: int, seed
     return "\n".join(p.rstrip("\n") + "\n" for p in parts)
 
 
+RECIPE_NOTE = """
+
+The shipped checkpoint itself was trained with the offline recipe (genai_demo/training/recipe.py): an average of G's
+weights for sampling, DiffAugment, the R1 penalty, a decaying learning rate, the best of several evaluations, and for
+some models a second stage. This script is the app's plain loop with the checkpoint's last settings and none of those
+additions, so its samples will look rougher than the checkpoint's."""
+
+
 def _section(title: str) -> str:
     return f"\n# {'=' * 100}\n# {title}\n# {'=' * 100}\n"
 
 
-def _header(name: str, kind: str, data: str, steps: int, seed: int, origin: str, words: str) -> str:
+def _header(name: str, kind: str, data: str, steps: int, seed: int, origin: str, words: str, recipe: bool = False) -> str:
     samples = "it prints 12 generated lines and writes them to samples.txt" if words == "text" else \
         "it writes a 10 x 10 grid of samples as a PNG"
     out = "samples.txt" if words == "text" else "samples.png"
@@ -127,6 +137,6 @@ hyper-parameters and seed ({steps:,} steps, seed {seed}), and sampling: {samples
 Same seed and same data give the same batches, noise and initial weights as the app's run, so the losses match it (up
 to floating-point differences between machines and thread counts). What the script does not do: the app's mid-run
 changes of lr / batch size (it uses the values at export), held-out curves, and a loaded run's earlier training (a run
-continued from a file starts here from scratch).
+continued from a file starts here from scratch).{RECIPE_NOTE if recipe else ""}
 """
 '''

@@ -23,6 +23,8 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
     classic dynamic binarisation of MNIST VAEs: BCE is linear in the target, so the expected loss is unchanged, and
     the noise keeps the VAE from memorising the 4,500 digits.
   * ``--weight-decay``: L2 weight decay in Adam (the VAE's encoder and decoder overfit the 4,500 digits).
+  * ``--init FILE``: a later stage goes on from a saved checkpoint's G (the averaged one) and D with new settings
+    (the shipped DCGAN's second stage at 256 images per step); the saved file counts every stage's steps.
   * evaluation every `--eval-every` steps with the project's own meter (quality/scores.py: a sampling seed the
     judge does not use) and the best state kept: the lowest Fréchet distance among the states that cover all
     classes for the image GANs (or, with ``--select confidence``, the most confident: the Fashion target asks only for
@@ -50,7 +52,7 @@ from ..models import build, family, kinds
 from ..models.base import Hyper
 from ..quality.scores import judge
 from .augment import AugmentedD, TopKD, shift
-from .checkpoints import load_checkpoint, save_checkpoint
+from .checkpoints import load_checkpoint, read_metadata, save_checkpoint
 from .penalty import r1_step
 
 SELECT_SEED = 1  # sampling seed used to pick the best state; the judge and evaluate.py use seed 0 by default
@@ -253,6 +255,11 @@ def main(argv: list[str] | None = None) -> int:
             "recipe": {k: v for k, v in dataclasses.asdict(r).items() if k not in ("model", "data")},
             "selected_by": record.get("scores", {}), "seconds": record["seconds"],
             "command": "python -m genai_demo.training.recipe " + " ".join(argv if argv is not None else sys.argv[1:])}
+    if a.init:  # a later stage: the file counts every stage's steps and keeps each stage's command
+        before = read_metadata(a.init)["meta"]
+        meta["steps"] += before.get("steps", 0)
+        meta["seconds"] = round(meta["seconds"] + before.get("seconds", 0), 1)
+        meta["stages"] = before.get("stages", [before.get("command", "?")]) + [meta["command"]]
     save_checkpoint(a.out, best, meta)
     print(f"saved {a.out}: best at step {record.get('step')} {record.get('scores')} ({record['seconds']} s)")
     return 0

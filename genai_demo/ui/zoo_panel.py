@@ -127,7 +127,7 @@ class ZooActions:
             meta = load_pretrained(model.split(":", 1)[1])[1]["meta"]
             hyper = meta.get("hyper") if isinstance(meta.get("hyper"), dict) else {}
             args = dict(hyper=hyper, steps=int(meta.get("steps", 1000)), seed=int(meta.get("seed", 0)),
-                        origin=f"the shipped checkpoint {model.split(':', 1)[1]}")
+                        origin=f"the shipped checkpoint {model.split(':', 1)[1]}", recipe="recipe" in meta)
         try:
             return script_for(src.kind, src.data, m.config_dict(), **args), f"{src.kind}_{src.data}.py"
         except (ExportError, ValueError, TypeError) as e:
