@@ -160,7 +160,8 @@ def test_draw_a_digit_sets_the_sliders_and_shows_its_reconstruction(page, shoot)
     open_tab(page, "Latent explorer")
     map_before = src(page, "#latent-map")
     draw_seven(page)
-    expect(page.locator("#latent-recon-note")).to_contain_text("SSIM")
+    # the drawing travels as a blob upload, then the encode: a CI run with both cores busy once took > 20 s for both
+    expect(page.locator("#latent-recon-note")).to_contain_text("SSIM", timeout=60_000)
     expect(page.locator("#latent-recon img")).to_have_attribute("src", HAS_SRC)
     expect(page.locator("#latent-map img")).not_to_have_attribute("src", map_before)  # the ◆ is on the map
     z = [float(page.locator(f"#latent-z{i} input[type=number]").input_value()) for i in (1, 2)]
