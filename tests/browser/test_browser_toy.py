@@ -27,6 +27,9 @@ def wait_step(page, at_least: int) -> dict:
 
 def test_play_moves_the_map_and_the_points_then_pause_holds(page, shoot):
     open_toy(page)
+    # the longest game: the preset's 2,000 steps once ran out before the Pause below arrived (a CI run, both cores busy)
+    page.locator("#toy-steps input").fill("20000")
+    page.locator("#toy-steps input").press("Tab")
     before = seen(page)
     page.click("#toy-play")
     now = wait_step(page, 300)
