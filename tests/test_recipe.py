@@ -218,5 +218,7 @@ def test_init_starts_a_second_stage_from_a_saved_checkpoint(tmp_path, monkeypatc
                  "--out", str(second)])
     one, two = load_checkpoint(first)[1]["meta"], load_checkpoint(second)[1]["meta"]
     assert two["steps"] == one["steps"] + 2 and two["stages"] == [one["command"], two["command"]], two
+    with pytest.raises(SystemExit):  # sizes come from the file: a --config beside --init would be silently ignored
+        recipe.main(["--model", "gan", "--steps", "1", "--init", str(first), "--config", '{"z_dim": 8}', "--out", str(second)])
     with pytest.raises(CheckpointError, match="GAN checkpoint; this needs DCGAN"):  # another family: the loader's message
         recipe.train(recipe.Recipe(model="dcgan", data="mnist5k", steps=1, lr=2e-4, init=str(first)), log=lambda s: None)

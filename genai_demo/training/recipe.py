@@ -241,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--init", default="", help="start from this checkpoint's weights (a recipe's second stage)")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
+    if a.init and a.config:
+        p.error("--config cannot change a model that --init loads: its sizes come from the file")
     torch.set_num_threads(a.threads)
     spec = family(a.model)
     r = Recipe(model=a.model, data=a.data or spec.data, steps=a.steps, lr=a.lr or spec.lr, batch_size=a.batch_size,
