@@ -2,6 +2,8 @@
 statistics are re-estimated for the averaged weights, the learning rate decays, and the best evaluated state is kept."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -124,6 +126,22 @@ def test_d_lr_slows_d_alone_and_select_confidence_keeps_the_most_confident(monke
     _, record = recipe.train(r, log=lambda s: None)
     assert sorted(set(v) for v in seen.values()) == [{5e-5}, {2e-4}]  # D at its own rate, G at the recipe's
     assert record["step"] == 4 and record["scores"]["frechet"] == 50.0  # the confident state, not the low Fréchet one
+
+
+def test_class_floor_passes_over_a_state_that_only_just_covers_a_class(monkeypatch):
+    # three evaluations: the middle one is the most confident but holds only 5.5 % of one class
+    hists = [[100] * 10, [145] + [95] * 8 + [55], [100] * 10]
+    confs = iter([0.80, 0.90, 0.85])
+    calls = iter(hists)
+    monkeypatch.setattr(recipe, "judge", lambda *a, **k: {"confidence": next(confs), "frechet": 9.0,
+                                                          "classes_covered": 10, "histogram": next(calls)})
+    r = recipe.Recipe(model="gan", data="mnist5k", steps=3, lr=2e-4, eval_every=1, eval_n=1000, select="confidence",
+                      class_floor=0.06)
+    _, record = recipe.train(r, log=lambda s: None)
+    assert record["step"] == 3 and record["scores"]["min_share"] == 0.1  # not step 2 (0.90 but 5.5 % < 6 %)
+    confs, calls = iter([0.80, 0.90, 0.85]), iter(hists)
+    _, record = recipe.train(dataclasses.replace(r, class_floor=0.05), log=lambda s: None)
+    assert record["step"] == 2  # the judge's own 5 % bar: step 2 covers every class
 
 
 def test_topk_lets_only_the_best_fakes_teach_g_and_leaves_d_step_alone(tmp_path):

@@ -28,7 +28,9 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
   * evaluation every `--eval-every` steps with the project's own meter (quality/scores.py: a sampling seed the
     judge does not use) and the best state kept: the lowest Fréchet distance among the states that cover all
     classes for the image GANs (or, with ``--select confidence``, the most confident: the Fashion target asks only for
-    that), the lowest held-out −ELBO for the VAEs.
+    that), the lowest held-out −ELBO for the VAEs. ``--class-floor s`` asks more of "covers": every class must hold at
+    least the share s of the evaluation's samples (default: the judge's 5 %), so a pick that only just covers a class
+    at the selection seed is not kept (the judge, with its own seed, could find that class a few samples short).
 
 [Zha20] Zhao et al., "Differentiable Augmentation for Data-Efficient GAN Training", NeurIPS 2020 (arXiv:2006.10738).
 [Sin20] Sinha et al., "Top-k Training of GANs: Improving GAN Performance by Throwing Away Bad Samples", NeurIPS 2020.
@@ -50,7 +52,7 @@ from torch import nn
 from ..data.datasets import load_dataset
 from ..models import build, family, kinds
 from ..models.base import Hyper
-from ..quality.scores import judge
+from ..quality.scores import CLASS_SHARE, judge
 from .augment import AugmentedD, TopKD, shift
 from .checkpoints import load_checkpoint, read_metadata, save_checkpoint
 from .penalty import r1_step
@@ -83,6 +85,7 @@ class Recipe:
     weight_decay: float = 0.0  # Adam's L2 weight decay
     binarize: bool = False  # train on Bernoulli draws of the pixels (VAEs)
     select: str = "frechet"  # image GANs: keep the state with the lowest Fréchet distance, or the highest confidence
+    class_floor: float = CLASS_SHARE  # image GANs: a state is kept only if every class holds this share of its samples
     config: dict = dataclasses.field(default_factory=dict)
     device: str = "cpu"  # training device; samples are always judged on the CPU
     init: str = ""  # start from this checkpoint's weights (a second stage of a recipe); "" = fresh weights
@@ -128,14 +131,16 @@ def sampler(model, ema_part: nn.Module | None):
     return out.cpu().eval()
 
 
-def score(model, data: str, group: str, n: int, select: str = "frechet") -> tuple[float, dict]:
+def score(model, data: str, group: str, n: int, select: str = "frechet",
+          class_floor: float = CLASS_SHARE) -> tuple[float, dict]:
     """(selection key: lower is better, the scores). VAEs: held-out −ELBO; GANs: Fréchet (or −confidence, where a
-    target asks only for that: the Fashion GAN's), all classes required."""
+    target asks only for that: the Fashion GAN's), every class required to hold at least class_floor of the samples."""
     s = judge(model, data, n=n, seed=SELECT_SEED, nearest=False)
     if group == "vae":
         return s["neg_elbo"], s
-    n_classes = len(s.get("histogram", [])) or 10
-    penalty = 0.0 if s["classes_covered"] >= n_classes else 1e6
+    hist = s["histogram"]  # samples per class, by the meter's classifier
+    s["min_share"] = min(hist) / max(1, sum(hist))
+    penalty = 0.0 if s["min_share"] >= class_floor else 1e6
     return (-s["confidence"] if select == "confidence" else s["frechet"]) + penalty, s
 
 
@@ -197,7 +202,7 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
                     be.copy_(b)
         if step % r.eval_every == 0 or step == r.steps:
             m = sampler(model, ema)
-            key, s = score(m, r.data, spec.group, r.eval_n, r.select)
+            key, s = score(m, r.data, spec.group, r.eval_n, r.select, r.class_floor)
             shown = {k: round(v, 3) for k, v in s.items() if isinstance(v, float)}
             log(f"step {step:6d}  lr {lr:.2e}  {json.dumps({k: round(v, 3) for k, v in metrics.items()})}  "
                 f"{json.dumps(shown)}  {time.perf_counter() - t0:.0f} s")
@@ -235,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--binarize", action="store_true", help="train on Bernoulli draws of the pixels (VAEs)")
     p.add_argument("--select", choices=("frechet", "confidence"), default="frechet",
                    help="image GANs: keep the state with the lowest Fréchet distance or the highest confidence")
+    p.add_argument("--class-floor", type=float, default=CLASS_SHARE,
+                   help="image GANs: keep only states whose every class holds at least this share of the samples")
     p.add_argument("--config", type=json.loads, default={})
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu", help="cpu or cuda (the shipped checkpoints were trained on CPU cores)")
@@ -249,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
                d_steps=a.d_steps, seed=a.seed, ema=a.ema, decay_from=a.decay_from, lr_end=a.lr_end,
                eval_every=a.eval_every, eval_n=a.eval_n, augment=a.augment, diffaug=a.diffaug, cutout=a.cutout,
                d_lr=a.d_lr, topk=a.topk, r1=a.r1, r1_every=a.r1_every, weight_decay=a.weight_decay, binarize=a.binarize,
-               select=a.select, config=a.config, device=a.device, init=a.init)
+               select=a.select, class_floor=a.class_floor, config=a.config, device=a.device, init=a.init)
     best, record = train(r)
     meta = {"data": r.data, "steps": record.get("step", r.steps), "seed": r.seed,
             "hyper": dataclasses.asdict(Hyper(lr=r.lr, batch_size=r.batch_size, beta=r.beta, d_steps=r.d_steps)),
