@@ -20,7 +20,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 
-from genai_demo.ui import train_actions  # noqa: E402
+from genai_demo.ui import saves  # noqa: E402
 from tests.helpers import serve_app, wait_until  # noqa: E402
 from tests.helpers.attack import Gradio, clean  # noqa: E402
 from tests.helpers.bounds import MAX_MB, PROBE_MS, V, attack, bounded, one_line  # noqa: E402
@@ -199,8 +199,8 @@ def test_saves_are_not_copied_into_the_cache_and_concurrent_saves_both_succeed(s
     assert errors == [], errors
     files = [o["output"]["data"][0]["value"] for o in outs]
     paths = {Path(f["path"]) for f in files}
-    assert all(train_actions.SAVE_ROOT in p.parents for p in paths)  # served from the visitor's save folder
-    folder = train_actions.save_dir(g.session)
+    assert all(saves.SAVE_ROOT in p.parents for p in paths)  # served from the visitor's save folder
+    folder = saves.save_dir(g.session)
     assert [p.name for p in folder.iterdir()] == ["vae_mnist5k_step20.safetensors"]  # one file, no temp left
     assert _cached_checkpoints() - before == set()  # and no copy per save in Gradio's cache
     r = g.h.get(files[-1]["url"])

@@ -193,7 +193,7 @@ def test_a_device_or_fifo_is_never_replaced_by_a_save(saved, tmp_path):
 def test_save_from_the_train_tab_reports_disk_full_and_permission_denied(monkeypatch, tmp_path):
     import gradio as gr
 
-    from genai_demo.ui import train_actions
+    from genai_demo.ui import saves, train_actions
     from genai_demo.ui.context import UIContext
 
     ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000))
@@ -202,7 +202,7 @@ def test_save_from_the_train_tab_reports_disk_full_and_permission_denied(monkeyp
     try:
         a.train("vae", "mnist5k", 20, 1e-3, 16, 1.0, 1, 0, False, request=me)
         wait_until(lambda: a.status(me)["state"] == "finished", timeout=120)
-        monkeypatch.setattr(train_actions, "SAVE_ROOT", tmp_path / "saves")
+        monkeypatch.setattr(saves, "SAVE_ROOT", tmp_path / "saves")
         good = Path(a.save(me))
         def full(*args, **kwargs):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -213,7 +213,7 @@ def test_save_from_the_train_tab_reports_disk_full_and_permission_denied(monkeyp
                 a.save(me)
         blocker = tmp_path / "file"
         blocker.write_text("x")
-        monkeypatch.setattr(train_actions, "SAVE_ROOT", blocker / "saves")  # "Not a directory", also as root
+        monkeypatch.setattr(saves, "SAVE_ROOT", blocker / "saves")  # "Not a directory", also as root
         with pytest.raises(gr.Error, match="could not save checkpoint"):
             a.save(me)
         assert a.status(me)["state"] == "finished"  # the run is untouched

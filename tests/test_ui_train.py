@@ -23,7 +23,8 @@ from genai_demo.training.settings import checked  # noqa: E402
 from genai_demo.ui import train_view as V  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.lang import in_language  # noqa: E402
-from genai_demo.ui.train_actions import TrainActions, save_dir  # noqa: E402
+from genai_demo.ui.saves import save_dir  # noqa: E402
+from genai_demo.ui.train_actions import TrainActions  # noqa: E402
 from genai_demo.ui.train_tab import model_changed, scrub, tick  # noqa: E402
 from tests.helpers import settled, wait_until  # noqa: E402
 

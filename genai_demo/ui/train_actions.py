@@ -8,14 +8,10 @@ never a stack trace. The same methods back the buttons and the public API endpoi
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import math
-import shutil
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import gradio as gr
 
@@ -26,18 +22,16 @@ from ..i18n import t
 from ..models import family, kinds
 from ..models.family import KNOBS
 from ..training import factory
-from ..training.checkpoints import CheckpointError, save_checkpoint
+from ..training.checkpoints import CheckpointError
 from ..training.classroom import clean_nickname
 from ..training.runs import Run, RunError
 from ..training.settings import LIMITS, SettingError, check, checked
+from . import saves
 from . import train_view as V
 from .context import UIContext
 from .messages import inform, shown, warn
 
-SAVE_ROOT = Path(tempfile.gettempdir()) / "genai_demo_saves"  # one folder per session, latest save only
 REAP_EVERY_S = 30.0  # the status poll frees idle sessions at most this often
-_SERVED = False  # SAVE_ROOT is a Gradio static path (serve_saves_in_place)
-_SAVE_LOCKS = [threading.Lock() for _ in range(64)]  # by save folder: two saves of one visitor never interleave
 log = logging.getLogger(__name__)
 ENDED = ("finished", "stopped", "failed")
 CONFIRM_S = 8.0  # Reset's second press must come this soon after the first
@@ -64,25 +58,6 @@ def said(e: Exception, lang: str) -> str:
 
 
 HYPER_KEYS = {"lr": "train_lr", "batch_size": "train_batch", "beta": "train_beta", "d_steps": "train_dsteps"}  # names
-
-
-def save_dir(session: str) -> Path:
-    # hashed: a session id goes into a path, so it must not be able to name one
-    return SAVE_ROOT / hashlib.sha256(session.encode()).hexdigest()[:24]
-
-
-def serve_saves_in_place() -> None:
-    """Let Gradio serve saves from SAVE_ROOT itself (a static path): otherwise every Save is copied into its cache
-    for an hour (148 saves → 662 MB); this way a visitor's one file is the only copy."""
-    global _SERVED
-    if not _SERVED:
-        gr.set_static_paths([SAVE_ROOT])
-        _SERVED = True
-
-
-def forget_saves(session: str) -> None:
-    """The visitor closed the page: their saved checkpoint goes too."""
-    shutil.rmtree(save_dir(session), ignore_errors=True)
 
 
 class TrainActions:
@@ -130,10 +105,7 @@ class TrainActions:
             self._last_reap = now
             self.ctx.registry.reap()
             own_store.STORE.reap()  # own images / text of visitors gone idle
-            cutoff = time.time() - self.ctx.registry.idle_s
-            for d in SAVE_ROOT.iterdir() if SAVE_ROOT.is_dir() else []:
-                if d.stat().st_mtime < cutoff:
-                    shutil.rmtree(d, ignore_errors=True)
+            saves.reap_saves(self.ctx.registry.idle_s)
         finally:
             self._reap_lock.release()
 
@@ -280,21 +252,15 @@ class TrainActions:
         snap = run.trainer.snapshot()
         if snap.model is None or snap.model_step == 0:
             raise gr.Error(t("train_err_nothing_to_save", self.ctx.lang(request)))
-        folder = save_dir(run.session)
-        path = folder / f"{run.cfg.kind}_{run.cfg.data}_step{snap.model_step}.safetensors"
+        name = f"{run.cfg.kind}_{run.cfg.data}_step{snap.model_step}.safetensors"
         meta = {"data": run.cfg.data, "steps": snap.model_step, "seed": run.cfg.seed, "hyper": V.status_dict(
             run, snap)["hyper"], "final_metrics": {k: round(v, 5) for k, v in snap.last.items() if k != "step"},
             "source": "genai-demo Train tab"}
-        with _SAVE_LOCKS[int(folder.name[:8], 16) % len(_SAVE_LOCKS)]:  # one save at a time per visitor
-            try:
-                saved = save_checkpoint(path, snap.model, meta)
-            except CheckpointError as e:  # disk full, …: the previous save is still there
-                log.warning("save for %s failed: %s", folder.name, e)
-                cause = e.__cause__
-                lang = self.ctx.lang(request)
-                reason = getattr(cause, "strerror", None) or t("train_err_write", lang)
-                raise gr.Error(t("train_err_save", lang, reason=reason)) from None
-            for old in folder.iterdir():  # keep only the latest save per visitor — once it is safely written
-                if old != saved and old.is_file():
-                    old.unlink(missing_ok=True)
+        try:
+            saved = saves.save_latest(run.session, name, snap.model, meta)
+        except CheckpointError as e:  # disk full, …: the previous save is still there
+            log.warning("save for %s failed: %s", saves.save_dir(run.session).name, e)
+            lang = self.ctx.lang(request)
+            reason = getattr(e.__cause__, "strerror", None) or t("train_err_write", lang)
+            raise gr.Error(t("train_err_save", lang, reason=reason)) from None
         return str(saved)

@@ -21,7 +21,8 @@ from .context import UIContext
 from .lang import L, L_or
 from .lesson_ui import build_copy
 from .outputs import Outputs
-from .train_actions import TrainActions, forget_saves, serve_saves_in_place
+from .saves import forget_saves, serve_saves_in_place
+from .train_actions import TrainActions
 from .train_form import BATCH_INFO, data_label, fresh_seed, learn_md, model_changed, reset_button
 from .train_poll import scrub, tick  # noqa: F401 — the 2 Hz poll and the timeline (tests reach them here)
 from .train_quality import build_panel
