@@ -15,6 +15,7 @@ $R --model gan   --steps 30000 --batch-size 256 --ema 0.999 --diffaug 2 --r1 1 -
 $R --model cgan  --steps 30000 --ema 0.999 --diffaug 2 --eval-every 2000 --out checkpoints/cgan_mnist5k.safetensors
 $R --model dcgan --steps 20000 --ema 0.999 --diffaug 2 --r1 1 --eval-every 2000 --out checkpoints/dcgan_mnist5k.safetensors  # paper size
 $R --model dcgan --init checkpoints/dcgan_mnist5k.safetensors --steps 6000 --batch-size 256 --lr 1e-4 --decay-from 0.3 --ema 0.999 --diffaug 2 --r1 1 --eval-every 1000 --eval-n 2000 --out checkpoints/dcgan_mnist5k.safetensors  # stage 2
+$R --model dcgan --init checkpoints/dcgan_mnist5k.safetensors --steps 6000 --batch-size 256 --lr 1e-4 --decay-from 0.3 --ema 0.999 --diffaug 2 --r1 1 --eval-every 1000 --eval-n 2000 --out checkpoints/dcgan_mnist5k.safetensors  # stage 3: the same once more
 $T --model cvae  --data mnist5k --steps 4000 --lr 1e-3 --out checkpoints/cvae_mnist5k.safetensors
 $T --model vae   --data fashion --steps 5000 --lr 1e-3 --out checkpoints/vae_fashion.safetensors
 $R --model gan   --data fashion --config '{"g_widths": [512, 1024, 2048], "d_widths": [1024, 512, 256]}' --steps 24000 --batch-size 128 --ema 0.999 --diffaug 2 --r1 1 --select confidence --eval-every 2000 --eval-n 2000 --out checkpoints/gan_fashion.safetensors  # twice the articles' widths
