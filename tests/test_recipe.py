@@ -142,6 +142,12 @@ def test_class_floor_passes_over_a_state_that_only_just_covers_a_class(monkeypat
     confs, calls = iter([0.80, 0.90, 0.85]), iter(hists)
     _, record = recipe.train(dataclasses.replace(r, class_floor=0.05), log=lambda s: None)
     assert record["step"] == 2  # the judge's own 5 % bar: step 2 covers every class
+    logged = []
+    confs, calls = iter([0.80, 0.90, 0.85]), iter([hists[1]] * 3)
+    _, record = recipe.train(r, log=logged.append)
+    assert "step" not in record and "saving the last state" in logged[-1]  # none met it: said, not hidden
+    with pytest.raises(SystemExit):
+        recipe.main(["--model", "gan", "--steps", "2", "--class-floor", "0.5", "--out", "x.safetensors"])
 
 
 def test_topk_lets_only_the_best_fakes_teach_g_and_leaves_d_step_alone(tmp_path):

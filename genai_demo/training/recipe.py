@@ -210,7 +210,8 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
                 best = m
                 record = {"key": key, "step": step, "scores": shown, "metrics": metrics}
     record["seconds"] = round(time.perf_counter() - t0, 1)
-    if best is None:
+    if best is None:  # e.g. no state met --class-floor: say so rather than save the last state as if it were picked
+        log("no evaluated state covered every class at the floor: saving the last state")
         best = sampler(model, ema)
     return best, record
 
@@ -248,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--init", default="", help="start from this checkpoint's weights (a recipe's second stage)")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
+    if not 0 <= a.class_floor <= 0.1:  # above 1/10 no state of a 10-class data set could ever be kept
+        p.error("--class-floor must be a share between 0 and 0.1")
     if a.init and a.config:
         p.error("--config cannot change a model that --init loads: its sizes come from the file")
     torch.set_num_threads(a.threads)
