@@ -57,6 +57,7 @@ from .augment import AugmentedD, TopKD, shift
 from .checkpoints import load_checkpoint, read_metadata, save_checkpoint
 from .penalty import r1_step
 
+UNCOVERED = 1e6  # added to the selection key of a state that leaves a class under the floor (any covering state wins)
 SELECT_SEED = 1  # sampling seed used to pick the best state; the judge and evaluate.py use seed 0 by default
 
 
@@ -140,7 +141,7 @@ def score(model, data: str, group: str, n: int, select: str = "frechet",
         return s["neg_elbo"], s
     hist = s["histogram"]  # samples per class, by the meter's classifier
     s["min_share"] = min(hist) / max(1, sum(hist))
-    penalty = 0.0 if s["min_share"] >= class_floor else 1e6
+    penalty = 0.0 if s["min_share"] >= class_floor else UNCOVERED
     return (-s["confidence"] if select == "confidence" else s["frechet"]) + penalty, s
 
 
@@ -210,8 +211,9 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
                 best = m
                 record = {"key": key, "step": step, "scores": shown, "metrics": metrics}
     record["seconds"] = round(time.perf_counter() - t0, 1)
-    if best is None:  # e.g. no state met --class-floor: say so rather than save the last state as if it were picked
-        log("no evaluated state covered every class at the floor: saving the last state")
+    if record.get("scores", {}).get("min_share", 1.0) < r.class_floor:  # every state was under the floor: say so
+        log("no evaluated state covered every class at the floor: kept the best of them anyway")
+    if best is None:
         best = sampler(model, ema)
     return best, record
 
