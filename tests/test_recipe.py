@@ -128,7 +128,7 @@ def test_d_lr_slows_d_alone_and_select_confidence_keeps_the_most_confident(monke
     assert record["step"] == 4 and record["scores"]["frechet"] == 50.0  # the confident state, not the low Fréchet one
 
 
-def test_class_floor_passes_over_a_state_that_only_just_covers_a_class(monkeypatch):
+def test_class_floor_passes_over_a_state_that_only_just_covers_a_class(monkeypatch, tmp_path):
     # three evaluations: the middle one is the most confident but holds only 5.5 % of one class
     hists = [[100] * 10, [145] + [95] * 8 + [55], [100] * 10]
     confs = iter([0.80, 0.90, 0.85])
@@ -147,7 +147,7 @@ def test_class_floor_passes_over_a_state_that_only_just_covers_a_class(monkeypat
     _, record = recipe.train(r, log=logged.append)
     assert record["step"] == 2 and "kept the best of them anyway" in logged[-1]  # none met it: said, not hidden
     with pytest.raises(SystemExit):
-        recipe.main(["--model", "gan", "--steps", "2", "--class-floor", "0.5", "--out", "x.safetensors"])
+        recipe.main(["--model", "gan", "--steps", "2", "--class-floor", "0.5", "--out", str(tmp_path / "x.safetensors")])
 
 
 def test_topk_lets_only_the_best_fakes_teach_g_and_leaves_d_step_alone(tmp_path):

@@ -111,7 +111,7 @@ RECIPE_NOTE = """
 
 The shipped checkpoint itself was trained with the offline recipe (genai_demo/training/recipe.py): an average of G's
 weights for sampling, DiffAugment, the R1 penalty, a decaying learning rate, the best of several evaluations, and for
-some models a second stage. This script is the app's plain loop with the checkpoint's last settings and none of those
+some models more than one stage. This script is the app's plain loop with the checkpoint's last settings and none of those
 additions, so its samples will look rougher than the checkpoint's."""
 
 

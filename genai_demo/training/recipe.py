@@ -24,7 +24,7 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
     the noise keeps the VAE from memorising the 4,500 digits.
   * ``--weight-decay``: L2 weight decay in Adam (the VAE's encoder and decoder overfit the 4,500 digits).
   * ``--init FILE``: a later stage goes on from a saved checkpoint's G (the averaged one) and D with new settings
-    (the shipped DCGAN's second stage at 256 images per step); the saved file counts every stage's steps.
+    (the shipped DCGAN's later stages at 256 images per step); the saved file counts every stage's steps.
   * evaluation every `--eval-every` steps with the project's own meter (quality/scores.py: a sampling seed the
     judge does not use) and the best state kept: the lowest Fréchet distance among the states that cover all
     classes for the image GANs (or, with ``--select confidence``, the most confident: the Fashion target asks only for
