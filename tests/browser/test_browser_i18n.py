@@ -125,6 +125,8 @@ def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
             expect(page.get_by_text("请先在平面上至少画 3 个点").first).to_be_visible()
             expect(page.locator(".toast-title.error").first).to_have_text(re.compile(r"^\s*错误"))  # not Gradio's "Error"
             assert not english_words(settled_texts(page))
+            page.locator(".toast-close").first.click()  # closed: the next tab's picture shows that tab, not this toast
+            expect(page.locator(".toast-title.error")).to_have_count(0)
 
 
 def test_switching_language_mid_run_keeps_the_run(page, ui_ctx, shoot):
