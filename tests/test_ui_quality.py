@@ -105,14 +105,14 @@ def test_readout_is_hidden_and_never_computed_for_the_tiny_gpt(train, monkeypatc
     out, _ = q.measure({}, ALICE)
     assert skipped(out) and q.measured == 0
     shown = tick(a, {}, ALICE)
-    assert shown["quality_box"].visible is False and shown["text_box"].visible is True  # the quality box goes with the grid
+    assert shown["quality_box"]["visible"] is False and shown["text_box"]["visible"] is True  # the quality box goes with the grid
 
 
 def test_tick_shows_the_quality_box_for_image_runs(train):
     a, _ = train
     finished_run(a, "gan", steps=20)
     out = tick(a, {"text": True}, ALICE)  # the page showed a text run before
-    assert out["quality_box"].visible is True and out["grid_box"].visible is True
+    assert out["quality_box"]["visible"] is True and out["grid_box"]["visible"] is True
 
 
 def test_histogram_marks_classes_under_the_coverage_share():
@@ -138,7 +138,7 @@ def shipped():
 def test_judge_gan_mnist5k_shows_the_table_histogram_and_nearest_images(shipped):
     out = GanActions(UIContext()).judge("pretrained:gan_mnist5k", 3, ALICE)
     box, table, hist, pic = out["box"], out["table"], out["histogram"], out["nearest"]
-    assert box.visible is True
+    assert box["visible"] is True
     assert "GAN on mnist5k · 500 samples (seed 3)" in table
     for row in ("classifier confidence", "classes covered", "Fréchet distance (500 samples)", "nearest training image"):
         assert f"| {row} |" in table
@@ -165,7 +165,7 @@ def test_judge_a_data_set_without_classifier_says_so(tmp_path, monkeypatch):
     a = GanActions(UIContext())
     with pytest.warns(UserWarning, match="classifier .* MNIST-5k, MNIST, Fashion-MNIST, not for data set 'letters'"):
         out = a.judge("pretrained:odd_gan", 0, ALICE)
-    assert out["box"].visible is True and "cannot be judged" in out["table"] and out["nearest"] is None
+    assert out["box"]["visible"] is True and "cannot be judged" in out["table"] and out["nearest"] is None
     with pytest.raises(gr.Error, match="not for data set 'letters'"):
         a.judge_api("pretrained:odd_gan", 100, 0, ALICE)
 

@@ -124,7 +124,7 @@ def test_tick_draws_status_curves_grid_and_scrubs_back(actions):
     assert grid.shape == (2 * 302, 2 * 302) and grid.dtype.name == "uint8"
     again = tick(a, view, alice)  # nothing changed: nothing is sent
     assert again == {}
-    assert out["text_box"].visible is False and "Fixed-noise samples" in out["caption"]  # an image model: the grid, no text box
+    assert out["text_box"]["visible"] is False and "Fixed-noise samples" in out["caption"]  # an image model: the grid, no text box
     shown = scrub(a, 0, alice)
     caption, run_id = shown["caption"], a.status(alice)["run_id"]
     assert "step **0**" in caption and shown["grid"].shape == grid.shape and "text" not in shown and "view" not in shown
@@ -217,7 +217,7 @@ def test_tiny_gpt_trains_on_names_with_held_out_curves_and_text_snapshots(action
     plot_a, plot_b = plot_a["value"], plot_b["value"]
     assert set(plot_a["series"]) == {"train NLL", "held-out NLL"} and set(plot_b["series"]) == {"train bpc", "held-out bpc"}
     assert r"\log p_\theta(x_t \mid x_{<t})" in tex_a and r"\ln 2" in tex_b
-    assert out["grid_box"].visible is False and out["text_box"].visible is True  # grid hidden, text box shown
+    assert out["grid_box"]["visible"] is False and out["text_box"]["visible"] is True  # grid hidden, text box shown
     assert "grid" not in out and "Sampled names" in out["caption"] and "(live)" in out["caption"]
     assert 'data-lines="12"' in out["text"] and out["text"].count("<li>") == 12
     shown = scrub(a, 0, alice)  # the timeline scrubs text snapshots too

@@ -203,7 +203,7 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
         shell = [switch, header, *tabs.values(), *(c for c, _ in ctx.lang_texts)]
 
         def texts(lang: str) -> list:
-            return [header_html(lang), *(gr.Tab(label=t(key, lang)) for key in tabs),
+            return [header_html(lang), *(gr.update(label=t(key, lang)) for key in tabs),
                     *(render(lang) for _, render in ctx.lang_texts)]
 
         def opened(request: gr.Request):

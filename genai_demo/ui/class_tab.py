@@ -105,7 +105,7 @@ def build(ctx: UIContext) -> ClassActions:
     private = {"api_visibility": "private", "show_progress": "hidden"}
 
     def on_unlock(value, request: gr.Request):
-        return a.unlock(value, request), "", gr.Column(visible=True), gr.Timer(active=True)
+        return a.unlock(value, request), "", gr.update(visible=True), gr.Timer(active=True)
 
     def on_refresh(before, request: gr.Request):
         now = a.view(request)

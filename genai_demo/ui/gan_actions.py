@@ -148,10 +148,10 @@ class GanActions:
             j = self._judged(key, n, seed, request)
         except Unjudgeable as e:
             warn(str(e), self.ctx.lang(request))
-            return {"box": gr.Column(visible=True), "table": t("gan_unjudgeable", self.ctx.lang(request), why=e), "histogram": "",
+            return {"box": gr.update(visible=True), "table": t("gan_unjudgeable", self.ctx.lang(request), why=e), "histogram": "",
                     "nearest": None}
         r = j.report
-        return {"box": gr.Column(visible=True), "table": markdown_table(r, self.ctx.lang(request)),
+        return {"box": gr.update(visible=True), "table": markdown_table(r, self.ctx.lang(request)),
                 "histogram": histogram_html(r.histogram, r.class_names, bar_px=90),
                 "nearest": images.upscale(j.nearest, max(1, round(560 / j.nearest.shape[1])))}
 

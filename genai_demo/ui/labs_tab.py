@@ -145,7 +145,7 @@ class LabsActions:
             if kind and list(key) != view.get("pic"):
                 view["pic"] = list(key)
                 out.update(grid=pic if kind == "grid" else gr.skip(), text=pic if kind == "text" else gr.skip(),
-                           grid_box=gr.Column(visible=kind == "grid"), text_box=gr.Column(visible=kind == "text"),
+                           grid_box=gr.update(visible=kind == "grid"), text_box=gr.update(visible=kind == "text"),
                            caption=t("labs_grid_caption" if kind == "grid" else "labs_names_caption", lang,
                                      step=f"{snaps[-1].previews[-1][0]:,}"))
             traces = [self.meter.trace(r.id, s) for r, s in zip(runs, snaps, strict=True)]
@@ -246,7 +246,7 @@ class _Handle:
             tab = q.get("tab")  # an explicit ?tab= wins: ?tab=gan&lab=x opens the GAN studio, the lab waits in its tab
             here = tab == "labs" or (tab in (None, "") and (wanted is not None or bool(note)))
             timers = [gr.Timer(active=here) for _ in self.timers]
-            return [gr.Tabs(selected="labs") if here else gr.skip(), wanted or gr.skip(), note, *timers]
+            return [gr.update(selected="labs") if here else gr.skip(), wanted or gr.skip(), note, *timers]
 
         demo.load(opened, None, [main_tabs, self.pick, self.note, *self.timers], api_visibility="private",
                   show_progress="hidden")

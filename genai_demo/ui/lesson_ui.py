@@ -114,7 +114,7 @@ def wire_load(demo: gr.Blocks, ctx, main_tabs: gr.Tabs, form: dict, lesson_state
         lesson = parse(query, env)
         if lesson.empty and not lesson.notes:
             return [gr.skip()] * len(outputs)
-        out = [gr.Tabs(selected=lesson.tab) if lesson.tab else gr.skip()]
+        out = [gr.update(selected=lesson.tab) if lesson.tab else gr.skip()]
         # a new model's data sets are offered by its change handler, which takes the link's data (train_tab.model_changed)
         later = {"data"} if lesson.settings.get("model", first) != first else set()
         out += [lesson.settings[name] if name in lesson.settings and name not in later else gr.skip() for name in form]

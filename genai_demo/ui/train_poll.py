@@ -57,8 +57,8 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     text = modality(run.cfg.kind) == "text" if run else modality(chosen) == "text" if chosen in kinds(view="train") \
         else bool(view.get("text"))
     if text != view.get("text"):
-        out.update(grid_box=gr.Column(visible=not text), text_box=gr.Column(visible=text),
-                   quality_box=gr.Column(visible=not text), caption=V.note(text, lang))
+        out.update(grid_box=gr.update(visible=not text), text_box=gr.update(visible=text),
+                   quality_box=gr.update(visible=not text), caption=V.note(text, lang))
         view["text"] = text
     md = V.status_markdown(d, lang)
     if md != view.get("md"):
@@ -82,7 +82,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         out.update(learn=learn_md(chosen, lang), formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
     if run is None:
         if new_run:
-            out.update(plot_a=None, plot_b=None, changes=gr.HTML("", visible=False), grid=None, caption=V.note(text, lang),
+            out.update(plot_a=None, plot_b=None, changes=gr.update(value="", visible=False), grid=None, caption=V.note(text, lang),
                        text=None, timeline=gr.Slider(minimum=0, maximum=1, value=0, interactive=False))
             view["series_a"] = view["series_b"] = None
         return _with_view(out, view, before)
@@ -104,7 +104,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         note = changes_note(snap.changes, (snap.history.get("step") or [0])[-1], lang)  # names the plots' grey lines
         if note != view.get("changes"):  # hidden while empty: an empty block still took a line under the plot
             view["changes"] = note
-            out["changes"] = gr.HTML(note, visible=bool(note))
+            out["changes"] = gr.update(value=note, visible=bool(note))
     shots = (len(snap.previews), snap.previews[-1][0] if snap.previews else -1)
     if snap.previews and (new_run or shots != view.get("shots")):
         view["shots"] = shots
