@@ -80,11 +80,12 @@ def made_in_an_answer(tree: ast.AST) -> list[int]:
             continue
         up = parents.get(node)
         while up is not None and not isinstance(up, ast.stmt):
-            if isinstance(up, (ast.Return, ast.Yield, ast.Dict, ast.keyword, ast.List, ast.Tuple, ast.IfExp,
-                               ast.GeneratorExp, ast.ListComp, ast.Starred)):
+            if isinstance(up, (ast.Yield, ast.Dict, ast.keyword, ast.List, ast.Tuple, ast.IfExp, ast.GeneratorExp,
+                               ast.ListComp, ast.Starred)):
                 found.append(node.lineno)
                 break
             up = parents.get(up)
+        # up is now the statement: `return gr.Column(...)` itself, or `out[...] = gr.HTML(...)`
         if isinstance(up, ast.Return) or (isinstance(up, ast.Assign) and any(isinstance(t, ast.Subscript) for t in up.targets)):
             found.append(node.lineno)
     return sorted(set(found))
