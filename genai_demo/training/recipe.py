@@ -25,6 +25,8 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
   * ``--weight-decay``: L2 weight decay in Adam (the VAE's encoder and decoder overfit the 4,500 digits).
   * ``--init FILE``: a later stage goes on from a saved checkpoint's G (the averaged one) and D with new settings
     (the shipped DCGAN's later stages at 256 images per step); the saved file counts every stage's steps.
+  * ``--state FILE``: the whole training state is written there after every evaluation and a run started again with
+    the same command continues from it, bit for bit (training/recipe_state.py): a long CPU run can span sittings.
   * evaluation every `--eval-every` steps with the project's own meter (quality/scores.py: a sampling seed the
     judge does not use) and the best state kept: the lowest Fréchet distance among the states that cover all
     classes for the image GANs (or, with ``--select confidence``, the most confident: the Fashion target asks only for
@@ -45,6 +47,7 @@ import dataclasses
 import json
 import sys
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -53,6 +56,7 @@ from ..data.datasets import load_dataset
 from ..models import build, family, kinds
 from ..models.base import Hyper
 from ..quality.scores import CLASS_SHARE, judge
+from . import recipe_state
 from .augment import AugmentedD, TopKD, shift
 from .checkpoints import load_checkpoint, read_metadata, save_checkpoint
 from .penalty import r1_step
@@ -145,8 +149,9 @@ def score(model, data: str, group: str, n: int, select: str = "frechet",
     return (-s["confidence"] if select == "confidence" else s["frechet"]) + penalty, s
 
 
-def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
-    """Train to r.steps, evaluating every r.eval_every steps; return the best sampler model and its record."""
+def train(r: Recipe, log=print, state: str = "") -> tuple[nn.Module, dict]:
+    """Train to r.steps, evaluating every r.eval_every steps; return the best sampler model and its record.
+    With `state`, continue from that file when it is there and write it after every evaluation."""
     torch.manual_seed(r.seed)
     spec = family(r.model)
     device = torch.device(r.device)
@@ -169,8 +174,17 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
         aug_d = TopKD(aug_d if aug_d is not None else plain_d, r.topk)
     steps_per_epoch = max(1, len(data) // r.batch_size) if r.topk else 1
     ema = copy.deepcopy(_averaged_part(model)).requires_grad_(False) if r.ema else None
-    best, record, t0 = None, {"key": float("inf")}, time.perf_counter()
-    for step in range(1, r.steps + 1):
+    best, record, first, spent = None, {"key": float("inf")}, 1, 0.0
+    saved = recipe_state.load(state, r) if state else None
+    if saved is not None:  # the same recipe, stopped after an evaluation: everything back in place
+        recipe_state.restore(saved, model, ema, opts, [gen, aug_gen])
+        record, first, spent = saved["record"], saved["step"] + 1, saved["seconds"]
+        if saved["best"] is not None:
+            best = sampler(model, None)
+            best.load_state_dict(saved["best"])
+        log(f"continuing from step {saved['step']} ({state})")
+    t0 = time.perf_counter() - spent
+    for step in range(first, r.steps + 1):
         frac = (step - 1) / r.steps
         lr = r.lr if frac < r.decay_from else r.lr * (1 - (1 - r.lr_end) * (frac - r.decay_from) / (1 - r.decay_from))
         for name, opt in opts.items():
@@ -210,6 +224,9 @@ def train(r: Recipe, log=print) -> tuple[nn.Module, dict]:
             if key < record["key"]:
                 best = m
                 record = {"key": key, "step": step, "scores": shown, "metrics": metrics}
+            if state:
+                recipe_state.save(state, r, step, model, ema, opts, [gen, aug_gen], best, record,
+                                  time.perf_counter() - t0)
     record["seconds"] = round(time.perf_counter() - t0, 1)
     if record.get("scores", {}).get("min_share", 1.0) < r.class_floor:  # every state was under the floor: say so
         log("no evaluated state covered every class at the floor: kept the best of them anyway")
@@ -249,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu", help="cpu or cuda (the shipped checkpoints were trained on CPU cores)")
     p.add_argument("--init", default="", help="start from this checkpoint's weights (a recipe's second stage)")
+    p.add_argument("--state", default="", help="write the training state here after every evaluation; continue "
+                   "from it when it is there (a long run over several sittings)")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
     if not 0 <= a.class_floor <= 0.1:  # above 1/10 no state of a 10-class data set could ever be kept
@@ -262,7 +281,10 @@ def main(argv: list[str] | None = None) -> int:
                eval_every=a.eval_every, eval_n=a.eval_n, augment=a.augment, diffaug=a.diffaug, cutout=a.cutout,
                d_lr=a.d_lr, topk=a.topk, r1=a.r1, r1_every=a.r1_every, weight_decay=a.weight_decay, binarize=a.binarize,
                select=a.select, class_floor=a.class_floor, config=a.config, device=a.device, init=a.init)
-    best, record = train(r)
+    try:
+        best, record = train(r, state=a.state)
+    except recipe_state.StateMismatch as e:
+        p.error(str(e))
     meta = {"data": r.data, "steps": record.get("step", r.steps), "seed": r.seed,
             "hyper": dataclasses.asdict(Hyper(lr=r.lr, batch_size=r.batch_size, beta=r.beta, d_steps=r.d_steps)),
             "final_metrics": {k: round(v, 5) for k, v in record.get("metrics", {}).items()},
@@ -275,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         meta["seconds"] = round(meta["seconds"] + before.get("seconds", 0), 1)
         meta["stages"] = before.get("stages", [before.get("command", "?")]) + [meta["command"]]
     save_checkpoint(a.out, best, meta)
+    if a.state:  # finished and saved: the scratch state has served
+        Path(a.state).unlink(missing_ok=True)
     print(f"saved {a.out}: best at step {record.get('step')} {record.get('scores')} ({record['seconds']} s)")
     return 0
 
