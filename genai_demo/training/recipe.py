@@ -24,9 +24,8 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
     the noise keeps the VAE from memorising the 4,500 digits.
   * ``--weight-decay``: L2 weight decay in Adam (the VAE's encoder and decoder overfit the 4,500 digits).
   * ``--init FILE``: a later stage goes on from a saved checkpoint's G (the averaged one) and D with new settings
-    (the shipped DCGAN's later stages at 256 images per step); the saved file counts every stage's steps.
-  * ``--state FILE``: the whole training state is written there after every evaluation and a run started again with
-    the same command continues from it, bit for bit (training/recipe_state.py): a long CPU run can span sittings.
+    (the shipped DCGAN's later stages at 256 images per step); the saved file counts every stage's steps. ``--state
+    FILE``: the same stage stopped and continued, bit for bit (training/recipe_state.py): a long CPU run over sittings.
   * evaluation every `--eval-every` steps with the project's own meter (quality/scores.py: a sampling seed the
     judge does not use) and the best state kept: the lowest Fréchet distance among the states that cover all
     classes for the image GANs (or, with ``--select confidence``, the most confident: the Fashion target asks only for
@@ -225,8 +224,7 @@ def train(r: Recipe, log=print, state: str = "") -> tuple[nn.Module, dict]:
                 best = m
                 record = {"key": key, "step": step, "scores": shown, "metrics": metrics}
             if state:
-                recipe_state.save(state, r, step, model, ema, opts, [gen, aug_gen], best, record,
-                                  time.perf_counter() - t0)
+                recipe_state.save(state, r, step, model, ema, opts, [gen, aug_gen], best, record, time.perf_counter() - t0)
     record["seconds"] = round(time.perf_counter() - t0, 1)
     if record.get("scores", {}).get("min_share", 1.0) < r.class_floor:  # every state was under the floor: say so
         log("no evaluated state covered every class at the floor: kept the best of them anyway")
@@ -266,8 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu", help="cpu or cuda (the shipped checkpoints were trained on CPU cores)")
     p.add_argument("--init", default="", help="start from this checkpoint's weights (a recipe's second stage)")
-    p.add_argument("--state", default="", help="write the training state here after every evaluation; continue "
-                   "from it when it is there (a long run over several sittings)")
+    p.add_argument("--state", default="", help="training state, written after every evaluation; continued when there")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
     if not 0 <= a.class_floor <= 0.1:  # above 1/10 no state of a 10-class data set could ever be kept
