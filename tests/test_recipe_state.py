@@ -75,6 +75,31 @@ def test_a_state_file_is_refused_for_another_recipe(tmp_path, capsys):
         recipe.main(["--model", "gan", "--steps", "2", "--lr", "1e-4", "--eval-every", "2", "--eval-n", "200",
                      "--state", str(state), "--out", str(tmp_path / "x.safetensors")])
     assert "another recipe's state (it differs in lr)" in capsys.readouterr().err
-    with pytest.raises(recipe_state.StateMismatch, match="differs in steps"):
+    with pytest.raises(recipe_state.StateError, match="differs in steps"):
         recipe.train(recipe.Recipe(model="gan", data="mnist5k", steps=4, lr=2e-4, eval_every=2, eval_n=200),
                      log=lambda s: None, state=str(state))
+
+
+@pytest.mark.parametrize("content", [b"", b"not a torch file", b"PK\x03\x04 half a zip"])
+def test_an_unreadable_state_file_is_one_clear_line(tmp_path, capsys, content):
+    state = tmp_path / "run.pt"
+    state.write_bytes(content)  # e.g. the disk filled up while an older version wrote it non-atomically
+    with pytest.raises(SystemExit):
+        recipe.main(["--model", "gan", "--steps", "2", "--state", str(state), "--out", str(tmp_path / "x.safetensors")])
+    assert "not a readable recipe state" in capsys.readouterr().err
+    assert state.read_bytes() == content  # left as it was for the user to look at
+
+
+def test_a_state_file_that_would_build_objects_is_refused(tmp_path, capsys):
+    state = tmp_path / "run.pt"
+    torch.save({"version": 1, "settings": {}, "x": Stop()}, state)  # a pickled class: weights_only will not build it
+    with pytest.raises(SystemExit):
+        recipe.main(["--model", "gan", "--steps", "2", "--state", str(state), "--out", str(tmp_path / "x.safetensors")])
+    assert "not a readable recipe state (UnpicklingError)" in capsys.readouterr().err
+
+
+def test_a_state_in_a_missing_folder_is_refused_before_training(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        recipe.main(["--model", "gan", "--steps", "2", "--state", str(tmp_path / "nope" / "run.pt"),
+                     "--out", str(tmp_path / "x.safetensors")])
+    assert "no such folder" in capsys.readouterr().err

@@ -269,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     if not 0 <= a.class_floor <= 0.1:  # above 1/10 no state of a 10-class data set could ever be kept
         p.error("--class-floor must be a share between 0 and 0.1")
+    if a.state and not Path(a.state).parent.is_dir():  # found out now, not at the first evaluation minutes from now
+        p.error(f"--state {a.state}: no such folder")
     if a.init and a.config:
         p.error("--config cannot change a model that --init loads: its sizes come from the file")
     torch.set_num_threads(a.threads)
@@ -280,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
                select=a.select, class_floor=a.class_floor, config=a.config, device=a.device, init=a.init)
     try:
         best, record = train(r, state=a.state)
-    except recipe_state.StateMismatch as e:
+    except recipe_state.StateError as e:
         p.error(str(e))
     meta = {"data": r.data, "steps": record.get("step", r.steps), "seed": r.seed,
             "hyper": dataclasses.asdict(Hyper(lr=r.lr, batch_size=r.batch_size, beta=r.beta, d_steps=r.d_steps)),

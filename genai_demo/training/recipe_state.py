@@ -23,8 +23,8 @@ from torch import nn
 VERSION = 1
 
 
-class StateMismatch(ValueError):
-    """The state file belongs to another recipe: continuing it would mix two runs."""
+class StateError(ValueError):
+    """The state file cannot be continued: unreadable, or another recipe's (continuing it would mix two runs)."""
 
 
 def _settings(recipe) -> dict:
@@ -50,13 +50,16 @@ def load(path: str | os.PathLike, recipe) -> dict | None:
     path = Path(path)
     if not path.exists():
         return None
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if state.get("version") != VERSION:
-        raise StateMismatch(f"{path}: written by another version of the recipe (delete it to start again)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # truncated, not a torch file, or holding something weights_only refuses to build
+        raise StateError(f"{path}: not a readable recipe state ({type(e).__name__}); delete it to start again") from e
+    if not isinstance(state, dict) or state.get("version") != VERSION:
+        raise StateError(f"{path}: written by another version of the recipe (delete it to start again)")
     ours, theirs = _settings(recipe), state["settings"]
     differ = sorted(k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))
     if differ:
-        raise StateMismatch(f"{path}: another recipe's state (it differs in {', '.join(differ)}); "
+        raise StateError(f"{path}: another recipe's state (it differs in {', '.join(differ)}); "
                             "delete it or give another --state")
     return state
 
