@@ -6,10 +6,8 @@ the articles' plain recipe, so what a student trains is what the articles teach.
         --out checkpoints/gan_mnist5k.safetensors
 
 What it adds to the plain loop (each one switchable, so its effect can be measured):
-  * an exponential moving average of the weights for sampling [Yaz19]: w_ema ← d·w_ema + (1 − d)·w after every step.
-    For GANs only G is averaged (D is not used to sample; the saved D is the live one, so training can go on);
-    G's BatchNorm statistics are then re-estimated for the averaged weights, since running means collected
-    under the live weights do not match the averaged ones.
+  * an exponential moving average of the weights for sampling [Yaz19] (training/averaging.py): of G alone for GANs,
+    with G's BatchNorm statistics re-estimated for the averaged weights.
   * a learning rate held for the first part of the run, then decayed linearly to `--lr-end` × lr.
   * random translations (training/augment.py), measured per family: ``--augment k`` shifts the training images by
     up to k pixels (data augmentation, for the VAE); ``--diffaug k`` shifts what D sees, real and fake alike, so D
@@ -41,7 +39,6 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
 from __future__ import annotations
 
 import argparse
-import copy
 import dataclasses
 import json
 import sys
@@ -57,6 +54,7 @@ from ..models.base import Hyper
 from ..quality.scores import CLASS_SHARE, judge
 from . import recipe_state
 from .augment import AugmentedD, TopKD, shift
+from .averaging import new_average, sampler, update_average
 from .checkpoints import load_checkpoint, read_metadata, save_checkpoint
 from .penalty import r1_step
 
@@ -93,46 +91,6 @@ class Recipe:
     config: dict = dataclasses.field(default_factory=dict)
     device: str = "cpu"  # training device; samples are always judged on the CPU
     init: str = ""  # start from this checkpoint's weights (a second stage of a recipe); "" = fresh weights
-
-
-def _averaged_part(model: nn.Module) -> nn.Module:
-    """What the average covers: G for a GAN (D never draws a sample), the whole model otherwise."""
-    return model.G if hasattr(model, "G") else model
-
-
-@torch.no_grad()
-def refresh_batchnorm(g: nn.Module, model, n_batches: int = 50, batch: int = 256, seed: int = 0) -> None:
-    """Re-estimate BatchNorm running statistics for G's (averaged) weights: a cumulative mean over fresh noise."""
-    bns = [m for m in g.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    if not bns:
-        return
-    saved = [m.momentum for m in bns]
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None  # None = cumulative average over the batches below
-    g.train()
-    gen = torch.Generator().manual_seed(seed)
-    dev = next(g.parameters()).device
-    z_dim = model.config.z_dim
-    k = model.config.num_classes if model.conditional else 0
-    for _ in range(n_batches):
-        z = torch.randn(batch, z_dim, generator=gen).to(dev)  # (batch, z_dim)
-        cond = None
-        if k:
-            cond = torch.nn.functional.one_hot(torch.randint(k, (batch,), generator=gen), k).float().to(dev)  # (batch, K)
-        g(z, cond)
-    for m, mom in zip(bns, saved, strict=True):
-        m.momentum = mom
-    g.eval()
-
-
-def sampler(model, ema_part: nn.Module | None):
-    """The model to sample from: a frozen copy whose averaged part holds the EMA weights."""
-    out = copy.deepcopy(model)
-    if ema_part is not None:
-        _averaged_part(out).load_state_dict(ema_part.state_dict())
-        refresh_batchnorm(_averaged_part(out), out)
-    return out.cpu().eval()
 
 
 def score(model, data: str, group: str, n: int, select: str = "frechet",
@@ -172,7 +130,7 @@ def train(r: Recipe, log=print, state: str = "") -> tuple[nn.Module, dict]:
     if r.topk and plain_d is not None:  # outermost: it ranks the fakes by what D (augmented or not) says of them
         aug_d = TopKD(aug_d if aug_d is not None else plain_d, r.topk)
     steps_per_epoch = max(1, len(data) // r.batch_size) if r.topk else 1
-    ema = copy.deepcopy(_averaged_part(model)).requires_grad_(False) if r.ema else None
+    ema = new_average(model) if r.ema else None
     best, record, first, spent = None, {"key": float("inf")}, 1, 0.0
     saved = recipe_state.load(state, r) if state else None
     if saved is not None:  # the same recipe, stopped after an evaluation: everything back in place
@@ -208,12 +166,7 @@ def train(r: Recipe, log=print, state: str = "") -> tuple[nn.Module, dict]:
             if aug_d is not None:
                 model.D = plain_d
         if ema is not None:
-            with torch.no_grad():
-                live = _averaged_part(model)
-                for pe, p in zip(ema.parameters(), live.parameters(), strict=True):
-                    pe.lerp_(p, 1 - r.ema)
-                for be, b in zip(ema.buffers(), live.buffers(), strict=True):
-                    be.copy_(b)
+            update_average(ema, model, r.ema)
         if step % r.eval_every == 0 or step == r.steps:
             m = sampler(model, ema)
             key, s = score(m, r.data, spec.group, r.eval_n, r.select, r.class_floor)
