@@ -185,6 +185,30 @@ def test_evaluate_cli_prints_a_table(tmp_path, capsys):
     assert "CGAN on mnist5k · 60 samples (seed 0)" in out and "label accuracy" in out and "Fréchet distance" in out
 
 
+def test_evaluate_cli_scores_several_seeds_and_their_spread(tmp_path, capsys):
+    model = tiny("vae")
+    path = save_checkpoint(tmp_path / "vae.safetensors", model, {"data": "mnist5k", "steps": 0})
+    assert evaluate_main([str(path), "--n", "60", "--seeds", "3,0-1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["seed", "confidence", "Fréchet", "-ELBO", "classes", "rarest", "class"]
+    rows = {int(line.split()[0]): line.split() for line in lines[2:5]}
+    assert list(rows) == [3, 0, 1]  # in the order asked, each once
+    one = quality.judge(model, "mnist5k", n=60, seed=0, nearest=False)  # a seed's line is that seed's judgement
+    rare = min(range(10), key=one["histogram"].__getitem__)
+    assert rows[0][1:5] == [f"{one['confidence']:.3f}", f"{one['frechet']:.2f}", f"{one['neg_elbo']:.2f}",
+                            f"{one['classes_covered']}/10"]
+    assert rows[0][5] == str(one["histogram"][rare])
+    assert lines[5].startswith("mean ± sd over 3 seeds: confidence ") and "-ELBO" in lines[5]
+
+
+@pytest.mark.parametrize("bad", ["a", "-1", "3-1", "0-20", "0,", "0-9,10-19,20"])
+def test_evaluate_cli_refuses_a_bad_seed_list(tmp_path, capsys, bad):
+    path = save_checkpoint(tmp_path / "gan.safetensors", tiny("gan"), {"data": "mnist5k", "steps": 0})
+    with pytest.raises(SystemExit):
+        evaluate_main([str(path), "--seeds", bad])
+    assert "--seeds" in capsys.readouterr().err
+
+
 def test_evaluate_cli_refuses_non_generators_and_missing_files(tmp_path, capsys):
     assert evaluate_main([str(quality.classifier_path("mnist5k"))]) == 2
     assert "evaluate scores image generators only" in capsys.readouterr().err
