@@ -57,7 +57,7 @@ def spread_table(results: dict[int, dict]) -> str:
         lines.append(f"{seed:>4}  " + "  ".join(f"{fmt.format(s[key]):>10}" for key, _, fmt in cols)
                      + f"  {s['classes_covered']:>4}/{k}  {hist[rare]} {names[rare]}")
     if len(results) > 1:
-        spread = [f"{head} {fmt.format(statistics.mean(v))} ± {fmt.format(statistics.stdev(v))}" for key, head, fmt in cols
+        spread = [f"{head} {fmt.format(statistics.mean(v))} ± {fmt.format(statistics.pstdev(v))}" for key, head, fmt in cols
                   for v in [[s[key] for s in results.values()]]]
         full = sum(s["classes_covered"] == k for s in results.values())
         lines.append(f"mean ± sd over {len(results)} seeds: {', '.join(spread)}; {k}/{k} classes at {full} of them")
