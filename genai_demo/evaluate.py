@@ -68,7 +68,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m genai_demo.evaluate", description=__doc__.split("\n")[0])
     p.add_argument("checkpoint", help=f"a .safetensors checkpoint of a {', '.join(kinds(quality=True))}")
     p.add_argument("--n", type=int, default=1000, help="samples to draw and score (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sampling noise")
+    p.add_argument("--seed", type=int, default=None, help="seed of the sampling noise (default 0)")
     p.add_argument("--data", default=None, help="data set to compare against (default: the one it was trained on)")
     p.add_argument("--seeds", type=seed_list, default=None,
                    help="score several sampling seeds, e.g. 0,2-5: one line each and their spread (no nearest-image search)")
@@ -76,6 +76,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     a = p.parse_args(argv)
     if not 20 <= a.n <= 20_000:
         p.error("--n must be between 20 and 20,000")
+    if a.seed is not None and a.seeds:
+        p.error("give --seed or --seeds, not both")
+    a.seed = 0 if a.seed is None else a.seed
     return a
 
 

@@ -201,11 +201,12 @@ def test_evaluate_cli_scores_several_seeds_and_their_spread(tmp_path, capsys):
     assert lines[5].startswith("mean ± sd over 3 seeds: confidence ") and "-ELBO" in lines[5]
 
 
-@pytest.mark.parametrize("bad", ["a", "-1", "3-1", "0-20", "0,", "0-9,10-19,20"])
+@pytest.mark.parametrize("bad", [["--seeds", "a"], ["--seeds", "-1"], ["--seeds", "3-1"], ["--seeds", "0-20"],
+                                 ["--seeds", "0,"], ["--seeds", "0-9,10-19,20"], ["--seeds", "0-2", "--seed", "1"]])
 def test_evaluate_cli_refuses_a_bad_seed_list(tmp_path, capsys, bad):
     path = save_checkpoint(tmp_path / "gan.safetensors", tiny("gan"), {"data": "mnist5k", "steps": 0})
     with pytest.raises(SystemExit):
-        evaluate_main([str(path), "--seeds", bad])
+        evaluate_main([str(path), *bad])
     assert "--seeds" in capsys.readouterr().err
 
 
