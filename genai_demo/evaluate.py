@@ -47,7 +47,7 @@ def spread_table(results: dict[int, dict]) -> str:
     """One line per sampling seed (confidence, classes over the bar, the rarest class, Fréchet, −ELBO for VAEs) and
     the mean ± standard deviation over the seeds."""
     first = next(iter(results.values()))
-    k, names = len(first["histogram"]), first.get("class_names") or [str(i) for i in range(len(first["histogram"]))]
+    k, names = len(first["histogram"]), Report.of(first).class_names  # the report's names: "0".."9" where none are given
     cols = [("confidence", "confidence", "{:.3f}")] + [(key, head, "{:.2f}") for key, head in
                                                        (("frechet", "Fréchet"), ("neg_elbo", "-ELBO")) if key in first]
     lines = ["seed  " + "  ".join(f"{head:>10}" for _, head, _ in cols) + "  classes  rarest class"]

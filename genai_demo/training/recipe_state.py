@@ -27,15 +27,11 @@ class StateError(ValueError):
     """The state file cannot be continued: unreadable, or another recipe's (continuing it would mix two runs)."""
 
 
-def _settings(recipe) -> dict:
-    return dataclasses.asdict(recipe)
-
-
 def save(path: str | os.PathLike, recipe, step: int, model: nn.Module, ema: nn.Module | None, opts: dict,
          gens: list[torch.Generator], best: nn.Module | None, record: dict, seconds: float) -> None:
     """Write the state after `step` atomically (a stop while writing leaves the previous file whole)."""
     path = Path(path)
-    state = {"version": VERSION, "settings": _settings(recipe), "step": step, "seconds": seconds,
+    state = {"version": VERSION, "settings": dataclasses.asdict(recipe), "step": step, "seconds": seconds,
              "model": model.state_dict(), "ema": ema.state_dict() if ema is not None else None,
              "opts": {name: opt.state_dict() for name, opt in opts.items()},
              "gens": [g.get_state() for g in gens], "record": record,
@@ -56,7 +52,7 @@ def load(path: str | os.PathLike, recipe) -> dict | None:
         raise StateError(f"{path}: not a readable recipe state ({type(e).__name__}); delete it to start again") from e
     if not isinstance(state, dict) or state.get("version") != VERSION:
         raise StateError(f"{path}: written by another version of the recipe (delete it to start again)")
-    ours, theirs = _settings(recipe), state["settings"]
+    ours, theirs = dataclasses.asdict(recipe), state["settings"]
     differ = sorted(k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))
     if differ:
         raise StateError(f"{path}: another recipe's state (it differs in {', '.join(differ)}); "
