@@ -25,7 +25,7 @@ from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.lang import in_language  # noqa: E402
 from genai_demo.ui.saves import save_dir  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions  # noqa: E402
-from genai_demo.ui.train_tab import model_changed, scrub, tick  # noqa: E402
+from genai_demo.ui.train_tab import FAST_S, IDLE_S, model_changed, scrub, tick  # noqa: E402
 from tests.helpers import settled, wait_until  # noqa: E402
 
 
@@ -106,6 +106,25 @@ def test_bad_settings_are_refused_with_a_reason(actions, field, value, message):
     with pytest.raises(gr.Error, match=message):
         actions.train(**kw, request=req("alice"))
     assert actions.status(req("alice"))["state"] == "none"
+
+
+def test_the_poll_slows_on_an_idle_page_and_speeds_up_while_a_run_trains(actions):
+    """Every Gradio event costs the page time in proportion to the whole app: an idle page polls every IDLE_S."""
+    a, alice = actions, req("alice")
+    first = tick(a, {}, alice, pace=FAST_S)  # the first look draws the empty view: that is a change, so still fast
+    assert "timer" not in first
+    idle = tick(a, first["view"], alice, pace=FAST_S)  # nothing changed, nothing trains: slow down
+    assert set(idle) == {"timer"} and idle["timer"].value == IDLE_S
+    assert tick(a, first["view"], alice, pace=IDLE_S) == {}  # already slow: nothing is sent
+    a.train("vae", "mnist5k", 3000, 1e-3, 32, 1.0, 1, 0, False, request=alice)
+    wait_until(lambda: a.status(alice)["state"] == "running")
+    busy = tick(a, first["view"], alice, pace=IDLE_S)  # a run started elsewhere (Labs, the API): fast again
+    assert busy["timer"].value == FAST_S and "status" in busy
+    a.pause(alice)
+    wait_until(lambda: a.status(alice)["state"] == "paused")
+    view = tick(a, busy["view"], alice, pace=FAST_S)["view"]  # the pause is shown: a change, still fast
+    assert tick(a, view, alice, pace=FAST_S)["timer"].value == IDLE_S  # then slow while it stays paused
+    assert "timer" not in tick(a, view, alice)  # without the page's pace (tests, the API) nothing about it
 
 
 def test_tick_draws_status_curves_grid_and_scrubs_back(actions):

@@ -29,6 +29,7 @@ DECODER_JS = Path(__file__).with_name("decoder.js")  # read when the tab is buil
 DECODED_HTML = ('<div class="decoder-wrap"><canvas width="28" height="28" role="img" aria-label="The decoded digit"></canvas>'
                 '<div class="decoder-note">…</div></div>')  # decoder.js writes the note, in the page's language
 FOLLOW_S = 3.0  # the tab's slow poll: a live run's new weights and the model list's step / state labels
+FOLLOW_IDLE_S = 9.0  # … and slower while nothing changes (each event costs the page time: train_poll.FAST_S)
 START = {"a": [-2.0, -2.0], "b": [2.0, 2.0], "drawn": None}  # a first A → B walk across the plane
 # The sketchpad opens with no tool chosen; pick its brush so a visitor can draw straight away.
 PICK_BRUSH = """() => { const pick = (n) => {
@@ -144,7 +145,16 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> LatentActions:
     interp.click(a.interpolate, [model, digit, steps, pts], [strip, gif], api_visibility="private", concurrency_limit=4)
 
     listed = gr.State([])  # the model list's (label, key) pairs as the page shows them
-    followed = Outputs(model=model, listed=listed, map=latent_map, decoder=dec_file)
-    gr.Timer(FOLLOW_S).tick(followed.wrap(a.follow), view + [dec_file, listed], followed.blocks, api_visibility="private",
-                            **FAST).then(**draw)
+    follow_poll = gr.Timer(FOLLOW_S)
+    followed = Outputs(model=model, listed=listed, map=latent_map, decoder=dec_file, timer=follow_poll)
+
+    def on_follow(key, z1_, z2_, digit_, show, pts_, have, shown_list, pace, request: gr.Request):
+        out = a.follow(key, z1_, z2_, digit_, show, pts_, have, shown_list, request)
+        want = FOLLOW_S if out else FOLLOW_IDLE_S  # a run that trains changes its weights and its label every poll
+        if pace is not None and float(pace) != want:
+            out["timer"] = gr.Timer(value=want)
+        return followed(out)
+
+    follow_poll.tick(on_follow, view + [dec_file, listed, follow_poll], followed.blocks, api_visibility="private",
+                     **FAST).then(**draw)
     return a

@@ -18,17 +18,22 @@ from .train_actions import TrainActions, resumes
 from .train_form import learn_md, reset_button
 
 START_LABEL = {"paused": "train_btn_resume", "running": "train_btn_restart", "queued": "train_btn_restart"}  # keys
+# How often the page polls. Each Gradio event costs the page time in proportion to the whole app (its frontend
+# re-reads every component's loading status, ~0.4 s of a slow core here for ~400 components), so an idle page that
+# polled twice a second kept a core busy: fast while a run trains or anything changed, slow otherwise.
+FAST_S, IDLE_S = 0.5, 3.0
 
 
 def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: str | None = None, data: str | None = None,
-         seed=None, preset: str | None = None) -> dict:
+         seed=None, preset: str | None = None, pace: float | None = None) -> dict:
     """The 2 Hz poll: status, counter, curves, formulas, grid or text, timeline, Start label — only what changed.
 
     Returns {output name: value} for what changed ({} when nothing did; build() maps the names onto components).
     `view` (per-visitor gr.State, the "view" output) remembers what the browser already shows, so an idle tick
     sends nothing. The snapshot box (image grid or generated text) follows the run shown, or the chosen model
     while there is none. The sample-quality box is filled by its own slower timer; the tick only shows it for
-    image models.
+    image models. `pace` is the poll's interval as the page has it: the tick sets it (FAST_S or IDLE_S) when it
+    should change, as the "timer" output.
     """
     before = view or {}
     view = dict(before)
@@ -85,7 +90,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
             out.update(plot_a=None, plot_b=None, changes=gr.update(value="", visible=False), grid=None, caption=V.note(text, lang),
                        text=None, timeline=gr.Slider(minimum=0, maximum=1, value=0, interactive=False))
             view["series_a"] = view["series_b"] = None
-        return _with_view(out, view, before)
+        return _paced(_with_view(out, view, before), d["state"], pace)
 
     fam = family(run.cfg.kind).group
     plot_a, plot_b = V.plots(run.cfg.kind)
@@ -122,7 +127,16 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     if actions.ctx.pins.get(sid, d["run_id"])[1] != writes:  # a scrub ran meanwhile: its snapshot stays on screen
         out = {k: v for k, v in out.items() if k not in ("grid", "text", "caption", "timeline")}
         view["shots"] = before.get("shots")  # so the next tick sends the run's newest snapshot if it is live again
-    return _with_view(out, view, before)
+    return _paced(_with_view(out, view, before), d["state"], pace)
+
+
+def _paced(out: dict, state: str, pace: float | None) -> dict:
+    """Poll fast while a run trains or waits, or while anything changed (a Step, a Pause, a new snapshot); slowly on
+    an idle page. A run started elsewhere (Labs, a lesson link) shows within IDLE_S, then the poll speeds up."""
+    want = FAST_S if out or state in ("running", "queued") else IDLE_S
+    if pace is not None and float(pace) != want:
+        out = {**out, "timer": gr.Timer(value=want)}
+    return out
 
 
 def _with_view(out: dict, view: dict, before: dict) -> dict:

@@ -24,7 +24,7 @@ from .outputs import Outputs
 from .saves import forget_saves, serve_saves_in_place
 from .train_actions import TrainActions
 from .train_form import BATCH_INFO, data_label, fresh_seed, learn_md, model_changed, reset_button
-from .train_poll import scrub, tick  # noqa: F401 — the 2 Hz poll and the timeline (tests reach them here)
+from .train_poll import FAST_S, IDLE_S, scrub, tick  # noqa: F401 — the poll and the timeline (tests reach them here)
 from .train_quality import build_panel
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
@@ -127,16 +127,20 @@ def build(ctx: UIContext) -> TrainActions:
     quick = {"concurrency_limit": None, "show_progress": "hidden", "api_visibility": "private"}
     # Gradio passes the request only to parameters annotated gr.Request, hence small defs, not lambdas.
 
+    poll = gr.Timer(FAST_S)  # the live view's poll: tick() slows it to IDLE_S on an idle page; Start and Step speed it up
+
     def on_start(values: dict, request: gr.Request):
         a.start_or_resume({name: values[comp] for name, comp in form.items()}, request)
         run = ctx.registry.current(ctx.session(request))  # the Seed field shows the run's own seed: a Start pressed
-        return gr.skip() if run is None else run.cfg.seed  # before the page's opening seed arrived sent the old one
+        # before the page's opening seed arrived sent the old one
+        return gr.skip() if run is None else run.cfg.seed, gr.Timer(value=FAST_S)
 
     def on_pause(request: gr.Request):
         a.pause(request)
 
     def on_step(n, request: gr.Request):
         a.step(int(n or 1), request)
+        return gr.Timer(value=FAST_S)
 
     def on_reset(request: gr.Request):
         return reset_button(not a.reset_click(request))
@@ -152,13 +156,14 @@ def build(ctx: UIContext) -> TrainActions:
     # what the tick and the timeline may update, by the names tick() and scrub() return
     live = Outputs(status=status, counter=counter, plot_a=plot_a, plot_b=plot_b, changes=changes, formula_a=tex_a,
                    formula_b=tex_b, grid=grid, timeline=timeline, start=start, caption=caption, text=text, grid_box=grid_box,
-                   text_box=text_box, quality_box=quality_box, learn=learn, preset_note=preset_note, view=view, reset=reset)
+                   text_box=text_box, quality_box=quality_box, learn=learn, preset_note=preset_note, view=view, reset=reset,
+                   timer=poll)
 
     def on_scrub(index, request: gr.Request):
         return live(scrub(a, index, request))
 
-    def on_tick(v, chosen, d, s, chosen_preset, request: gr.Request):
-        return live(tick(a, v, request, chosen, d, s, chosen_preset))
+    def on_tick(v, chosen, d, s, chosen_preset, pace, request: gr.Request):
+        return live(tick(a, v, request, chosen, d, s, chosen_preset, pace))
 
     shown_kind = gr.State(first)  # the family whose defaults the form shows: what a visitor typed differs from them
 
@@ -189,9 +194,9 @@ def build(ctx: UIContext) -> TrainActions:
                  [beta, dsteps, full, lr, steps, learn, data, batch, shown_kind], **quick).then(
         after_model, [model, preset], preset_outputs, **quick)
     preset.change(on_preset, [model, preset], preset_outputs, **quick)
-    start.click(on_start, set(form.values()), seed, concurrency_limit=2, api_visibility="private")
+    start.click(on_start, set(form.values()), [seed, poll], concurrency_limit=2, api_visibility="private")
     pause.click(on_pause, None, None, **quick)
-    step.click(on_step, step_n, None, **quick)
+    step.click(on_step, step_n, poll, **quick)
     q.after(reset.click(on_reset, None, reset, **quick))  # the card forgets a discarded run at once
     save.click(on_save, None, saved, concurrency_limit=2, api_visibility="private")
     for name, comp in (("lr", lr), ("batch_size", batch), ("beta", beta), ("d_steps", dsteps)):
@@ -201,7 +206,7 @@ def build(ctx: UIContext) -> TrainActions:
     # input: dragging and the keyboard (Home, End, arrows); release: the end of a drag and the typed number
     gr.on([timeline.input, timeline.release], on_scrub, timeline, [grid, text, caption, timeline],
           trigger_mode="always_last", **quick)
-    gr.Timer(0.5).tick(on_tick, [view, model, data, seed, preset], live.blocks, **quick)
+    poll.tick(on_tick, [view, model, data, seed, preset, poll], live.blocks, **quick)
     with copy_row:  # the lesson link carries the training settings (and the preset), not the nickname or the size
         build_copy(ctx, {k: c for k, c in form.items() if k not in ("full_size", "nickname")}, lesson)
     a.form, a.lesson = form, lesson  # for the lesson link read on load (ui/app.py → lesson_ui.wire_load)
