@@ -10,7 +10,10 @@ DEBS="chromium dataset-fashion-mnist fonts-wqy-microhei fortunes-zh"
 if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/datasets/fashion-mnist ] || [ ! -d /usr/share/fonts/truetype/wqy ] \
    || [ ! -f /usr/share/games/fortunes/tang300 ]; then
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y -q $DEBS || { $SUDO apt-get update -q && $SUDO apt-get install -y -q $DEBS; }
+  # the package lists first: a machine image's stale lists offer an old chromium (150, where bookworm-security has
+  # 156 with its fixes); without a network the lists on disk still serve
+  $SUDO apt-get update -q || true
+  $SUDO apt-get install -y -q $DEBS
 fi
 python -m pip install -q -r requirements-test.txt
 
