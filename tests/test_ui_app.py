@@ -41,6 +41,27 @@ def test_selecting_a_model_tab_refreshes_its_model_list():
     assert on_select == {tabs["Latent explorer"], tabs["GAN studio"], tabs["Next token"]}
 
 
+def test_progress_targets_are_only_what_shows_progress_so_an_event_does_not_make_the_page_reread_the_app():
+    """After each event the page looks up and re-reads every component that was ever a progress target (a layout
+    block with all its descendants): the tabs as a target of the page load, and every poll's outputs, made each poll
+    cost the browser ~5 × what it does now (app.spare_the_page; bench/idle_page.py)."""
+    demo = build()
+    config = demo.get_config_file()
+    kinds = {c["id"]: c["type"] for c in config["components"]}
+    deps = config["dependencies"]
+    targets = {d["id"]: d["show_progress_on"] if d["show_progress_on"] is not None else d["outputs"] for d in deps}
+    layouts = {"tabs", "tabitem", "column", "row", "group", "accordion"}
+    assert not {kinds[i] for ids in targets.values() for i in ids} & layouts
+    assert all(not targets[d["id"]] for d in deps if d["show_progress"] == "hidden")  # every poll among them
+    polls = [d for d in deps if any(event == "tick" for _, event in d["targets"])]
+    assert polls and all(d["show_progress"] == "hidden" for d in polls)
+    # the spinner of an event that shows one stays on its outputs (not the layouts among them)
+    shown = [d for d in deps if d["show_progress"] != "hidden" and d["outputs"]]
+    assert shown and all(targets[d["id"]] for d in shown)
+    main_tabs = next(i for i, c in kinds.items() if c == "tabs")
+    assert any(main_tabs in d["outputs"] for d in deps)  # the lesson link still sets the tab
+
+
 def test_leaving_releases_the_runs_and_tells_the_tabs(monkeypatch):
     told = []
     monkeypatch.setattr(shell.train_tab, "forget", lambda ctx, session: told.append(session))

@@ -219,10 +219,12 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
             lang = ctx.set_lang(getattr(request, "session_hash", None), lang)
             return texts(lang)
 
-        # the js= runs in the browser after Python answered: Gradio's component texts switch in place
-        loading = demo.load(opened, None, shell, api_visibility="private", concurrency_limit=None)
+        # the js= runs in the browser after Python answered: Gradio's component texts switch in place (no spinner
+        # over ~40 texts; and a progress target costs the page on every later event: spare_the_page)
+        loading = demo.load(opened, None, shell, api_visibility="private", concurrency_limit=None, show_progress="hidden")
         loading.then(None, switch, None, js=SET_LOCALE_JS)
-        switching = switch.input(switched, switch, shell[1:], api_visibility="private", concurrency_limit=None, js=SET_LOCALE_JS)
+        switching = switch.input(switched, switch, shell[1:], api_visibility="private", concurrency_limit=None,
+                                 show_progress="hidden", js=SET_LOCALE_JS)
         for fn, inputs, outputs, kwargs in ctx.lang_events:  # per-visitor texts, drawn at once rather than next tick
             loading.then(fn, inputs, outputs, **kwargs)
             switching.then(fn, inputs, outputs, **kwargs)
@@ -254,4 +256,27 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
         main_tabs.select(toy_timer, None, toy.timer, queue=False, api_visibility="private", show_progress="hidden")
         labs.wire(demo, main_tabs)  # ?lab=<id> opens the Labs tab on that lab; its timers run while it shows
     fair.install(demo)  # heavy jobs (judge, sample, walk, generate): a fair share per client address
+    spare_the_page(demo)
     return demo
+
+
+LAYOUTS = (gr.Tabs, gr.Tab, gr.Column, gr.Row, gr.Group, gr.Accordion)
+
+
+def spare_the_page(demo: gr.Blocks) -> None:
+    """Keep each event's progress targets (what Gradio's page tracks a loading status for) to what shows one.
+
+    Gradio 6.31's page keeps a loading status for every component an event has ever had as a progress target (its
+    outputs unless show_progress_on says otherwise) and, after *every* event, looks each of them up again — a search
+    of the whole component tree through Svelte's reactive proxies — and re-reads its state, a layout block's with all
+    its descendants. Profiled on an idle Train tab, that was nearly all of the ~0.45 s of a slow core each poll cost
+    the visitor's browser. So: an event that shows no progress ("hidden": every poll) tracks none, and a layout block
+    (the tabs, whose names the page load and the language switch set) is never a target; the spinner of an event
+    that shows one stays on its other outputs."""
+    for fn in demo.fns.values():
+        if fn.show_progress_on is not None:
+            continue
+        if fn.show_progress == "hidden":
+            fn.show_progress_on = []
+        elif any(isinstance(b, LAYOUTS) for b in fn.outputs):
+            fn.show_progress_on = [b for b in fn.outputs if not isinstance(b, LAYOUTS)]
