@@ -16,7 +16,7 @@ from pathlib import Path
 import gradio as gr
 
 from ..models import kinds
-from .common import FAST, INLINE_MATH, glossary_box, refresh_choices, resolve_model, whole, write_gif  # noqa: F401 — write_gif: tests reach it here
+from .common import FAST, INLINE_MATH, glossary_box, paced, refresh_choices, resolve_model, whole, write_gif  # noqa: F401 — write_gif: tests reach it here
 from .context import UIContext
 from .lang import L
 from .latent_actions import EMPTY, ZOOM, LatentActions  # noqa: F401 — the tab's handlers, re-exported
@@ -150,10 +150,8 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> LatentActions:
 
     def on_follow(key, z1_, z2_, digit_, show, pts_, have, shown_list, pace, request: gr.Request):
         out = a.follow(key, z1_, z2_, digit_, show, pts_, have, shown_list, request)
-        want = FOLLOW_S if out else FOLLOW_IDLE_S  # a run that trains changes its weights and its label every poll
-        if pace is not None and float(pace) != want:
-            out["timer"] = gr.Timer(value=want)
-        return followed(out)
+        # a run that trains changes its weights and its label every poll: fast while anything changes
+        return followed(paced(out, bool(out), pace, FOLLOW_S, FOLLOW_IDLE_S))
 
     follow_poll.tick(on_follow, view + [dec_file, listed, follow_poll], followed.blocks, api_visibility="private",
                      **FAST).then(**draw)

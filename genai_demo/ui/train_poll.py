@@ -11,6 +11,7 @@ from ..models import family, kinds, modality
 from ..training.settings import PRESETS
 from . import train_preset as P
 from . import train_view as V
+from .common import paced
 from .curves import changes_note, curve_view
 from .lang import L
 from .messages import warn
@@ -18,9 +19,9 @@ from .train_actions import TrainActions, resumes
 from .train_form import learn_md, reset_button
 
 START_LABEL = {"paused": "train_btn_resume", "running": "train_btn_restart", "queued": "train_btn_restart"}  # keys
-# How often the page polls. Each Gradio event costs the page time in proportion to the whole app (its frontend
-# re-reads every component's loading status, ~0.4 s of a slow core here for ~400 components), so an idle page that
-# polled twice a second kept a core busy: fast while a run trains or anything changed, slow otherwise.
+# How often the page polls. Each Gradio event costs the page time in proportion to the app (its frontend looks up
+# every progress target again: ~0.1 s of a slow core here, 0.45 s before app.spare_the_page), so an idle page need not
+# poll twice a second: fast while a run trains or anything changed, slow otherwise.
 FAST_S, IDLE_S = 0.5, 3.0
 
 
@@ -133,10 +134,7 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
 def _paced(out: dict, state: str, pace: float | None) -> dict:
     """Poll fast while a run trains or waits, or while anything changed (a Step, a Pause, a new snapshot); slowly on
     an idle page. A run started elsewhere (Labs, a lesson link) shows within IDLE_S, then the poll speeds up."""
-    want = FAST_S if out or state in ("running", "queued") else IDLE_S
-    if pace is not None and float(pace) != want:
-        out = {**out, "timer": gr.Timer(value=want)}
-    return out
+    return paced(out, bool(out) or state in ("running", "queued"), pace, FAST_S, IDLE_S)
 
 
 def _with_view(out: dict, view: dict, before: dict) -> dict:
