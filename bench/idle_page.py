@@ -11,6 +11,8 @@ Measured on the Train tab with no run:
 3. the polls kept fast and every event's outputs its progress targets (app.spare_the_page off: Gradio's default),
    for the per-event cost the pass saves;
 4. no polls at all (every gr.Timer inactive): Gradio's and the page's own floor.
+Then the 2-D GAN tab with its game not playing: as shipped (toy_tab.STILL_POLL_S) and polled 8 times a second
+throughout (as before).
 """
 from __future__ import annotations
 
@@ -39,12 +41,12 @@ def chromium_cpu_s() -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def measure(seconds: float) -> float:
+def measure(seconds: float, tab: str | None = None) -> float:
     from playwright.sync_api import sync_playwright
     with serve_app() as (url, _), sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url)
+        page.goto(url + (f"?tab={tab}" if tab else ""))  # a lesson link opens that tab
         page.locator("#main-tabs").wait_for(state="visible")
         time.sleep(8)  # the first polls draw the empty view, then slow down
         c0, t0 = chromium_cpu_s(), time.monotonic()
@@ -80,6 +82,15 @@ def main() -> None:
         floor = measure(a.seconds)
     finally:
         gr.Timer.__init__ = made
+    from genai_demo.ui import toy_tab
+    toy_still = measure(a.seconds, "toy")
+    still, toy_tab.STILL_POLL_S = toy_tab.STILL_POLL_S, toy_tab.POLL_S
+    try:
+        toy_fast = measure(a.seconds, "toy")
+    finally:
+        toy_tab.STILL_POLL_S = still
+    print(f"2-D GAN tab, game not playing, chromium CPU: poll slowed {toy_still:.2f} core, 8 Hz throughout {toy_fast:.2f} "
+          f"core ({toy_fast / max(toy_still, 1e-9):.1f}× more)")
     print(f"idle page, Train tab, chromium CPU: polls paced {paced:.2f} core, polls always fast {fast:.2f} core "
           f"({fast / max(paced, 1e-9):.1f}× more), always fast with every output a progress target {unspared:.2f} core "
           f"({unspared / max(fast, 1e-9):.1f}× the fast polls'), no polls {floor:.2f} core")

@@ -268,3 +268,34 @@ def test_the_canvas_panel_is_written_in_the_visitors_language(lang):
     if lang == "zh-CN":
         visible = re.sub(r"<[^>]+>", " ", panel.split("data-texts")[0] + panel.split('">', 1)[1])
         assert HAN.search(visible) and not latin_words(html.unescape(visible)), latin_words(visible)
+
+
+def test_the_poll_slows_on_a_still_game_and_a_button_speeds_it_up(ctx):
+    """Each event costs the page time: a paused or finished game is polled once a second, not 8 times; Play, a
+    step, Reset and a scrub bring the poll back to full speed at once (the tab's own handlers, as the page calls them)."""
+    with gr.Blocks() as demo:
+        tab = toy_tab.build(ctx)
+    fns = {f.name: f.fn for f in demo.fns.values()}
+    timer, frame = tab.timer, next(b for f in demo.fns.values() if f.name == "on_tick" for b in f.outputs if b is not tab.timer)
+    values = list(controls().values())
+
+    def tick(have: str, pace: float) -> dict:
+        return fns["on_tick"](have, *values, pace, REQ)
+
+    first = tick("{}", toy_tab.POLL_S)  # a new game drawn: a change, so the poll stays fast
+    assert isinstance(first[frame], str) and timer not in first
+    shown = json.loads(first[frame])
+    have = json.dumps({"game": shown["game"], "since": shown["frame"]["step"], "key": shown["key"]})
+    still = tick(have, toy_tab.POLL_S)  # nothing new on a game nobody plays: slow down
+    assert still[timer].value == toy_tab.STILL_POLL_S
+    assert timer not in tick(have, toy_tab.STILL_POLL_S)  # already slow: the timer is not sent again
+    replay, fast = fns["on_play"](*values, REQ)
+    assert replay == 100 and fast.value == toy_tab.POLL_S
+    run = ctx.toys.get(REQ.session_hash).run
+    wait_until(lambda: run.frame()["step"] > shown["frame"]["step"], what="a step after Play")
+    playing = tick(have, toy_tab.STILL_POLL_S)  # a new frame: fast again (Play already said so)
+    assert isinstance(playing[frame], str) and playing[timer].value == toy_tab.POLL_S
+    for name in ("on_step", "on_reset"):
+        args = values if name == "on_step" else ["[]", *values]
+        assert fns[name](*args, REQ)[1].value == toy_tab.POLL_S
+    assert fns["on_scrub"](0, REQ).value == toy_tab.POLL_S

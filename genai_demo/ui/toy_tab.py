@@ -21,7 +21,7 @@ from ..explore.toy_gan import ToyConfig
 from ..explore.toy_presets import DEFAULT_PRESET, PRESETS
 from ..explore.toy_sessions import MAX_STEPS
 from ..i18n import t
-from .common import INLINE_MATH, glossary_box
+from .common import INLINE_MATH, glossary_box, paced
 from .context import UIContext
 from .lang import L
 from .learn_tab import learn_link
@@ -30,7 +30,9 @@ from .toy_view import view_html
 
 __all__ = ["SETTINGS", "ToyActions", "ToyTab", "build", "forget"]
 
-POLL_S = 0.125  # the page asks 8 times a second: a game publishes 8 frames/s, so every frame is painted
+# the page asks 8 times a second while its picture changes (a game publishes 8 frames/s, so every frame is painted),
+# once a second on a still game (paused, finished): each event costs the page time (ui/app.py spare_the_page)
+POLL_S, STILL_POLL_S = 0.125, 1.0
 JS_FILE = Path(__file__).with_name("toy.js")  # read when the tab is built, not at import
 KEY_JS = """(...a) => { const S = window.__genaiToy; a[0] = JSON.stringify(S ? {game: S.game, since: S.since, key: S.key} : {});
   return a; }"""
@@ -102,23 +104,29 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> ToyTab:
     # the tick: only reads a published frame (or skips); no concurrency limit, no queue round trip
 
     # Gradio hands gr.Request only to a parameter annotated so, never through *args: hence the spelled-out defs
-    def on_tick(have, pr, di, se, st, ld, lg, op, lo, ds, gs, nz, request: gr.Request):
-        return a.poll(have, _v(pr, di, se, st, ld, lg, op, lo, ds, gs, nz), request)
+    def on_tick(have, pr, di, se, st, ld, lg, op, lo, ds, gs, nz, pace, request: gr.Request):
+        out = a.poll(have, _v(pr, di, se, st, ld, lg, op, lo, ds, gs, nz), request)
+        sent = paced({"frame": out}, isinstance(out, str), pace, POLL_S, STILL_POLL_S)  # a str: a new frame
+        return {frame: out, **({timer: sent["timer"]} if "timer" in sent else {})}
+
+    def quick_poll(value=None):
+        """A button's answer plus the poll back at full speed: what it changed shows at once."""
+        return value, gr.Timer(value=POLL_S)
 
     def on_play(pr, di, se, st, ld, lg, op, lo, ds, gs, nz, request: gr.Request):
-        return a.play(_v(pr, di, se, st, ld, lg, op, lo, ds, gs, nz), request)
+        return quick_poll(a.play(_v(pr, di, se, st, ld, lg, op, lo, ds, gs, nz), request))
 
     def on_pause(pr, di, se, st, ld, lg, op, lo, ds, gs, nz, request: gr.Request):
         a.pause(_v(pr, di, se, st, ld, lg, op, lo, ds, gs, nz), request)
 
     def stepper(kind):
         def on_step(pr, di, se, st, ld, lg, op, lo, ds, gs, nz, request: gr.Request):
-            return a.step(kind, _v(pr, di, se, st, ld, lg, op, lo, ds, gs, nz), request)
+            return quick_poll(a.step(kind, _v(pr, di, se, st, ld, lg, op, lo, ds, gs, nz), request))
         return on_step
 
     def on_reset(p, pr, di, se, st, ld, lg, op, lo, ds, gs, nz, request: gr.Request):
         a.reset(p, _v(pr, di, se, st, ld, lg, op, lo, ds, gs, nz), request)
-        return 100
+        return quick_poll(100)
 
     def on_data(p, pr, di, se, st, ld, lg, op, lo, ds, gs, nz, request: gr.Request):
         """New data: a new game, except "Draw your own" before any drawing, which pauses the game while the visitor draws."""
@@ -126,7 +134,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> ToyTab:
             g = ctx.toys.get(ctx.session(request))
             if g is not None:
                 g.run.pause()
-            return 100
+            return quick_poll(100)
         return on_reset(p, pr, di, se, st, ld, lg, op, lo, ds, gs, nz, request)
 
     def on_preset(name, request: gr.Request):
@@ -137,23 +145,25 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> ToyTab:
 
     def on_scrub(p, request: gr.Request):
         a.scrub(p, request=request)
+        return gr.Timer(value=POLL_S)
 
-    timer.tick(on_tick, [have, *controls], frame, js=KEY_JS, concurrency_limit=None, queue=False, **quick).then(**paint)
+    timer.tick(on_tick, [have, *controls, timer], [frame, timer], js=KEY_JS, concurrency_limit=None, queue=False,
+               **quick).then(**paint)
     if tab is not None:
         tab.select(**paint)  # the canvas gets its size once shown
     busy = {"concurrency_limit": 8, **quick}  # a button creates at most one small game: cheap
-    play.click(on_play, controls, replay, **busy)
+    play.click(on_play, controls, [replay, timer], **busy)
     pause.click(on_pause, controls, None, **busy)
     for btn, kind in ((step_d, "d"), (step_g, "g"), (step_both, "both")):
-        btn.click(stepper(kind), controls, replay, **busy)
-    reset.click(on_reset, [points, *controls], replay, js=POINTS_JS, **busy)
+        btn.click(stepper(kind), controls, [replay, timer], **busy)
+    reset.click(on_reset, [points, *controls], [replay, timer], js=POINTS_JS, **busy)
     preset_dd.change(on_preset, preset_dd, [dist, seed, steps, lr_d, lr_g, opt, loss, d_steps, g_steps, noise], **busy).then(
         None, js="() => { window.__genaiToy?.setDraw?.(false); return []; }", queue=False, **quick)  # a preset ends drawing
     dist.input(None, dist, None, js=DRAW_MODE_JS, queue=False, **quick)
-    dist.input(on_data, [points, *controls], replay, js=POINTS_JS, **busy)
-    noise.release(on_reset, [points, *controls], replay, js=POINTS_JS, **busy)
+    dist.input(on_data, [points, *controls], [replay, timer], js=POINTS_JS, **busy)
+    noise.release(on_reset, [points, *controls], [replay, timer], js=POINTS_JS, **busy)
     gr.on([c.input for c in (opt, loss)] + [c.release for c in (d_steps, g_steps)] + [c.submit for c in (lr_d, lr_g)],
           on_configure, live, None, trigger_mode="always_last", **busy)
     gr.on([lr_d.blur, lr_g.blur], on_configure, live, None, trigger_mode="always_last", **busy)
-    replay.release(on_scrub, replay, None, **busy)
+    replay.release(on_scrub, replay, timer, **busy)
     return ToyTab(a, timer, preset_dd)
