@@ -295,6 +295,10 @@ def test_the_poll_slows_on_a_still_game_and_a_button_speeds_it_up(ctx):
     wait_until(lambda: run.frame()["step"] > shown["frame"]["step"], what="a step after Play")
     playing = tick(have, toy_tab.STILL_POLL_S)  # a new frame: fast again (Play already said so)
     assert isinstance(playing[frame], str) and playing[timer].value == toy_tab.POLL_S
+    seen = json.loads(playing[frame])
+    have = json.dumps({"game": seen["game"], "since": seen["frame"]["step"], "key": seen["key"]})
+    assert timer not in tick(have, toy_tab.POLL_S)  # between two frames of a game that plays: still 8 Hz
+    fns["on_pause"](*values, REQ)
     for name in ("on_step", "on_reset"):
         args = values if name == "on_step" else ["[]", *values]
         assert fns[name](*args, REQ)[1].value == toy_tab.POLL_S

@@ -106,7 +106,11 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> ToyTab:
     # Gradio hands gr.Request only to a parameter annotated so, never through *args: hence the spelled-out defs
     def on_tick(have, pr, di, se, st, ld, lg, op, lo, ds, gs, nz, pace, request: gr.Request):
         out = a.poll(have, _v(pr, di, se, st, ld, lg, op, lo, ds, gs, nz), request)
-        sent = paced({"frame": out}, isinstance(out, str), pace, POLL_S, STILL_POLL_S)  # a str: a new frame
+        # fast while the game plays (a tick between two of its frames finds nothing new: not a reason to slow down)
+        # or the picture changed (a str: a new frame)
+        g = ctx.toys.get(ctx.session(request))
+        busy = isinstance(out, str) or (g is not None and g.run.state == "playing")
+        sent = paced({"frame": out}, busy, pace, POLL_S, STILL_POLL_S)
         return {frame: out, **({timer: sent["timer"]} if "timer" in sent else {})}
 
     def quick_poll(value=None):
