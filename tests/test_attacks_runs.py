@@ -39,11 +39,19 @@ def ahead_of_the_jobs(refused, replies) -> bool:
     return bool(refused) and bool(done) and max(r.ended for r in refused) < min(done)
 
 
-def quick(replies) -> bool:
-    """Refused within 1 s — nine in ten of them at least, and none over 5 s: on a shared 2-core machine any single
-    HTTP round trip stalls now and then, and a stalled refusal is not a bound that failed."""
-    times = sorted(r.seconds for r in replies)
-    return bool(times) and times[int(0.9 * (len(times) - 1))] < 1.0 and times[-1] < 5.0
+def p90(xs: list[float]) -> float:
+    return sorted(xs)[int(0.9 * (len(xs) - 1))]
+
+
+def assert_quick(replies, probe: Probe) -> None:
+    """Refused within 1 s — nine in ten of them at least, and none over 5 s — or, on a machine so loaded that the
+    normal visitor's own /status calls over the same time were slower, within twice those: a refusal costs what a
+    status poll costs (on a shared 2-core machine any single HTTP round trip stalls now and then, the probe's too —
+    seconds, once — and a stall both saw is not a bound that failed). The times are in the message."""
+    times, seen = [r.seconds for r in replies], list(probe.latencies)
+    assert times and seen, (times, seen)
+    bound, worst = max(1.0, 2 * p90(seen)), max(5.0, 2 * max(seen))
+    assert p90(times) < bound and max(times) < worst, (sorted(round(t, 2) for t in times), bound, worst)
 
 
 def served(**limits):
@@ -122,7 +130,7 @@ def test_stepping_waits_for_the_cap_and_waiting_steps_are_bounded(monkeypatch):
             assert call(url, fn["resume"], [], bots[0], ATTACKER).output["state"] == "queued"  # no slot to resume into
             time.sleep(1.0)
         assert seen["peak"] == 1, seen  # never two runs computing at once
-        assert quick(refusals)
+        assert_quick(refusals, probe)
         assert grown < 100, grown
         assert_probe(probe)
 
@@ -138,7 +146,8 @@ def test_one_address_holds_a_bounded_share_of_places_and_idle_places_are_reclaim
             replies = [call(url, fn["train"], VAE, s, ATTACKER) for s in bots]
             refused = [r for r in replies if not r.ok]
             assert [r.ok for r in replies[:3]] == [True] * 3 and len(refused) == 22 and reg.sessions() == 3
-            assert quick(refused) and all(one_line(r.output) and "from your network" in r.output for r in refused)
+            assert_quick(refused, probe)
+            assert all(one_line(r.output) and "from your network" in r.output for r in refused)
             grown = rss_mib() - rss0  # what the attack holds (the runs of the others below are theirs, by design)
             assert grown < 100, grown
             mine = call(url, fn["train"], VAE, new_session(), VISITOR).output  # another address still gets in …
@@ -147,7 +156,7 @@ def test_one_address_holds_a_bounded_share_of_places_and_idle_places_are_reclaim
                 assert call(url, fn["train"], VAE, new_session(), f"100.64.3.{i + 1}").ok
             late = call(url, fn["train"], VAE, new_session(), "100.64.3.99")
             assert not late.ok and one_line(late.output) and "server is full" in late.output
-            assert quick(refused + [late])
+            assert_quick(refused + [late], probe)
             # the bots stop training but keep polling: a script that never trains must not hold a place for ever
             for s in bots[:3]:
                 assert call(url, fn["stop"], [], s, ATTACKER).ok
