@@ -70,12 +70,13 @@ def whole(v, what: str, lo: int, hi: int, lang: str = "en") -> int:
     return int(v)
 
 
-def paced(out: dict, busy: bool, pace: float | None, fast: float, idle: float) -> dict:
-    """A poll's outputs, plus its own gr.Timer: every `fast` s while busy, every `idle` s otherwise; sent only when
-    the page's interval `pace` (the timer, an input of its own tick) differs, so a steady poll sends nothing more."""
+def paced(out: dict, busy: bool, pace: float | None, fast: float, idle: float, timer="timer") -> dict:
+    """A poll's outputs, plus its own gr.Timer under the key `timer` (a name, or the component itself): every `fast` s
+    while busy, every `idle` s otherwise; sent only when the page's interval `pace` (the timer, an input of its own
+    tick) differs, so a steady poll sends nothing more."""
     want = fast if busy else idle
     if pace is not None and float(pace) != want:
-        out = {**out, "timer": gr.Timer(value=want)}
+        out = {**out, timer: gr.Timer(value=want)}
     return out
 
 

@@ -147,6 +147,11 @@ class ToyActions:
         g.viewing = round(percent / 100 * (n - 1))
 
     # ---- the page's poll ---------------------------------------------------------------------------------
+    def playing(self, request: gr.Request = None) -> bool:
+        """Whether the visitor's game plays now (its poll stays fast between two frames)."""
+        g = self.ctx.toys.get(self.ctx.session(request))
+        return g is not None and g.run.state == "playing"
+
     def poll(self, have, v: dict | None = None, request: gr.Request = None):
         """The payload toy.js draws, or gr.skip() when the page already shows this exact frame. Never raises:
         a problem becomes the payload's one-sentence message. Its sentences are in the visitor's language, which is

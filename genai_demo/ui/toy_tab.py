@@ -108,10 +108,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> ToyTab:
         out = a.poll(have, _v(pr, di, se, st, ld, lg, op, lo, ds, gs, nz), request)
         # fast while the game plays (a tick between two of its frames finds nothing new: not a reason to slow down)
         # or the picture changed (a str: a new frame)
-        g = ctx.toys.get(ctx.session(request))
-        busy = isinstance(out, str) or (g is not None and g.run.state == "playing")
-        sent = paced({"frame": out}, busy, pace, POLL_S, STILL_POLL_S)
-        return {frame: out, **({timer: sent["timer"]} if "timer" in sent else {})}
+        return paced({frame: out}, isinstance(out, str) or a.playing(request), pace, POLL_S, STILL_POLL_S, timer=timer)
 
     def quick_poll(value=None):
         """A button's answer plus the poll back at full speed: what it changed shows at once."""
