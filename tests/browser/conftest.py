@@ -43,6 +43,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run"]
 VIEWPORT = {"width": 1400, "height": 1000}
 PATIENCE_MS = 20_000  # default timeout of page actions and expect() assertions
+# a page's first render: the whole app's config and ~4,000 nodes, ~2 s of a free core here; with three test workers
+# on two busy cores one took over 20 s once
+FIRST_RENDER_MS = 60_000
 SCREENSHOTS_ENV = "GENAI_DEMO_SCREENSHOTS"  # where shoot() writes when set; otherwise a temp folder
 SCREENSHOTS_KEY = pytest.StashKey[Path]()  # the folder, for the line tests/conftest.py prints at the end
 
@@ -93,7 +96,7 @@ def open_page(browser):
         pg = context.new_page()
         pg.set_default_timeout(PATIENCE_MS)
         pg.goto(url)
-        pg.locator("#main-tabs").wait_for(state="visible")
+        pg.locator("#main-tabs").wait_for(state="visible", timeout=FIRST_RENDER_MS)
         return pg
 
     yield open_
