@@ -39,9 +39,13 @@ def test_an_early_spike_does_not_set_the_range_and_is_said_to_be_cut():
     assert frame["value"].max() == 500  # the data is all there: the plot clips it, nothing is invented
 
 
-def test_curves_that_fit_keep_the_plots_own_range():
-    _, opts = curve_view(PLOTS["vae"][0], vae_history(spike=150.0))
-    assert opts["y_lim"] is None and opts["x_title"] == "step"
+def test_curves_that_fit_get_a_range_that_holds_them_all():
+    history = vae_history(spike=150.0)
+    _, opts = curve_view(PLOTS["vae"][0], history)
+    values = [v for key in PLOTS["vae"][0].series for v in history.get(key, [])]
+    lo, hi = opts["y_lim"]  # explicit, never None: the page's plot would keep an earlier, clipped range
+    assert lo < min(values) and hi > max(values) and hi - lo < 1.2 * (max(values) - min(values))
+    assert opts["x_title"] == "step"
     assert y_range(pd.DataFrame({"step": [1, 2], "value": [1.0, 2.0], "series": "a"})) is None
 
 

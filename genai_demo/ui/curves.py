@@ -38,11 +38,16 @@ def y_range(frame: pd.DataFrame) -> tuple[float, float] | None:
     late = finite["value"].to_numpy(float)[(steps > cut) & (rank >= 3)]
     if late.size < 3:
         return None
-    lo, hi = float(late.min()), float(late.max())
-    pad = 0.08 * (hi - lo) if hi > lo else 0.05 * max(abs(hi), 1e-9)
+    lo, hi = padded(float(late.min()), float(late.max()))
     all_lo, all_hi = float(finite["value"].min()), float(finite["value"].max())
-    if all_hi - all_lo <= SQUEEZE * (hi - lo + 2 * pad):
+    if all_hi - all_lo <= SQUEEZE * (hi - lo):
         return None  # the early part squeezes the rest little: let the plot show everything
+    return lo, hi
+
+
+def padded(lo: float, hi: float) -> tuple[float, float]:
+    """[lo, hi] with a margin of 8 % of the span (5 % of the value for a flat curve), so no line runs on the frame."""
+    pad = 0.08 * (hi - lo) if hi > lo else 0.05 * max(abs(hi), 1e-9)
     return lo - pad, hi + pad
 
 
@@ -95,13 +100,15 @@ def curve_view(plot: Plot, history: dict, evals: dict | None = None, changes=(),
     cut = y_range(frame)
     # "clipped" goes under the x axis, which has room for it: beside the y title it was cut off in a 190 px plot
     x_title = t("plot_x_cut" if cut is not None else "plot_x", lang)
-    lo, hi = cut if cut is not None else (float(np.nanmin(frame["value"])), float(np.nanmax(frame["value"])))
+    # always an explicit range: Gradio 6.31's LinePlot keeps the last y_lim it drew when an update says None, so a
+    # curve that outgrew an early clipped range ran off the top of the plot (a VAE's KL rising after its first dip)
+    lo, hi = cut if cut is not None else padded(float(np.nanmin(frame["value"])), float(np.nanmax(frame["value"])))
     held = {series_name(name, lang) for key, name in plot.series.items() if (evals or {}).get(key) and key not in history}
     marks = change_lines(drawn_changes(changes, frame["step"].max()), lo, hi)
     frame = pd.concat([held_out_dashes(frame, held), marks], ignore_index=True)
     color_map = {**colors(), **dict.fromkeys(marks["series"], MARKER)}
     legend = list(dict.fromkeys(frame["series"][~frame["series"].isin(set(marks["series"]))]))  # the data's own series
-    return frame, {"x_title": x_title, "y_title": y_title or " ", "y_lim": list(cut) if cut is not None else None,
+    return frame, {"x_title": x_title, "y_title": y_title or " ", "y_lim": [lo, hi],
                    "color_map": color_map, "colors_in_legend": legend}
 
 
