@@ -197,7 +197,9 @@ def build(ctx: UIContext) -> TrainActions:
     start.click(on_start, set(form.values()), [seed, poll], concurrency_limit=2, api_visibility="private")
     pause.click(on_pause, None, None, **quick)
     step.click(on_step, step_n, poll, **quick)
-    q.after(reset.click(on_reset, None, reset, **quick))  # the card forgets a discarded run at once
+    # every press reaches the server, which decides arm or discard: the poll can show "Really discard?" before the
+    # first press's own answer is back, and a second press then was dropped by Gradio's default trigger mode ("once")
+    q.after(reset.click(on_reset, None, reset, trigger_mode="multiple", **quick))  # the card forgets a discarded run at once
     save.click(on_save, None, saved, concurrency_limit=2, api_visibility="private")
     for name, comp in (("lr", lr), ("batch_size", batch), ("beta", beta), ("d_steps", dsteps)):
         if isinstance(comp, gr.Number):  # Enter only leaves the field: its blur applies the value, so a bad one is
