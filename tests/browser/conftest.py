@@ -44,7 +44,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 VIEWPORT = {"width": 1400, "height": 1000}
 PATIENCE_MS = 20_000  # default timeout of page actions and expect() assertions
 # a page's first render: the whole app's config and ~4,000 nodes, ~2 s of a free core here; with three test workers
-# on two busy cores one took over 20 s once
+# on two busy cores one took over 20 s once (a slow machine is not a failed page)
 FIRST_RENDER_MS = 60_000
 SCREENSHOTS_ENV = "GENAI_DEMO_SCREENSHOTS"  # where shoot() writes when set; otherwise a temp folder
 SCREENSHOTS_KEY = pytest.StashKey[Path]()  # the folder, for the line tests/conftest.py prints at the end
