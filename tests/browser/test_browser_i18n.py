@@ -76,9 +76,8 @@ def english_words(texts: list[str]) -> list[str]:
     return found
 
 
-def test_lang_zh_shows_every_converted_tab_in_chinese(page, app_url, shoot):
-    page.goto(app_url + "?lang=zh")
-    page.locator("#main-tabs").wait_for(state="visible")
+@pytest.mark.link("?lang=zh")
+def test_lang_zh_shows_every_converted_tab_in_chinese(page, shoot):
     expect(page.locator("#app-header")).to_contain_text("生成模型")
     expect(page.locator("#lang-switch input[value='zh-CN']")).to_be_checked()
     for tab, name in TABS.items():
@@ -158,11 +157,11 @@ def test_switching_language_mid_run_keeps_the_run(page, ui_ctx, shoot):
     expect(page.locator(COUNTER)).to_have_attribute("data-state", "none")
 
 
+@pytest.mark.link("?lang=zh")  # a visitor in Chinese at the same time
 def test_an_api_caller_gets_english_while_a_page_is_in_chinese(page, app_url):
     from gradio_client import Client
     from gradio_client.exceptions import AppError
 
-    page.goto(app_url + "?lang=zh")  # a visitor in Chinese at the same time
     expect(page.locator("#app-header")).to_contain_text("生成模型")
     c = Client(app_url, verbose=False, analytics_enabled=False)
     with pytest.raises(AppError, match="Cannot use model 'pretrained:nope'"):

@@ -88,8 +88,8 @@ def draw_seven(page) -> None:
     page.mouse.move(cx + points[0][0] * s, cy + points[0][1] * s)
     page.mouse.down()
     for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
-        for k in range(1, 9):
-            page.mouse.move(cx + (x0 + (x1 - x0) * k / 8) * s, cy + (y0 + (y1 - y0) * k / 8) * s)
+        for k in range(1, 3):  # the editor joins the points with a stroke; each move costs ~0.3 s of page time here
+            page.mouse.move(cx + (x0 + (x1 - x0) * k / 2) * s, cy + (y0 + (y1 - y0) * k / 2) * s)
     page.mouse.up()
 
 

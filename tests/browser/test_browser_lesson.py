@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 LINK = "?tab=train&model=gan&lr=0.0005&seed=5&steps=1200&dg=2&batch=5000&hide=lr,batch,advanced"
 
 
-def open_link(page, app_url: str, query: str) -> None:
-    page.goto(app_url + query)
-    page.locator("#main-tabs").wait_for(state="visible")
-
-
-def test_a_lesson_link_sets_hides_and_notes(page, app_url, shoot):
-    open_link(page, app_url, LINK)
+@pytest.mark.link(LINK)
+def test_a_lesson_link_sets_hides_and_notes(page, shoot):
     expect(page.locator("#train-model input[value='gan']")).to_be_checked()
     expect(page.locator("#train-seed input")).to_have_value("5")
     expect(page.locator("#train-steps input")).to_have_value("1200")
@@ -31,8 +27,8 @@ def test_a_lesson_link_sets_hides_and_notes(page, app_url, shoot):
     shoot("lesson-link")
 
 
-def test_a_lesson_link_selects_a_tab_and_says_what_it_ignored_in_chinese(page, app_url):
-    open_link(page, app_url, "?tab=gan&lang=zh&speed=9&lab=mode-collapse")
+@pytest.mark.link("?tab=gan&lang=zh&speed=9&lab=mode-collapse")
+def test_a_lesson_link_selects_a_tab_and_says_what_it_ignored_in_chinese(page):
     expect(page.locator("#tab-gan")).to_be_visible()
     note = page.locator("#lesson-note")
     expect(note).to_contain_text("课程链接：“speed” 不是本应用认识的设置")
@@ -41,8 +37,8 @@ def test_a_lesson_link_selects_a_tab_and_says_what_it_ignored_in_chinese(page, a
     expect(note).to_contain_text("Lesson link: “speed” is not a setting")
 
 
-def test_copy_lesson_link_round_trip(page, app_url, browser):
-    open_link(page, app_url, "?model=vae&beta=4&seed=7&hide=seed,dg")
+@pytest.mark.link("?model=vae&beta=4&seed=7&hide=seed,dg")
+def test_copy_lesson_link_round_trip(page, open_page):
     expect(page.locator("#train-beta input[type='number']")).to_have_value("4")
     page.locator("#train-steps input").fill("900")
     page.locator("#train-steps input").press("Tab")
@@ -52,17 +48,12 @@ def test_copy_lesson_link_round_trip(page, app_url, browser):
     link = box.input_value()
     assert "beta=4" in link and "seed=7" in link and "steps=900" in link and "hide=seed,dg" in link, link
     assert "dg=" not in link.replace("hide=seed,dg", ""), link  # D:G is not a VAE setting
-    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    try:
-        other.goto(link)
-        other.locator("#main-tabs").wait_for(state="visible")
-        expect(other.locator("#train-model input[value='vae']")).to_be_checked()
-        expect(other.locator("#train-beta input[type='number']")).to_have_value("4")
-        expect(other.locator("#train-steps input")).to_have_value("900")
-        expect(other.locator("#train-seed")).to_be_hidden()
-        expect(other.locator("#lesson-note")).to_be_hidden()  # nothing was ignored
-    finally:
-        other.context.close()
+    other = open_page(link)  # another visitor opening the copied link
+    expect(other.locator("#train-model input[value='vae']")).to_be_checked()
+    expect(other.locator("#train-beta input[type='number']")).to_have_value("4")
+    expect(other.locator("#train-steps input")).to_have_value("900")
+    expect(other.locator("#train-seed")).to_be_hidden()
+    expect(other.locator("#lesson-note")).to_be_hidden()  # nothing was ignored
 
 
 def test_an_info_mark_opens_its_glossary_entry(page, shoot):
@@ -144,8 +135,8 @@ def test_generate_is_above_the_fold_on_a_laptop(browser, app_url):
         context.close()
 
 
-def test_a_chinese_link_to_the_tiny_gpt_on_tang_poems(page, app_url):
-    open_link(page, app_url, "?lang=zh&tab=train&model=charlm&data=tang&steps=800")
+@pytest.mark.link("?lang=zh&tab=train&model=charlm&data=tang&steps=800")
+def test_a_chinese_link_to_the_tiny_gpt_on_tang_poems(page):
     expect(page.locator("#train-model input[value='charlm']")).to_be_checked()
     expect(page.locator("#train-data input[value='tang']")).to_be_checked()  # a text corpus once the model is the GPT
     expect(page.locator("#train-steps input")).to_have_value("800")

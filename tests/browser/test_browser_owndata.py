@@ -92,13 +92,10 @@ def test_own_text_trains_the_tiny_gpt_and_generates(page, shoot):
     expect(page.locator("#text-lines")).to_contain_text(re.compile("new|memorised|real line, unseen"))
 
 
-def test_closing_the_page_frees_the_visitors_data(browser, app_url, tmp_path):
+def test_closing_the_page_frees_the_visitors_data(page, tmp_path):
     from genai_demo.data import own_store
     from tests.helpers import wait_until
 
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.goto(app_url)
     before = set(own_store.STORE._mine)
     open_section(page)
     page.locator("#own-images-files input[type=file]").set_input_files(write_files(tmp_path, pngs(20)))
@@ -108,5 +105,5 @@ def test_closing_the_page_frees_the_visitors_data(browser, app_url, tmp_path):
     mine = set(own_store.STORE._mine) - before
     assert len(mine) == 1
     handle = own_store.STORE.names(next(iter(mine)))[0]
-    context.close()  # Gradio's unload → train_tab.forget → the store lets go
+    page.close()  # Gradio's unload → train_tab.forget → the store lets go
     wait_until(lambda: own_store.STORE.get(handle) is None, 60, what="the data to be freed after the page closed")

@@ -49,9 +49,8 @@ def test_the_tang_model_writes_chinese_verse(page, shoot):
     shoot("text-tang")
 
 
-def test_a_chinese_page_opens_on_the_tang_model(page, app_url):
-    page.goto(app_url + "?lang=zh")
-    page.locator("#main-tabs").wait_for(state="visible")
+@pytest.mark.link("?lang=zh")
+def test_a_chinese_page_opens_on_the_tang_model(page):
     page.get_by_role("tab", name="下一个词元").click()
     expect(page.locator("#text-model input")).to_have_value(re.compile(r"^Tiny GPT · tang · "))
     prompt = page.locator("#text-prompt textarea, #text-prompt input").first

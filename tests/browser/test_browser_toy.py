@@ -5,6 +5,7 @@ points it drew, the step, the mode), never through pixels.
 """
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 PLANE = "#toy-view canvas.toy-plane"
@@ -102,13 +103,8 @@ def test_scrub_the_replay(page):
     assert int(wait_step(page, int(live["step"]) + 1)["step"]) > int(live["step"])
 
 
-def test_lesson_link_opens_the_tab_with_the_preset(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    try:
-        page.goto(app_url + "?tab=toy&preset=collapse")
-        expect(page.get_by_role("tab", name="2-D GAN")).to_have_attribute("aria-selected", "true")
-        expect(page.locator("#toy-lr-g input")).to_have_value("0.01")
-        expect(page.locator("#toy-view .toy-note")).to_contain_text("mode collapse")
-    finally:
-        context.close()
+@pytest.mark.link("?tab=toy&preset=collapse")
+def test_lesson_link_opens_the_tab_with_the_preset(page):
+    expect(page.get_by_role("tab", name="2-D GAN")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#toy-lr-g input")).to_have_value("0.01")
+    expect(page.locator("#toy-view .toy-note")).to_contain_text("mode collapse")

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
-import time
 
 from playwright.sync_api import expect
+
+from tests.browser.conftest import picture_step
+from tests.helpers import wait_until
 
 COUNTER = "#train-step-count .step-counter"
 
@@ -38,7 +40,7 @@ def test_train_a_vae_watch_pause_step_scrub(page, shoot, ui_ctx):
     # the counter grows and the curves, the grid and their formulas show up
     wait_for_step(page, 1)
     expect(page.locator("#train-status")).to_contain_text("running")
-    wait_for_step(page, 600)  # enough for recognisable digits in the screenshot
+    wait_for_step(page, picture_step(600, 150))  # 600: recognisable digits in the README's screenshot
     expect(page.locator("#train-loss-plot canvas, #train-loss-plot svg").first).to_be_visible()
     expect(page.locator("#train-loss-plot")).not_to_contain_text("Empty")
     expect(page.locator("#train-grid img")).to_be_visible()
@@ -96,18 +98,13 @@ def test_how_it_works_renders_formulas_and_diagrams(page, shoot):
     shoot("how-it-works")
 
 
-def test_closing_the_page_releases_the_visitors_run(browser, app_url, ui_ctx):
-    before = ui_ctx.registry.sessions()
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.goto(app_url)
+def test_closing_the_page_releases_the_visitors_run(page, ui_ctx):
+    sid = page.evaluate("window.__gradio_session_hash__")
     page.locator("#train-steps input").fill("3000")
     page.locator("#train-start").click()
     wait_for_step(page, 1)
-    assert ui_ctx.registry.sessions() == before + 1
-    context.close()  # Gradio's unload → the app releases the session's runs
-    deadline = time.monotonic() + 20
-    while ui_ctx.registry.sessions() > before and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert ui_ctx.registry.sessions() == before
-    assert ui_ctx.registry.running_count() == 0
+    (run,) = ui_ctx.registry.runs(sid)
+    page.close()  # Gradio's unload → the app releases the session's runs
+    # this visitor's run only: other tests' pages close (and release) at their own pace
+    wait_until(lambda: not ui_ctx.registry.runs(sid), 20, what="the closed page's run to be released")
+    wait_until(lambda: not run.trainer.busy, 20, what="the released run to stop training")

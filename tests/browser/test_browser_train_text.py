@@ -5,6 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import picture_step
+
 COUNTER = "#train-step-count .step-counter"
 
 
@@ -37,7 +39,7 @@ def test_train_the_tiny_gpt_and_watch_names_appear(page, shoot):
     box = page.locator("#train-text .train-text")
     expect(box).to_have_attribute("data-lines", "12")
     expect(box.locator("li")).to_have_count(12)
-    wait_for_step(page, 250)  # enough for name-like lines in the screenshot
+    wait_for_step(page, picture_step(250, 60))  # 250: name-like lines in the README's screenshot
     expect(page.locator("#train-formula-a .katex").first).to_be_visible()
     expect(page.locator("#train-formula-b")).to_contain_text("Bits per character")
     expect(page.locator("#train-loss-plot")).to_contain_text("held-out NLL")  # the held-out curve is in the legend

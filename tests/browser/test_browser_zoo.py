@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from genai_demo.training.checkpoints import load_checkpoint, save_checkpoint
@@ -72,8 +73,8 @@ def test_show_a_shipped_model_as_code_and_download_it(page, shoot):
     compile(text, "dcgan.py", "exec")
 
 
-def test_the_panel_in_chinese(page, app_url, tmp_path, shoot):
-    page.goto(app_url + "?lang=zh")
+@pytest.mark.link("?lang=zh")
+def test_the_panel_in_chinese(page, tmp_path, shoot):
     page.locator("#zoo-panel").get_by_text(re.compile("^你的权重与代码")).click()
     expect(page.locator("#zoo-load-intro")).to_contain_text("拖入")
     page.locator("#zoo-upload input[type=file]").set_input_files(str(a_save(tmp_path, step=30)))
