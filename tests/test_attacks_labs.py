@@ -15,6 +15,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import pytest  # noqa: E402
 
 from genai_demo.i18n import t  # noqa: E402
+from genai_demo.ui.labs_tab import IDLE_S, MEASURE_S  # noqa: E402
 from tests.helpers import serve_app  # noqa: E402
 from tests.helpers.attack import Gradio, clean, new_session  # noqa: E402
 
@@ -36,9 +37,9 @@ class Labs(Gradio):
         comps = {c["id"]: c.get("props", {}).get("elem_id") for c in self.config["components"]}
         ticks = [d for d in self.config["dependencies"] if d["targets"] and d["targets"][0][1] == "tick"]
 
-        def timer(first_input):  # timers have no elem_id: known by what they read
-            found = [d["id"] for d in ticks if [comps.get(i) for i in d["inputs"][:1]] == first_input and
-                     (first_input or not d["outputs"])]
+        def timer(first_input):  # timers have no elem_id: known by what they read (the measure timer by its name)
+            found = [d["id"] for d in ticks if (first_input and [comps.get(i) for i in d["inputs"][:1]] == first_input)
+                     or (not first_input and d.get("api_name") == "on_measure")]
             assert len(found) == 1, (first_input, found)
             return found[0]
 
@@ -71,7 +72,7 @@ def not_a_choice(lang: str = "en") -> str:
 def test_a_lab_that_does_not_exist_is_refused_in_plain_words(served, bad):
     url, ctx = served
     g = Labs(url)
-    for event, data in (("pick", [bad]), ("run", [bad, 0]), ("tick", [bad, None])):
+    for event, data in (("pick", [bad]), ("run", [bad, 0]), ("tick", [bad, None, 1])):
         assert refused(g.send(event, data)).startswith(not_a_choice()), (event, bad)
     assert ctx.registry.runs(g.session) == []
 
@@ -99,8 +100,8 @@ def test_run_without_a_valid_prediction_starts_nothing(served, bad):
         assert refused(g.send("choice", [bad])).startswith(not_a_choice())  # the radio's own event too
 
 
-@pytest.mark.parametrize("event, data, needed", [("run", [], 2), ("run", [LAB], 2), ("pick", [], 1), ("tick", [LAB], 2),
-                                                 ("compare", [None, None], 4)])
+@pytest.mark.parametrize("event, data, needed", [("run", [], 2), ("run", [LAB], 2), ("pick", [], 1), ("tick", [LAB], 3),
+                                                 ("compare", [None, None], 5)])
 def test_too_few_values_are_counted_not_crashed(served, event, data, needed):
     url, _ = served
     msg = refused(Labs(url).send(event, data))
@@ -115,7 +116,7 @@ def test_a_chinese_visitor_reads_the_refusals_in_chinese(served):
         assert refused(g.send("run", ["nope", 0])) == t("err_not_a_choice", "zh-CN", got="'nope'")
         assert refused(g.send("run", [LAB, None])) == t("labs_choose_first", "zh-CN")
         assert refused(g.send("run", [None, 0])) == t("labs_err_pick", "zh-CN")
-        assert refused(g.send("compare", [])) == t("err_input_count", "zh-CN", needed=4, got=0)
+        assert refused(g.send("compare", [])) == t("err_input_count", "zh-CN", needed=5, got=0)
     finally:
         ctx.langs.pop(g.session, None)
 
@@ -128,12 +129,13 @@ def test_fresh_sessions_get_the_idle_views_and_hold_nothing(served):
     url, ctx = served
     for _ in range(5):  # a new session hash each time, none of which ever loaded the page
         g = Labs(url)
-        assert g.send("measure", []) == (True, [])
-        ok, out = g.send("tick", [LAB, None])
-        assert ok and t("labs_idle", "en") in out, out
-        ok, out = g.send("compare", [None, None, None, None])
+        assert g.send("measure", [MEASURE_S]) == (True, [{"value": IDLE_S, "__type__": "update"}])  # nothing to do: slow
+        ok, out = g.send("tick", [LAB, None, 1])
+        assert ok and t("labs_idle", "en") in out and out[-1] == {"value": IDLE_S, "__type__": "update"}, out
+        ok, out = g.send("compare", [None, None, None, None, 1])
         assert ok and t("compare_none", "en", n=ctx.registry.max_per_session) in out, out
-        for bad in (["r1", "r2", "loss", None], [HUGE, None, None, None], [1, 2, 3, None], [[1], {"a": 1}, 2.5, None]):
+        assert out[-1] == {"value": IDLE_S, "__type__": "update"}, out  # no run trains: the tick slows down
+        for bad in (["r1", "r2", "loss", None, 1], [HUGE, None, None, None, 1], [1, 2, 3, None, 1], [[1], {"a": 1}, 2.5, None, 1]):
             assert refused(g.send("compare", bad)).startswith(not_a_choice()), bad  # runs this session never had
     assert ctx.registry.sessions() == 0
     assert not ctx.langs  # no language, no lab desk entry: nothing kept for a caller that never loaded the page
@@ -143,20 +145,22 @@ def test_a_real_visitor_is_served_while_a_script_attacks(served):
     url, ctx = served
     me, script = Labs(url), Labs(url)
     try:
-        ok, (hint, _) = me.send("run", ["gan-learns", 0])
+        ok, (hint, *_) = me.send("run", ["gan-learns", 0])
         assert ok and hint == t("labs_started", "en", run=ctx.registry.current(me.session).id)
         for data in (["nope", 0], [LAB, HUGE], [None, None], []):
             refused(script.send("run", data))
-        assert script.send("measure", []) == (True, [])
-        assert me.send("measure", []) == (True, [])
-        ok, out = me.send("tick", ["gan-learns", None])
+        assert script.send("measure", [MEASURE_S]) == (True, [{"value": IDLE_S, "__type__": "update"}])
+        assert me.send("measure", [MEASURE_S]) == (True, [{"__type__": "update"}])  # a lab trains: the pace stays fast
+        ok, out = me.send("tick", ["gan-learns", None, 1])
         assert ok and t("labs_idle", "en") not in out  # the visitor's lab is shown, not the idle line
-        ok, out = me.send("compare", [None, None, None, None])
+        assert out[-1] == {"__type__": "update"}, out  # and the tick stays at its fast pace while the lab trains
+        ok, out = me.send("compare", [None, None, None, None, 1])
+        assert out[-1] == {"__type__": "update"}, out
         mine = ctx.registry.current(me.session).id
         assert ok and out[0]["choices"] == [[f"{mine} · GAN · mnist5k · lr 0.001 · batch 64 · D:G 1 · seed 7 · steps 3,000",
                                             mine]]
-        assert me.send("compare", [mine, None, None, None])[0]  # its own run is a valid pick
-        assert refused(script.send("compare", [mine, None, None, None])).startswith(not_a_choice())  # not another's
+        assert me.send("compare", [mine, None, None, None, 1])[0]  # its own run is a valid pick
+        assert refused(script.send("compare", [mine, None, None, None, 1])).startswith(not_a_choice())  # not another's
         assert ctx.registry.runs(script.session) == [] and ctx.registry.sessions() == 1
         assert Gradio(url).call("status", [])[0] == "complete"  # and an API caller is answered as usual
     finally:

@@ -75,6 +75,8 @@ def paced(out: dict, busy: bool, pace: float | None, fast: float, idle: float, t
     while busy, every `idle` s otherwise; sent only when the page's interval `pace` (the timer, an input of its own
     tick) differs, so a steady poll sends nothing more."""
     want = fast if busy else idle
+    if isinstance(pace, bool) or not isinstance(pace, int | float):  # a script's value (the page sends a number)
+        pace = None if pace is None else idle + fast  # anything else: set the right pace
     if pace is not None and float(pace) != want:
         out = {**out, timer: gr.Timer(value=want)}
     return out

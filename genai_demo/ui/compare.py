@@ -13,12 +13,14 @@ from ..i18n import t
 from ..models import family
 from . import labs_view as W
 from . import train_view as V
+from .common import paced
 from .context import UIContext
 from .lang import L
 from .outputs import Outputs
 from .train_view import _thin
 
 TICK_S = 1.0
+IDLE_S = 3.0  # the tick while none of the visitor's runs trains (labs_tab.IDLE_S: why)
 POINTS = 300  # points per run's curve
 DIFFERS = ("kind", "data", "lr", "batch_size", "beta", "d_steps", "seed", "steps")  # what a legend may name
 # metric key → catalogue key of its name (the Train tab's legend words; the rest are the labs' own)
@@ -75,6 +77,12 @@ def frame(snaps, labels, metric: str) -> pd.DataFrame | None:
             keep = _thin(len(steps), POINTS)
             parts.append(pd.DataFrame({"step": np.asarray(steps)[keep], "value": np.asarray(values)[keep], "series": label}))
     return pd.concat(parts, ignore_index=True) if len(parts) == 2 else None
+
+
+def training(ctx: UIContext, request: gr.Request) -> bool:
+    """Whether one of the visitor's runs trains or waits to (its curves can still grow)."""
+    sid = getattr(request, "session_hash", None)
+    return any(r.trainer.state in ("idle", "running") for r in (ctx.registry.runs(sid) if sid else []))
 
 
 def tick(ctx: UIContext, a_id, b_id, metric, view: dict | None, request: gr.Request) -> dict:
@@ -163,10 +171,12 @@ def build(ctx: UIContext) -> _Section:
     live = Outputs(a=a, b=b, metric=metric, note=note, curve=curve, pic_a=pic_a, pic_b=pic_b, pic_a_text=text_a,
                    pic_b_text=text_b, pic_a_cap=cap_a, pic_b_cap=cap_b, view=view)
 
-    def on_tick(a_id, b_id, m, v, request: gr.Request):
-        return live(tick(ctx, a_id, b_id, m, v, request))
+    def on_tick(a_id, b_id, m, v, pace, request: gr.Request):
+        out = live(tick(ctx, a_id, b_id, m, v, request))
+        return paced(out if isinstance(out, dict) else {}, training(ctx, request), pace, TICK_S, IDLE_S,
+                     timer=timer) or gr.skip()
 
     timer = gr.Timer(TICK_S, active=False)
-    timer.tick(on_tick, [a, b, metric, view], live.blocks, concurrency_limit=None, show_progress="hidden",
-               api_visibility="private")
+    timer.tick(on_tick, [a, b, metric, view, timer], [*live.blocks, timer], concurrency_limit=None,
+               show_progress="hidden", api_visibility="private")
     return _Section(timer)

@@ -21,6 +21,7 @@ from ..training.settings import checked
 from . import compare
 from . import labs_view as W
 from . import train_view as V
+from .common import paced
 from .context import UIContext
 from .lang import L
 from .messages import MAX_QUOTED, shown
@@ -29,6 +30,10 @@ from .train_actions import said
 
 VIEW_S = 1.0  # the view tick: reads only
 MEASURE_S = 2.0  # the measuring timer: one classifier pass per new snapshot (GAN), 100 sampled names (tiny GPT)
+# both ticks while the visitor's lab has nothing left to run: each tick is a queue round trip and a status update of
+# every output in the page (an idle Labs tab polling at full speed cost 0.56 s of browser CPU a second here), and
+# what can still change (a language switch, the last measurement) shows within these few seconds
+IDLE_S = 3.0
 FIRST = next(iter(LABS))
 LINK_JS = "(lab) => lab ? location.origin + location.pathname + '?lab=' + encodeURIComponent(lab) : ''"
 
@@ -92,6 +97,16 @@ class LabsActions:
             raise gr.Error(t("train_err_start", lang, error=said(e, lang))) from None
         self.desk.begin(sid, chosen.id, choice, run.id)
         return {"hint": t("labs_started", lang, run=run.id), "result": ""}
+
+    def training(self, request: gr.Request) -> bool:
+        """Whether the visitor's lab has a run left that is not over (queued, training, paused): its ticks stay fast."""
+        sid = getattr(request, "session_hash", None)
+        session = self.desk.get(sid) if sid else None
+        runs = self._runs(sid, session) if session else []
+        if not runs:
+            return False
+        last = runs[-1].trainer.state
+        return not (last in ENDED and (session.started_all or last != "finished"))
 
     def measure(self, request: gr.Request) -> None:
         """The slow timer: measure new snapshots, run the detector, start the next run of a two-run lab."""
@@ -210,23 +225,28 @@ def build(ctx: UIContext):
         return gr.Button(interactive=value is not None)
 
     def on_run(lab_id, value, request: gr.Request):
-        return Outputs(hint=hint, result=result)(a.run(lab_id, value, request))
+        out = Outputs(hint=hint, result=result)(a.run(lab_id, value, request))
+        return {**out, view_timer: gr.Timer(value=VIEW_S), measure_timer: gr.Timer(value=MEASURE_S)}  # fast again
 
-    def on_measure(request: gr.Request):
+    def on_measure(pace, request: gr.Request):
         a.measure(request)
+        return paced({}, a.training(request), pace, MEASURE_S, IDLE_S, timer=measure_timer) or gr.skip()
 
-    def on_tick(lab_id, v, request: gr.Request):
-        return live(a.tick(lab_id, v, request))
+    def on_tick(lab_id, v, pace, request: gr.Request):
+        out = live(a.tick(lab_id, v, request))
+        return paced(out if isinstance(out, dict) else {}, a.training(request), pace, VIEW_S, IDLE_S,
+                     timer=view_timer) or gr.skip()
 
     pick.input(on_pick, pick, picked_out.blocks, **quick)
     pick.change(None, pick, link, js=LINK_JS)
     choice.change(on_choice, choice, run, **quick)
-    run.click(on_run, [pick, choice], [hint, result], concurrency_limit=2, api_visibility="private")
     measure_timer = gr.Timer(MEASURE_S, active=False)
-    measure_timer.tick(on_measure, None, None, concurrency_limit=2, concurrency_id="labs-measure",
+    measure_timer.tick(on_measure, measure_timer, measure_timer, concurrency_limit=2, concurrency_id="labs-measure",
                        show_progress="hidden", api_visibility="private")
     view_timer = gr.Timer(VIEW_S, active=False)
-    view_timer.tick(on_tick, [pick, view], live.blocks, **quick)
+    view_timer.tick(on_tick, [pick, view, view_timer], [*live.blocks, view_timer], **quick)
+    run.click(on_run, [pick, choice], [hint, result, view_timer, measure_timer], concurrency_limit=2,
+              api_visibility="private")
     return _Handle(a, pick, note, link, [measure_timer, view_timer, cmp.timer])
 
 
