@@ -115,6 +115,12 @@ class ToyActions:
     def pause(self, v: dict | None = None, request: gr.Request = None):
         self.game(request, v).run.pause()
 
+    def hold(self, request: gr.Request = None) -> None:
+        """Pause the visitor's game while they draw, if they have one (never makes one)."""
+        g = self.ctx.toys.get(self.ctx.session(request))
+        if g is not None:
+            g.run.pause()
+
     def step(self, kind: str, v: dict | None = None, request: gr.Request = None):
         g = self.game(request, v)
         g.viewing = None

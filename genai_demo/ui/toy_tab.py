@@ -132,9 +132,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> ToyTab:
     def on_data(p, pr, di, se, st, ld, lg, op, lo, ds, gs, nz, request: gr.Request):
         """New data: a new game, except "Draw your own" before any drawing, which pauses the game while the visitor draws."""
         if di == "custom" and len(_points(p, ctx.lang(request)) or []) < 3:
-            g = ctx.toys.get(ctx.session(request))
-            if g is not None:
-                g.run.pause()
+            a.hold(request)
             return quick_poll(100)
         return on_reset(p, pr, di, se, st, ld, lg, op, lo, ds, gs, nz, request)
 
@@ -146,7 +144,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> ToyTab:
 
     def on_scrub(p, request: gr.Request):
         a.scrub(p, request=request)
-        return gr.Timer(value=POLL_S)
+        return quick_poll()[1]
 
     timer.tick(on_tick, [have, *controls, timer], [frame, timer], js=KEY_JS, concurrency_limit=None, queue=False,
                **quick).then(**paint)
