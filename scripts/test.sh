@@ -25,9 +25,10 @@ tree_state() {
 }
 before=$(tree_state)
 rc=0
-# two workers (pytest-xdist), one test file each at a time: the browser tests mostly wait on the page; three were
-# tried (2026-12-01) and gave 9-16 min against two's 14-16 on this noisy 2-core machine, with two timing failures in
-# four runs, so two it stays; GENAI_DEMO_TEST_WORKERS=0 runs it in one process
+# two workers (pytest-xdist), one test file each at a time: both cores are busy throughout (vmstat: ~0 % idle during
+# the browser tests — chromium drawing the pages, the app training real models), so a third worker only adds
+# contention (tried 2026-12-01: 9-16 min and two timing failures in four runs); GENAI_DEMO_TEST_WORKERS=0 runs it in
+# one process
 python -m pytest -q -n "${GENAI_DEMO_TEST_WORKERS:-2}" --dist loadfile "$@" || rc=$?
 left=$(comm -13 <(printf '%s\n' "$before" | sort) <(tree_state | sort))
 if [ -n "$left" ]; then
