@@ -31,7 +31,8 @@ def open_tab(page, name: str) -> None:
 
 def src(page, selector: str) -> str:
     img = page.locator(f"{selector} img").first
-    expect(img).to_have_attribute("src", HAS_SRC)
+    # a tab's first pictures: with both cores over-busy (two test workers and a busy loop) one took > 20 s once
+    expect(img).to_have_attribute("src", HAS_SRC, timeout=60_000)
     return img.get_attribute("src")
 
 
