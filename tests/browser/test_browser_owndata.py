@@ -65,6 +65,8 @@ def test_own_text_trains_the_tiny_gpt_and_generates(page, shoot):
     text = "\n".join(f"{w} {v}" for w in words for v in words)  # 64 two-word lines
     page.locator("#own-text-paste textarea").fill(text)
     page.locator("#train-model").get_by_text("Tiny GPT (next character)", exact=True).click()
+    # the model's own data list first: its answer, landing after the text's, would list the corpora without it
+    expect(page.locator("#train-data").get_by_label("First names (5,163, text)")).to_be_checked()
     page.locator("#own-text-go").click()
     expect(page.locator("#own-text-status")).to_contain_text("64 lines")
     expect(page.locator("#own-text-sample")).to_contain_text("amber amber")
