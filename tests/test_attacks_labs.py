@@ -125,6 +125,19 @@ def test_a_chinese_visitor_reads_the_refusals_in_chinese(served):
 # fresh sessions, compare, and the server carrying on
 
 
+@pytest.mark.parametrize("pace", ["x", None, [1], {"a": 1}, True, -1, 1e308, HUGE], ids=str)
+def test_any_pace_a_script_sends_gets_the_right_one_back(served, pace):
+    """The ticks read their own timer's interval; a script may send anything there: never a crash, and the answer
+    sets the pace the visitor's state calls for (nothing to run: the idle one), or leaves it alone (None)."""
+    url, _ = served
+    g = Labs(url)
+    want = {"__type__": "update"} if pace is None else {"value": IDLE_S, "__type__": "update"}
+    assert g.send("measure", [pace]) == (True, [want])
+    for event, data in (("tick", [LAB, None, pace]), ("compare", [None, None, None, None, pace])):
+        ok, out = g.send(event, data)
+        assert ok and out[-1] == want, (event, out)
+
+
 def test_fresh_sessions_get_the_idle_views_and_hold_nothing(served):
     url, ctx = served
     for _ in range(5):  # a new session hash each time, none of which ever loaded the page

@@ -75,11 +75,16 @@ def paced(out: dict, busy: bool, pace: float | None, fast: float, idle: float, t
     while busy, every `idle` s otherwise; sent only when the page's interval `pace` (the timer, an input of its own
     tick) differs, so a steady poll sends nothing more."""
     want = fast if busy else idle
-    if isinstance(pace, bool) or not isinstance(pace, int | float):  # a script's value (the page sends a number)
-        pace = None if pace is None else idle + fast  # anything else: set the right pace
-    if pace is not None and float(pace) != want:
+    number = isinstance(pace, int | float) and not isinstance(pace, bool)  # the page sends one; a script, anything
+    if pace is not None and (not number or float(pace) != want):
         out = {**out, timer: gr.Timer(value=want)}
     return out
+
+
+def paced_answer(out, busy: bool, pace, fast: float, idle: float, timer) -> dict:
+    """paced() for a tick's whole answer keyed by components: `out` may be gr.skip() (nothing changed), and an
+    answer with nothing in it is gr.skip() (Gradio refuses an empty dict)."""
+    return paced(out if isinstance(out, dict) else {}, busy, pace, fast, idle, timer=timer) or gr.skip()
 
 
 def glossary_box(ctx: UIContext, gloss_ids: list[str]) -> gr.HTML:

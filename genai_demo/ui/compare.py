@@ -13,7 +13,7 @@ from ..i18n import t
 from ..models import family
 from . import labs_view as W
 from . import train_view as V
-from .common import paced
+from .common import paced_answer
 from .context import UIContext
 from .lang import L
 from .outputs import Outputs
@@ -173,8 +173,7 @@ def build(ctx: UIContext) -> _Section:
 
     def on_tick(a_id, b_id, m, v, pace, request: gr.Request):
         out = live(tick(ctx, a_id, b_id, m, v, request))
-        return paced(out if isinstance(out, dict) else {}, training(ctx, request), pace, TICK_S, IDLE_S,
-                     timer=timer) or gr.skip()
+        return paced_answer(out, training(ctx, request), pace, TICK_S, IDLE_S, timer)
 
     timer = gr.Timer(TICK_S, active=False)
     timer.tick(on_tick, [a, b, metric, view, timer], [*live.blocks, timer], concurrency_limit=None,

@@ -21,7 +21,7 @@ from ..training.settings import checked
 from . import compare
 from . import labs_view as W
 from . import train_view as V
-from .common import paced
+from .common import paced_answer
 from .context import UIContext
 from .lang import L
 from .messages import MAX_QUOTED, shown
@@ -230,12 +230,11 @@ def build(ctx: UIContext):
 
     def on_measure(pace, request: gr.Request):
         a.measure(request)
-        return paced({}, a.training(request), pace, MEASURE_S, IDLE_S, timer=measure_timer) or gr.skip()
+        return paced_answer({}, a.training(request), pace, MEASURE_S, IDLE_S, measure_timer)
 
     def on_tick(lab_id, v, pace, request: gr.Request):
         out = live(a.tick(lab_id, v, request))
-        return paced(out if isinstance(out, dict) else {}, a.training(request), pace, VIEW_S, IDLE_S,
-                     timer=view_timer) or gr.skip()
+        return paced_answer(out, a.training(request), pace, VIEW_S, IDLE_S, view_timer)
 
     pick.input(on_pick, pick, picked_out.blocks, **quick)
     pick.change(None, pick, link, js=LINK_JS)
