@@ -21,6 +21,7 @@ from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.owndata_section import OwnDataActions  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions  # noqa: E402
 from genai_demo.ui.train_quality import QualityReadout  # noqa: E402
+from genai_demo.ui.train_form import model_answer  # noqa: E402
 from genai_demo.ui.train_tab import model_changed  # noqa: E402
 from tests.helpers import wait_until  # noqa: E402
 from tests.helpers.own_files import pngs, write_files, zip_of  # noqa: E402
@@ -95,6 +96,28 @@ def test_a_text_for_a_model_that_cannot_learn_it_leaves_the_list_alone(own):
     out = own.text("\n".join(f"line {i}" for i in range(60)), None, "vae", req("alice"))
     assert out["data"] == gr.skip()  # the VAE's data list stays as it is
     assert t("own_text_pick_model", "en") in out["status"]
+
+
+def test_a_text_stored_while_the_model_answer_is_made_stays_listed_and_chosen(own):
+    """The race a CI run met: the visitor picks the tiny GPT and at once presses "Use this text"; the text is stored
+    after the model's answer read the data list but before it left. The answer looks again and lists the text."""
+    alice, lines = req("alice"), "\n".join(f"line {i}" for i in range(60))
+    asked = []
+
+    def now():  # the first look at the list happens before the upload lands, every later one after it
+        asked.append(1)
+        if len(asked) == 2:
+            own.text(lines, None, "charlm", alice)
+        return own.train.datasets_of("alice")
+
+    radio = model_answer("charlm", "mnist5k", now, "en")[6]
+    name = own_store.STORE.names("alice")[0]
+    assert name in [k for _, k in radio.choices] and radio.value == name and len(asked) == 3
+    # nothing uploaded in between: one look before, one after, and the family's own corpus
+    asked.clear()
+    own_store.STORE.release("alice")
+    radio = model_answer("charlm", "mnist5k", lambda: asked.append(1) or own.train.datasets_of("alice"), "en")[6]
+    assert radio.value == "names" and len(asked) == 2
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])

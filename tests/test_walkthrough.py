@@ -20,7 +20,7 @@ from genai_demo.ui import train_view as V  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.lang import in_language  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions  # noqa: E402
-from genai_demo.ui.train_form import fresh_seed, model_changed  # noqa: E402
+from genai_demo.ui.train_form import OpeningSeeds, fresh_seed, model_changed  # noqa: E402
 from genai_demo.ui.train_tab import scrub, tick  # noqa: E402
 from tests.helpers import wait_until  # noqa: E402
 
@@ -160,6 +160,44 @@ def test_the_seed_is_fresh_per_page_unless_a_lesson_link_names_one():
     assert fresh_seed(req("a", seed="5")) == 5  # ?seed=5 reproduces a lesson's run
     assert fresh_seed(req("a", seed="0")) == 0
     assert fresh_seed(req("a", seed="-3")) != -3 and fresh_seed(req("a", seed="x")) >= 1  # a bad value: a fresh one
+
+
+class NoRuns:
+    """A registry with no runs yet: the Start in these tests has not made its run when the load event asks."""
+
+    def current(self, sid):
+        return None
+
+
+def test_a_start_before_the_opening_seed_arrived_uses_the_seed_the_page_is_about_to_show():
+    """A CI run under load: Start pressed while the page still showed the build-time seed, its answer and the load's
+    reaching the page in either order, left the form and the run with different seeds ("Start new run")."""
+    seeds = OpeningSeeds(NoRuns())
+    seeds.build_seed = 4321
+    handed = seeds.hand_out(req("alice"))  # the load event was answered, its answer not yet on the page
+    assert handed != 4321 and seeds.hand_out(req("alice")) == handed
+    assert seeds.for_start("alice", 4321) == handed  # the early Start runs with the seed the page will show
+    assert seeds.for_start("alice", 4321) == 4321  # a later Start takes the form as it is (the visitor typed it)
+    # the other order: the Start first (build-time seed, or one typed before the load), then the load hands that out
+    assert seeds.for_start("bob", 4321) == 4321 and seeds.hand_out(req("bob")) == 4321
+    assert seeds.for_start("carol", 77) == 77 and seeds.hand_out(req("carol")) == 77
+    # a seed the visitor typed is never replaced, even on the first Start
+    seeds.hand_out(req("dave"))
+    assert seeds.for_start("dave", 12) == 12
+    # a lesson link's ?seed=5: the early Start gets the lesson's seed
+    assert seeds.hand_out(req("erin", seed="5")) == 5 and seeds.for_start("erin", 4321) == 5
+    assert seeds.for_start("fay", "x") == "x" and seeds.hand_out(req("fay")) != "x"  # a script's odd seed: not kept
+    seeds.forget("alice")
+    assert seeds.for_start("alice", 4321) == 4321  # gone with the visitor: nothing held for them
+
+
+def test_opening_seeds_stay_bounded_for_a_script_opening_sessions():
+    seeds = OpeningSeeds(NoRuns())
+    seeds.build_seed = 1
+    for i in range(OpeningSeeds.MAX_SESSIONS + 50):
+        seeds.hand_out(req(f"s{i}"))
+    assert len(seeds._seeds) == OpeningSeeds.MAX_SESSIONS
+    assert seeds.hand_out(req(None)) >= 1 and seeds.hand_out(None) >= 1  # no session: a plain fresh seed
 
 
 # ---- 4. the GAN studio's conditional walk ---------------------------------------------------------------------

@@ -236,6 +236,7 @@ def build_demo(ctx: UIContext | None = None) -> gr.Blocks:
                 return
             ctx.registry.release(sid)
             ctx.langs.pop(sid, None)
+            trainer.forget(sid)
             if teacher is not None:
                 teacher.forget(sid)
             for m in TAB_MODULES:

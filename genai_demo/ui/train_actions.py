@@ -30,6 +30,7 @@ from . import saves
 from . import train_view as V
 from .context import UIContext
 from .messages import inform, shown, warn
+from .train_form import OpeningSeeds
 
 REAP_EVERY_S = 30.0  # the status poll frees idle sessions at most this often
 log = logging.getLogger(__name__)
@@ -69,6 +70,12 @@ class TrainActions:
         self._last_reap = time.monotonic()
         self._reap_lock = threading.Lock()
         self._armed: dict[str, tuple[str, float]] = {}  # session → (run id, when Reset was first pressed)
+        self.seeds = OpeningSeeds(ctx.registry)  # the Seed field's opening value, agreed with an early Start
+
+    def forget(self, session: str) -> None:
+        """The visitor left (ui/app.py's release): what this object kept for them goes."""
+        self._armed.pop(session, None)
+        self.seeds.forget(session)
 
     # ---- helpers ------------------------------------------------------------------------------
     def datasets_of(self, session: str | None) -> list[str]:

@@ -23,7 +23,7 @@ from .lesson_ui import build_copy
 from .outputs import Outputs
 from .saves import forget_saves, serve_saves_in_place
 from .train_actions import TrainActions
-from .train_form import BATCH_INFO, data_label, fresh_seed, learn_md, model_changed, reset_button
+from .train_form import BATCH_INFO, data_label, fresh_seed, learn_md, model_answer, model_changed, reset_button  # noqa: F401
 from .train_poll import FAST_S, IDLE_S, scrub, tick  # noqa: F401 — the poll and the timeline (tests reach them here)
 from .train_quality import build_panel
 
@@ -38,13 +38,6 @@ def build(ctx: UIContext) -> TrainActions:
     gpu = pick_device().type == "cuda"
     first = kinds(view="train")[0]  # the model chosen when the page opens (the registry's first: the VAE)
     spec, lim, init = family(first), LIMITS, preset_values(first, space_preset())  # the fields' first values
-
-    def opening_seed(request: gr.Request = None) -> int:
-        """The Seed when the page opens (fresh_seed), unless Start was pressed before the page had finished opening:
-        then that run's own seed, so the form still matches its run (Pause used to offer "Start new run")."""
-        sid = getattr(request, "session_hash", None)
-        run = ctx.registry.current(sid) if sid else None  # None at build time (no request) and on a fresh page
-        return run.cfg.seed if run is not None else fresh_seed(request)
 
     with gr.Row(equal_height=False, elem_id="train-row"):  # on a phone: what, Start, the live view, then the rest (CSS)
         # ---- controls: what to train, the buttons, then the knobs -----------------------------------
@@ -61,7 +54,7 @@ def build(ctx: UIContext) -> TrainActions:
                 with gr.Row():
                     steps = gr.Number(init["steps"], label=L("train_steps"), precision=0, minimum=lim["steps"].low, min_width=100,
                                       maximum=ctx.registry.max_steps, elem_id="train-steps", info=L("train_steps_info"))
-                    seed = gr.Number(opening_seed, label=L("train_seed"), precision=0, minimum=lim["seed"].low,
+                    seed = gr.Number(a.seeds.hand_out, label=L("train_seed"), precision=0, minimum=lim["seed"].low,
                                      maximum=lim["seed"].high, elem_id="train-seed", min_width=100,
                                      info=L("train_seed_info"))
             nickname = P.nickname_box()
@@ -129,10 +122,13 @@ def build(ctx: UIContext) -> TrainActions:
 
     poll = gr.Timer(FAST_S)  # the live view's poll: tick() slows it to IDLE_S on an idle page; Start and Step speed it up
 
+    a.seeds.build_seed = seed.value  # what every page shows until its own opening seed arrives (train_form.OpeningSeeds)
+
     def on_start(values: dict, request: gr.Request):
-        a.start_or_resume({name: values[comp] for name, comp in form.items()}, request)
-        run = ctx.registry.current(ctx.session(request))  # the Seed field shows the run's own seed: a Start pressed
-        # before the page's opening seed arrived sent the old one
+        settings = {name: values[comp] for name, comp in form.items()}
+        settings["seed"] = a.seeds.for_start(ctx.session(request), settings["seed"])
+        a.start_or_resume(settings, request)
+        run = ctx.registry.current(ctx.session(request))  # the Seed field shows the run's own seed
         return gr.skip() if run is None else run.cfg.seed, gr.Timer(value=FAST_S)
 
     def on_pause(request: gr.Request):
@@ -168,7 +164,7 @@ def build(ctx: UIContext) -> TrainActions:
     shown_kind = gr.State(first)  # the family whose defaults the form shows: what a visitor typed differs from them
 
     def on_model(kind, d, n, rate, previous, les, chosen_preset, request: gr.Request):
-        datasets = a.datasets_of(getattr(request, "session_hash", None))  # the built-in sets + this visitor's own
+        sid = getattr(request, "session_hash", None)
         keep = les.get("settings") if isinstance(les, dict) else None  # a lesson link's values for the model it names
         keep = keep if isinstance(keep, dict) and keep.get("model") == kind else None
         if chosen_preset == "class" and kind in kinds(view="train"):
@@ -177,7 +173,9 @@ def build(ctx: UIContext) -> TrainActions:
             v = preset_values(kind, "class")
             keep = {"lr": v["lr"], "steps": min(v["steps"], ctx.registry.max_steps), "batch_size": v["batch_size"],
                     **(keep or {})}
-        return *model_changed(kind, d, datasets, ctx.lang(request), steps=n, lr=rate, previous=previous, keep=keep), kind
+        answer = model_answer(kind, d, lambda: a.datasets_of(sid), ctx.lang(request), steps=n, lr=rate,
+                              previous=previous, keep=keep)  # the built-in sets + this visitor's own, as they are now
+        return *answer, kind
 
     def on_preset(kind, chosen_preset, request: gr.Request):
         return P.fields(kind, chosen_preset, ctx.lang(request), max_steps=ctx.registry.max_steps)
