@@ -206,3 +206,24 @@ def test_saves_are_not_copied_into_the_cache_and_concurrent_saves_both_succeed(s
     r = g.h.get(files[-1]["url"])
     assert r.status_code == 200 and len(r.content) == (folder / "vae_mnist5k_step20.safetensors").stat().st_size
     assert grown < MAX_MB and statistics.median(probe.ms) < PROBE_MS
+
+
+# ---------------------------------------------------------------------------------------------------
+# the Train tab's quality timer: its own pace as an input
+
+
+@pytest.mark.parametrize("pace", ["x", None, [1], {"a": 1}, True, -1, 1e308, "x" * 500_000, 6.0], ids=lambda p: str(p)[:8])
+def test_the_quality_timer_takes_any_pace_and_slows_down_with_nothing_to_measure(served, pace):
+    """A fresh session has no run: the card cannot change without an event, so the answer sets the idle pace (a
+    script's odd value included); None leaves the timer alone. Never a crash."""
+    from genai_demo.ui.train_quality import IDLE_EVERY_S
+
+    url, _ = served
+    g = Gradio(url)
+    comps = {c["id"]: c.get("props", {}).get("elem_id") for c in g.config["components"]}
+    found = [d["id"] for d in g.config["dependencies"] if d["targets"] and d["targets"][0][1] == "tick"
+             and "train-quality" in [comps.get(o) for o in d["outputs"]]]
+    assert len(found) == 1, found
+    ok, out = g.outcome(found[0], [None, pace])  # the card's view (a gr.State: held by the server), the pace
+    want = {"__type__": "update"} if pace is None else {"value": IDLE_EVERY_S, "__type__": "update"}
+    assert ok and out[-1] == want, out

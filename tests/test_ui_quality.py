@@ -58,12 +58,15 @@ def test_readout_for_a_vae_run_has_its_fields_and_is_cached_per_step(train):
     a, q = train
     card, view = q.measure({}, ALICE)
     assert "Start an image run" in card and q.measured == 0  # no run yet: a hint, nothing computed
+    assert not q.busy(view, ALICE)  # nothing can change the card but an event: its timer slows down
     finished_run(a, "vae")
+    assert q.busy(view, ALICE)  # the finished run's last snapshot is not on the card yet
     card, view = q.measure(view, ALICE)
     for field in ("classifier confidence", "classes covered", "Fréchet distance", "held-out −ELBO", "nats",
                   'data-step="40"', 'data-kind="vae"', "quality-hist", "measured at step"):
         assert field in card, field
     assert view["shown"].endswith("@40") and q.measured == 1
+    assert not q.busy(view, ALICE)  # on the card now: slow again
     again, view = q.measure(view, ALICE)  # same snapshot, same page: nothing sent, nothing computed
     assert skipped(again) and q.measured == 1
     other_page, _ = q.measure({}, ALICE)  # a second tab of the same visitor: drawn from the cache
@@ -83,6 +86,7 @@ def test_readout_measures_again_only_when_the_snapshot_step_changes(train):
         return after.state == "paused" and after.model_step == after.step == before.step
 
     wait_until(settled)
+    assert q.busy({}, ALICE)  # a paused run can be stepped: the card keeps its pace
     card, view = q.measure({}, ALICE)
     assert "classifier confidence" in card and "−ELBO" not in card and 'data-kind="gan"' in card
     assert q.measured == 1

@@ -22,7 +22,7 @@ from ..models import family, modality
 from ..quality import live as live_quality
 from ..quality import own as own_quality
 from . import owndata_view as own_view
-from .common import glossary_box
+from .common import glossary_box, paced
 from .context import UIContext
 from .lang import L
 from .messages import inform, visitor_message
@@ -31,6 +31,8 @@ from .quality_view import note_html, readout_html
 SAMPLES = 200  # per measurement: enough for a Fréchet distance (> 48 features), ~0.1 s to sample and classify
 CACHE_SIZE = 256  # measurements kept (a few hundred small dicts): old runs' entries fall out first
 DEFAULT_EVERY_S = 6.0
+IDLE_EVERY_S = 20.0  # no run, or an ended one already on the card: only an event (Start, Reset, EN | 中文) changes it
+ENDED = ("finished", "stopped", "failed")
 IDLE = "q_idle"  # catalogue key of the card's text while there is no run
 
 
@@ -107,6 +109,16 @@ class QualityReadout:
             return self._show(view, f"failed:{shown}", note_html(visitor_message(t("q_failed", lang, error=e)), "failed", lang))
         return self._show(view, shown, (own_view.readout_html if own else readout_html)(s, snap.model_step, lang))
 
+    def busy(self, view: dict, request: gr.Request) -> bool:
+        """Whether the card may change without an event: the visitor's run is not over, or its last snapshot is not
+        on the card yet. Otherwise the timer slows to IDLE_EVERY_S (an idle page used to ask every 6 s forever)."""
+        run = self.ctx.registry.current(self.ctx.session(request))
+        if run is None:
+            return False
+        if run.trainer.state not in ENDED:
+            return True
+        return view.get("shown") != f"{run.id}@{run.trainer.snapshot().model_step}"
+
     @staticmethod
     def _show(view: dict, shown: str, card: str) -> tuple:
         if view.get("shown") == shown:
@@ -125,20 +137,23 @@ def build_panel(ctx: UIContext) -> tuple[QualityReadout, gr.Column]:
         now = gr.Button(L("q_measure_now"), size="sm", elem_id="train-quality-now")
         glossary_box(ctx, ["confidence", "classes_covered", "frechet", "mode_collapse"])
     heavy = {"concurrency_limit": 2, "concurrency_id": "train-quality", "api_visibility": "private"}
+    every = quality_every_s()
+    timer = gr.Timer(every or DEFAULT_EVERY_S, active=every > 0)  # inactive: only the button measures
 
-    def on_timer(v, request: gr.Request):
-        return q.measure(v, request)
+    def on_timer(v, pace, request: gr.Request):
+        card_html, v = q.measure(v, request)
+        out = {card: card_html, view: v}
+        return paced(out, q.busy(v, request), pace if every > 0 else None, every, IDLE_EVERY_S, timer=timer)
 
     def on_now(v, request: gr.Request):
         return q.measure(v, request, force=True)
 
     now.click(on_now, view, [card, view], show_progress="minimal", **heavy)
-    # an event that changes which run is shown (Reset) redraws the card at once, not at the next timer tick
-    q.after = lambda event: event.then(on_timer, view, [card, view], show_progress="hidden", **heavy)
-    every = quality_every_s()
-    if every > 0:
-        gr.Timer(every).tick(on_timer, view, [card, view], show_progress="hidden", **heavy)
+    # an event that changes which run is shown (Start, Reset) redraws the card at once, not at the next timer tick,
+    # and sets the timer's pace for what it shows
+    q.after = lambda event: event.then(on_timer, [view, timer], [card, view, timer], show_progress="hidden", **heavy)
+    timer.tick(on_timer, [view, timer], [card, view, timer], show_progress="hidden", **heavy)
     # EN | 中文: the card is redrawn in the new language at once (the view remembers its language, so measure() redraws
     # it; the scores come from the cache unless the run has a newer snapshot), not on the next tick 6 s later
-    ctx.on_language(on_timer, view, [card, view], show_progress="hidden", **heavy)
+    ctx.on_language(on_timer, [view, timer], [card, view, timer], show_progress="hidden", **heavy)
     return q, box

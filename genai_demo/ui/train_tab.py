@@ -192,7 +192,7 @@ def build(ctx: UIContext) -> TrainActions:
                  [beta, dsteps, full, lr, steps, learn, data, batch, shown_kind], **quick).then(
         after_model, [model, preset], preset_outputs, **quick)
     preset.change(on_preset, [model, preset], preset_outputs, **quick)
-    start.click(on_start, set(form.values()), [seed, poll], concurrency_limit=2, api_visibility="private")
+    q.after(start.click(on_start, set(form.values()), [seed, poll], concurrency_limit=2, api_visibility="private"))
     pause.click(on_pause, None, None, **quick)
     step.click(on_step, step_n, poll, **quick)
     # every press reaches the server, which decides arm or discard: the poll can show "Really discard?" before the
