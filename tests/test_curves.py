@@ -49,6 +49,18 @@ def test_curves_that_fit_get_a_range_that_holds_them_all():
     assert y_range(pd.DataFrame({"step": [1, 2], "value": [1.0, 2.0], "series": "a"})) is None
 
 
+def test_a_short_run_is_never_cut_down_to_its_last_points():
+    """A 60-step tiny GPT run logs 6 points per curve: the first 3 counted as "early", and the range the last 3 set
+    left half the curve (all of it, mid-run) above the plot (seen in a screenshot of own-text training)."""
+    bpc = [3.22, 2.41, 1.94, 1.53, 1.29, 1.14]
+    frame = pd.DataFrame({"step": [10.0, 20, 30, 40, 50, 60], "value": bpc, "series": "train bpc"})
+    assert y_range(frame) is None
+    long = pd.DataFrame({"step": np.arange(1.0, 101), "value": [9.0, 6.0] + [1.0 + 0.01 * i for i in range(98)],
+                         "series": "train bpc"})
+    lo, hi = y_range(long)  # a long run's spike: 2 of 100 points, cut off
+    assert hi < 6.0 and lo < 1.0
+
+
 def test_held_out_points_are_drawn_as_separate_marks():
     history = vae_history()
     evals = {"step": [50, 100, 150, 200], "val_loss": [90.0, 85.0, 83.0, 82.0]}

@@ -17,6 +17,7 @@ from ..i18n import t
 from .train_view import PLOT_POINTS, Plot, colors, curve_frame, series_name
 
 SQUEEZE = 1.5  # cut the early part off when showing it would shrink the rest to less than 1 / SQUEEZE of the height
+MAX_HIDDEN = 0.25  # never cut off more than this share of the points (a 60-step run logs 6 per curve)
 EARLY = 0.05  # share of the run's steps (at least the first 3 points) whose values may not set the y range
 DASH = 0.012  # half-width of a held-out dash, as a share of the plotted steps
 MARKER = "#6b7280"  # a change's line: grey, whichever setting
@@ -42,6 +43,9 @@ def y_range(frame: pd.DataFrame) -> tuple[float, float] | None:
     all_lo, all_hi = float(finite["value"].min()), float(finite["value"].max())
     if all_hi - all_lo <= SQUEEZE * (hi - lo):
         return None  # the early part squeezes the rest little: let the plot show everything
+    values = finite["value"].to_numpy(float)
+    if np.mean((values < lo) | (values > hi)) > MAX_HIDDEN:
+        return None  # a short run: most of its few points are "early", and the range left the curve off the plot
     return lo, hi
 
 

@@ -5,6 +5,7 @@ below — memorising shows up as copies. Plain functions, no gradio.
 from __future__ import annotations
 
 import html
+import unicodedata
 
 from ..data.text import corpus_info, novelty
 from ..i18n import t
@@ -12,15 +13,23 @@ from ..i18n import t
 TEXT_BOX = ("list-style:none;margin:0;padding:10px 14px;columns:2;column-gap:28px;line-height:1.75;"
             "font-family:var(--font-mono,monospace);font-size:1.05rem;background:var(--block-background-fill);"
             "border:1px solid var(--block-border-color);border-radius:8px")
-TEXT_NUM = "display:inline-block;width:2.2em;color:var(--body-text-color-subdued);font-size:.85em"
-WIDE_LINE = 20  # characters: longer sampled lines are shown in one column
+TEXT_NUM = "flex:none;width:2.6em;color:var(--body-text-color-subdued);font-size:.85em"
+# a line: its number, then its text and tag, which wrap (inside the text, never away from the number) when too long
+LINE, WRAP = "display:flex;align-items:baseline;break-inside:avoid", "min-width:0;overflow-wrap:anywhere"
+WIDE_LINE = 14  # columns (a Chinese character takes two): a longer line with its number and tag overflows half the box
 
 
 # a sampled line's relation to the corpus (data.text.novelty): the Next-token tab's words and badge colours
 NOVEL = {"new": ("#dcfce7", "#14532d"), "memorised": ("#ffedd5", "#7c2d12"), "held-out": ("#e0f2fe", "#0c4a6e")}
 NOVELTY_KEYS = {"new": "novelty_new", "memorised": "novelty_memorised", "held-out": "novelty_held_out"}  # catalogue
 LINE_KEYS = {**NOVELTY_KEYS, "held-out": "novelty_held_out_line"}  # the poems: "real line, unseen"
-TAG = "margin-left:.5em;padding:0 .4em;border-radius:4px;font-size:.72em;font-family:var(--font);background:{};color:{}"
+TAG = ("white-space:nowrap;margin-left:.5em;padding:0 .4em;border-radius:4px;font-size:.72em;font-family:var(--font);"
+       "background:{};color:{}")
+
+
+def columns(line: str) -> int:
+    """How wide a line is on screen, in monospace columns: full-width characters (Chinese) count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
 
 
 def text_html(preview, corpus: str | None = None, lang: str = "en") -> str | None:
@@ -36,10 +45,10 @@ def text_html(preview, corpus: str | None = None, lang: str = "en") -> str | Non
     lines = known and info.unit == "line"  # the poems' words: lines, not names
     keys, summary_key = (LINE_KEYS, "text_summary_lines") if lines else (NOVELTY_KEYS, "text_summary")
     items, counts = [], dict.fromkeys(NOVEL, 0)
-    # names and verses fit two columns; a visitor's own text may have lines up to 64 characters: one column, wrapped
-    wide = max(map(len, preview.split("\n"))) > WIDE_LINE
-    style, wrap = (TEXT_BOX.replace("columns:2", "columns:1"), "white-space:normal;overflow-wrap:anywhere") if wide \
-        else (TEXT_BOX, "white-space:nowrap")
+    # names fit two columns; verses (CJK: double width) and a visitor's own lines (up to 64 characters) get one, and
+    # a line still too long for its column wraps inside it rather than running past the box's edge
+    wide = max(map(columns, preview.split("\n"))) > WIDE_LINE
+    style = TEXT_BOX.replace("columns:2", "columns:1") if wide else TEXT_BOX
     for i, line in enumerate(preview.split("\n"), 1):
         tag = ""
         if line.strip() and known:
@@ -47,7 +56,7 @@ def text_html(preview, corpus: str | None = None, lang: str = "en") -> str | Non
             counts[kind] += 1
             tag = f'<span class="novelty-{kind}" style="{TAG.format(*NOVEL[kind])}">{t(keys[kind], lang)}</span>'
         text = html.escape(line) if line.strip() else f"<i>{t('text_empty', lang)}</i>"
-        items.append(f'<li><span style="{wrap}"><span style="{TEXT_NUM}">{i}</span>{text}{tag}</span></li>')
+        items.append(f'<li style="{LINE}"><span style="{TEXT_NUM}">{i}</span><span style="{WRAP}">{text}{tag}</span></li>')
     box = f'<ol class="train-text" data-lines="{len(items)}" style="{style}">{"".join(items)}</ol>'
     if not known:
         return box
