@@ -25,7 +25,8 @@ from genai_demo.training.runs import RunRegistry  # noqa: E402
 from genai_demo.training.settings import checked  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions  # noqa: E402
-from genai_demo.ui.train_tab import model_changed, tick  # noqa: E402
+from genai_demo.ui.train_form import model_changed  # noqa: E402
+from genai_demo.ui.train_tab import tick  # noqa: E402
 from tests.helpers import wait_until
 
 ALICE = SimpleNamespace(session_hash="alice")

@@ -151,7 +151,7 @@ def test_the_page_offers_the_tabs_it_built_and_notes_are_escaped():
 
 
 def test_the_models_change_handler_keeps_the_links_values():
-    from genai_demo.ui.train_tab import model_changed
+    from genai_demo.ui.train_form import model_changed
 
     datasets = ["mnist5k", "names", "tang"]
     *_, lr, steps, _, data, batch = model_changed("charlm", "mnist5k", datasets, keep={"data": "tang", "lr": 0.003,

@@ -229,7 +229,8 @@ def test_the_train_tab_offers_the_poems_and_trains_them_live():
     from genai_demo.training.runs import RunRegistry
     from genai_demo.ui import train_view
     from genai_demo.ui.train_actions import TrainActions
-    from genai_demo.ui.train_tab import model_changed, tick
+    from genai_demo.ui.train_form import model_changed
+    from genai_demo.ui.train_tab import tick
     from tests.helpers import wait_until
 
     ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000, idle_s=600))

@@ -20,9 +20,11 @@ from genai_demo.ui import train_view as V  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.owndata_section import OwnDataActions  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions  # noqa: E402
-from genai_demo.ui.train_form import model_answer  # noqa: E402
+from genai_demo.ui.train_form import (
+    model_answer,  # noqa: E402
+    model_changed,  # noqa: E402
+)
 from genai_demo.ui.train_quality import QualityReadout  # noqa: E402
-from genai_demo.ui.train_tab import model_changed  # noqa: E402
 from tests.helpers import wait_until  # noqa: E402
 from tests.helpers.own_files import pngs, write_files, zip_of  # noqa: E402
 

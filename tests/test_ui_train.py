@@ -25,7 +25,8 @@ from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.lang import in_language  # noqa: E402
 from genai_demo.ui.saves import save_dir  # noqa: E402
 from genai_demo.ui.train_actions import TrainActions  # noqa: E402
-from genai_demo.ui.train_tab import FAST_S, IDLE_S, model_changed, scrub, tick  # noqa: E402
+from genai_demo.ui.train_form import model_changed  # noqa: E402
+from genai_demo.ui.train_tab import FAST_S, IDLE_S, scrub, tick  # noqa: E402
 from tests.helpers import settled, wait_until  # noqa: E402
 
 

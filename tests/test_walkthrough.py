@@ -191,6 +191,19 @@ def test_a_start_before_the_opening_seed_arrived_uses_the_seed_the_page_is_about
     assert seeds.for_start("alice", 4321) == 4321  # gone with the visitor: nothing held for them
 
 
+def test_the_train_tab_knows_the_seed_every_page_shows_before_its_own_arrives():
+    from genai_demo.ui import train_tab
+
+    ctx = UIContext(registry=RunRegistry(max_running=1, max_steps=5000, idle_s=600))
+    try:
+        with gr.Blocks() as demo:
+            a = train_tab.build(ctx)
+        field = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "train-seed")
+        assert isinstance(a.seeds.build_seed, int) and a.seeds.build_seed == field.value
+    finally:
+        ctx.registry.shutdown()
+
+
 def test_opening_seeds_stay_bounded_for_a_script_opening_sessions():
     seeds = OpeningSeeds(NoRuns())
     seeds.build_seed = 1

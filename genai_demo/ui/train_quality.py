@@ -21,6 +21,7 @@ from ..i18n import t
 from ..models import family, modality
 from ..quality import live as live_quality
 from ..quality import own as own_quality
+from ..training.classroom import ENDED
 from . import owndata_view as own_view
 from .common import glossary_box, paced
 from .context import UIContext
@@ -32,7 +33,6 @@ SAMPLES = 200  # per measurement: enough for a Fréchet distance (> 48 features)
 CACHE_SIZE = 256  # measurements kept (a few hundred small dicts): old runs' entries fall out first
 DEFAULT_EVERY_S = 6.0
 IDLE_EVERY_S = 20.0  # no run, or an ended one already on the card: only an event (Start, Reset, EN | 中文) changes it
-ENDED = ("finished", "stopped", "failed")
 IDLE = "q_idle"  # catalogue key of the card's text while there is no run
 
 

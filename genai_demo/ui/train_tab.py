@@ -23,7 +23,7 @@ from .lesson_ui import build_copy
 from .outputs import Outputs
 from .saves import forget_saves, serve_saves_in_place
 from .train_actions import TrainActions
-from .train_form import BATCH_INFO, data_label, fresh_seed, learn_md, model_answer, model_changed, reset_button  # noqa: F401
+from .train_form import BATCH_INFO, data_label, learn_md, model_answer, reset_button
 from .train_poll import FAST_S, IDLE_S, scrub, tick  # noqa: F401 — the poll and the timeline (tests reach them here)
 from .train_quality import build_panel
 
