@@ -86,8 +86,8 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> LatentActions:
                 encode_btn = gr.Button(L("latent_encode"), variant="primary", size="sm", min_width=100, elem_id="latent-encode")
                 upload = gr.UploadButton(L("latent_upload"), file_types=["image"], size="sm", min_width=100,
                                          elem_id="latent-upload")
-            recon = gr.Image(label=L("latent_recon"), format="png", interactive=False, height=160,
-                             elem_id="latent-recon", elem_classes="crisp")
+            recon = gr.Image(label=L("latent_recon"), format="png", interactive=False, height=160, elem_id="latent-recon",
+                             elem_classes="crisp", buttons=["download", "fullscreen"])  # a share button covered the label
             recon_note = gr.Markdown(L("latent_recon_hint"),
                                      elem_id="latent-recon-note")
 
