@@ -67,10 +67,14 @@ def test_leaving_releases_the_runs_and_tells_the_tabs(monkeypatch):
     monkeypatch.setattr(shell.train_tab, "forget", lambda ctx, session: told.append(session))
     ctx = UIContext(registry=RunRegistry(max_running=1))
     monkeypatch.setattr(ctx.registry, "release", lambda session: told.append(f"released {session}"))
+    from genai_demo.ui.train_actions import TrainActions
+
+    monkeypatch.setattr(TrainActions, "forget", lambda self, session: told.append(f"forgot {session}"))
     demo = shell.build_demo(ctx)
     (release,) = [d.fn for d in demo.fns.values() if any(event == "unload" for _, event in d.targets)]
     release(SimpleNamespace(session_hash="alice"))
-    assert told == ["released alice", "alice"]  # runs first, then the tab's files
+    # runs first, then what the Train tab's handlers kept (opening seed, Reset's arming), then the tab's files
+    assert told == ["released alice", "forgot alice", "alice"]
 
 
 def test_a_broken_tab_stops_the_build_instead_of_hiding(monkeypatch):
