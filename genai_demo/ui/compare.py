@@ -114,6 +114,9 @@ def tick(ctx: UIContext, a_id, b_id, metric, view: dict | None, request: gr.Requ
         note = "" if common else t("compare_no_metric", lang)  # e.g. a VAE beside a GAN: different losses
     if note != view.get("note"):
         out["note"] = view["note"] = note
+    if (pair is not None) != view.get("body"):  # no empty frames under the note until there are two runs to show
+        view["body"] = pair is not None
+        out["body"] = gr.Column(visible=view["body"])
     if pair is None:
         return {**out, "view": view} if view != before else out
     if common != view.get("metrics"):
@@ -155,21 +158,22 @@ def build(ctx: UIContext) -> _Section:
             b = gr.Dropdown([], label=L("compare_b"), elem_id="compare-b")
             metric = gr.Dropdown([], label=L("compare_metric"), elem_id="compare-metric")
         note = gr.Markdown("", elem_id="compare-note")
-        curve = gr.LinePlot(None, x="step", y="value", color="series", show_label=False, height=240, elem_id="compare-curve",
-                            x_title=t("labs_curve_step"), y_title=" ", color_title=" ")
-        with gr.Row(equal_height=False):
-            with gr.Column():
-                cap_a = gr.Markdown("", elem_id="compare-cap-a")
-                pic_a = gr.Image(type="numpy", format="png", image_mode="L", show_label=False, interactive=False,
-                                 elem_id="compare-grid-a", elem_classes="crisp", height=300)
-                text_a = gr.HTML("", elem_id="compare-text-a")
-            with gr.Column():
-                cap_b = gr.Markdown("", elem_id="compare-cap-b")
-                pic_b = gr.Image(type="numpy", format="png", image_mode="L", show_label=False, interactive=False,
-                                 elem_id="compare-grid-b", elem_classes="crisp", height=300)
-                text_b = gr.HTML("", elem_id="compare-text-b")
-    live = Outputs(a=a, b=b, metric=metric, note=note, curve=curve, pic_a=pic_a, pic_b=pic_b, pic_a_text=text_a,
-                   pic_b_text=text_b, pic_a_cap=cap_a, pic_b_cap=cap_b, view=view)
+        with gr.Column(visible=False, elem_id="compare-body") as body:  # shown by the tick once there is a pair
+            curve = gr.LinePlot(None, x="step", y="value", color="series", show_label=False, height=240,
+                                elem_id="compare-curve", x_title=t("labs_curve_step"), y_title=" ", color_title=" ")
+            with gr.Row(equal_height=False):
+                with gr.Column():
+                    cap_a = gr.Markdown("", elem_id="compare-cap-a")
+                    pic_a = gr.Image(type="numpy", format="png", image_mode="L", show_label=False, interactive=False,
+                                     elem_id="compare-grid-a", elem_classes="crisp", height=300)
+                    text_a = gr.HTML("", elem_id="compare-text-a")
+                with gr.Column():
+                    cap_b = gr.Markdown("", elem_id="compare-cap-b")
+                    pic_b = gr.Image(type="numpy", format="png", image_mode="L", show_label=False, interactive=False,
+                                     elem_id="compare-grid-b", elem_classes="crisp", height=300)
+                    text_b = gr.HTML("", elem_id="compare-text-b")
+    live = Outputs(a=a, b=b, metric=metric, note=note, body=body, curve=curve, pic_a=pic_a, pic_b=pic_b,
+                   pic_a_text=text_a, pic_b_text=text_b, pic_a_cap=cap_a, pic_b_cap=cap_b, view=view)
 
     def on_tick(a_id, b_id, m, v, pace, request: gr.Request):
         out = live(tick(ctx, a_id, b_id, m, v, request))

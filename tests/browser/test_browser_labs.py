@@ -71,4 +71,6 @@ def test_lab_link_in_chinese(open_page, app_url, screenshot_dir):
     expect(page.locator("#labs-choice")).to_contain_text("D 几乎识破每一张假图")
     expect(page.locator("#labs-status")).to_contain_text("尚未开始")
     expect(page.locator("#compare-note")).to_contain_text("先开始两次训练")
+    expect(page.locator("#compare-curve")).to_be_hidden()  # no empty frames under the note
+    expect(page.locator("#compare-grid-a")).to_be_hidden()
     page.screenshot(path=str(screenshot_dir / "zh-labs.png"))
