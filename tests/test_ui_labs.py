@@ -99,7 +99,7 @@ def test_compare_two_runs_overlays_curves_and_names_the_difference():
             assert run.trainer.join(60)
         out = compare.tick(ctx, None, None, None, {}, req("c"))  # nothing picked yet: the newest two
         a_id, b_id = out["a"].value, out["b"].value
-        assert out["body"].visible is True  # the curve and both pictures show up
+        assert out["body"]["visible"] is True  # the curve and both pictures show up
         assert {a_id, b_id} == {r.id for r in ctx.registry.runs("c")} and a_id != b_id
         metric = out["metric"].value
         assert metric == "val_loss"  # held-out −ELBO: comparable across β
@@ -113,7 +113,7 @@ def test_compare_two_runs_overlays_curves_and_names_the_difference():
         assert same["note"] == t("compare_same")
         alone = compare.tick(ctx, None, None, None, {}, req("nobody"))
         assert alone["note"].startswith("Start two runs")
-        assert alone["body"].visible is False  # no empty plot and picture frames under that note
+        assert alone["body"]["visible"] is False  # no empty plot and picture frames under that note
         assert "body" not in compare.tick(ctx, None, None, None, alone["view"], req("nobody"))  # sent once
     finally:
         ctx.registry.shutdown()

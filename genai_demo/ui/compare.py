@@ -116,7 +116,7 @@ def tick(ctx: UIContext, a_id, b_id, metric, view: dict | None, request: gr.Requ
         out["note"] = view["note"] = note
     if (pair is not None) != view.get("body"):  # no empty frames under the note until there are two runs to show
         view["body"] = pair is not None
-        out["body"] = gr.Column(visible=view["body"])
+        out["body"] = gr.update(visible=view["body"])
     if pair is None:
         return {**out, "view": view} if view != before else out
     if common != view.get("metrics"):
