@@ -94,3 +94,13 @@ def test_app_py_exposes_demo_for_spaces():
     assert isinstance(app.demo, gr.Blocks)
     kw = shell.launch_kwargs()
     assert kw["max_file_size"] == "10mb" and kw["css"] and kw["theme"] is not None
+
+
+def test_no_picture_offers_a_share_button():
+    """Gradio's share button uploads the picture to Hugging Face: offline on a school server it only fails, and on a
+    small picture it covers the label (the reconstruction's did). Every shown picture keeps download/fullscreen."""
+    demo = build()
+    shown = [b for b in demo.blocks.values() if isinstance(b, gr.Image) and b.visible is not False]
+    assert len(shown) >= 12  # every tab's pictures, not an empty scan
+    offering = [b.elem_id for b in shown if "share" in (b.buttons or [])]
+    assert not offering, offering

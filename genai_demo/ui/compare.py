@@ -165,12 +165,12 @@ def build(ctx: UIContext) -> _Section:
                 with gr.Column():
                     cap_a = gr.Markdown("", elem_id="compare-cap-a")
                     pic_a = gr.Image(type="numpy", format="png", image_mode="L", show_label=False, interactive=False,
-                                     elem_id="compare-grid-a", elem_classes="crisp", height=300)
+                                     elem_id="compare-grid-a", elem_classes="crisp", height=300, buttons=["download", "fullscreen"])
                     text_a = gr.HTML("", elem_id="compare-text-a")
                 with gr.Column():
                     cap_b = gr.Markdown("", elem_id="compare-cap-b")
                     pic_b = gr.Image(type="numpy", format="png", image_mode="L", show_label=False, interactive=False,
-                                     elem_id="compare-grid-b", elem_classes="crisp", height=300)
+                                     elem_id="compare-grid-b", elem_classes="crisp", height=300, buttons=["download", "fullscreen"])
                     text_b = gr.HTML("", elem_id="compare-text-b")
     live = Outputs(a=a, b=b, metric=metric, note=note, body=body, curve=curve, pic_a=pic_a, pic_b=pic_b,
                    pic_a_text=text_a, pic_b_text=text_b, pic_a_cap=cap_a, pic_b_cap=cap_b, view=view)

@@ -64,7 +64,8 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
             # the label above the picture, not over it: it wraps instead of being cut, and covers no row
             gr.Markdown(L("gan_walk_label"), elem_id="gan-walk-label", elem_classes="walk-label")
             strip = gr.Image(label=L("gan_walk_label"), show_label=False, format="png",
-                             interactive=False, height=WALK_ROW_PX, elem_id="gan-walk", elem_classes="crisp")
+                             interactive=False, height=WALK_ROW_PX, elem_id="gan-walk", elem_classes="crisp",
+                             buttons=["download", "fullscreen"])
             gif = gr.DownloadButton(L("latent_download_gif"), visible=False, size="sm", elem_id="gan-gif")
     with gr.Column(visible=False, elem_id="gan-judge-box") as judge_box:  # shown by the first judgement
         gr.Markdown(L("gan_judge_head"))  # says JUDGE_N (500): a test checks the catalogue agrees
@@ -85,9 +86,9 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
                 compare_btn = gr.Button(L("gan_compare"), elem_id="gan-compare")
                 gr.Markdown(L(COMPARE_NOTE), latex_delimiters=INLINE_MATH)
             vae_img = gr.Image(label=L("gan_vae_samples"), format="png", interactive=False, height=340, elem_id="gan-vae-img",
-                               elem_classes="crisp", scale=2)
+                               elem_classes="crisp", scale=2, buttons=["download", "fullscreen"])
             gan_img = gr.Image(label=L("gan_gan_samples"), format="png", interactive=False, height=340, elem_id="gan-gan-img",
-                               elem_classes="crisp", scale=2)
+                               elem_classes="crisp", scale=2, buttons=["download", "fullscreen"])
 
     # ---- wiring ------------------------------------------------------------------------------------
     # The public API first: private events named after the same function would otherwise take "sample".

@@ -202,7 +202,8 @@ def build(ctx: UIContext):
             caption = gr.Markdown("", elem_id="labs-caption", elem_classes="grid-caption")
             with gr.Column(elem_id="labs-grid-box") as grid_box:
                 grid = gr.Image(type="numpy", format="png", image_mode="L", show_label=False, interactive=False,
-                                elem_id="labs-grid", elem_classes="crisp", height=320)
+                                elem_id="labs-grid", elem_classes="crisp", height=320,
+                                buttons=["download", "fullscreen"])
             with gr.Column(visible=False, elem_id="labs-text-box") as text_box:
                 text = gr.HTML("", elem_id="labs-text")
             curve = gr.LinePlot(None, x="step", y="value", color="series", show_label=False, height=200,

@@ -76,7 +76,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> LatentActions:
                 steps = gr.Slider(4, 16, value=10, step=1, label=L("latent_steps_ab"), scale=3, min_width=140, elem_id="latent-steps")
                 interp = gr.Button(L("latent_interpolate"), variant="primary", scale=2, min_width=100, elem_id="latent-interpolate")
             strip = gr.Image(label="A → B", format="png", interactive=False, height=110, elem_id="latent-strip",
-                             elem_classes="crisp")
+                             elem_classes="crisp", buttons=["download", "fullscreen"])  # no share button: as the others
             gif = gr.DownloadButton(L("latent_download_gif"), visible=False, size="sm", elem_id="latent-gif")
         with gr.Column(scale=3, min_width=300):
             sketch = guard(gr.Sketchpad(label=L("latent_sketch"), type="numpy", canvas_size=(280, 280),  # ui/sketchpad.py
