@@ -132,6 +132,21 @@ def test_readout_every_can_be_turned_off(monkeypatch):
     assert train_quality.quality_every_s() == train_quality.DEFAULT_EVERY_S
 
 
+def test_the_cards_terms_line_links_what_either_card_shows():
+    # the digits card (confidence, classes, Fréchet, −ELBO of VAEs) and the own-images card (nearest training image,
+    # held-out −ELBO): each measure it names has its ⓘ in the line under the card, in both languages
+    ctx = UIContext(registry=RunRegistry(max_running=1))
+    try:
+        with gr.Blocks() as demo:
+            train_quality.build_panel(ctx)
+        html = " ".join(str(b.value) for b in demo.blocks.values()
+                        if isinstance(b, gr.HTML) and "gloss-terms" in str(b.value))
+    finally:
+        ctx.registry.shutdown()
+    for term in ("confidence", "classes_covered", "frechet", "elbo", "own_nearest", "held_out"):
+        assert f'href="#gloss-{term}"' in html, term
+
+
 # ---- GAN studio: "Judge these samples" ---------------------------------------------------------------
 @pytest.fixture(scope="module")
 def shipped():

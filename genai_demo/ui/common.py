@@ -87,7 +87,8 @@ def paced_answer(out, busy: bool, pace, fast: float, idle: float, timer) -> dict
     return paced(out if isinstance(out, dict) else {}, busy, pace, fast, idle, timer=timer) or gr.skip()
 
 
-def glossary_box(ctx: UIContext, gloss_ids: list[str]) -> gr.HTML:
-    """A tab's "Terms here: … ⓘ" line (ui/glossary.py), re-sent in the visitor's language."""
-    box = gr.HTML(terms_line(gloss_ids), elem_classes="gloss-terms-box", padding=False)
-    return ctx.translated(box, lambda lang: terms_line(gloss_ids, lang))
+def glossary_box(ctx: UIContext, gloss_ids: list[str], short: bool = False) -> gr.HTML:
+    """A tab's "Terms here: … ⓘ" line (ui/glossary.py), re-sent in the visitor's language; short: the terms without
+    their bracketed expansions (a narrow column)."""
+    box = gr.HTML(terms_line(gloss_ids, short=short), elem_classes="gloss-terms-box", padding=False)
+    return ctx.translated(box, lambda lang: terms_line(gloss_ids, lang, short))

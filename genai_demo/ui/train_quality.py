@@ -34,6 +34,7 @@ CACHE_SIZE = 256  # measurements kept (a few hundred small dicts): old runs' ent
 DEFAULT_EVERY_S = 6.0
 IDLE_EVERY_S = 20.0  # no run, or an ended one already on the card: only an event (Start, Reset, EN | 中文) changes it
 IDLE = "q_idle"  # catalogue key of the card's text while there is no run
+QUALITY_TERMS = ["confidence", "classes_covered", "frechet", "mode_collapse", "elbo", "own_nearest", "held_out"]
 
 
 def quality_every_s() -> float:
@@ -135,7 +136,8 @@ def build_panel(ctx: UIContext) -> tuple[QualityReadout, gr.Column]:
     with gr.Column(elem_id="train-quality-box") as box:
         card = gr.HTML(note_html(t(IDLE)), elem_id="train-quality")
         now = gr.Button(L("q_measure_now"), size="sm", elem_id="train-quality-now")
-        glossary_box(ctx, ["confidence", "classes_covered", "frechet", "mode_collapse"])
+        # every term either card shows: the classifier's (digits, Fashion) and the memorisation / ELBO card of own images
+        glossary_box(ctx, QUALITY_TERMS, short=True)  # a narrow column: "−ELBO", not its expansion
     heavy = {"concurrency_limit": 2, "concurrency_id": "train-quality", "api_visibility": "private"}
     every = quality_every_s()
     timer = gr.Timer(every or DEFAULT_EVERY_S, active=every > 0)  # inactive: only the button measures
