@@ -20,6 +20,7 @@ from genai_demo.training.checkpoints import load_checkpoint  # noqa: E402
 from genai_demo.training.factory import run_config  # noqa: E402
 from genai_demo.training.runs import RunRegistry  # noqa: E402
 from genai_demo.training.settings import checked  # noqa: E402
+from genai_demo.ui import train_poll  # noqa: E402
 from genai_demo.ui import train_view as V  # noqa: E402
 from genai_demo.ui.context import UIContext  # noqa: E402
 from genai_demo.ui.lang import in_language  # noqa: E402
@@ -109,7 +110,15 @@ def test_bad_settings_are_refused_with_a_reason(actions, field, value, message):
     assert actions.status(req("alice"))["state"] == "none"
 
 
-def test_the_poll_slows_on_an_idle_page_and_speeds_up_while_a_run_trains(actions):
+@pytest.fixture
+def clock(monkeypatch):
+    """The poll's settling clock, moved by hand: `clock[0] += train_poll.SETTLE_S` is that much later."""
+    now = [0.0]
+    monkeypatch.setattr(train_poll, "_now", lambda: now[0])
+    return now
+
+
+def test_the_poll_slows_on_an_idle_page_and_speeds_up_while_a_run_trains(actions, clock):
     """Every Gradio event costs the page time in proportion to the whole app: an idle page polls every IDLE_S."""
     a, alice = actions, req("alice")
     first = tick(a, {}, alice, pace=FAST_S)  # the first look draws the empty view: that is a change, so still fast
@@ -118,17 +127,21 @@ def test_the_poll_slows_on_an_idle_page_and_speeds_up_while_a_run_trains(actions
     assert set(idle) == {"timer"} and idle["timer"].value == IDLE_S
     assert tick(a, first["view"], alice, pace=IDLE_S) == {}  # already slow: nothing is sent
     a.train("vae", "mnist5k", 3000, 1e-3, 32, 1.0, 1, 0, False, request=alice)
-    wait_until(lambda: a.status(alice)["state"] == "running")
+    wait_until(lambda: a.status(alice)["step"] >= 30)  # running, with curves to draw
     busy = tick(a, first["view"], alice, pace=IDLE_S)  # a run started elsewhere (Labs, the API): fast again
     assert busy["timer"].value == FAST_S and "status" in busy
     a.pause(alice)
-    wait_until(lambda: a.status(alice)["state"] == "paused")
+    trainer = a.ctx.registry.get("alice").trainer
+    wait_until(lambda: trainer.state == "paused" and not trainer.busy)  # and the step in flight done: nothing changes now
     view = tick(a, busy["view"], alice, pace=FAST_S)["view"]  # the pause is shown: a change, still fast
+    assert "timer" not in tick(a, view, alice, pace=FAST_S)  # the curves await their settling re-send: still fast
+    clock[0] += train_poll.SETTLE_S
+    view = tick(a, view, alice, pace=FAST_S)["view"]  # the re-send (test below)
     assert tick(a, view, alice, pace=FAST_S)["timer"].value == IDLE_S  # then slow while it stays paused
     assert "timer" not in tick(a, view, alice)  # without the page's pace (tests, the API) nothing about it
 
 
-def test_tick_draws_status_curves_grid_and_scrubs_back(actions):
+def test_tick_draws_status_curves_grid_and_scrubs_back(actions, clock):
     a, alice = actions, req("alice")
     out = tick(a, {}, alice)
     assert "No run yet" in out["status"] and out["view"]["run"] is None
@@ -144,6 +157,15 @@ def test_tick_draws_status_curves_grid_and_scrubs_back(actions):
     assert grid.shape == (2 * 302, 2 * 302) and grid.dtype.name == "uint8"
     again = tick(a, view, alice)  # nothing changed: nothing is sent
     assert again == {}
+    clock[0] += train_poll.SETTLE_S  # until the curves' settling re-send: the same data, alone (no redraw of the chart)
+    settled_out = tick(a, view, alice)
+    assert set(settled_out) == {"plot_a", "plot_b", "view"} and "settle" not in settled_out["view"]
+    for name in ("plot_a", "plot_b"):
+        assert set(settled_out[name]) == {"__type__", "value"}  # no y range, no titles: Gradio keeps the chart it drew
+        assert settled_out[name]["value"].equals(out[name]["value"])
+    view = settled_out["view"]
+    clock[0] += 10 * train_poll.SETTLE_S
+    assert tick(a, view, alice) == {}  # once only
     assert out["text_box"]["visible"] is False and "Fixed-noise samples" in out["caption"]  # an image model: the grid, no text box
     shown = scrub(a, 0, alice)
     caption, run_id = shown["caption"], a.status(alice)["run_id"]

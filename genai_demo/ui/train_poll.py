@@ -4,6 +4,8 @@ ui/train_tab.py maps the names onto its components.
 """
 from __future__ import annotations
 
+import time
+
 import gradio as gr
 
 from ..i18n import t
@@ -23,6 +25,12 @@ START_LABEL = {"paused": "train_btn_resume", "running": "train_btn_restart", "qu
 # every progress target again: ~0.1 s of a slow core here, 0.45 s before app.spare_the_page), so an idle page need not
 # poll twice a second: fast while a run trains or anything changed, slow otherwise.
 FAST_S, IDLE_S = 0.5, 3.0
+# Gradio 6.31's LinePlot redraws its whole chart, asynchronously, when an option changes (our y range does at almost
+# every update), and data arriving while that redraw is pending goes to the old chart: the page kept a finished run's
+# curves some points short (checked in a browser: sent up to step 120, drawn to 100). So once the curves stop
+# changing, the tick sends the same data once more, alone (no option: no redraw), this long after the last send.
+SETTLE_S = 1.5
+_now = time.monotonic  # the settling clock (tests set their own)
 
 
 def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: str | None = None, data: str | None = None,
@@ -99,14 +107,20 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
         out.update(formula_a=plot_a.markdown_in(lang), formula_b=plot_b.markdown_in(lang))
         view["fam"] = fam
     curves = (len(snap.history.get("step", [])), len(snap.evals.get("step", [])), snap.history.get("step", [0])[-1:])
-    if new_run or curves != view.get("curves"):
+    changed = new_run or curves != view.get("curves")
+    if changed or _now() >= view.get("settle", float("inf")):
         view["curves"] = curves
+        view.pop("settle", None)
         for name, plot, series in (("plot_a", plot_a, "series_a"), ("plot_b", plot_b, "series_b")):
             drawn = curve_view(plot, snap.history, snap.evals, snap.changes, lang)  # y title and range, held-out marks
             if drawn is not None:  # never an empty table: the plot would not draw lines after it
                 frame, options = drawn
+                if not changed:  # the settling re-send (SETTLE_S): the data alone, into the chart now drawn
+                    out[name] = gr.update(value=frame)
+                    continue
                 shown = V.curve_update(view, series, frame)
                 out[name] = None if shown is None else gr.update(value=shown, **options)
+                view["settle"] = _now() + SETTLE_S
         note = changes_note(snap.changes, (snap.history.get("step") or [0])[-1], lang)  # names the plots' grey lines
         if note != view.get("changes"):  # hidden while empty: an empty block still took a line under the plot
             view["changes"] = note
@@ -128,13 +142,14 @@ def tick(actions: TrainActions, view: dict | None, request: gr.Request, chosen: 
     if actions.ctx.pins.get(sid, d["run_id"])[1] != writes:  # a scrub ran meanwhile: its snapshot stays on screen
         out = {k: v for k, v in out.items() if k not in ("grid", "text", "caption", "timeline")}
         view["shots"] = before.get("shots")  # so the next tick sends the run's newest snapshot if it is live again
-    return _paced(_with_view(out, view, before), d["state"], pace)
+    return _paced(_with_view(out, view, before), d["state"], pace, settling="settle" in view)
 
 
-def _paced(out: dict, state: str, pace: float | None) -> dict:
-    """Poll fast while a run trains or waits, or while anything changed (a Step, a Pause, a new snapshot); slowly on
-    an idle page. A run started elsewhere (Labs, a lesson link) shows within IDLE_S, then the poll speeds up."""
-    return paced(out, bool(out) or state in ("running", "queued"), pace, FAST_S, IDLE_S)
+def _paced(out: dict, state: str, pace: float | None, settling: bool = False) -> dict:
+    """Poll fast while a run trains or waits, or while anything changed (a Step, a Pause, a new snapshot) or the
+    curves wait for their settling re-send; slowly on an idle page. A run started elsewhere (Labs, a lesson link)
+    shows within IDLE_S, then the poll speeds up."""
+    return paced(out, bool(out) or settling or state in ("running", "queued"), pace, FAST_S, IDLE_S)
 
 
 def _with_view(out: dict, view: dict, before: dict) -> dict:

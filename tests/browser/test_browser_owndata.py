@@ -44,6 +44,11 @@ def test_own_images_preview_then_train_a_vae(page, shoot, tmp_path):
     wait_for_step(page, 120)  # a short run: it finishes
     expect(page.locator(COUNTER)).to_have_attribute("data-state", "finished")
     expect(page.locator("#train-grid img")).to_be_visible()
+    # both plots reach the run's last step: Gradio's LinePlot lost data that came while it redrew for a new y range,
+    # and a finished run's curves stayed tens of steps short (train_poll.SETTLE_S re-sends them once they settle)
+    for plot in ("#train-loss-plot", "#train-aux-plot"):  # a point's label: "<x title>: 120; nats / image: …; series: …"
+        page.wait_for_function("""(plot) => [...document.querySelectorAll(plot + ' [aria-roledescription="point"]')]
+            .some(p => /: 120$/.test((p.getAttribute('aria-label') || '').split(';')[0]))""", arg=plot, timeout=20_000)
     page.locator("#train-quality-now").click()
     card = page.locator("#train-quality .own-quality")
     expect(card).to_be_visible(timeout=60_000)
