@@ -75,7 +75,7 @@ def test_lab_runs_to_its_detector_and_grades_the_prediction(actions):
     view = a.tick("mode-collapse", {}, me)
     assert t("labs_right", "en", choice=t("lab_mode_collapse_choice_1")) in view["result"]
     assert f"at step {d.step:,}" in view["result"] and "Why" in view["result"]
-    assert view["grid"] is not None and view["curve"] is not None
+    assert view["grid"] is not None and view["curve"] is not None and view["body"]["visible"] is True
     assert f"The detector fired at step {d.step:,}" in view["status"]
     a.desk.get("alice").choice = 0  # the same run judged for someone who predicted "all ten digits"
     again = a.tick("mode-collapse", view["view"], me)
@@ -88,6 +88,10 @@ def test_another_lab_shown_does_not_show_this_labs_result(actions):
     a.run("d-wins", 1, me)
     out = a.tick("memorise", {"result": "an earlier lab's result"}, me)
     assert out["status"] == t("labs_idle") and out["result"] == ""
+    assert out["body"]["visible"] is False  # no empty picture and plot frames for a lab not run yet
+    assert "body" not in a.tick("memorise", out["view"], me)  # said once
+    shown = a.tick("d-wins", out["view"], me)  # the lab that runs: its picture and curve
+    assert shown["body"]["visible"] is True
     labs_tab.forget(a.ctx, "bob")  # no build() here: nothing registered, nothing fails
 
 
@@ -124,6 +128,16 @@ def test_the_app_builds_with_the_labs_tab():
     demo = build_demo(UIContext(registry=RunRegistry(max_running=1)))
     ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
     assert {"tab-labs", "labs-run", "labs-choice", "compare-curve"} <= ids
+    # both plots' x title follows the visitor's language (a plot option: the ticks never send it)
+    ctx = UIContext(registry=RunRegistry(max_running=1))
+    try:
+        with gr.Blocks():
+            labs_tab.build(ctx)
+        titles = {c.elem_id: render("zh-CN") for c, render in ctx.lang_texts if isinstance(c, gr.LinePlot)}
+    finally:
+        ctx.registry.shutdown()
+    assert set(titles) == {"labs-curve", "compare-curve"}
+    assert all(u.x_title == t("labs_curve_step", "zh-CN") == "步数" for u in titles.values())
     time.sleep(0)  # keep the demo alive until here
 
 

@@ -148,6 +148,12 @@ class _Section:
         self.timer = timer
 
 
+def step_axis(ctx: UIContext, curve: gr.LinePlot) -> gr.LinePlot:
+    """A Labs plot's x title ("step" / "步数") in the visitor's language: the title is a plot option, not data, so the
+    ticks never send it; the language switch and the page's opening do."""
+    return ctx.translated(curve, lambda lang: gr.LinePlot(x_title=t("labs_curve_step", lang)))
+
+
 def build(ctx: UIContext) -> _Section:
     """Lay out the section (inside the current tab) and wire its tick; returns it (its timer is the caller's)."""
     view = gr.State({})
@@ -161,6 +167,7 @@ def build(ctx: UIContext) -> _Section:
         with gr.Column(visible=False, elem_id="compare-body") as body:  # shown by the tick once there is a pair
             curve = gr.LinePlot(None, x="step", y="value", color="series", show_label=False, height=240,
                                 elem_id="compare-curve", x_title=t("labs_curve_step"), y_title=" ", color_title=" ")
+            step_axis(ctx, curve)
             with gr.Row(equal_height=False):
                 with gr.Column():
                     cap_a = gr.Markdown("", elem_id="compare-cap-a")

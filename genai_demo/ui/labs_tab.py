@@ -140,7 +140,12 @@ class LabsActions:
             out.update(intro=W.lab_markdown(shown_lab, lang), watch=W.watch_markdown(shown_lab, lang),
                        choice=gr.Radio(choices=W.prediction_choices(shown_lab, lang)))
         session = self.desk.get(sid) if sid else None
-        if session is None or session.lab != shown_lab.id:
+        mine = session is not None and session.lab == shown_lab.id
+        runs = self._runs(sid, session) if mine else []
+        if bool(runs) != view.get("body"):  # no empty picture and plot frames until this lab has a run to show
+            view["body"] = bool(runs)
+            out["body"] = gr.update(visible=view["body"])
+        if not mine:
             line = t("labs_idle", lang)
             if line != view.get("status"):
                 out["status"] = view["status"] = line
@@ -148,7 +153,6 @@ class LabsActions:
                 out["result"] = view["result"] = ""
             return {**out, "view": view} if view != before else out
         chosen = LABS[session.lab]
-        runs = self._runs(sid, session)
         snaps = [r.trainer.snapshot() for r in runs]
         pos = self.ctx.registry.queue_position(runs[-1]) if runs else None
         line = W.status_line(chosen, runs, snaps, pos, session.detection, lang)
@@ -199,15 +203,17 @@ def build(ctx: UIContext):
             link = gr.Textbox("", label=L("labs_link"), interactive=False, buttons=["copy"], elem_id="labs-link")
         with gr.Column(scale=7, min_width=340):
             status = gr.Markdown(t("labs_idle"), elem_id="labs-status", elem_classes="train-status")
-            caption = gr.Markdown("", elem_id="labs-caption", elem_classes="grid-caption")
-            with gr.Column(elem_id="labs-grid-box") as grid_box:
-                grid = gr.Image(type="numpy", format="png", image_mode="L", show_label=False, interactive=False,
-                                elem_id="labs-grid", elem_classes="crisp", height=320,
-                                buttons=["download", "fullscreen"])
-            with gr.Column(visible=False, elem_id="labs-text-box") as text_box:
-                text = gr.HTML("", elem_id="labs-text")
-            curve = gr.LinePlot(None, x="step", y="value", color="series", show_label=False, height=200,
-                                elem_id="labs-curve", x_title=t("labs_curve_step"), y_title=" ", color_title=" ")
+            with gr.Column(visible=False, elem_id="labs-body") as body:  # shown by the tick once the lab has a run
+                caption = gr.Markdown("", elem_id="labs-caption", elem_classes="grid-caption")
+                with gr.Column(elem_id="labs-grid-box") as grid_box:
+                    grid = gr.Image(type="numpy", format="png", image_mode="L", show_label=False, interactive=False,
+                                    elem_id="labs-grid", elem_classes="crisp", height=320,
+                                    buttons=["download", "fullscreen"])
+                with gr.Column(visible=False, elem_id="labs-text-box") as text_box:
+                    text = gr.HTML("", elem_id="labs-text")
+                curve = gr.LinePlot(None, x="step", y="value", color="series", show_label=False, height=200,
+                                    elem_id="labs-curve", x_title=t("labs_curve_step"), y_title=" ", color_title=" ")
+                compare.step_axis(ctx, curve)
             result = gr.Markdown("", elem_id="labs-result")
     cmp = compare.build(ctx)
 
@@ -216,8 +222,8 @@ def build(ctx: UIContext):
     ctx.translated(hint, lambda lang: t("labs_choose_first", lang))
     ctx.translated(pick, lambda lang: gr.Radio(choices=W.lab_choices(lang)))
     picked_out = Outputs(intro=intro, watch=watch, choice=choice, run=run, hint=hint)
-    live = Outputs(intro=intro, watch=watch, choice=choice, status=status, grid=grid, text=text, grid_box=grid_box,
-                   text_box=text_box, caption=caption, curve=curve, result=result, view=view)
+    live = Outputs(intro=intro, watch=watch, choice=choice, status=status, body=body, grid=grid, text=text,
+                   grid_box=grid_box, text_box=text_box, caption=caption, curve=curve, result=result, view=view)
 
     def on_pick(lab_id, request: gr.Request):
         return picked_out(a.picked(lab_id, request))
