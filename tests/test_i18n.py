@@ -181,3 +181,16 @@ def test_a_key_defined_in_two_area_files_is_refused(tmp_path, monkeypatch):
         monkeypatch.undo()
         i18n.catalogue.cache_clear()
     assert "tab_train" in i18n.catalogue("en")
+
+
+def test_the_tiny_gpt_is_named_in_the_visitors_language_in_every_list():
+    # the Train tab said 微型 GPT and the model lists beside it "Tiny GPT": one short name per language, everywhere
+    from genai_demo.explore.labs import LABS
+    from genai_demo.training import zoo
+    from genai_demo.ui.labs_view import preset_words
+
+    for lang, name in (("en", "Tiny GPT"), ("zh-CN", "微型 GPT")):
+        labels = [s.label for s in zoo.pretrained(("charlm",), lang)]
+        assert labels and all(label.startswith(f"{name} · ") for label in labels), labels
+        assert preset_words(LABS["memorise"], lang).startswith(f"{name} (")
+    assert zoo.short_name("vae", "zh-CN") == "VAE" and zoo.short_name("nope", "zh-CN") == "nope"

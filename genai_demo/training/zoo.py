@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..data import own_store
 from ..i18n import catalogue, t
-from ..models import family
+from ..models import MODELS, family
 from ..models.base import GenerativeModel
 from .checkpoints import CheckpointError, load_checkpoint, read_metadata
 from .runs import RunError, RunRegistry
@@ -48,9 +48,18 @@ def pretrained(kinds: tuple[str, ...] | None = None, lang: str = "en") -> list[S
         if kinds is None or h["kind"] in kinds:
             data = h["meta"].get("data", "?")
             steps = h["meta"].get("steps", "?")
-            out.append(Source(f"pretrained:{path.stem}", t("zoo_pretrained", lang, model=family(h["kind"]).name, data=data,
+            out.append(Source(f"pretrained:{path.stem}", t("zoo_pretrained", lang, model=short_name(h["kind"], lang), data=data,
                                                                  steps=steps), h["kind"], data))
     return out
+
+
+def short_name(kind: str, lang: str = "en") -> str:
+    """A family's short name in lists and status lines, in the visitor's language: "Tiny GPT" is "微型 GPT" as in the
+    Train tab (VAE, GAN, DCGAN, … stay as they are in both); a kind no family has is shown as it is."""
+    key = f"family_short_{kind}"
+    if key in catalogue("en"):
+        return t(key, lang)
+    return family(kind).name if kind in MODELS else kind
 
 
 def load_pretrained(stem: str) -> tuple[GenerativeModel, dict]:
@@ -75,7 +84,7 @@ def sources(session: str | None, registry: RunRegistry | None, kinds: tuple[str,
             if snap.model is not None and snap.model_step > 0 and (kinds is None or run.cfg.kind in kinds):
                 state = t(f"state_{snap.state}", lang) if f"state_{snap.state}" in catalogue("en") else snap.state
                 data = data_name(run.cfg.data, lang)  # "your images" rather than a visitor's handle
-                mine.append(Source(f"run:{run.id}", t("zoo_run", lang, model=family(run.cfg.kind).name, data=data,
+                mine.append(Source(f"run:{run.id}", t("zoo_run", lang, model=short_name(run.cfg.kind, lang), data=data,
                                                       run=run.id, step=snap.model_step, state=state), run.cfg.kind, run.cfg.data))
     return mine + pretrained(kinds, lang)
 

@@ -15,7 +15,8 @@ import numpy as np
 from PIL import Image
 
 from ..i18n import t
-from ..models import MODELS, family
+from ..models import MODELS
+from ..training.zoo import short_name
 
 TILE_DIGITS, TILE_ROW = 16, 4  # a 4 × 4 pick of the preview's 100 digits: 112 × 112 px, ~5 KB of PNG per tile
 CACHE = 256  # pictures kept (30 students × a few steps)
@@ -61,7 +62,7 @@ def name_of(run, index: int, lang: str) -> str:
 def tile_html(run, status: str, index: int, lang: str) -> str:
     """One run as a tile: name, model, step, state, quality reading, and its newest sample picture."""
     snap = run.trainer.snapshot()
-    model = family(run.cfg.kind).name if run.cfg.kind in MODELS else run.cfg.kind.upper()
+    model = short_name(run.cfg.kind, lang) if run.cfg.kind in MODELS else run.cfg.kind.upper()
     q = run.quality
     if q:
         quality = t("class_quality", lang, conf=f"{q['confidence']:.2f}", classes=q["classes"], of=q["of"])

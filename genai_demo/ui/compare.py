@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..i18n import t
 from ..models import family
+from ..training.zoo import short_name
 from . import labs_view as W
 from . import train_view as V
 from .common import paced_answer
@@ -38,7 +39,7 @@ def _settings(run) -> dict:
 
 def _word(name: str, value, lang: str) -> str:
     if name == "kind":
-        return family(value).name
+        return short_name(value, lang)
     if name == "data":
         return str(value)
     label = {"lr": "lr", "beta": "β", "d_steps": "D:G"}.get(name) or t(f"compare_set_{name}", lang)

@@ -12,7 +12,7 @@ from ..explore.labs import LABS, Lab, LabSession
 from ..explore.labs_detect import Detection
 from ..explore.labs_measure import ENDED
 from ..i18n import t
-from ..models import family
+from ..training.zoo import short_name
 from . import train_view as V
 
 SHOWN_SETTINGS = ("steps", "lr", "batch_size", "beta", "d_steps", "seed")  # a preset's settings, in this order
@@ -42,7 +42,7 @@ def preset_words(lab: Lab, lang: str = "en") -> str:
         bits = [f"{_word(k, lang)} {form[k]:,}" if k == "steps" else f"{_word(k, lang)} {form[k]:g}"
                 for k in SHOWN_SETTINGS if k in form]
         bits += [f"{t(f'labs_set_{k}', lang)} {v:g}" for k, v in (form.get("model_config") or {}).items()]
-        parts.append(f"{family(form['model']).name} ({', '.join(bits)})")
+        parts.append(f"{short_name(form['model'], lang)} ({', '.join(bits)})")
     return " + ".join(parts)
 
 

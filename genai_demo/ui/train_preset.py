@@ -10,9 +10,10 @@ from __future__ import annotations
 import gradio as gr
 
 from ..i18n import t
-from ..models import family, kinds
+from ..models import kinds
 from ..training.classroom import NICK_MAX
 from ..training.settings import PRESETS, preset_differences, preset_values, space_preset
+from ..training.zoo import short_name
 from .lang import L
 
 NAMES = {"lr": "train_lr", "batch_size": "train_batch", "steps": "train_steps", "d_steps": "train_dsteps",
@@ -32,7 +33,7 @@ def note(kind: str | None, preset: str | None, lang: str = "en") -> str:
         return ""
     changes = preset_differences(kind)
     if not changes:
-        return t("train_preset_same", lang, model=family(kind).name)
+        return t("train_preset_same", lang, model=short_name(kind, lang))
     words = [t("train_preset_change", lang, name=t(NAMES[k], lang) if k in NAMES else k, value=_fmt(k, fast),
                articles=_fmt(k, arts)) for k, fast, arts in changes]
     return t("train_preset_diff", lang, changes=("；" if lang == "zh-CN" else "; ").join(words))

@@ -22,6 +22,7 @@ from ..models import family, modality
 from ..quality import live as live_quality
 from ..quality import own as own_quality
 from ..training.classroom import ENDED
+from ..training.zoo import short_name
 from . import owndata_view as own_view
 from .common import glossary_box, paced
 from .context import UIContext
@@ -90,7 +91,7 @@ class QualityReadout:
         if modality(run.cfg.kind) == "text":
             return gr.skip(), view  # the card is hidden for text runs: nothing to measure
         if not family(run.cfg.kind).quality:  # an image family the classifier cannot judge (its spec says so)
-            return self._show(view, f"unjudged:{run.id}", note_html(t("q_not_applicable", lang, model=family(run.cfg.kind).name),
+            return self._show(view, f"unjudged:{run.id}", note_html(t("q_not_applicable", lang, model=short_name(run.cfg.kind, lang)),
                                                                     "unsupported", lang))
         own = own_store.is_own(run.cfg.data)  # a visitor's own images: memorisation and ELBO only (quality/own.py)
         problem = None if own else live_quality.unsupported(run.cfg.data, lang)

@@ -19,11 +19,11 @@ import gradio as gr
 from ..data.datasets import DataError
 from ..export.script import ExportError, exportable, script_for
 from ..i18n import t
-from ..models import family, kinds
+from ..models import kinds
 from ..training import resume
 from ..training.runs import RunError
 from ..training.settings import SettingError
-from ..training.zoo import resolve
+from ..training.zoo import resolve, short_name
 from .context import UIContext
 from .lang import L
 from .train_actions import TrainActions, said
@@ -85,7 +85,7 @@ class ZooActions:
         lang = self.ctx.lang(request)
         d = self.load(file, steps, request)
         run = self.ctx.registry.get(self.ctx.session(request), d["run_id"])
-        line = t("zoo_loaded", lang, model=family(run.cfg.kind).name, data=run.cfg.data, step=f"{d['step']:,}",
+        line = t("zoo_loaded", lang, model=short_name(run.cfg.kind, lang), data=run.cfg.data, step=f"{d['step']:,}",
                  total=f"{d['total']:,}", run=run.id)
         return line, run.cfg.kind, run.cfg.data, run.cfg.seed, False, gr.File(value=None)
 
