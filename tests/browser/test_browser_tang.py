@@ -52,7 +52,7 @@ def test_the_tang_model_writes_chinese_verse(page, shoot):
 @pytest.mark.link("?lang=zh")
 def test_a_chinese_page_opens_on_the_tang_model(page):
     page.get_by_role("tab", name="下一个词元").click()
-    expect(page.locator("#text-model input")).to_have_value(re.compile(r"^Tiny GPT · tang · "))
+    expect(page.locator("#text-model input")).to_have_value(re.compile(r"^微型 GPT · tang · 预训练"))  # named in Chinese
     prompt = page.locator("#text-prompt textarea, #text-prompt input").first
     expect(prompt).to_have_attribute("placeholder", "例如 床前明月光")  # the catalogue's words, translated in the page
     expect(page.locator("#text-legend")).to_contain_text("已完成的诗句")
