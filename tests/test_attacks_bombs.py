@@ -9,6 +9,7 @@ echoes, protocol fields and saves: test_attacks_input.py.
 from __future__ import annotations
 
 import os
+import statistics
 import struct
 import time
 
@@ -20,7 +21,7 @@ import pytest  # noqa: E402
 from tests.helpers import serve_app  # noqa: E402
 from tests.helpers.attack import Gradio, clean  # noqa: E402
 from tests.helpers.bad_inputs import digit_png as _digit_png  # noqa: E402
-from tests.helpers.bounds import V, attack, bounded, one_line, png  # noqa: E402
+from tests.helpers.bounds import MAX_S, V, attack, bounded, one_line, png  # noqa: E402
 from tests.helpers.bounds import encode_drawing as _sketch  # noqa: E402
 
 BOMB_SIDE = 9_400  # a one-colour 9,400 × 9,400 PNG is ~100 KB and 88 Mpx (353 MB as RGBA)
@@ -92,19 +93,29 @@ def test_sketchpad_bomb_blobs_are_refused_and_the_blob_store_is_bounded(served, 
         out = fn(*args)
         return out, time.perf_counter() - t
 
+    bombs = [(_blob, g, sketch_id, "composite", None, bomb, "bomb1"),  # a bomb
+             (_blob, g, sketch_id, "layer", 10**9, small, "bomb2"),  # Gradio allocated [None] * 10**9
+             (_blob, g, sketch_id, "layer", 3, small, "bomb3"),  # more layers than the page has
+             (_blob, g, sketch_id, "secret", None, small, "bomb4"),
+             (_sketch, g, {"id": "bomb1", **none})]  # the event naming the refused bomb
+
     def blob_attack():
-        answers = [timed(_blob, g, sketch_id, "composite", None, bomb, "bomb1"),  # a bomb
-                   timed(_blob, g, sketch_id, "layer", 10**9, small, "bomb2"),  # Gradio allocated [None] * 10**9
-                   timed(_blob, g, sketch_id, "layer", 3, small, "bomb3"),  # more layers than the page has
-                   timed(_blob, g, sketch_id, "secret", None, small, "bomb4")]
+        answers = [timed(*call) for call in bombs[:4]]
         answers += [timed(_blob, g, sketch_id, "composite", None, digit, f"flood{i}") for i in range(200)]  # never used
-        return answers, timed(_sketch, g, {"id": "bomb1", **none})
+        return answers, timed(*bombs[4])
 
     (answers, (out, took)), _, grown, probe = attack(url, blob_attack, tries=1)  # timed per request below
     assert [a.status_code for a, _ in answers[:4]] == [400] * 4 and all(a.status_code == 200 for a, _ in answers[4:])
     assert all(one_line(a.json()["detail"]) for a, _ in answers[:4])
     assert not out["success"] and "not an image" in out["output"]["error"]  # nothing was stored under "bomb1"
-    bounded(max([took] + [t for _, t in answers]), grown, probe)
+    # each refusal within the bound; one slower than it is timed once more and the faster kept, as attack() does: one
+    # wall-clock time on 2 shared cores can meet the other test worker (CI once saw 1.40 s), a decoded bomb is slow
+    # every time. The 200 plain drawings: typically fast, none hanging.
+    refusals = [t for _, t in answers[:4]] + [took]
+    refusals = [t if t < MAX_S else min(t, timed(*call)[1]) for t, call in zip(refusals, bombs, strict=True)]
+    flood = [t for _, t in answers[4:]]
+    bounded(max(refusals), grown, probe)
+    assert statistics.median(flood) < MAX_S and max(flood) < 10 * MAX_S, flood
     # the 200 never-used drawings did not pile up: the oldest are gone, the newest is still there
     assert not _sketch(g, {"id": "flood0", **none})["success"]
     assert _sketch(g, {"id": "flood199", **none})["success"]
