@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from .data.datasets import DataError
 from .models import family, model_kinds
+from .training import curves_io
 from .training.checkpoints import CheckpointError, save_checkpoint
 from .training.factory import make_trainer
 from .training.settings import HYPER, LIMITS, checked, known_datasets
@@ -96,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         "data": run.data, "steps": s.model_step, "seed": run.seed, "hyper": dataclasses.asdict(s.hp),
         "final_metrics": {k: round(v, 5) for k, v in s.last.items() if k != "step"},
         "held_out": {k: round(v[-1], 5) for k, v in s.evals.items() if k != "step" and v},
+        "curves": curves_io.pack(s.history, s.evals, s.model_step),
         "seconds": round(time.perf_counter() - t0, 1), "device": s.device,
         "command": "python -m genai_demo.train " + " ".join(argv if argv is not None else sys.argv[1:]),
     }

@@ -87,6 +87,7 @@ def test_a_seventh_family_is_offered_by_the_cli(seventh, tmp_path, capsys):
     assert "loss=" in capsys.readouterr().out  # the bar's and the summary's metrics come from its spec
     header = read_metadata(out)  # the checkpoint loader knows it through the registry
     assert header["kind"] == seventh and header["meta"]["data"] == "mnist5k" and header["meta"]["hyper"]["lr"] == 0.05
+    assert header["meta"]["curves"]["history"]["step"][-1] == 30 and "loss" in header["meta"]["curves"]["history"]
     model, _ = load_checkpoint(out, expected_kind=seventh)
     assert isinstance(model, MeanImage)
 

@@ -116,6 +116,7 @@ def test_save_writes_a_loadable_checkpoint_and_reset_discards(actions, tmp_path)
     assert path.endswith("vae_mnist5k_step60.safetensors") and str(save_dir("alice")) in path
     model, header = load_checkpoint(path, expected_kind="vae")
     assert header["meta"]["steps"] == 60 and header["meta"]["seed"] == 3
+    assert header["meta"]["curves"]["history"]["step"][-1] == 60  # the curves go with it (a loaded run draws them)
     a.reset(alice)
     assert a.status(alice)["state"] == "none"
 

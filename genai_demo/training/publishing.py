@@ -12,19 +12,19 @@ import dataclasses
 import torch
 
 from .config import Snapshot
+from .curves_io import merged
 
 
 class Publishing:
     """Needs from the Trainer: cfg, model, test_data, _lock, _state, _step, _rate, _error, _hp, _changes, notice, and the
-    reader-visible fields set in Trainer.__init__ (_hist, _evals, _previews, _frozen, _frozen_step, _acc, _acc_n)."""
+    reader-visible fields set in Trainer.__init__ (_past, _hist, _evals, _previews, _frozen, _frozen_step, _acc, _acc_n)."""
 
     def snapshot(self) -> Snapshot:
         with self._lock:
             left = self.cfg.steps - self._step
             return Snapshot(
                 state=self._state, step=self._step, total=self.cfg.steps,
-                history={k: list(v) for k, v in self._hist.items()},
-                evals={k: list(v) for k, v in self._evals.items()},
+                history=merged(self._past[0], self._hist), evals=merged(self._past[1], self._evals),
                 previews=list(self._previews), model=self._frozen, model_step=self._frozen_step,
                 steps_per_s=self._rate,
                 eta_s=(left / self._rate) if self._rate > 0 and self._state == "running" else None,

@@ -5,7 +5,8 @@ What carries over and what does not:
   * the weights (checked: size, format tag, kind, every tensor's name, shape and dtype, the sha256 of the tensors);
   * the run's settings from the file's metadata (data set, seed, learning rate, batch size, β, D:G), checked by the same
     ``settings.checked`` as a new run, so a hand-edited header cannot ask for more than the Train tab may;
-  * the step counter: the run goes on from the saved step.
+  * the step counter: the run goes on from the saved step;
+  * the curves up to that step, if the file has them (curves_io.py: checked; a file without them starts empty plots).
   * NOT the optimiser state. A checkpoint holds the weights only (the format of the shipped models, and the Save button
     writes the frozen copy the UI reads, which never had Adam's moments). Adam starts fresh: its bias correction makes
     the first updates about lr in size, so training continues smoothly; only the moments' history is lost, so the
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from ..data.datasets import DataError, load_dataset
 from ..models import family
-from . import factory
+from . import curves_io, factory
 from .checkpoints import CheckpointError, load_checkpoint
 from .settings import SettingError, checked
 from .trainer import Trainer
@@ -65,6 +66,7 @@ class Loaded:
     settings: object  # RunSettings for the steps still to come (steps = how many more)
     model: object  # the GenerativeModel with the file's weights
     config: dict  # the model's config, from the header
+    curves: tuple[dict, dict] | None = None  # the file's (history, evals) as saved, checked; None: start with empty plots
 
 
 def _reason(e: CheckpointError) -> str:
@@ -106,7 +108,7 @@ def read(path: str | os.PathLike, kinds: Sequence[str], datasets: Sequence[str],
     form.update(model=kind, data=data, seed=seed, model_config=header["config"],
                 steps=family(kind).steps if more_steps is None else more_steps)
     settings = checked(form, kinds=kinds, datasets=datasets, max_steps=max_steps)  # SettingError: a bad value, named
-    return Loaded(kind, data, step, settings, model, dict(header["config"]))
+    return Loaded(kind, data, step, settings, model, dict(header["config"]), curves_io.unpack(meta.get("curves"), step))
 
 
 def trainer(loaded: Loaded, max_seconds: float | None = None, max_examples: int | None = None) -> Trainer:
@@ -122,7 +124,7 @@ def trainer(loaded: Loaded, max_seconds: float | None = None, max_examples: int 
         test = load_dataset(s.data, "test")
     except DataError:
         test = None
-    t = Trainer(cfg, data, model=loaded.model, test_data=test, start_step=loaded.step)
+    t = Trainer(cfg, data, model=loaded.model, test_data=test, start_step=loaded.step, past=loaded.curves)
     t.publish()
     return t
 

@@ -42,8 +42,10 @@ MAX_CHANGES = 100  # mid-run hyper-parameter changes remembered (the newest; a s
 class Trainer(Stepping, Publishing):
     """Start / pause / resume / step / stop a run in a daemon thread; read it with snapshot()."""
 
-    def __init__(self, cfg: RunConfig, data, model: GenerativeModel | None = None, test_data=None, start_step: int = 0):
+    def __init__(self, cfg: RunConfig, data, model: GenerativeModel | None = None, test_data=None, start_step: int = 0,
+                 past: tuple[dict, dict] | None = None):
         self.cfg = cfg  # start_step: steps `model` already trained (weights from a file); the counter goes on from there
+        # past: that file's curves (history, evals), checked by curves_io.unpack; drawn before this run's own points
         self.device = pick_device(cfg.device)
         with _INIT_LOCK, torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
@@ -77,6 +79,7 @@ class Trainer(Stepping, Publishing):
         self._changes: list[tuple[int, str, float, float]] = []  # (step, name, old, new) of mid-run changes
         self._hist: dict[str, list[float]] = {"step": []}
         self._evals: dict[str, list[float]] = {"step": []}
+        self._past = past or ({}, {})
         self._previews: list[tuple[int, Any]] = []
         self._frozen: GenerativeModel | None = None
         self._frozen_step = 0

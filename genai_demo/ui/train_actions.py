@@ -21,7 +21,7 @@ from ..data.text import corpus_names
 from ..i18n import t
 from ..models import family, kinds
 from ..models.family import KNOBS
-from ..training import factory
+from ..training import curves_io, factory
 from ..training.checkpoints import CheckpointError
 from ..training.classroom import clean_nickname
 from ..training.runs import Run, RunError
@@ -262,7 +262,7 @@ class TrainActions:
         name = f"{run.cfg.kind}_{run.cfg.data}_step{snap.model_step}.safetensors"
         meta = {"data": run.cfg.data, "steps": snap.model_step, "seed": run.cfg.seed, "hyper": V.status_dict(
             run, snap)["hyper"], "final_metrics": {k: round(v, 5) for k, v in snap.last.items() if k != "step"},
-            "source": "genai-demo Train tab"}
+            "curves": curves_io.pack(snap.history, snap.evals, snap.model_step), "source": "genai-demo Train tab"}
         try:
             saved = saves.save_latest(run.session, name, snap.model, meta)
         except CheckpointError as e:  # disk full, …: the previous save is still there

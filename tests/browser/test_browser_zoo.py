@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from genai_demo.training import curves_io
 from genai_demo.training.checkpoints import load_checkpoint, save_checkpoint
 from genai_demo.training.zoo import checkpoint_dir
 
@@ -14,11 +15,16 @@ COUNTER = "#train-step-count .step-counter"
 
 
 def a_save(tmp_path, step=40):
-    """A file as the Save button writes it (the shipped VAE's weights stand in for a visitor's run)."""
+    """A file as the Save button writes it (the shipped VAE's weights stand in for a visitor's run; its curves are
+    made up: 10 points up to the saved step)."""
     model, _ = load_checkpoint(checkpoint_dir() / "vae_mnist5k.safetensors")
     path = tmp_path / f"vae_mnist5k_step{step}.safetensors"
+    steps = [step * (i + 1) / 10 for i in range(10)]
+    history = {"step": steps, "loss": [300 - 10 * i for i in range(10)], "recon": [280 - 10 * i for i in range(10)],
+               "kl": [5 + i for i in range(10)]}
     save_checkpoint(path, model, {"data": "mnist5k", "steps": step, "seed": 7,
-                                  "hyper": {"lr": 0.0005, "batch_size": 32, "beta": 1.0, "d_steps": 1}})
+                                  "hyper": {"lr": 0.0005, "batch_size": 32, "beta": 1.0, "d_steps": 1},
+                                  "curves": curves_io.pack(history, {"step": []}, step)})
     return path
 
 
@@ -27,7 +33,14 @@ def open_panel(page):
     expect(page.locator("#zoo-upload")).to_be_visible()
 
 
-def test_upload_a_saved_file_then_train_it_further(page, tmp_path, ui_ctx):
+def has_point_at(page, plot: str, step: int, timeout: int = 20_000) -> None:
+    """Wait until the plot draws a point at `step` (a point's label: "<x title>: 40; nats / image: …; series: …")."""
+    page.wait_for_function("""([plot, step]) => [...document.querySelectorAll(plot + ' [aria-roledescription="point"]')]
+        .some(p => (p.getAttribute('aria-label') || '').split(';')[0].endsWith(': ' + step))""", arg=[plot, step],
+                           timeout=timeout)
+
+
+def test_upload_a_saved_file_then_train_it_further(page, tmp_path, ui_ctx, shoot):
     open_panel(page)
     page.locator("#zoo-upload input[type=file]").set_input_files(str(a_save(tmp_path)))
     expect(page.locator("#zoo-load-status")).to_contain_text("paused at step 40", timeout=30_000)
@@ -35,10 +48,17 @@ def test_upload_a_saved_file_then_train_it_further(page, tmp_path, ui_ctx):
     expect(page.locator(COUNTER)).to_have_attribute("data-state", "paused")
     expect(page.locator("#train-start")).to_have_text(re.compile("Resume"))  # the form now points at this run
     expect(page.locator("#train-seed input")).to_have_value("7")
+    for plot in ("#train-loss-plot", "#train-aux-plot"):  # the file's curves are drawn before any new step
+        has_point_at(page, plot, 4)
+        has_point_at(page, plot, 40)
+    page.locator("#train-loss-plot").scroll_into_view_if_needed()
+    shoot("zoo_loaded_curves")
     page.locator("#train-step-n").click()
     page.get_by_role("option", name=re.compile("10")).first.click()
     page.locator("#train-step").click()
     expect(page.locator(COUNTER)).to_have_attribute("data-step", "50", timeout=60_000)
+    has_point_at(page, "#train-loss-plot", 50)  # the run's own points follow the file's
+    has_point_at(page, "#train-loss-plot", 4)
     # the other tabs list it as the visitor's run
     page.get_by_role("tab", name="GAN studio").click()
     page.locator("#gan-model input").click()
