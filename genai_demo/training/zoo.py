@@ -53,13 +53,19 @@ def pretrained(kinds: tuple[str, ...] | None = None, lang: str = "en") -> list[S
     return out
 
 
-def short_name(kind: str, lang: str = "en") -> str:
-    """A family's short name in lists and status lines, in the visitor's language: "Tiny GPT" is "微型 GPT" as in the
-    Train tab (VAE, GAN, DCGAN, … stay as they are in both); a kind no family has is shown as it is."""
-    key = f"family_short_{kind}"
+def family_name(kind: str, lang: str = "en", short: bool = False) -> str:
+    """A family's name in the visitor's language. short: the name in lists and status lines ("Tiny GPT" is "微型 GPT";
+    VAE, GAN, DCGAN, … stay as they are in both); else its title in the Train tab ("Tiny GPT (next character)").
+    The family's own English name where the catalogue has none; a kind no family has is shown as it is."""
+    key = f"family_short_{kind}" if short else f"family_{kind}"
     if key in catalogue("en"):
         return t(key, lang)
-    return family(kind).name if kind in MODELS else kind
+    return (family(kind).name if short else family(kind).title) if kind in MODELS else kind
+
+
+def short_name(kind: str, lang: str = "en") -> str:
+    """family_name(kind, lang, short=True): the name in the zoo's lists."""
+    return family_name(kind, lang, short=True)
 
 
 def load_pretrained(stem: str) -> tuple[GenerativeModel, dict]:

@@ -17,7 +17,7 @@ from ..data.images import make_grid, upscale
 from ..data.text import corpus_info
 from ..i18n import catalogue, t
 from ..models import MODELS, family
-from ..training.zoo import data_name
+from ..training.zoo import data_name, family_name
 from .glossary import term
 from .text_preview import text_html  # noqa: F401 — the tabs and tests reach it as V.text_html
 
@@ -96,9 +96,8 @@ def _dot(state: str) -> str:
 
 
 def model_name(kind: str, lang: str = "en") -> str:
-    """A family's name in the visitor's language (its title when the catalogue lacks it)."""
-    title = family(kind).title if kind in MODELS else kind
-    return t(f"family_{kind}", lang) if f"family_{kind}" in catalogue("en") else title
+    """A family's title in the visitor's language (training.zoo.family_name: one place for both kinds of name)."""
+    return family_name(kind, lang)
 
 
 def status_markdown(d: dict, lang: str = "en") -> str:
