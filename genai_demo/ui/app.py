@@ -78,6 +78,10 @@ CSS = """
 /* a wide formula (the minimax game) scrolls sideways inside its box on a phone instead of being cut off */
 .katex-display { overflow-x: auto; overflow-y: hidden; padding: 2px 0; }
 .walk-label { font-size: 0.88rem; color: var(--body-text-color-subdued); }
+/* the walk is as tall as its picture is at the page's width (a fixed height left a 10-step strip ~30 px of empty box
+   above and below; ten class rows need 600): one row of 4-16 digits, or one row per class, at most 640 px */
+#gan-walk, #gan-walk .image-container, #gan-walk .image-frame, #gan-walk .image-container > button { height: auto !important; }
+#gan-walk img { width: 100%; height: auto !important; max-height: 640px; object-fit: contain; }
 /* a model's name must fit its picker: smaller type, and the text stops before the ▾ instead of running under it */
 #text-model input, #latent-model input, #gan-model input { font-size: 0.85em; text-overflow: ellipsis;
   margin-right: 20px !important; min-width: 0; }

@@ -26,7 +26,6 @@ N_MIN, N_MAX = 16, 100
 MAX_SEED = 2**31 - 1
 JUDGE_N, JUDGE_MIN, JUDGE_MAX = 500, 100, 2000  # samples judged (the Fréchet distance needs > 48; 500 take ~2 s)
 RANDOM, ROWS = "random", "rows"  # class choices besides a single class number
-WALK_ROW_PX, WALK_CLASS_ROW_PX, WALK_MAX_PX = 140, 60, 640  # the walk picture's height: one row, per class row, at most
 CLASS_CHOICES = [(L("gan_random_classes"), RANDOM), (L("gan_rows"), ROWS)]
 
 
@@ -63,13 +62,6 @@ def _class(model, choice, lang: str = "en") -> int | str | None:
     if not 0 <= c < model.config.num_classes:
         raise gr.Error(t("gan_err_class_range", lang, hi=model.config.num_classes - 1, got=shown(choice)))
     return c
-
-
-def walk_image(strip: np.ndarray, steps: int) -> gr.Image:
-    """The walk strip at a height that fits its rows: one row of `steps` digits, or one row per class for a
-    conditional model (ten rows squeezed into one row's 140 px were unreadable). Digits are square cells."""
-    rows = max(1, round(strip.shape[0] * steps / strip.shape[1]))
-    return gr.Image(value=strip, height=WALK_ROW_PX if rows == 1 else min(WALK_MAX_PX, WALK_CLASS_ROW_PX * rows))
 
 
 def _picture(imgs, nrow: int, target: int = 640) -> np.ndarray:

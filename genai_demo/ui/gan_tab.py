@@ -13,7 +13,7 @@ import numpy as np
 from ..models import kinds
 from .common import FAST, INLINE_MATH, glossary_box, refresh_choices
 from .context import UIContext
-from .gan_actions import CLASS_CHOICES, DEFAULT_MODEL, JUDGE_N, MAX_SEED, N_MAX, N_MIN, ROWS, WALK_ROW_PX, GanActions, walk_image  # noqa: F401
+from .gan_actions import CLASS_CHOICES, DEFAULT_MODEL, JUDGE_N, MAX_SEED, N_MAX, N_MIN, ROWS, GanActions  # noqa: F401
 from .lang import L
 from .outputs import Outputs
 
@@ -64,7 +64,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
             # the label above the picture, not over it: it wraps instead of being cut, and covers no row
             gr.Markdown(L("gan_walk_label"), elem_id="gan-walk-label", elem_classes="walk-label")
             strip = gr.Image(label=L("gan_walk_label"), show_label=False, format="png",
-                             interactive=False, height=WALK_ROW_PX, elem_id="gan-walk", elem_classes="crisp",
+                             interactive=False, elem_id="gan-walk", elem_classes="crisp",
                              buttons=["download", "fullscreen"])
             gif = gr.DownloadButton(L("latent_download_gif"), visible=False, size="sm", elem_id="gan-gif")
     with gr.Column(visible=False, elem_id="gan-judge-box") as judge_box:  # shown by the first judgement
@@ -112,7 +112,7 @@ def build(ctx: UIContext, tab: gr.Tab | None = None) -> GanActions:
 
     def walk_shown(key, sa, sb, st, md, c, request: gr.Request):
         walk_strip, walk_gif = a.walk(key, sa, sb, st, md, c, request)
-        return walk_image(walk_strip, st), walk_gif
+        return walk_strip, walk_gif
 
     walked = dict(fn=walk_shown, inputs=[model, seed_a, seed_b, steps, mode, cls], outputs=[strip, gif], concurrency_limit=4)
 

@@ -104,9 +104,16 @@ def test_the_seed_is_fresh_unless_the_link_names_one(browser, app_url):
         context.close()
 
 
-def test_the_cgan_walk_has_a_row_per_class_under_its_label(page, shoot):
+def test_the_walk_fits_its_picture_and_the_cgans_has_a_row_per_class_under_its_label(page, shoot):
     page.get_by_role("tab", name="GAN studio").click()
     expect(page.locator("#gan-walk img")).to_be_visible()  # the plain GAN's one-row walk
+    # … in a box as tall as the strip at this width (a fixed 140 px box left ~30 px empty above and below it)
+    page.wait_for_function("""() => { const i = document.querySelector('#gan-walk img');
+        return i && i.complete && i.naturalWidth > 0; }""")
+    fit = page.evaluate("""() => { const i = document.querySelector('#gan-walk img');
+        const box = document.querySelector('#gan-walk').getBoundingClientRect();
+        return [box.height, i.getBoundingClientRect().width * i.naturalHeight / i.naturalWidth]; }""")
+    assert fit[1] - 1 <= fit[0] <= fit[1] + 8, fit
     page.locator("#gan-model input").click()
     page.get_by_role("option", name=re.compile(r"^CGAN")).first.click()
     expect(page.locator("#gan-class input")).to_have_value("one row per class")  # not "random classes"
