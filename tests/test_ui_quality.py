@@ -73,6 +73,21 @@ def test_readout_for_a_vae_run_has_its_fields_and_is_cached_per_step(train):
     assert other_page == card and q.measured == 1
 
 
+def test_a_reset_while_measuring_does_not_leave_the_old_runs_scores_on_the_card(train, monkeypatch):
+    a, q = train
+    finished_run(a, "vae")
+    measure = q.scores
+
+    def reset_meanwhile(session, run, snap):  # the visitor presses Reset while the classifier works
+        s = measure(session, run, snap)
+        a.reset(ALICE)
+        return s
+
+    monkeypatch.setattr(q, "scores", reset_meanwhile)
+    card, view = q.measure({}, ALICE, force=True)
+    assert "Start an image run" in card and "measured at step" not in card and view["shown"] == "idle"
+
+
 def test_readout_measures_again_only_when_the_snapshot_step_changes(train):
     a, q = train
     a.train("gan", None, 2000, None, 32, 1.0, 1, 0, False, request=ALICE)

@@ -109,6 +109,8 @@ class QualityReadout:
             s = self.scores(sid, run, snap)
         except (ValueError, FileNotFoundError) as e:  # e.g. a classifier file that went missing
             return self._show(view, f"failed:{shown}", note_html(visitor_message(t("q_failed", lang, error=e)), "failed", lang))
+        if self.ctx.registry.current(sid) is not run:  # Reset (or a new run) while it measured: these scores belong
+            return self.measure(view, request)  # to no run on the page now; draw what is there instead of them
         return self._show(view, shown, (own_view.readout_html if own else readout_html)(s, snap.model_step, lang))
 
     def busy(self, view: dict, request: gr.Request) -> bool:
