@@ -43,8 +43,19 @@ def test_an_ensemble_steps_each_member_like_it_trains_alone(d_steps, device, fam
                 assert logs[t][i][k] == pytest.approx(losses[t][k], rel=1e-4, abs=1e-5), (i, t, k)
             assert logs[t][i]["d_acc"] == pytest.approx(losses[t]["d_acc"], abs=2 / 32)  # a logit at 0 may flip
         for (name, a), b in zip(m.state_dict().items(), together[i].state_dict().values(), strict=True):
-            assert torch.allclose(a.float(), b.float(), rtol=1e-4, atol=1e-5), (i, name)
+            same_weights(a, b, hp.lr, steps, (i, name))
     assert any(logs[0][i]["d_loss"] != logs[0][0]["d_loss"] for i in (1, 2))  # the members really differ
+
+
+def same_weights(a: torch.Tensor, b: torch.Tensor, lr: float, steps: int, where) -> None:
+    """Weights after `steps` Adam steps from the same start, summed in another order. Adam divides by √v, so an element
+    whose gradient is float noise moves by up to lr either way (its first step is lr·sign(g)): on one CPU the CGAN's
+    third member had 3.6 % of a layer's elements 1e-5 to 4e-4 apart, with losses equal to 1e-4. So: every element
+    within the most Adam can move it (2·lr a step), and on average within 5 % of one step — a wrong learning rate, a
+    skipped step or another member's gradient moves all of them by about lr."""
+    d = (a.float() - b.float()).abs()
+    assert float(d.max()) <= 2 * lr * steps, (where, float(d.max()))
+    assert float(d.mean()) <= 0.05 * lr, (where, float(d.mean()))
 
 
 def test_only_mlp_gans_of_one_family_and_shape_make_an_ensemble():
