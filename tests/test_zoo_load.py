@@ -183,6 +183,29 @@ def test_a_good_upload_and_the_api_endpoints(served, saved):
     assert kind == "error"
 
 
+def test_curves_in_an_uploaded_header_are_drawn_or_dropped_never_fatal(served, saved, tmp_path):
+    """The header's curves are not under the checksum: a script can write anything there. Good ones come back with the
+    run; made-up ones (a name with markup, a step past the file's, 50,000 points) are dropped and the weights load."""
+    url, ctx = served
+    model, header = load_checkpoint(saved)
+    good = {"history": {"step": [10, 20], "loss": [300.0, 250.0], "recon": [290.0, 240.0], "kl": [3.0, 4.0]}}
+    bad = [{"history": {"step": [10], "<img src=x onerror=alert(1)>": [1.0]}},
+           {"history": {"step": [10, 10_000], "loss": [1.0, 2.0]}},
+           {"history": {"step": list(range(50_000)), "loss": [0.0] * 50_000}},
+           {"history": {"step": [10], "loss": ["NaN"]}, "evals": [[["deep"]]]}]
+    for i, curves in enumerate([good, *bad]):
+        g = Gradio(url)
+        path = tmp_path / f"c{i}.safetensors"
+        save_checkpoint(path, model, {**header["meta"], "curves": curves})
+        out = g.event(g.fn_index("zoo-upload", "upload"), [g.upload("c.safetensors", _bytes(path)), 10])
+        assert out["success"], (i, out["output"])
+        (run,) = ctx.registry.runs(g.session)
+        snap = run.trainer.snapshot()
+        assert snap.state == "paused" and snap.model is not None
+        assert snap.history["step"] == ([10, 20] if curves is good else []), i
+        ctx.registry.discard(g.session, run.id)
+
+
 def test_the_biggest_save_a_gan_loads_through_the_app(served):
     """An MLP GAN file is 8.1 MB: the upload limit leaves room for it (the shipped one stands in for a save)."""
     url, ctx = served
