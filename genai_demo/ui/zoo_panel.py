@@ -164,7 +164,7 @@ def build(ctx: UIContext, train: TrainActions, form: dict) -> ZooActions:
                     pick = gr.Dropdown(z.choices(), label=L("zoo_code_model"), elem_id="zoo-code-model", scale=3)
                     show = gr.Button(L("zoo_code_btn"), variant="primary", elem_id="zoo-code-show", scale=1)
                 download = gr.File(label=L("zoo_code_file"), visible=False, interactive=False, elem_id="zoo-code-file",
-                                   height=60)
+                                   height=84)  # the label badge and one file row, its bottom edge included
         code = gr.Code(language="python", visible=False, interactive=False, max_lines=30, label=L("zoo_code_label"),
                        elem_id="zoo-code")
     # the API twin of the upload box: a file in, the run's status out (no form to update)
