@@ -68,7 +68,7 @@ def build(ctx: UIContext) -> TrainActions:
                                      label=L("train_step_n"), show_label=False, elem_id="train-step-n", min_width=60, scale=1)
                 save = gr.Button(L("train_btn_save"), size="md", elem_id="train-save", min_width=60, scale=1)
             saved = gr.File(label=L("train_file"), visible=False, elem_id="train-file", interactive=False,
-                            height=60)
+                            height=84)  # the label badge and one file row, its bottom edge included
             with gr.Accordion(L("train_hyper"), open=True, elem_id="train-hyper"):
                 # bounds from the one limits table (training/settings.py), the same the API and the CLI check
                 lr = gr.Number(init["lr"], label=L("train_lr"), minimum=lim["lr"].low, maximum=lim["lr"].high, step=1e-4,
