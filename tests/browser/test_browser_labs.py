@@ -60,6 +60,11 @@ def test_two_runs_side_by_side(page, shoot):
     expect(page.locator("#compare-grid-a img")).to_be_visible()
     expect(page.locator("#compare-grid-b img")).to_be_visible()
     expect(page.locator("#compare-cap-a")).to_contain_text("step 60")
+    for picker in ("#compare-a", "#compare-b"):  # a long run name ends in "…" before the ▾, not under it
+        gap = page.locator(picker).evaluate("""e => { const i = e.querySelector('input');
+            const arrow = e.querySelector('svg path') || e.querySelector('svg');  // the drawn ▾, not its square box
+            return arrow.getBoundingClientRect().left - i.getBoundingClientRect().right; }""")
+        assert gap >= 0, (picker, gap)
     shoot("labs-compare")
 
 
