@@ -104,3 +104,18 @@ def test_no_picture_offers_a_share_button():
     assert len(shown) >= 12  # every tab's pictures, not an empty scan
     offering = [b.elem_id for b in shown if "share" in (b.buttons or [])]
     assert not offering, offering
+
+
+def test_a_picker_refresh_keeps_a_valid_pick_by_not_sending_a_value():
+    """A refresh answers for the value the picker had when it was asked; sending that value back reset a pick the
+    visitor made while it was on its way (CI: Show as code picked DCGAN, the panel's refresh put CGAN back)."""
+    from genai_demo.ui.common import fresh_choices
+
+    choices = [("GAN", "pretrained:gan"), ("DCGAN", "pretrained:dcgan")]
+    kept = fresh_choices(choices, "pretrained:gan")
+    # an update sends only what the handler passed (Gradio reads constructor_args): no value, so the picker keeps
+    # whatever it holds by the time the answer lands
+    assert kept.constructor_args == {"choices": choices}
+    assert fresh_choices(choices, "run:gone", "pretrained:dcgan").value == "pretrained:dcgan"  # a stale pick: default
+    assert fresh_choices(choices, "run:gone").value == "pretrained:gan"  # … or the first choice
+    assert fresh_choices([], "run:gone").value is None

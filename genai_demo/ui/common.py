@@ -44,10 +44,17 @@ def resolve_model(ctx: UIContext, key, request: gr.Request | None, kinds: tuple[
 
 def refresh_choices(ctx: UIContext, current, request: gr.Request | None, kinds: tuple[str, ...], default: str):
     """The dropdown with fresh choices (the visitor's runs appear once they have weights); keeps a valid pick."""
-    choices = ctx.model_choices(request, kinds)
+    return fresh_choices(ctx.model_choices(request, kinds), current, default)
+
+
+def fresh_choices(choices: list[tuple[str, str]], current, default: str | None = None) -> gr.Dropdown:
+    """New choices for a picker. A valid pick is kept by not sending a value at all: `current` is what the picker
+    held when the refresh was asked for, and a visitor who picks meanwhile (a panel opened, then a quick pick while
+    the lists load) would have their pick reset by it. Otherwise the default, or the first choice."""
     keys = [k for _, k in choices]
-    value = current if current in keys else default if default in keys else (keys[0] if keys else None)
-    return gr.Dropdown(choices=choices, value=value)
+    if current in keys:
+        return gr.Dropdown(choices=choices)
+    return gr.Dropdown(choices=choices, value=default if default in keys else (keys[0] if keys else None))
 
 
 def write_gif(frames, prefix: str, factor: int = 4, duration_ms: int = 120) -> str:

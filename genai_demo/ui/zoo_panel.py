@@ -24,6 +24,7 @@ from ..training import resume
 from ..training.runs import RunError
 from ..training.settings import SettingError
 from ..training.zoo import resolve, short_name
+from .common import fresh_choices
 from .context import UIContext
 from .lang import L
 from .train_actions import TrainActions, said
@@ -171,9 +172,7 @@ def build(ctx: UIContext, train: TrainActions, form: dict) -> ZooActions:
     api_file, api_out = gr.File(visible=False), gr.JSON(visible=False)
 
     def refresh(current, request: gr.Request):
-        found = z.choices(request)
-        keys = [k for _, k in found]
-        return gr.Dropdown(choices=found, value=current if current in keys else keys[0] if keys else None)
+        return fresh_choices(z.choices(request), current)
 
     def newest(current, request: gr.Request):  # after an upload: the loaded run, listed first
         found = z.choices(request)
