@@ -63,6 +63,7 @@ def test_a_stopped_run_continues_bit_for_bit(tmp_path, monkeypatch, capsys):
         assert torch.equal(v, b.state_dict()[name]), name
     assert meta_a["meta"]["steps"] == meta_b["meta"]["steps"] == 6
     assert meta_a["meta"]["selected_by"] == meta_b["meta"]["selected_by"]
+    assert meta_a["meta"]["curves"] == meta_b["meta"]["curves"] and meta_a["meta"]["curves"]["history"]["step"]
     assert not state.exists()  # finished: the scratch file is gone
 
 

@@ -1,4 +1,4 @@
-"""A run's curves in a checkpoint's header: written by Save (and the CLI's --out), read back when the file becomes a run.
+"""A run's curves in a checkpoint's header: written by Save (and the CLIs' --out), read back when the file becomes a run.
 
 Why: a run loaded from its weights used to start with empty plots, so a teacher who prepared a model before class could
 show where it ended but not how it got there. The header keeps a thinned copy of the Snapshot's ``history`` (training
@@ -101,4 +101,69 @@ def merged(past: Series, live: Series) -> Series:
     return {k: list(past.get(k, gap))[:n] + list(v) for k, v in live.items()}
 
 
-__all__ = ["MAX_SERIES", "SAVED_POINTS", "merged", "pack", "unpack"]
+class CurveLog:
+    """The curves of a run with no Trainer (the offline recipe, training/recipe.py): every step's metrics averaged
+    over windows of `every` steps (as the Trainer averages between publishes) and the held-out metrics of each
+    evaluation, steps counted from `offset` (a later stage goes on from a file saved at that step, whose own curves,
+    `past`, come first). Its whole state is plain lists and numbers, so a stopped recipe keeps it (recipe_state.py)."""
+
+    def __init__(self, every: int, offset: int = 0, past: tuple[Series, Series] | None = None):
+        self.every, self.offset = max(1, every), offset
+        self.past = past or ({}, {})
+        self.history: Series = {"step": []}
+        self.evals: Series = {"step": []}
+        self._sum: dict[str, float] = {}
+        self._n = 0
+
+    def step(self, step: int, metrics: dict[str, float]) -> None:
+        """One training step's metrics; the names are fixed by the first step (every step of a family has them)."""
+        if not self._sum and len(self.history) == 1:
+            self._sum = {k: 0.0 for k in metrics}
+        for k in self._sum:
+            self._sum[k] += float(metrics.get(k, math.nan))
+        self._n += 1
+        if self._n == self.every:
+            self.history["step"].append(float(step + self.offset))
+            for k, v in self._sum.items():
+                self.history.setdefault(k, []).append(v / self._n)
+            self._sum, self._n = dict.fromkeys(self._sum, 0.0), 0
+
+    def evaluated(self, step: int, values: dict[str, float]) -> None:
+        """Held-out metrics at an evaluation (a family without them, the GANs, gives {}: nothing to draw)."""
+        if values:
+            self.evals["step"].append(float(step + self.offset))
+            for k, v in values.items():
+                self.evals.setdefault(k, []).append(float(v))
+
+    def packed(self, upto: int) -> dict:
+        """meta["curves"] for weights saved at step `upto` (counted from offset's start, as the file's step)."""
+        return pack(*(_joined(p, s) for p, s in zip(self.past, (self.history, self.evals), strict=True)), upto)
+
+    def state(self) -> dict:
+        return {"every": self.every, "offset": self.offset, "past": list(self.past), "history": self.history,
+                "evals": self.evals, "sum": self._sum, "n": self._n}
+
+    @classmethod
+    def from_state(cls, s: dict) -> CurveLog:
+        log = cls(s["every"], s["offset"], tuple(_copy(t) for t in s["past"]))  # copies: the log goes on appending
+        log.history, log.evals, log._sum, log._n = _copy(s["history"]), _copy(s["evals"]), dict(s["sum"]), s["n"]
+        return log
+
+
+def _copy(table: Series) -> Series:
+    return {k: list(v) for k, v in table.items()}
+
+
+def _joined(past: Series, now: Series) -> Series:
+    """An earlier stage's table, then this stage's (a name one of them lacks is a gap there)."""
+    if not past.get("step"):
+        return now
+    if not now.get("step"):
+        return past
+    names = [k for k in now if k != "step"]
+    n, m = len(past["step"]), len(now["step"])
+    return {"step": past["step"] + now["step"], **{k: past.get(k, [math.nan] * n) + now.get(k, [math.nan] * m)
+                                                     for k in names}}
+
+
+__all__ = ["MAX_SERIES", "SAVED_POINTS", "CurveLog", "merged", "pack", "unpack"]

@@ -24,6 +24,10 @@ What it adds to the plain loop (each one switchable, so its effect can be measur
   * ``--init FILE``: a later stage goes on from a saved checkpoint's G (the averaged one) and D with new settings
     (the shipped DCGAN's later stages at 256 images per step); the saved file counts every stage's steps. ``--state
     FILE``: the same stage stopped and continued, bit for bit (training/recipe_state.py): a long CPU run over sittings.
+  * the run's curves in the file's header (training/curves_io.py: CurveLog): the training metrics averaged over
+    windows of steps and the held-out metrics at each evaluation, so a shipped model opened in the Train tab shows
+    how it got there; a later stage's file holds every stage's curves. They use no random numbers: the weights are
+    those of the same command without them.
   * evaluation every `--eval-every` steps with the project's own meter (quality/scores.py: a sampling seed the
     judge does not use) and the best state kept: the lowest Fréchet distance among the states that cover all
     classes for the image GANs (or, with ``--select confidence``, the most confident: the Fashion target asks only for
@@ -52,7 +56,7 @@ from ..data.datasets import load_dataset
 from ..models import build, family, kinds
 from ..models.base import Hyper
 from ..quality.scores import CLASS_SHARE, judge
-from . import recipe_state
+from . import curves_io, recipe_state
 from .augment import AugmentedD, TopKD, shift
 from .averaging import new_average, sampler, update_average
 from .checkpoints import load_checkpoint, read_metadata, save_checkpoint
@@ -112,11 +116,17 @@ def train(r: Recipe, log=print, state: str = "") -> tuple[nn.Module, dict]:
     torch.manual_seed(r.seed)
     spec = family(r.model)
     device = torch.device(r.device)
+    offset, past = 0, None
     if r.init:  # a second stage: G (the first stage's averaged G) and D go on from where the file left them
         model = load_checkpoint(r.init, expected_kind=r.model)[0].train().to(device)
+        before = read_metadata(r.init)["meta"]
+        offset = int(before.get("steps", 0))
+        past = curves_io.unpack(before.get("curves"), offset)  # the earlier stages' curves come first
     else:
         model = build(r.model, r.config or None).to(device)
     data = load_dataset(r.data, "train", device=device)
+    test = load_dataset(r.data, "test")  # held-out metrics as the Train tab draws them (VAEs: val_loss …), on the CPU
+    curves = curves_io.CurveLog(-(-r.steps // curves_io.SAVED_POINTS), offset, past)  # ≤ 300 windows in all
     gen = torch.Generator(device).manual_seed(r.seed)
     hp = Hyper(lr=r.lr, batch_size=r.batch_size, beta=r.beta, d_steps=r.d_steps)
     opts = model.make_optimizers(hp)
@@ -135,6 +145,8 @@ def train(r: Recipe, log=print, state: str = "") -> tuple[nn.Module, dict]:
     saved = recipe_state.load(state, r) if state else None
     if saved is not None:  # the same recipe, stopped after an evaluation: everything back in place
         recipe_state.restore(saved, model, ema, opts, [gen, aug_gen])
+        if saved.get("curves"):
+            curves = curves_io.CurveLog.from_state(saved["curves"])
         record, first, spent = saved["record"], saved["step"] + 1, saved["seconds"]
         if saved["best"] is not None:
             best = sampler(model, None)
@@ -158,6 +170,7 @@ def train(r: Recipe, log=print, state: str = "") -> tuple[nn.Module, dict]:
             model.D = aug_d  # D sees shifted images during the step; swapped back so copies and saves stay plain
         try:
             metrics = model.train_step(x, y, opts, hp, gen)
+            curves.step(step, metrics)
             if r.r1 and plain_d is not None and step % r.r1_every == 0:
                 cond = model._one_hot(y, len(x)) if model.conditional else None  # (B, K) or None
                 seen_by = aug_d.d if isinstance(aug_d, TopKD) else model.D  # D as it trains, not top-k's G-side view
@@ -170,6 +183,7 @@ def train(r: Recipe, log=print, state: str = "") -> tuple[nn.Module, dict]:
         if step % r.eval_every == 0 or step == r.steps:
             m = sampler(model, ema)
             key, s = score(m, r.data, spec.group, r.eval_n, r.select, r.class_floor)
+            curves.evaluated(step, m.evaluate(test, torch.Generator().manual_seed(r.seed + 2)))  # as Publishing does
             shown = {k: round(v, 3) for k, v in s.items() if isinstance(v, float)}
             log(f"step {step:6d}  lr {lr:.2e}  {json.dumps({k: round(v, 3) for k, v in metrics.items()})}  "
                 f"{json.dumps(shown)}  {time.perf_counter() - t0:.0f} s")
@@ -177,12 +191,14 @@ def train(r: Recipe, log=print, state: str = "") -> tuple[nn.Module, dict]:
                 best = m
                 record = {"key": key, "step": step, "scores": shown, "metrics": metrics}
             if state:
-                recipe_state.save(state, r, step, model, ema, opts, [gen, aug_gen], best, record, time.perf_counter() - t0)
+                recipe_state.save(state, r, step, model, ema, opts, [gen, aug_gen], best, record, time.perf_counter() - t0,
+                                  curves.state())
     record["seconds"] = round(time.perf_counter() - t0, 1)
     if record.get("scores", {}).get("min_share", 1.0) < r.class_floor:  # every state was under the floor: say so
         log("no evaluated state covered every class at the floor: kept the best of them anyway")
     if best is None:
         best = sampler(model, ema)
+    record["curves"] = curves.packed(record.get("step", r.steps) + offset)  # up to the kept state's step
     return best, record
 
 
@@ -241,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             "hyper": dataclasses.asdict(Hyper(lr=r.lr, batch_size=r.batch_size, beta=r.beta, d_steps=r.d_steps)),
             "final_metrics": {k: round(v, 5) for k, v in record.get("metrics", {}).items()},
             "recipe": {k: v for k, v in dataclasses.asdict(r).items() if k not in ("model", "data")},
-            "selected_by": record.get("scores", {}), "seconds": record["seconds"],
+            "selected_by": record.get("scores", {}), "seconds": record["seconds"], "curves": record["curves"],
             "command": "python -m genai_demo.training.recipe " + " ".join(argv if argv is not None else sys.argv[1:])}
     if a.init:  # a later stage: the file counts every stage's steps and keeps each stage's command
         before = read_metadata(a.init)["meta"]

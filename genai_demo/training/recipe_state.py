@@ -28,14 +28,16 @@ class StateError(ValueError):
 
 
 def save(path: str | os.PathLike, recipe, step: int, model: nn.Module, ema: nn.Module | None, opts: dict,
-         gens: list[torch.Generator], best: nn.Module | None, record: dict, seconds: float) -> None:
-    """Write the state after `step` atomically (a stop while writing leaves the previous file whole)."""
+         gens: list[torch.Generator], best: nn.Module | None, record: dict, seconds: float,
+         curves: dict | None = None) -> None:
+    """Write the state after `step` atomically (a stop while writing leaves the previous file whole). `curves`: the
+    run's CurveLog state (lists of numbers); a file without it continues with the curves from that point only."""
     path = Path(path)
     state = {"version": VERSION, "settings": dataclasses.asdict(recipe), "step": step, "seconds": seconds,
              "model": model.state_dict(), "ema": ema.state_dict() if ema is not None else None,
              "opts": {name: opt.state_dict() for name, opt in opts.items()},
              "gens": [g.get_state() for g in gens], "record": record,
-             "best": best.state_dict() if best is not None else None}
+             "best": best.state_dict() if best is not None else None, "curves": curves}
     tmp = path.with_name(path.name + ".tmp")
     torch.save(state, tmp)
     os.replace(tmp, path)

@@ -84,8 +84,8 @@ CSS = """
 #gan-walk img { width: 100%; height: auto !important; max-height: 640px; object-fit: contain; }
 /* a model's name must fit its picker: smaller type, and the text stops before the ▾ instead of running under it */
 #text-model input, #latent-model input, #gan-model input, #gan-vae-model input, #gan-gan-model input,
-#compare-a input, #compare-b input, #zoo-code-model input, #class-pick input { font-size: 0.85em; text-overflow: ellipsis;
-  margin-right: 23px !important; min-width: 0; }
+#compare-a input, #compare-b input, #zoo-code-model input, #zoo-open-model input, #class-pick input {
+  font-size: 0.85em; text-overflow: ellipsis; margin-right: 23px !important; min-width: 0; }
 .learn-link { font-size: 0.9rem; }
 .learn-section { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
   border-radius: 12px; padding: 10px 16px 12px; }

@@ -1,9 +1,11 @@
-"""The Train tab's "Your weights and code" panel: load a saved ``.safetensors`` back as one of your runs, and show any
-run or shipped model as one standalone PyTorch script (with a download).
+"""The Train tab's "Your weights and code" panel: load a saved ``.safetensors`` back as one of your runs (or open a
+shipped model as one, to train it further from its curves), and show any run or shipped model as one standalone
+PyTorch script (with a download).
 
-Layout, wiring and handlers only: the checks live in training/resume.py, the script in export/script.py. Two public
-API endpoints (docs/api.md): ``load_weights`` (a file → the new run's status) and ``export_code`` (a model key → the
-script's text). Every refusal is one sentence in the visitor's language (i18n/*/zoo.json), never a path or a class.
+Layout, wiring and handlers only: the checks live in training/resume.py, the script in export/script.py. Three public
+API endpoints (docs/api.md): ``load_weights`` (a file → the new run's status), ``open_pretrained`` (a shipped model's
+key → the new run's status) and ``export_code`` (a model key → the script's text). Every refusal is one sentence in
+the visitor's language (i18n/*/zoo.json), never a path or a class.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from ..models import kinds
 from ..training import resume
 from ..training.runs import RunError
 from ..training.settings import SettingError
-from ..training.zoo import resolve, short_name
+from ..training.zoo import checkpoint_dir, pretrained, resolve, short_name
 from .common import fresh_choices
 from .context import UIContext
 from .lang import L
@@ -68,10 +70,27 @@ class ZooActions:
     # ---- load weights back ----------------------------------------------------------------------
     def load(self, file, steps=None, request: gr.Request = None) -> dict:
         """A saved .safetensors → the caller's newest run, paused at its saved step; returns that run's status."""
-        sid, lang = self.ctx.session(request), self.ctx.lang(request)
         path = getattr(file, "path", None) or (file.get("path") if isinstance(file, dict) else file)
         if not isinstance(path, str | Path) or not Path(path).is_file():
-            raise gr.Error(t("zoo_err_no_file", lang))
+            raise gr.Error(t("zoo_err_no_file", self.ctx.lang(request)))
+        return self._adopt(path, steps, request)
+
+    def shipped(self, request: gr.Request = None) -> list[tuple[str, str]]:
+        """The shipped models a visitor can open as a run: the Train tab's families, on data this server has, in files
+        no bigger than an upload (what a visitor saves of the run must load back: not the 22 MB Fashion GAN)."""
+        found = pretrained(kinds(view="train"), self.ctx.lang(request))
+        return [(s.label, s.key) for s in found if s.data in self.train.datasets
+                and (checkpoint_dir() / f"{s.key.split(':', 1)[1]}.safetensors").stat().st_size <= resume.MAX_UPLOAD_BYTES]
+
+    def open_pretrained(self, model: str, steps=None, request: gr.Request = None) -> dict:
+        """A shipped model (e.g. "pretrained:gan_mnist5k") → the caller's newest run, paused at the file's step with its
+        curves; returns that run's status. Only the listed keys: a key never names a path."""
+        if not isinstance(model, str) or model not in {key for _, key in self.shipped(request)}:
+            raise gr.Error(t("zoo_open_pick", self.ctx.lang(request)))
+        return self._adopt(checkpoint_dir() / f"{model.split(':', 1)[1]}.safetensors", steps, request)
+
+    def _adopt(self, path, steps, request) -> dict:
+        sid, lang = self.ctx.session(request), self.ctx.lang(request)
         try:
             loaded = resume.read(path, kinds(view="train"), self.train.datasets,
                                  steps, self.ctx.registry.max_steps)
@@ -83,12 +102,19 @@ class ZooActions:
 
     def on_upload(self, file, steps, request: gr.Request):
         """The upload box: load, then point the Train tab's form at the run (Start resumes it) and say what it is."""
+        return *self._said(self.load(file, steps, request), request), gr.File(value=None)
+
+    def on_open(self, model, steps, request: gr.Request):
+        """The shipped-model picker's button: as an upload of that file."""
+        return self._said(self.open_pretrained(model, steps, request), request)
+
+    def _said(self, d: dict, request) -> tuple:
+        """The status line and the Train tab's form (model, data, seed, full size) for the run just adopted."""
         lang = self.ctx.lang(request)
-        d = self.load(file, steps, request)
         run = self.ctx.registry.get(self.ctx.session(request), d["run_id"])
         line = t("zoo_loaded", lang, model=short_name(run.cfg.kind, lang), data=run.cfg.data, step=f"{d['step']:,}",
                  total=f"{d['total']:,}", run=run.id)
-        return line, run.cfg.kind, run.cfg.data, run.cfg.seed, False, gr.File(value=None)
+        return line, run.cfg.kind, run.cfg.data, run.cfg.seed, False
 
     # ---- show as code ---------------------------------------------------------------------------
     def choices(self, request: gr.Request = None) -> list[tuple[str, str]]:
@@ -157,6 +183,9 @@ def build(ctx: UIContext, train: TrainActions, form: dict) -> ZooActions:
                 ctx.translated(gr.Markdown(t("zoo_load_intro", "en", limit=limit), elem_id="zoo-load-intro"),
                                lambda lang: t("zoo_load_intro", lang, limit=limit))
                 upload = gr.File(label=L("zoo_load"), file_types=[".safetensors"], elem_id="zoo-upload", height=110)
+                with gr.Row(equal_height=True):
+                    ship = gr.Dropdown(z.shipped(), label=L("zoo_open_model"), elem_id="zoo-open-model", scale=3)
+                    open_btn = gr.Button(L("zoo_open_btn"), elem_id="zoo-open", scale=1)
                 loaded = gr.Markdown("", elem_id="zoo-load-status")
             with gr.Column(scale=3, min_width=340):
                 ctx.translated(gr.Markdown(t("zoo_code_intro", "en"), elem_id="zoo-code-intro"),
@@ -171,8 +200,8 @@ def build(ctx: UIContext, train: TrainActions, form: dict) -> ZooActions:
     # the API twin of the upload box: a file in, the run's status out (no form to update)
     api_file, api_out = gr.File(visible=False), gr.JSON(visible=False)
 
-    def refresh(current, request: gr.Request):
-        return fresh_choices(z.choices(request), current)
+    def refresh(current, shipped, request: gr.Request):  # the runs come and go; the labels follow the language
+        return fresh_choices(z.choices(request), current), fresh_choices(z.shipped(request), shipped)
 
     def newest(current, request: gr.Request):  # after an upload: the loaded run, listed first
         found = z.choices(request)
@@ -184,15 +213,25 @@ def build(ctx: UIContext, train: TrainActions, form: dict) -> ZooActions:
     def on_show(model, request: gr.Request):
         return z.on_show(model, request)
 
+    def on_open(model, steps, request: gr.Request):
+        return z.on_open(model, steps, request)
+
     def load_weights(file, request: gr.Request):
         return z.load(file, None, request)
+
+    def open_pretrained(model: str, request: gr.Request) -> dict:
+        """A shipped model's key, e.g. "pretrained:gan_mnist5k" → your new run's status (paused at the file's step)."""
+        return z.open_pretrained(model, None, request)
 
     private = {"api_visibility": "private"}
     upload.upload(on_upload, [upload, form["steps"]], [loaded, form["model"], form["data"], form["seed"],
                                                         form["full_size"], upload], concurrency_limit=2, **private)
-    panel.expand(refresh, pick, pick, concurrency_limit=None, show_progress="hidden", **private)
+    open_btn.click(on_open, [ship, form["steps"]], [loaded, form["model"], form["data"], form["seed"], form["full_size"]],
+                   concurrency_limit=2, **private)
+    panel.expand(refresh, [pick, ship], [pick, ship], concurrency_limit=None, show_progress="hidden", **private)
     loaded.change(newest, pick, pick, concurrency_limit=None, show_progress="hidden", **private)
     show.click(on_show, pick, [code, download], concurrency_limit=4, **private)
     api_file.upload(load_weights, api_file, api_out, api_name="load_weights", concurrency_limit=2)
+    gr.api(open_pretrained, api_name="open_pretrained", concurrency_limit=2)
     gr.api(z.code, api_name="export_code", concurrency_limit=4)
     return z

@@ -97,8 +97,35 @@ def test_show_a_shipped_model_as_code_and_download_it(page, shoot):
 def test_the_panel_in_chinese(page, tmp_path, shoot):
     page.locator("#zoo-panel").get_by_text(re.compile("^你的权重与代码")).click()
     expect(page.locator("#zoo-load-intro")).to_contain_text("拖入")
+    page.locator("#zoo-open-model input").click()  # the shipped models, named in Chinese
+    expect(page.get_by_role("option", name=re.compile(r"^GAN · mnist5k · 预训练"))).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#zoo-open-model input")).to_have_value(re.compile("预训练"))
     page.locator("#zoo-upload input[type=file]").set_input_files(str(a_save(tmp_path, step=30)))
     expect(page.locator("#zoo-load-status")).to_contain_text("暂停在第 30", timeout=30_000)
     expect(page.locator("#zoo-code-model input")).to_have_value(re.compile(r"^VAE · mnist5k · 你的训练 r\d+"))
     page.locator("#zoo-panel").scroll_into_view_if_needed()
+    expect(page.locator("#zoo-open-model input")).to_have_value(re.compile("预训练"))
     shoot("zoo_zh")
+
+
+def test_open_a_shipped_model_as_a_run_with_its_curves(page, shoot):
+    """The shipped CVAE's file keeps its training curves: opened as a run, its 4,000 steps are drawn at once."""
+    open_panel(page)
+    page.locator("#zoo-open-model input").click()
+    page.get_by_role("option", name=re.compile(r"^CVAE · mnist5k · pretrained")).click()
+    page.locator("#zoo-open").click()
+    expect(page.locator("#zoo-load-status")).to_contain_text("paused at step 4,000", timeout=30_000)
+    expect(page.locator(COUNTER)).to_have_attribute("data-step", "4000")
+    expect(page.locator("#train-model input[value='cvae']")).to_be_checked()
+    for plot in ("#train-loss-plot", "#train-aux-plot"):
+        has_point_at(page, plot, 4000)
+        has_point_at(page, plot, 20)  # the first window of its recipe's curves
+    gap = page.locator("#zoo-open-model").evaluate("""e => { const i = e.querySelector('input');
+        const arrow = e.querySelector('svg path') || e.querySelector('svg');  // the drawn ▾, not its square box
+        return arrow.getBoundingClientRect().left - i.getBoundingClientRect().right; }""")
+    assert gap >= 0, gap  # the model's name ends in "…" before the ▾, not under it
+    page.locator("#zoo-load-status").scroll_into_view_if_needed()
+    shoot("zoo_open_shipped")
+    page.locator("#train-loss-plot").scroll_into_view_if_needed()
+    shoot("zoo_open_shipped_curves")
