@@ -180,6 +180,27 @@ def test_places_per_address_and_globally_with_reclaim_of_places_not_training(reg
     assert reg.runs("x2") == [] and len(reg.runs("x3")) == 1
 
 
+def test_a_loaded_runs_place_has_the_same_grace_and_room_for_evicts_nothing(reg):
+    """adopt() (a file opened as a run) takes a place as start() does, with reclaim_s of grace (it had none: the next
+    newcomer from its address took it at once); room_for() says the refusal a newcomer would get, evicting nothing."""
+    def loaded(**budget):
+        return Trainer(cfg(), TinyData(), model=Tiny())
+
+    me = "203.0.113.7"
+    reg.adopt("a1", loaded, client=me)
+    reg.adopt("a2", loaded, client=me)
+    reg.room_for("a1", me)  # it has its place
+    with pytest.raises(RunError, match="from your network"):
+        reg.room_for("a3", me)
+    with pytest.raises(RunError, match="from your network"):
+        reg.adopt("a3", loaded, client=me)
+    time.sleep(0.4)  # past reclaim_s, never trained: a newcomer may take one of the two places now …
+    reg.room_for("a3", me)
+    assert reg.sessions() == 2 and len(reg.runs("a1")) == len(reg.runs("a2")) == 1  # … but asking took nothing
+    reg.adopt("a3", loaded, client=me)
+    assert reg.runs("a1") == [] and len(reg.runs("a3")) == 1
+
+
 def test_a_session_without_runs_leaves_no_trace(reg):
     for i in range(50):
         assert reg.runs(f"poller{i}") == []

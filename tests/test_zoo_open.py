@@ -73,3 +73,30 @@ def test_gradio_client_opens_one_as_docs_api_md_shows(served):
     assert s["state"] == "paused" and s["step"] == read_metadata(checkpoint_dir() / "vae_fashion.safetensors")["meta"]["steps"]
     c.predict(n=2, api_name="/step")
     wait_until(lambda: c.predict(api_name="/status")["step"] == s["step"] + 2, timeout=60)
+
+
+def test_a_script_opening_shipped_models_from_fresh_sessions_holds_a_bounded_share():
+    """The issue-11 attack on this endpoint: one address, a fresh session per call. It gets the address's places (3),
+    then one line each, and what it holds stays bounded; another address still gets in."""
+    from genai_demo.training.runs import RunRegistry
+    from genai_demo.ui.context import UIContext
+    from tests.helpers.attack import call, fn_indices, new_session, rss_mib
+
+    reg = RunRegistry(max_running=1, max_active=1, max_steps=20_000, max_sessions=6)
+    with serve_app(ctx=UIContext(registry=reg)) as (url, ctx):
+        fn = fn_indices(url)
+        first = new_session()  # one-time costs first (the data set, the file's read), then gone
+        assert call(url, fn["open_pretrained"], ["pretrained:gan_mnist5k"], first, "100.64.9.200").ok
+        reg.release(first)
+        rss0 = rss_mib()
+        replies = [call(url, fn["open_pretrained"], ["pretrained:gan_mnist5k"], new_session(), "100.64.1.1")
+                   for _ in range(3)]
+        rss3 = rss_mib()  # what the address's 3 places hold (~38 MB a shipped GAN run here)
+        replies += [call(url, fn["open_pretrained"], ["pretrained:gan_mnist5k"], new_session(), "100.64.1.1")
+                    for _ in range(17)]
+        assert [r.ok for r in replies[:3]] == [True] * 3 and not any(r.ok for r in replies[3:]), replies
+        assert all("\n" not in r.output and "from your network" in r.output for r in replies[3:])
+        print(f"3 shipped GAN runs: RSS +{rss3 - rss0:.0f} MB; 17 refusals after them: +{rss_mib() - rss3:.0f} MB")
+        assert rss_mib() - rss3 < 30  # a refusal holds nothing (before the fix, each evicted a place and took it)
+        assert call(url, fn["open_pretrained"], ["pretrained:vae_mnist5k"], new_session(), "100.64.2.2").ok
+        assert reg.sessions() == 4

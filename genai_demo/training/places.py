@@ -55,6 +55,19 @@ class Places:
         for d in (self._runs, self._client, self._seen, self._trained):
             d.pop(session, None)
 
+    def room_for(self, session: str, client: str = "") -> None:
+        """Raise the RunError a new place would get now, evicting nothing: asked before costly work for a run (reading
+        an 8 MB file), so a script's refused calls cost a lookup. start() / adopt() still decide: a newcomer may come
+        between."""
+        with self._lock:
+            if session in self._runs:
+                return
+            theirs = [s for s, c in self._client.items() if c == client] if client else []
+            if len(theirs) >= self.max_per_client and self._idlest(theirs) is None:
+                raise _network_full()
+            if len(self._runs) >= self.max_sessions and self._idlest(list(self._runs)) is None:
+                raise _server_full()
+
     def _make_room(self, client: str) -> list:
         """Make sure a new session may hold runs: evict the longest-inactive one if needed (its runs are
         returned, to be stopped), else refuse."""
@@ -62,19 +75,31 @@ class Places:
         if client:
             theirs = [s for s, c in self._client.items() if c == client]
             if len(theirs) >= self.max_per_client and not self._reclaim(theirs, evicted):
-                raise RunError("too many training sessions from your network right now — please try again in a few minutes",
-                               "run_network_full")
+                raise _network_full()
         if len(self._runs) >= self.max_sessions and not self._reclaim(list(self._runs), evicted):
-            raise RunError("the server is full right now — please try again in a few minutes", "run_full")
+            raise _server_full()
         return evicted
+
+    def _idlest(self, sessions: list[str]) -> str | None:
+        """The session that has gone longest without training, if that is longer than reclaim_s: the one to reclaim."""
+        idle = [s for s in sessions if self._runs.get(s) and not self._queue.holds(s)
+                and not any(r.trainer.busy for r in self._runs[s])]
+        return longest_idle(idle, self._trained, self.reclaim_s)
 
     def _reclaim(self, sessions: list[str], evicted: list) -> bool:
         """Evict the session that has gone longest without training, if that is longer than reclaim_s."""
-        idle = [s for s in sessions if self._runs.get(s) and not self._queue.holds(s)
-                and not any(r.trainer.busy for r in self._runs[s])]
-        s = longest_idle(idle, self._trained, self.reclaim_s)
+        s = self._idlest(sessions)
         if s is not None:
             evicted += self._evict(s)
         return s is not None
+
+
+def _network_full() -> RunError:
+    return RunError("too many training sessions from your network right now — please try again in a few minutes",
+                    "run_network_full")
+
+
+def _server_full() -> RunError:
+    return RunError("the server is full right now — please try again in a few minutes", "run_full")
 
 

@@ -199,7 +199,9 @@ class RunRegistry(Classroom, Controls, Places):  # class-wide actions (classroom
                 self._queue.remove(old)
                 if old.trainer.alive:
                     old.trainer.stop(timeout=0)
-            self._seen[session] = time.monotonic()
+            # a new place gets reclaim_s of grace as after start(): else, never trained, a loaded run's place went to
+            # the next newcomer from its address at once (a script's fresh sessions churned a class's loaded runs)
+            self._seen[session] = self._trained[session] = time.monotonic()
         self._stop_all(evicted)
         try:
             trainer = make_trainer(max_seconds=self.run_seconds, max_examples=self.run_examples)

@@ -54,6 +54,14 @@ def _sweep(now: float) -> None:
             pass
 
 
+def _size(key: str) -> float:
+    """A shipped model's file size in bytes (inf when it has gone since it was listed)."""
+    try:
+        return (checkpoint_dir() / f"{key.split(':', 1)[1]}.safetensors").stat().st_size
+    except OSError:
+        return float("inf")
+
+
 class ZooActions:
     def __init__(self, ctx: UIContext, train: TrainActions):
         self.ctx, self.train = ctx, train
@@ -79,8 +87,7 @@ class ZooActions:
         """The shipped models a visitor can open as a run: the Train tab's families, on data this server has, in files
         no bigger than an upload (what a visitor saves of the run must load back: not the 22 MB Fashion GAN)."""
         found = pretrained(kinds(view="train"), self.ctx.lang(request))
-        return [(s.label, s.key) for s in found if s.data in self.train.datasets
-                and (checkpoint_dir() / f"{s.key.split(':', 1)[1]}.safetensors").stat().st_size <= resume.MAX_UPLOAD_BYTES]
+        return [(s.label, s.key) for s in found if s.data in self.train.datasets and _size(s.key) <= resume.MAX_UPLOAD_BYTES]
 
     def open_pretrained(self, model: str, steps=None, request: gr.Request = None) -> dict:
         """A shipped model (e.g. "pretrained:gan_mnist5k") → the caller's newest run, paused at the file's step with its
@@ -92,6 +99,7 @@ class ZooActions:
     def _adopt(self, path, steps, request) -> dict:
         sid, lang = self.ctx.session(request), self.ctx.lang(request)
         try:
+            self.ctx.registry.room_for(sid, self.ctx.client(request))  # a refusal reads no file
             loaded = resume.read(path, kinds(view="train"), self.train.datasets,
                                  steps, self.ctx.registry.max_steps)
             run = self.ctx.registry.adopt(sid, lambda **budget: resume.trainer(loaded, **budget), client=self.ctx.client(request))
