@@ -78,8 +78,8 @@ def test_the_curves_use_no_random_numbers(monkeypatch):
         assert torch.equal(v, without.state_dict()[name]), name
 
 
-@pytest.mark.parametrize("name", ["vae_mnist5k", "cgan_mnist5k", "cvae_mnist5k", "vae_fashion", "charlm_names",
-                                  "charlm_tang"])
+@pytest.mark.parametrize("name", ["vae_mnist5k", "gan_mnist5k", "cgan_mnist5k", "cvae_mnist5k", "vae_fashion",
+                                  "charlm_names", "charlm_tang"])
 def test_the_shipped_models_made_again_with_curves_carry_them(name):
     path = f"checkpoints/{name}.safetensors"
     meta = read_metadata(path)["meta"]
