@@ -137,7 +137,7 @@ class CurveLog:
 
     def packed(self, upto: int) -> dict:
         """meta["curves"] for weights saved at step `upto` (counted from offset's start, as the file's step)."""
-        return pack(*(_joined(p, s) for p, s in zip(self.past, (self.history, self.evals), strict=True)), upto)
+        return pack(*(merged(p, s) for p, s in zip(self.past, (self.history, self.evals), strict=True)), upto)
 
     def state(self) -> dict:
         return {"every": self.every, "offset": self.offset, "past": list(self.past), "history": self.history,
@@ -152,18 +152,6 @@ class CurveLog:
 
 def _copy(table: Series) -> Series:
     return {k: list(v) for k, v in table.items()}
-
-
-def _joined(past: Series, now: Series) -> Series:
-    """An earlier stage's table, then this stage's (a name one of them lacks is a gap there)."""
-    if not past.get("step"):
-        return now
-    if not now.get("step"):
-        return past
-    names = [k for k in now if k != "step"]
-    n, m = len(past["step"]), len(now["step"])
-    return {"step": past["step"] + now["step"], **{k: past.get(k, [math.nan] * n) + now.get(k, [math.nan] * m)
-                                                     for k in names}}
 
 
 __all__ = ["MAX_SERIES", "SAVED_POINTS", "CurveLog", "merged", "pack", "unpack"]

@@ -60,24 +60,24 @@ class Places:
         an 8 MB file), so a script's refused calls cost a lookup. start() / adopt() still decide: a newcomer may come
         between."""
         with self._lock:
-            if session in self._runs:
-                return
-            theirs = [s for s, c in self._client.items() if c == client] if client else []
-            if len(theirs) >= self.max_per_client and self._idlest(theirs) is None:
-                raise _network_full()
-            if len(self._runs) >= self.max_sessions and self._idlest(list(self._runs)) is None:
-                raise _server_full()
+            if session not in self._runs:
+                self._make_room(client, look=True)
 
-    def _make_room(self, client: str) -> list:
+    def _make_room(self, client: str, look: bool = False) -> list:
         """Make sure a new session may hold runs: evict the longest-inactive one if needed (its runs are
-        returned, to be stopped), else refuse."""
+        returned, to be stopped), else refuse. look: only say whether one could be, evicting nothing."""
         evicted: list = []
+
+        def room(sessions: list[str]) -> bool:
+            return self._idlest(sessions) is not None if look else self._reclaim(sessions, evicted)
+
         if client:
             theirs = [s for s, c in self._client.items() if c == client]
-            if len(theirs) >= self.max_per_client and not self._reclaim(theirs, evicted):
-                raise _network_full()
-        if len(self._runs) >= self.max_sessions and not self._reclaim(list(self._runs), evicted):
-            raise _server_full()
+            if len(theirs) >= self.max_per_client and not room(theirs):
+                raise RunError("too many training sessions from your network right now — please try again in a few minutes",
+                               "run_network_full")
+        if len(self._runs) >= self.max_sessions and not room(list(self._runs)):
+            raise RunError("the server is full right now — please try again in a few minutes", "run_full")
         return evicted
 
     def _idlest(self, sessions: list[str]) -> str | None:
@@ -92,14 +92,3 @@ class Places:
         if s is not None:
             evicted += self._evict(s)
         return s is not None
-
-
-def _network_full() -> RunError:
-    return RunError("too many training sessions from your network right now — please try again in a few minutes",
-                    "run_network_full")
-
-
-def _server_full() -> RunError:
-    return RunError("the server is full right now — please try again in a few minutes", "run_full")
-
-
